@@ -1,0 +1,1 @@
+"""Benchmarks run by `pde bench`; each prints medians and peak memory."""

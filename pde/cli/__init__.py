@@ -1,0 +1,1 @@
+"""The `pde` command line: one entry point for people and scripts."""

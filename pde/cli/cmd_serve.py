@@ -1,0 +1,11 @@
+"""`pde serve`: Start the gRPC scoring server."""
+
+from __future__ import annotations
+
+import typer
+
+from pde.cli.stub import register_not_built
+
+
+def register(app: typer.Typer) -> None:
+    register_not_built(app, "serve", "Start the gRPC scoring server")

@@ -1,0 +1,27 @@
+"""The list of subcommands; each lives in its own module with a `register(app)` function."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+# (module under pde.cli, issue that builds it)
+SUBCOMMANDS = (
+    "simulate",
+    "import_data",
+    "features",
+    "train",
+    "serve",
+    "score",
+    "frontend",
+    "db",
+    "demo",
+    "bench",
+)
+
+
+def register(app: typer.Typer) -> None:
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"pde.cli.cmd_{name}")
+        module.register(app)

@@ -1,0 +1,87 @@
+"""Settings of a `pde` process, read once from `PDE_*` environment variables."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """A `PDE_*` variable has a value the engine cannot use."""
+
+
+class Settings(BaseSettings):
+    """Configuration of the engine; every field is read from `PDE_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="PDE_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(Path("./var/data"), description="Canonical data directory.")
+    model_dir: Path = Field(
+        Path("./var/models"), description="Model bundles; `current` points to the one served."
+    )
+    database_url: str = Field(
+        "sqlite:///./var/pde.db", description="SQLAlchemy URL of the operational database."
+    )
+    grpc_address: str = Field(
+        "127.0.0.1:50051", description="host:port the scoring server binds and clients dial."
+    )
+    grpc_token: SecretStr | None = Field(
+        None, description="Bearer token required by the scoring server; unset means no auth."
+    )
+    grpc_tls_cert: Path | None = Field(None, description="PEM certificate; enables TLS.")
+    grpc_tls_key: Path | None = Field(None, description="PEM private key for the certificate.")
+    grpc_workers: int = Field(2, ge=1, le=64, description="Scoring threads of the server.")
+    grpc_max_message_mb: int = Field(
+        64, ge=1, le=1024, description="Largest gRPC message accepted or sent, in MiB."
+    )
+    frontend_host: str = Field("127.0.0.1", description="Interface the Dash app binds.")
+    frontend_port: int = Field(8050, ge=1, le=65535, description="Port of the Dash app.")
+    secret_key: SecretStr = Field(
+        SecretStr("dev-only-change-me"),
+        description="Signs the app's session cookies; set a random value in production.",
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("grpc_address")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, for example 127.0.0.1:50051")
+        return value
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelName(self.log_level)  # type: ignore[no-any-return]
+
+
+def load_settings() -> Settings:
+    """Reads the environment; a bad value raises SettingsError naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            problems.append(f"PDE_{field.upper()}: {error['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read on first use and cached."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""The gRPC scoring server: ONNX ensemble, calibration, tiers and explanations."""

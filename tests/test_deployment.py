@@ -1,0 +1,78 @@
+"""compose.yaml and the Dockerfiles cannot be built here (no Docker engine): check coherence."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pde.cli.main import build_app
+from pde.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    return data
+
+
+def built_services() -> dict[str, dict[str, Any]]:
+    return {name: s for name, s in compose()["services"].items() if "build" in s}
+
+
+def registered_commands() -> set[str]:
+    import typer.main
+
+    group = typer.main.get_command(build_app())
+    return set(group.commands)  # type: ignore[attr-defined]
+
+
+def test_deployment_services_present() -> None:
+    assert set(compose()["services"]) == {"postgres", "migrate", "scoring", "frontend"}
+
+
+@pytest.mark.parametrize("service", ["migrate", "scoring", "frontend"])
+def test_deployment_command_is_a_pde_subcommand(service: str) -> None:
+    command = built_services()[service]["command"]
+    assert command[0] == "pde"
+    assert command[1] in registered_commands()
+
+
+@pytest.mark.parametrize("service", ["migrate", "scoring", "frontend"])
+def test_deployment_environment_matches_settings(service: str) -> None:
+    env = built_services()[service]["environment"]
+    fields = {f"PDE_{name.upper()}" for name in Settings.model_fields}
+    for key in env:
+        assert key in fields, f"{service}: {key} is not a setting"
+    Settings(**{k[4:].lower(): v for k, v in env.items()})  # every value validates
+
+
+def test_deployment_ports_match_settings() -> None:
+    services = built_services()
+    grpc_port = services["scoring"]["environment"]["PDE_GRPC_ADDRESS"].rsplit(":", 1)[1]
+    assert f"{grpc_port}:{grpc_port}" in services["scoring"]["ports"]
+    assert services["frontend"]["environment"]["PDE_GRPC_ADDRESS"] == f"scoring:{grpc_port}"
+    web_port = services["frontend"]["environment"]["PDE_FRONTEND_PORT"]
+    assert f"{web_port}:{web_port}" in services["frontend"]["ports"]
+    assert "5432" in services["migrate"]["environment"]["PDE_DATABASE_URL"]
+
+
+def test_deployment_healthcheck_module_exists() -> None:
+    test = built_services()["scoring"]["healthcheck"]["test"]
+    module = test[test.index("-m") + 1]
+    assert callable(importlib.import_module(module).main)
+
+
+@pytest.mark.parametrize("dockerfile", ["Dockerfile.server", "Dockerfile.frontend"])
+def test_deployment_dockerfile_copies_existing_paths(dockerfile: str) -> None:
+    text = (ROOT / dockerfile).read_text()
+    for line in re.findall(r"^COPY (.+)$", text, flags=re.MULTILINE):
+        for source in line.split()[:-1]:
+            assert (ROOT / source).exists(), f"{dockerfile} copies missing {source}"
+    assert re.search(r'pip install --no-cache-dir "\.\[(server|frontend)\]"', text)
+    assert dockerfile in {s["build"]["dockerfile"] for s in built_services().values()}

@@ -1,0 +1,1 @@
+"""Data ingest and simulation, point-in-time features, model training and ONNX export."""

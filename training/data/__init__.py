@@ -1,0 +1,1 @@
+"""Canonical behavioural data: schema, validated loading, simulator, real-data importers."""
