@@ -7,7 +7,7 @@ import typer
 from pde.errors import NotBuiltError
 
 
-def register_not_built(app: typer.Typer, name: str, summary: str) -> None:
+def register_not_built(app: typer.Typer, name: str, summary: str, *, parent: str = "pde") -> None:
     """Adds `name` as a command that accepts anything and exits 1 with a one-line message."""
 
     @app.command(
@@ -17,5 +17,5 @@ def register_not_built(app: typer.Typer, name: str, summary: str) -> None:
     )
     def _not_built(ctx: typer.Context) -> None:
         raise NotBuiltError(
-            f"`pde {name}` is not built yet: {summary.lower()} comes in a later release"
+            f"`{parent} {name}` is not built yet: {summary.lower()} comes in a later release"
         )

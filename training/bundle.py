@@ -1,0 +1,179 @@
+"""The model bundle contract: `manifest.json` and how a bundle directory is found and checked.
+
+A bundle is a directory `PDE_MODEL_DIR/<version>/` holding `manifest.json`, one `.onnx` graph
+per model, the native model files (for SHAP explanations), `report.html` and `metrics.json`.
+`PDE_MODEL_DIR/current` (a text file naming the version) points to the bundle to serve; it is
+moved only after a bundle was written completely. Training writes bundles; the server and the
+app only read them, through this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from pde.errors import PdeError
+
+MANIFEST = "manifest.json"
+CURRENT = "current"
+MODEL_NAMES = ("catboost", "xgboost", "lightgbm")
+
+
+class BundleError(PdeError):
+    """A bundle is missing, incomplete, corrupt or inconsistent."""
+
+
+class ModelFile(BaseModel):
+    """One member of the ensemble."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    onnx_file: str
+    onnx_sha256: str
+    native_file: str
+    native_sha256: str
+    input_name: str = Field(description="Name of the graph's float32 [N, F] input.")
+    output_name: str = Field(description="Output holding class probabilities, [N, 2] float32.")
+
+
+class Calibration(BaseModel):
+    """Maps the raw ensemble probability to a calibrated one (fitted on validation)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    method: Literal["isotonic", "platt", "none"]
+    # isotonic: piecewise-linear interpolation through (x, y), x increasing
+    x: list[float] = Field(default_factory=list)
+    y: list[float] = Field(default_factory=list)
+    # platt: p = 1 / (1 + exp(-(a * logit(raw) + b)))
+    a: float = 1.0
+    b: float = 0.0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Calibration:
+        if self.method == "isotonic" and (len(self.x) < 2 or len(self.x) != len(self.y)):
+            raise ValueError("isotonic calibration needs matching x and y of length >= 2")
+        return self
+
+
+class TierBand(BaseModel):
+    """A risk tier: probabilities in [lower, upper) (the last band includes 1.0)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Literal["low", "medium", "high", "critical"]
+    lower: float = Field(ge=0.0, le=1.0)
+    upper: float = Field(ge=0.0, le=1.0)
+
+
+class Manifest(BaseModel):
+    """`manifest.json` of a bundle."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format_version: Literal[1] = 1
+    version: str
+    created_at: datetime
+    data_fingerprint: str = Field(description="sha256 of the training rows and labels.")
+    source: Literal["canonical", "table"]
+    feature_names: list[str] = Field(min_length=1, description="Model input order.")
+    feature_catalogue_version: str | None = Field(
+        description="Version of training.features' catalogue; None for `--table` bundles."
+    )
+    id_column: str | None = None
+    label_column: str | None = None
+    models: dict[str, ModelFile]
+    weights: dict[str, float]
+    calibration: Calibration
+    threshold: float = Field(ge=0.0, le=1.0)
+    tiers: list[TierBand] = Field(min_length=1)
+    clip_bounds: dict[str, tuple[float, float]] = Field(
+        description="Per feature (lower, upper) applied before the graphs; NaN passes through."
+    )
+    metrics: dict[str, Any] = Field(description="Held-out metrics per model and 'ensemble'.")
+    training: dict[str, Any] = Field(default_factory=dict, description="Parameters and timings.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Manifest:
+        if set(self.models) != set(MODEL_NAMES):
+            raise ValueError(f"models must be exactly {', '.join(MODEL_NAMES)}")
+        if set(self.weights) != set(MODEL_NAMES) or abs(sum(self.weights.values()) - 1) > 1e-6:
+            raise ValueError("weights must name every model and sum to 1")
+        if len(set(self.feature_names)) != len(self.feature_names):
+            raise ValueError("feature_names has duplicates")
+        unknown = set(self.clip_bounds) - set(self.feature_names)
+        if unknown:
+            raise ValueError(f"clip_bounds for unknown features: {sorted(unknown)[:5]}")
+        bands = self.tiers
+        if bands[0].lower != 0.0 or bands[-1].upper != 1.0:
+            raise ValueError("tiers must cover [0, 1]")
+        for before, after in pairwise(bands):
+            if before.upper != after.lower:
+                raise ValueError("tiers must be contiguous")
+        return self
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(bundle_dir: Path, *, verify: bool = True) -> Manifest:
+    """Reads and validates `manifest.json`; with verify, checks every file's sha256."""
+    path = bundle_dir / MANIFEST
+    if not path.is_file():
+        raise BundleError(f"{bundle_dir}: no {MANIFEST}; not a model bundle")
+    try:
+        manifest = Manifest.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BundleError(f"{path}: invalid manifest at {where}: {first['msg']}") from None
+    if verify:
+        for name, model in manifest.models.items():
+            for file, expected in (
+                (model.onnx_file, model.onnx_sha256),
+                (model.native_file, model.native_sha256),
+            ):
+                member = bundle_dir / file
+                if not member.is_file():
+                    raise BundleError(f"{bundle_dir}: {name} file {file} is missing")
+                if sha256_file(member) != expected:
+                    raise BundleError(f"{bundle_dir}: {name} file {file} fails its sha256 check")
+    return manifest
+
+
+def current_bundle_dir(model_dir: Path) -> Path:
+    """The bundle `model_dir/current` points to."""
+    pointer = model_dir / CURRENT
+    if not pointer.is_file():
+        raise BundleError(f"{model_dir}: no current bundle (train one with `pde train`)")
+    version = pointer.read_text().strip()
+    bundle = model_dir / version
+    if not version or not bundle.is_dir():
+        raise BundleError(f"{pointer} names {version!r}, which is not a bundle directory")
+    return bundle
+
+
+def set_current(model_dir: Path, version: str) -> None:
+    """Moves the `current` pointer atomically (write then rename)."""
+    if not (model_dir / version / MANIFEST).is_file():
+        raise BundleError(f"{model_dir / version}: not a complete bundle")
+    tmp = model_dir / f".{CURRENT}.tmp"
+    tmp.write_text(version + "\n")
+    tmp.replace(model_dir / CURRENT)
+
+
+def list_bundles(model_dir: Path) -> list[str]:
+    """Versions of the complete bundles under model_dir, oldest first."""
+    if not model_dir.is_dir():
+        return []
+    return sorted(p.name for p in model_dir.iterdir() if (p / MANIFEST).is_file())
