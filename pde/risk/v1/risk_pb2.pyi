@@ -44,23 +44,25 @@ class Transaction(_message.Message):
     def __init__(self, timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount: _Optional[float] = ..., category: _Optional[str] = ..., channel: _Optional[str] = ..., balance_after: _Optional[float] = ...) -> None: ...
 
 class Payment(_message.Message):
-    __slots__ = ("due_date", "amount_due", "paid_date", "amount_paid", "auto_debit", "auto_debit_status")
+    __slots__ = ("due_date", "amount_due", "paid_date", "amount_paid", "auto_debit", "auto_debit_status", "kind")
     DUE_DATE_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_DUE_FIELD_NUMBER: _ClassVar[int]
     PAID_DATE_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_PAID_FIELD_NUMBER: _ClassVar[int]
     AUTO_DEBIT_FIELD_NUMBER: _ClassVar[int]
     AUTO_DEBIT_STATUS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     due_date: _timestamp_pb2.Timestamp
     amount_due: float
     paid_date: _timestamp_pb2.Timestamp
     amount_paid: float
     auto_debit: bool
     auto_debit_status: str
-    def __init__(self, due_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount_due: _Optional[float] = ..., paid_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount_paid: _Optional[float] = ..., auto_debit: _Optional[bool] = ..., auto_debit_status: _Optional[str] = ...) -> None: ...
+    kind: str
+    def __init__(self, due_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount_due: _Optional[float] = ..., paid_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount_paid: _Optional[float] = ..., auto_debit: _Optional[bool] = ..., auto_debit_status: _Optional[str] = ..., kind: _Optional[str] = ...) -> None: ...
 
 class CustomerProfile(_message.Message):
-    __slots__ = ("open_date", "birth_year", "income_bracket", "employment_type", "region", "product", "credit_limit", "outstanding_balance", "monthly_obligation")
+    __slots__ = ("open_date", "birth_year", "income_bracket", "employment_type", "region", "product", "credit_limit", "outstanding_balance", "monthly_obligation", "declared_income")
     OPEN_DATE_FIELD_NUMBER: _ClassVar[int]
     BIRTH_YEAR_FIELD_NUMBER: _ClassVar[int]
     INCOME_BRACKET_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +72,7 @@ class CustomerProfile(_message.Message):
     CREDIT_LIMIT_FIELD_NUMBER: _ClassVar[int]
     OUTSTANDING_BALANCE_FIELD_NUMBER: _ClassVar[int]
     MONTHLY_OBLIGATION_FIELD_NUMBER: _ClassVar[int]
+    DECLARED_INCOME_FIELD_NUMBER: _ClassVar[int]
     open_date: _timestamp_pb2.Timestamp
     birth_year: int
     income_bracket: str
@@ -79,7 +82,8 @@ class CustomerProfile(_message.Message):
     credit_limit: float
     outstanding_balance: float
     monthly_obligation: float
-    def __init__(self, open_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., birth_year: _Optional[int] = ..., income_bracket: _Optional[str] = ..., employment_type: _Optional[str] = ..., region: _Optional[str] = ..., product: _Optional[str] = ..., credit_limit: _Optional[float] = ..., outstanding_balance: _Optional[float] = ..., monthly_obligation: _Optional[float] = ...) -> None: ...
+    declared_income: float
+    def __init__(self, open_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., birth_year: _Optional[int] = ..., income_bracket: _Optional[str] = ..., employment_type: _Optional[str] = ..., region: _Optional[str] = ..., product: _Optional[str] = ..., credit_limit: _Optional[float] = ..., outstanding_balance: _Optional[float] = ..., monthly_obligation: _Optional[float] = ..., declared_income: _Optional[float] = ...) -> None: ...
 
 class RawActivity(_message.Message):
     __slots__ = ("as_of", "profile", "transactions", "payments")
