@@ -165,3 +165,11 @@ PAYMENTS = Table(
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, TRANSACTIONS, PAYMENTS)}
+
+# The 30-day label, shared by the feature pipeline, the simulator's truth and the importers:
+# for an as-of date t, the label is 1 when an obligation of a CREDIT_KINDS kind due in
+# (t, t + LABEL_HORIZON_DAYS] is missed: unpaid, paid more than GRACE_DAYS after its due date,
+# or paid less than MIN_PAID_FRACTION of the amount due. No such obligation: no label.
+LABEL_HORIZON_DAYS = 30
+GRACE_DAYS = 5
+MIN_PAID_FRACTION = 0.5
