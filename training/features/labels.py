@@ -1,0 +1,93 @@
+"""The 30-day label and the weekly grid of as-of dates.
+
+Label rule: for as-of date `t`, the label is 1 when a credit obligation (kind loan, card or
+mortgage) due in `(t, t + horizon]` is missed: unpaid, paid more than `grace_days` after its
+due date, or paid less than `min_paid_fraction` of the amount due. It is 0 when every such
+obligation was met. A customer with no credit obligation due in the window has **no label** for
+that date: the row is left out of training and evaluation (there was nothing to miss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import polars as pl
+
+from training.data.dataset import CanonicalData
+from training.data.schema import CREDIT_KINDS
+from training.features.window import GRACE_DAYS, MIN_PAID_FRACTION
+
+HORIZON_DAYS = 30
+MIN_HISTORY_DAYS = 28
+
+
+def compute_labels(
+    data: CanonicalData,
+    as_of_dates: Sequence[date],
+    *,
+    horizon_days: int = HORIZON_DAYS,
+    grace_days: int = GRACE_DAYS,
+    min_paid_fraction: float = MIN_PAID_FRACTION,
+) -> pl.DataFrame:
+    """`customer_id`, `as_of`, `label` (Int8) for customers with a credit obligation due."""
+    missed = (
+        pl.col("paid_date").is_null()
+        | ((pl.col("paid_date") - pl.col("due_date")).dt.total_days() > grace_days)
+        | (pl.col("amount_paid") < min_paid_fraction * pl.col("amount_due"))
+    )
+    credit = data.payments.filter(pl.col("kind").is_in(CREDIT_KINDS)).with_columns(missed=missed)
+    frames = []
+    for as_of in sorted(set(as_of_dates)):
+        end = as_of + timedelta(days=horizon_days)
+        frames.append(
+            credit.filter((pl.col("due_date") > as_of) & (pl.col("due_date") <= end))
+            .group_by("customer_id")
+            .agg(label=pl.col("missed").any().cast(pl.Int8))
+            .with_columns(as_of=pl.lit(as_of))
+        )
+    if not frames:
+        return pl.DataFrame(schema={"customer_id": pl.String, "as_of": pl.Date, "label": pl.Int8})
+    return pl.concat(frames).select("customer_id", "as_of", "label").sort("customer_id", "as_of")
+
+
+def weekly_as_of_dates(
+    data: CanonicalData,
+    *,
+    horizon_days: int = HORIZON_DAYS,
+    grace_days: int = GRACE_DAYS,
+    min_history_days: int = MIN_HISTORY_DAYS,
+) -> list[date]:
+    """Weekly as-of dates with enough history and a fully observed label window.
+
+    The grid starts on the Monday on or before the first event; a date `t` is used when at
+    least `min_history_days` of data precede it and `t + horizon + grace` is not after the last
+    event of the data (so every label is known).
+    """
+    first, last = _event_span(data)
+    anchor = first - timedelta(days=first.weekday())
+    dates = []
+    t = anchor + timedelta(days=7)
+    while t + timedelta(days=horizon_days + grace_days) <= last:
+        if (t - first).days >= min_history_days:
+            dates.append(t)
+        t += timedelta(days=7)
+    return dates
+
+
+def _event_span(data: CanonicalData) -> tuple[date, date]:
+    starts: list[date] = []
+    ends: list[date] = []
+    if data.transactions.height:
+        days = data.transactions["timestamp"].dt.date()
+        starts.append(days.min())  # type: ignore[arg-type]
+        ends.append(days.max())  # type: ignore[arg-type]
+    if data.payments.height:
+        starts.append(data.payments["due_date"].min())  # type: ignore[arg-type]
+        ends.append(data.payments["due_date"].max())  # type: ignore[arg-type]
+        paid = data.payments["paid_date"].drop_nulls()
+        if paid.len():
+            ends.append(paid.max())  # type: ignore[arg-type]
+    if not starts:
+        raise ValueError("the data has no transactions and no payments: no as-of dates")
+    return min(starts), max(ends)

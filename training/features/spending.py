@@ -1,0 +1,90 @@
+"""Spending features: essential vs discretionary, category shares and their changes."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from training.data.schema import DISCRETIONARY_CATEGORIES, ESSENTIAL_CATEGORIES
+from training.features.exprs import safe_div, sum_where, trend
+from training.features.window import Window
+
+SHARE_CATEGORIES = (
+    "groceries",
+    "dining",
+    "entertainment",
+    "travel",
+    "utility",
+    "rent",
+    "healthcare",
+    "card_purchase",
+    "fuel",
+)
+NOT_SPENDING = ("savings_transfer",)
+ZERO_WHEN_NO_EVENTS = (
+    "spend_total",
+    "spend_30d",
+    "spend_essential",
+    "spend_discretionary",
+    "spend_categories",
+)
+
+
+def debits(window: Window) -> pl.DataFrame:
+    """Money going out, savings transfers excepted."""
+    return window.transactions.filter(
+        (pl.col("amount") < 0) & ~pl.col("category").is_in(NOT_SPENDING)
+    )
+
+
+def spending_features(window: Window) -> pl.DataFrame:
+    out = debits(window)
+    amount = pl.col("abs_amount")
+    recent = pl.col("in_30d")
+    essential = pl.col("category").is_in(ESSENTIAL_CATEGORIES)
+    discretionary = pl.col("category").is_in(DISCRETIONARY_CATEGORIES)
+    per_customer = out.group_by("customer_id").agg(
+        spend_total=amount.sum(),
+        spend_30d=sum_where(recent, amount),
+        spend_essential=sum_where(essential, amount),
+        spend_discretionary=sum_where(discretionary, amount),
+        essential_30d=sum_where(essential & recent, amount),
+        discretionary_30d=sum_where(discretionary & recent, amount),
+        spend_categories=pl.col("category").n_unique().cast(pl.Float64),
+        **{
+            f"share_{category}": sum_where(pl.col("category") == category, amount)
+            for category in SHARE_CATEGORIES
+        },
+    )
+    daily = out.group_by("customer_id", "day").agg(total=amount.sum())
+    daily_max = daily.group_by("customer_id").agg(spend_daily_max=pl.col("total").max())
+    months = window.prior_months
+    total = pl.col("spend_total")
+    per_customer = per_customer.with_columns(
+        spend_essential_share=safe_div(pl.col("spend_essential"), total),
+        spend_discretionary_share=safe_div(pl.col("spend_discretionary"), total),
+        spend_trend=trend(pl.col("spend_30d"), total - pl.col("spend_30d"), months),
+        spend_essential_trend=trend(
+            pl.col("essential_30d"), pl.col("spend_essential") - pl.col("essential_30d"), months
+        ),
+        spend_discretionary_trend=trend(
+            pl.col("discretionary_30d"),
+            pl.col("spend_discretionary") - pl.col("discretionary_30d"),
+            months,
+        ),
+        **{f"share_{c}": safe_div(pl.col(f"share_{c}"), total) for c in SHARE_CATEGORIES},
+    )
+    return per_customer.join(daily_max, on="customer_id", how="left").select(
+        "customer_id",
+        "spend_total",
+        "spend_30d",
+        "spend_essential",
+        "spend_discretionary",
+        "spend_essential_share",
+        "spend_discretionary_share",
+        *(f"share_{c}" for c in SHARE_CATEGORIES),
+        "spend_trend",
+        "spend_essential_trend",
+        "spend_discretionary_trend",
+        "spend_daily_max",
+        "spend_categories",
+    )

@@ -1,0 +1,54 @@
+"""Weekly flag series over the lookback, summarised by mean / std / min / max.
+
+A flag is 0 or 1 per week; weeks without any event count as 0. For a binary series the four
+summaries follow from the number of flagged weeks `k` out of `n`: mean `k/n`, std
+`sqrt(m (1 - m))`, min `k == n`, max `k > 0`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from training.features.window import Window
+
+HOARDING_SHARE_OF_SALARY = 0.25
+SPIKE_FACTOR = 2.0
+FLAGS = ("cash_hoarding", "atm_spike", "gambling", "lending_app")
+
+
+def weekly_flags(window: Window, salary_mean: pl.DataFrame) -> pl.DataFrame:
+    """Per customer: `<flag>_week_{mean,std,min,max}` for every flag in FLAGS."""
+    tx = window.transactions
+    span = tx.group_by("customer_id").agg(first=pl.col("days_before").max())
+    n_weeks = ((pl.col("first") / 7).ceil().clip(lower_bound=1, upper_bound=window.n_weeks)).alias(
+        "n_weeks"
+    )
+    weeks = tx.group_by("customer_id", "week").agg(
+        atm=pl.col("abs_amount").filter(pl.col("category") == "atm_withdrawal").sum(),
+        gambling=(pl.col("category") == "gambling").any(),
+        lending_app=(pl.col("category") == "lending_app").any(),
+    )
+    weeks = (
+        weeks.join(span.select("customer_id", n_weeks), on="customer_id", how="left")
+        .join(salary_mean, on="customer_id", how="left")
+        .with_columns(atm_weekly_mean=pl.col("atm").sum().over("customer_id") / pl.col("n_weeks"))
+        .with_columns(
+            cash_hoarding=pl.col("atm") > HOARDING_SHARE_OF_SALARY * pl.col("salary_mean_amount"),
+            atm_spike=(pl.col("atm") > 0)
+            & (pl.col("atm") > SPIKE_FACTOR * pl.col("atm_weekly_mean")),
+        )
+    )
+    counts = weeks.group_by("customer_id").agg(
+        pl.col("n_weeks").first(),
+        *(pl.col(flag).fill_null(False).cast(pl.Int64).sum().alias(flag) for flag in FLAGS),
+    )
+    summaries = []
+    for flag in FLAGS:
+        mean = pl.col(flag) / pl.col("n_weeks")
+        summaries += [
+            mean.alias(f"{flag}_week_mean"),
+            (mean * (1 - mean)).sqrt().alias(f"{flag}_week_std"),
+            (pl.col(flag) >= pl.col("n_weeks")).cast(pl.Float64).alias(f"{flag}_week_min"),
+            (pl.col(flag) > 0).cast(pl.Float64).alias(f"{flag}_week_max"),
+        ]
+    return counts.select("customer_id", *summaries)
