@@ -1,11 +1,63 @@
-"""`pde features`: Compute point-in-time features and 30-day labels."""
+"""`pde features`: point-in-time features and 30-day labels to Parquet."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from pathlib import Path
+
 import typer
 
-from pde.cli.stub import register_not_built
+from pde.cli.console import console, progress_bar
+from pde.errors import PdeError
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def features(
+    data: Path = typer.Option(..., "--data", help="Canonical data directory."),
+    out: Path = typer.Option(..., "--out", help="Parquet file to write."),
+    as_of: str | None = typer.Option(None, "--as-of", help="One as-of date, YYYY-MM-DD."),
+    weekly: bool = typer.Option(
+        False, "--weekly", help="Every weekly as-of date with an observed label (default)."
+    ),
+    lookback_days: int = typer.Option(90, "--lookback-days", min=30, help="Feature window."),
+    labels: bool = typer.Option(True, "--labels/--no-labels", help="Add the 30-day label."),
+) -> None:
+    """Compute point-in-time features (and 30-day labels) for every customer."""
+    from training.data.io import load_dataset
+    from training.features.export import feature_table, resolve_dates, write_parquet_atomically
+
+    if out.suffix != ".parquet":
+        raise PdeError(f"{out}: the output must be a .parquet file")
+    dataset = load_dataset(data)
+    try:
+        dates = resolve_dates(dataset, as_of=_parse_date(as_of), weekly=weekly)
+    except ValueError as exc:
+        raise PdeError(str(exc)) from None
+    with progress_bar() as progress:
+        task = progress.add_task("features", total=len(dates))
+        table = feature_table(
+            dataset,
+            dates,
+            lookback_days=lookback_days,
+            with_labels=labels,
+            progress=lambda _: progress.advance(task),
+        )
+    write_parquet_atomically(table, out)
+    summary = f"wrote {out}: {table.height:,} rows x {table.width - 2} columns, {len(dates)} dates"
+    if labels and table.height:
+        known = table["label"].drop_nulls()
+        if known.len():
+            summary += f"; label rate {known.mean():.2%} over {known.len():,} labelled rows"
+    console().print(summary)
 
 
 def register(app: typer.Typer) -> None:
-    register_not_built(app, "features", "Compute point-in-time features and 30-day labels")
+    app.command(name="features")(features)

@@ -1,0 +1,47 @@
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pde.cli.main import main
+from training.data.dataset import CanonicalData
+from training.data.io import write_dataset
+from training.features import FEATURE_NAMES
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, small_data: CanonicalData) -> Path:
+    path = tmp_path / "data"
+    write_dataset(small_data, path)
+    return path
+
+
+def test_export_cli_weekly_writes_features_and_labels(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "features.parquet"
+    assert main(["features", "--data", str(data_dir), "--weekly", "--out", str(out)]) == 0
+    table = pl.read_parquet(out)
+    assert table.columns == ["customer_id", "as_of", "label", *FEATURE_NAMES]
+    assert table["as_of"].n_unique() > 5
+    assert table["label"].drop_nulls().len() > 0
+
+
+def test_export_cli_one_date_without_labels(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "one.parquet"
+    args = ["features", "--data", str(data_dir), "--as-of", "2025-04-01", "--no-labels"]
+    assert main([*args, "--out", str(out)]) == 0
+    table = pl.read_parquet(out)
+    assert table["as_of"].cast(pl.String).unique().to_list() == ["2025-04-01"]
+    assert "label" not in table.columns
+
+
+def test_export_cli_bad_input_is_one_line_error(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x.parquet"
+    assert main(["features", "--data", str(tmp_path / "missing"), "--out", str(out)]) == 1
+    assert "not a directory" in capsys.readouterr().err
+    assert main(["features", "--data", str(data_dir), "--out", str(tmp_path / "x.csv")]) == 1
+    assert (
+        main(["features", "--data", str(data_dir), "--as-of", "2025-13-01", "--out", str(out)]) == 2
+    )
+    assert not out.exists()
