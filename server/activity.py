@@ -1,0 +1,96 @@
+"""Features from one customer's raw recent activity, with the training code.
+
+The request's profile, transactions and payments become a one-customer `CanonicalData`
+(columns and dtypes from `training.data.schema`), and `training.features.compute_features`
+computes the row as of the request's date; the bundle's feature names select the model input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from server.ensemble import F32
+from server.errors import InvalidInputError, NotReadyError
+from training.bundle import Manifest
+from training.data.dataset import CanonicalData
+from training.data.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS, Table
+
+_DTYPES: dict[str, Any] = {
+    "string": pl.String,
+    "int": pl.Int64,
+    "float": pl.Float64,
+    "bool": pl.Boolean,
+    "date": pl.Date,
+    "datetime": pl.Datetime("us"),
+}
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One customer's recent activity; dict keys are the canonical column names."""
+
+    customer_id: str
+    as_of: date
+    profile: dict[str, Any]
+    transactions: list[dict[str, Any]] = field(default_factory=list)
+    payments: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _frame(table: Table, rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
+    schema = {c.name: _DTYPES[c.dtype] for c in table.columns}
+    data = {name: [row.get(name) for row in rows] for name in schema}
+    try:
+        return pl.DataFrame(data, schema=schema)
+    except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
+        raise InvalidInputError(f"activity {table.name}: {exc}") from None
+
+
+def canonical_data(activity: Activity) -> CanonicalData:
+    """The one-customer canonical tables of the activity (ids generated where absent)."""
+    cid = activity.customer_id
+    customer = {**activity.profile, "customer_id": cid}
+    transactions = [
+        {"transaction_id": f"{cid}-t{i}", **t, "customer_id": cid}
+        for i, t in enumerate(activity.transactions)
+    ]
+    payments = [
+        {"obligation_id": f"{cid}-p{i}", **p, "customer_id": cid}
+        for i, p in enumerate(activity.payments)
+    ]
+    return CanonicalData(
+        customers=_frame(CUSTOMERS, [customer]),
+        transactions=_frame(TRANSACTIONS, transactions),
+        payments=_frame(PAYMENTS, payments),
+    )
+
+
+def features_from_activity(activity: Activity, manifest: Manifest) -> F32:
+    """The model-order feature row [1, features] of the activity as of its date."""
+    if manifest.feature_catalogue_version is None:
+        raise NotReadyError(
+            f"model {manifest.version} was trained on a feature table, not on canonical data; "
+            "send feature values instead of raw activity"
+        )
+    if not activity.customer_id:
+        raise InvalidInputError("raw activity needs a customer_id")
+    try:
+        from training.features import compute_features
+    except ImportError:
+        raise NotReadyError("feature computation is not available in this server build") from None
+    data = canonical_data(activity)
+    frame = compute_features(data, [activity.as_of])
+    if frame.height != 1:
+        raise InvalidInputError(f"activity gave {frame.height} feature rows, expected 1")
+    missing = [n for n in manifest.feature_names if n not in frame.columns]
+    if missing:
+        raise NotReadyError(
+            f"the feature code lacks {len(missing)} model features, e.g. {missing[0]}"
+        )
+    row = frame.select(manifest.feature_names).to_numpy().astype(np.float32)
+    return np.where(np.isinf(row), np.nan, row).astype(np.float32)

@@ -1,0 +1,183 @@
+"""Loads a model bundle into three onnxruntime sessions, warms them and checks parity.
+
+A bundle is accepted only when every file passes its sha256 check, the three graphs load and
+answer, and their probabilities match the native models' within `PARITY_TOLERANCE` on
+synthetic rows that include missing values. Anything else raises `BundleError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from server.ensemble import F32, F64, EnsembleSpec
+from server.native import NativeModel, load_native
+from training.bundle import MODEL_NAMES, BundleError, Manifest, read_manifest
+
+log = logging.getLogger(__name__)
+
+PARITY_TOLERANCE = 1e-4
+PARITY_ROWS = 64
+
+
+@dataclass(frozen=True)
+class BatchScores:
+    """Scores of a batch of rows, in the order of the rows."""
+
+    per_model: F64  # [models, rows], MODEL_NAMES order
+    probability: F64  # calibrated ensemble probability
+    tier: npt.NDArray[np.uint8]
+    alert: npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class _Graph:
+    session: Any
+    input_name: str
+    outputs: list[str]
+
+    def probability(self, x: F32) -> npt.NDArray[np.float32]:
+        out = self.session.run(self.outputs, {self.input_name: x})[0]
+        return np.asarray(out[:, 1], dtype=np.float32)
+
+
+def _session_options(threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Spinning threads steal the second core from the gRPC threads and the other session.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    return options
+
+
+class LoadedBundle:
+    """A bundle ready to score: manifest, ensemble arithmetic, ONNX sessions, native models."""
+
+    def __init__(
+        self,
+        *,
+        directory: Path,
+        manifest: Manifest,
+        graphs: dict[str, _Graph],
+        natives: dict[str, NativeModel],
+    ) -> None:
+        self.directory = directory
+        self.manifest = manifest
+        self.spec = EnsembleSpec.from_manifest(manifest)
+        self.graphs_ = graphs
+        self.natives_ = natives
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    @property
+    def n_features(self) -> int:
+        return len(self.spec.feature_names)
+
+    def per_model(self, clipped: F32) -> F64:
+        """Each graph's class-1 probability, [models, rows]; input already clipped."""
+        out = np.empty((len(MODEL_NAMES), clipped.shape[0]), dtype=np.float64)
+        for index, name in enumerate(MODEL_NAMES):
+            out[index] = self.graphs_[name].probability(clipped)
+        return out
+
+    def score(self, features: F32) -> BatchScores:
+        """Scores float32 rows [rows, features] in model order (validated by the caller)."""
+        per_model = self.per_model(self.spec.clip(features))
+        probability = self.spec.calibrate(self.spec.combine(per_model))
+        return BatchScores(
+            per_model=per_model,
+            probability=probability,
+            tier=self.spec.tiers(probability),
+            alert=self.spec.alerts(probability),
+        )
+
+    def native(self, name: str) -> NativeModel:
+        return self.natives_[name]
+
+
+def synthetic_rows(spec: EnsembleSpec, *, rows: int, seed: int = 7) -> F32:
+    """Rows spread over each feature's clip range (normal where unbounded), 15% missing."""
+    rng = np.random.default_rng(seed)
+    lower = np.where(np.isfinite(spec.lower), spec.lower, -3.0)
+    upper = np.where(np.isfinite(spec.upper), spec.upper, 3.0)
+    x = rng.uniform(lower, upper, size=(rows, len(spec.feature_names))).astype(np.float32)
+    x[rng.random(x.shape) < 0.15] = np.nan
+    x[0] = np.nan
+    return x
+
+
+def _check_parity(bundle: LoadedBundle) -> float:
+    x = bundle.spec.clip(synthetic_rows(bundle.spec, rows=PARITY_ROWS))
+    onnx = bundle.per_model(x)
+    worst = 0.0
+    for index, name in enumerate(MODEL_NAMES):
+        diff = float(np.max(np.abs(onnx[index] - bundle.native(name).probability(x))))
+        if not diff <= PARITY_TOLERANCE:
+            raise BundleError(
+                f"{bundle.directory}: {name} ONNX graph disagrees with its native model "
+                f"(max abs diff {diff:.2g} > {PARITY_TOLERANCE:g})"
+            )
+        worst = max(worst, diff)
+    return worst
+
+
+def load_bundle(directory: Path, *, threads: int = 1) -> LoadedBundle:
+    """Loads, verifies, warms up and parity-checks the bundle in `directory`."""
+    import onnxruntime as ort
+
+    started = time.perf_counter()
+    manifest = read_manifest(directory, verify=True)
+    graphs: dict[str, _Graph] = {}
+    natives: dict[str, NativeModel] = {}
+    for name in MODEL_NAMES:
+        member = manifest.models[name]
+        try:
+            session = ort.InferenceSession(
+                str(directory / member.onnx_file),
+                sess_options=_session_options(threads),
+                providers=["CPUExecutionProvider"],
+            )
+            natives[name] = load_native(name, directory / member.native_file)
+        except Exception as exc:  # the libraries raise their own error types
+            raise BundleError(f"{directory}: cannot load {name}: {exc}") from None
+        inputs = {i.name: i for i in session.get_inputs()}
+        if member.input_name not in inputs:
+            raise BundleError(f"{directory}: {name} graph has no input {member.input_name!r}")
+        width = inputs[member.input_name].shape[-1]
+        if isinstance(width, int) and width != len(manifest.feature_names):
+            raise BundleError(
+                f"{directory}: {name} graph takes {width} features, "
+                f"the manifest lists {len(manifest.feature_names)}"
+            )
+        graphs[name] = _Graph(session, member.input_name, [member.output_name])
+    bundle = LoadedBundle(directory=directory, manifest=manifest, graphs=graphs, natives=natives)
+    try:
+        worst = _check_parity(bundle)  # also warms every graph up
+        for rows in (1, 1, 16, 256):
+            bundle.score(synthetic_rows(bundle.spec, rows=rows, seed=rows))
+    except BundleError:
+        raise
+    except Exception as exc:
+        raise BundleError(f"{directory}: the graphs fail on synthetic rows: {exc}") from None
+    log.info(
+        "bundle %s loaded from %s in %.2f s (parity max abs diff %.2g)",
+        manifest.version,
+        directory,
+        time.perf_counter() - started,
+        worst,
+    )
+    return bundle

@@ -1,0 +1,84 @@
+"""The ensemble's arithmetic: clipping, weighted average, calibration, tiers and alerts.
+
+Pure functions of numpy arrays and the manifest; the ONNX sessions live in `server.bundle`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from training.bundle import MODEL_NAMES, Manifest
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+_EPS = 1e-7
+
+
+@dataclass(frozen=True)
+class EnsembleSpec:
+    """What the manifest says about turning model outputs into a decision."""
+
+    feature_names: tuple[str, ...]
+    lower: F32
+    upper: F32
+    weights: F64  # in MODEL_NAMES order
+    calibration_method: str
+    calibration_x: F64
+    calibration_y: F64
+    platt_a: float
+    platt_b: float
+    threshold: float
+    tier_names: tuple[str, ...]
+    tier_lowers: F64
+
+    @classmethod
+    def from_manifest(cls, manifest: Manifest) -> EnsembleSpec:
+        names = tuple(manifest.feature_names)
+        lower = np.full(len(names), -np.inf, dtype=np.float32)
+        upper = np.full(len(names), np.inf, dtype=np.float32)
+        for index, name in enumerate(names):
+            if name in manifest.clip_bounds:
+                lower[index], upper[index] = manifest.clip_bounds[name]
+        calibration = manifest.calibration
+        return cls(
+            feature_names=names,
+            lower=lower,
+            upper=upper,
+            weights=np.array([manifest.weights[m] for m in MODEL_NAMES], dtype=np.float64),
+            calibration_method=calibration.method,
+            calibration_x=np.asarray(calibration.x, dtype=np.float64),
+            calibration_y=np.asarray(calibration.y, dtype=np.float64),
+            platt_a=calibration.a,
+            platt_b=calibration.b,
+            threshold=manifest.threshold,
+            tier_names=tuple(t.name for t in manifest.tiers),
+            tier_lowers=np.array([t.lower for t in manifest.tiers], dtype=np.float64),
+        )
+
+    def clip(self, features: F32) -> F32:
+        """Applies the training clip bounds; NaN (missing) passes through unchanged."""
+        return np.clip(features, self.lower, self.upper)
+
+    def combine(self, per_model: F64) -> F64:
+        """Weighted average of the models' probabilities, per_model shaped [models, rows]."""
+        return self.weights @ per_model
+
+    def calibrate(self, raw: F64) -> F64:
+        if self.calibration_method == "isotonic":
+            return np.interp(raw, self.calibration_x, self.calibration_y)
+        if self.calibration_method == "platt":
+            p = np.clip(raw, _EPS, 1 - _EPS)
+            z = self.platt_a * np.log(p / (1 - p)) + self.platt_b
+            return 1.0 / (1.0 + np.exp(-z))
+        return raw
+
+    def tiers(self, probability: F64) -> npt.NDArray[np.uint8]:
+        """Index of each probability's band; bands are [lower, upper), the last includes 1.0."""
+        index = np.searchsorted(self.tier_lowers, probability, side="right") - 1
+        return np.clip(index, 0, len(self.tier_names) - 1).astype(np.uint8)
+
+    def alerts(self, probability: F64) -> npt.NDArray[np.bool_]:
+        return probability >= self.threshold

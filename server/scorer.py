@@ -1,0 +1,165 @@
+"""The scoring service's one handler layer: every transport calls this, never the bundle.
+
+Holds the served bundle and swaps it atomically on reload: a request takes a reference to the
+bundle once and uses it to the end, so a reload never mixes two bundles in one answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from server import inputs
+from server.activity import Activity, features_from_activity
+from server.bundle import BatchScores, LoadedBundle, load_bundle
+from server.ensemble import F32
+from server.errors import (
+    InvalidInputError,
+    NotReadyError,
+    ReloadRefusedError,
+    VersionNotLoadedError,
+)
+from server.explain import Explanation, Reason, explain_row
+from training.bundle import BundleError, current_bundle_dir
+
+log = logging.getLogger(__name__)
+
+# Batches at least this large are split across the scoring threads.
+PARALLEL_MIN_ROWS = 2048
+
+RowInput = Mapping[str, float] | Sequence[float] | Activity
+
+
+class Scorer:
+    """Scores rows with the loaded bundle; loads and hot-swaps bundles."""
+
+    def __init__(
+        self,
+        *,
+        model_dir: Path,
+        workers: int = 2,
+        max_batch_rows: int = inputs.MAX_BATCH_ROWS,
+        loader: Callable[[Path], LoadedBundle] = load_bundle,
+    ) -> None:
+        self.model_dir = model_dir
+        self.workers = workers
+        self.max_batch_rows = max_batch_rows
+        self._loader = loader
+        self._bundle: LoadedBundle | None = None
+        self._reload_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, workers - 1), thread_name_prefix="pde-score"
+        )
+
+    # -- bundle lifecycle -------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self._bundle is not None
+
+    def bundle(self, version: str = "") -> LoadedBundle:
+        """The served bundle; `version`, when given, must be the one loaded."""
+        bundle = self._bundle
+        if bundle is None:
+            raise NotReadyError("no model is loaded yet")
+        if version and version != bundle.version:
+            raise VersionNotLoadedError(
+                f"model version {version!r} is not loaded; serving {bundle.version!r}"
+            )
+        return bundle
+
+    def load(self, path: Path | None = None) -> LoadedBundle:
+        """Loads the bundle at `path` (default: the `current` one) and serves it.
+
+        Raises BundleError when it is bad; the previously served bundle, if any, stays.
+        """
+        with self._reload_lock:
+            directory = path if path is not None else current_bundle_dir(self.model_dir)
+            bundle = self._loader(directory)
+            previous, self._bundle = self._bundle, bundle
+        if previous is not None:
+            log.info("model %s replaced by %s", previous.version, bundle.version)
+        return bundle
+
+    def reload(self, path: Path | None = None) -> LoadedBundle:
+        """`load` while serving: a bad bundle raises ReloadRefusedError; the old one stays."""
+        try:
+            return self.load(path)
+        except BundleError as exc:
+            serving = self._bundle.version if self._bundle else "nothing"
+            log.error("reload refused (still serving %s): %s", serving, exc)
+            raise ReloadRefusedError(f"reload refused, still serving {serving}: {exc}") from None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- scoring ----------------------------------------------------------------------------
+    def row(self, bundle: LoadedBundle, data: RowInput) -> F32:
+        """One checked row in model order from named values, packed values or raw activity."""
+        names = bundle.spec.feature_names
+        if isinstance(data, Activity):
+            return features_from_activity(data, bundle.manifest)
+        if isinstance(data, Mapping):
+            return inputs.row_from_named(data, names)
+        return inputs.row_from_packed(data, names)
+
+    def score_one(
+        self, data: RowInput, *, version: str = "", top_reasons: int = 0
+    ) -> tuple[LoadedBundle, BatchScores, list[Reason]]:
+        """Scores one row; with top_reasons > 0 also returns its top reasons."""
+        if top_reasons < 0:
+            raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
+        bundle = self.bundle(version)
+        row = self.row(bundle, data)
+        scores = bundle.score(row)
+        reasons = explain_row(bundle, row, top_k=top_reasons).reasons if top_reasons else []
+        return bundle, scores, reasons
+
+    def score_packed(
+        self, data: bytes, row_ids: Sequence[str], *, version: str = ""
+    ) -> tuple[LoadedBundle, BatchScores]:
+        """Scores a batch of packed float32 rows (see `inputs.rows_from_bytes`)."""
+        bundle = self.bundle(version)
+        rows = inputs.rows_from_bytes(
+            data, row_ids, bundle.spec.feature_names, max_rows=self.max_batch_rows
+        )
+        return bundle, self.score_rows(bundle, rows)
+
+    def score_rows(self, bundle: LoadedBundle, rows: F32) -> BatchScores:
+        """Scores checked rows, splitting large batches across the scoring threads."""
+        n = rows.shape[0]
+        if n < PARALLEL_MIN_ROWS or self.workers < 2:
+            return bundle.score(rows)
+        parts = np.array_split(rows, self.workers)
+        futures = [self._pool.submit(bundle.score, part) for part in parts[1:]]
+        results = [bundle.score(parts[0]), *(f.result() for f in futures)]
+        return BatchScores(
+            per_model=np.concatenate([r.per_model for r in results], axis=1),
+            probability=np.concatenate([r.probability for r in results]),
+            tier=np.concatenate([r.tier for r in results]),
+            alert=np.concatenate([r.alert for r in results]),
+        )
+
+    def explain(
+        self, data: RowInput, *, top_k: int, version: str = ""
+    ) -> tuple[LoadedBundle, Explanation]:
+        if top_k < 0:
+            raise InvalidInputError(f"top_k must be >= 0, got {top_k}")
+        bundle = self.bundle(version)
+        row = self.row(bundle, data)
+        return bundle, explain_row(bundle, row, top_k=top_k)
+
+    def resolve(self, bundle_path: str) -> Path | None:
+        """A reload target: empty = `current`; a version name or a path under the model dir."""
+        if not bundle_path:
+            return None
+        root = self.model_dir.resolve()
+        path = Path(bundle_path)
+        path = (path if path.is_absolute() else root / path).resolve()
+        if not path.is_relative_to(root):
+            raise InvalidInputError(f"bundle path {bundle_path!r} is outside the model directory")
+        return path

@@ -1,0 +1,210 @@
+"""The scoring server process: gRPC server, health, reflection, signals, reload and metrics.
+
+Lifecycle: `start()` binds and answers health probes with NOT_SERVING; `load()` loads, warms
+and checks the bundle, then health turns SERVING; `stop()` turns it NOT_SERVING, refuses new
+calls and lets in-flight ones finish within the grace period. SIGTERM / SIGINT stop, SIGHUP
+reloads the `current` bundle (a bad one is refused and the old one keeps serving).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from pde.risk.v1 import risk_pb2, risk_pb2_grpc
+from pde.settings import Settings
+from server.bundle import LoadedBundle
+from server.errors import ReloadRefusedError
+from server.inputs import MAX_BATCH_ROWS
+from server.metrics import Metrics
+from server.scorer import Scorer
+from server.transport.auth import TokenAuthInterceptor
+from server.transport.servicer import RiskScoringServicer
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"].full_name
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """How the server runs; `from_settings` reads them from the `PDE_*` settings."""
+
+    address: str
+    model_dir: Path
+    token: str | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    workers: int = 2
+    max_message_mb: int = 64
+    max_batch_rows: int = MAX_BATCH_ROWS
+    grace_seconds: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> ServerOptions:
+        values: dict[str, Any] = {
+            "address": settings.grpc_address,
+            "model_dir": settings.model_dir,
+            "token": settings.grpc_token.get_secret_value() if settings.grpc_token else None,
+            "tls_cert": settings.grpc_tls_cert,
+            "tls_key": settings.grpc_tls_key,
+            "workers": settings.grpc_workers,
+            "max_message_mb": settings.grpc_max_message_mb,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+class ScoringServer:
+    """One scoring server: its gRPC server, scorer, health state and metrics."""
+
+    def __init__(self, options: ServerOptions) -> None:
+        self.options = options
+        self.metrics = Metrics()
+        self.scorer = Scorer(
+            model_dir=options.model_dir,
+            workers=options.workers,
+            max_batch_rows=options.max_batch_rows,
+        )
+        self.health = health.HealthServicer(
+            experimental_non_blocking=True,
+            experimental_thread_pool=ThreadPoolExecutor(max_workers=1),
+        )
+        self._server: grpc.Server | None = None
+        self._stopped = threading.Event()
+        self.port = 0
+
+    def _set_health(self, status: Any) -> None:
+        for service in ("", SERVICE_NAME):
+            self.health.set(service, status)
+
+    def start(self) -> int:
+        """Binds and starts answering (health NOT_SERVING until `load`); returns the port."""
+        options = self.options
+        limit = options.max_message_mb * 1024 * 1024
+        interceptors: list[grpc.ServerInterceptor[Any, Any]] = []
+        if options.token:
+            interceptors.append(TokenAuthInterceptor(options.token))
+        # Handler threads: streams hold one each for their whole life, so keep spare ones for
+        # unary calls and probes; scoring itself is bounded by onnxruntime's single thread.
+        server = grpc.server(
+            ThreadPoolExecutor(max_workers=max(16, 4 * options.workers), thread_name_prefix="rpc"),
+            interceptors=interceptors,
+            options=[
+                ("grpc.max_receive_message_length", limit),
+                ("grpc.max_send_message_length", limit),
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        risk_pb2_grpc.add_RiskScoringServicer_to_server(
+            RiskScoringServicer(scorer=self.scorer, metrics=self.metrics), server
+        )
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+        self._set_health(NOT_SERVING)
+        if options.tls_cert and options.tls_key:
+            credentials = grpc.ssl_server_credentials(
+                [(options.tls_key.read_bytes(), options.tls_cert.read_bytes())]
+            )
+            self.port = server.add_secure_port(options.address, credentials)
+        else:
+            self.port = server.add_insecure_port(options.address)
+        if not self.port:
+            raise OSError(f"cannot bind the scoring server to {options.address}")
+        server.start()
+        self._server = server
+        log.info(
+            "listening on %s (port %d, %s, auth %s); NOT_SERVING until the model is loaded",
+            options.address,
+            self.port,
+            "TLS" if options.tls_cert else "plaintext",
+            "on" if options.token else "off",
+        )
+        return self.port
+
+    def load(self, path: Path | None = None) -> LoadedBundle:
+        """Loads the bundle (default: `current`) and turns health SERVING."""
+        bundle = self.scorer.load(path)
+        self._set_health(SERVING)
+        log.info("SERVING model %s on %s", bundle.version, self.options.address)
+        return bundle
+
+    def reload(self, path: Path | None = None) -> LoadedBundle | None:
+        """Hot reload; a bad bundle is logged and refused, and None returned."""
+        try:
+            return self.scorer.reload(path)
+        except ReloadRefusedError:
+            return None
+
+    def stop(self, grace: float | None = None) -> None:
+        """Graceful shutdown: NOT_SERVING, refuse new calls, let in-flight ones finish."""
+        if self._stopped.is_set():
+            return
+        grace = self.options.grace_seconds if grace is None else grace
+        log.info("shutting down: NOT_SERVING, in-flight calls get %.0f s", grace)
+        self.health.enter_graceful_shutdown()
+        if self._server is not None:
+            self._server.stop(grace).wait()
+        self.scorer.close()
+        self._stopped.set()
+        log.info("stopped; metrics: %s", self.metrics_summary())
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Blocks until stopped; True when stopped."""
+        return self._stopped.wait(timeout)
+
+    def metrics_snapshot(self) -> dict[str, Any]:
+        """Counters and latency histograms per RPC method (see `server.metrics`)."""
+        return self.metrics.snapshot()
+
+    def metrics_summary(self) -> str:
+        parts = []
+        for method, m in sorted(self.metrics_snapshot().items()):
+            parts.append(
+                f"{method} calls={m['calls']} rows={m['rows']} "
+                f"mean={m['mean_ms']:.2f}ms p50<={m['p50_ms_le']}ms p99<={m['p99_ms_le']}ms"
+            )
+        return "; ".join(parts) or "no calls"
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM / SIGINT: graceful stop; SIGHUP: reload `current` (main thread only)."""
+
+        def on_stop(signum: int, frame: FrameType | None) -> None:
+            log.info("received %s", signal.Signals(signum).name)
+            threading.Thread(target=self.stop, name="pde-stop", daemon=True).start()
+
+        def on_reload(signum: int, frame: FrameType | None) -> None:
+            log.info("received SIGHUP: reloading the current bundle")
+            threading.Thread(target=self.reload, name="pde-reload", daemon=True).start()
+
+        signal.signal(signal.SIGTERM, on_stop)
+        signal.signal(signal.SIGINT, on_stop)
+        signal.signal(signal.SIGHUP, on_reload)
+
+
+def serve(options: ServerOptions, *, metrics_log_seconds: float = 300.0) -> None:
+    """Runs a server until SIGTERM / SIGINT: bind, load the current bundle, serve, stop."""
+    server = ScoringServer(options)
+    server.install_signal_handlers()
+    server.start()
+    try:
+        server.load()
+    except Exception:
+        server.stop(grace=0)
+        raise
+    while not server.wait(metrics_log_seconds):
+        log.info("metrics: %s", server.metrics_summary())

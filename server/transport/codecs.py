@@ -1,0 +1,153 @@
+"""Proto <-> core conversions: requests into row inputs, results into responses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from pde.risk.v1 import risk_pb2
+from server.activity import Activity
+from server.bundle import BatchScores, LoadedBundle
+from server.errors import InvalidInputError
+from server.explain import Explanation, Reason
+from server.scorer import RowInput
+from training.bundle import MODEL_NAMES, Manifest
+
+TextRequest = risk_pb2.ScoreRequest | risk_pb2.ExplainRequest
+
+
+def _moment(stamp: Timestamp) -> datetime:
+    return stamp.ToDatetime()  # naive UTC, like the canonical timestamps
+
+
+def _day(stamp: Timestamp) -> date:
+    return stamp.ToDatetime().date()
+
+
+def activity(customer_id: str, message: risk_pb2.RawActivity) -> Activity:
+    """The core's `Activity` from the proto; the as_of time is required."""
+    if not message.HasField("as_of"):
+        raise InvalidInputError("raw activity needs as_of")
+    p = message.profile
+    profile: dict[str, Any] = {
+        "open_date": _day(p.open_date) if p.HasField("open_date") else None,
+        "birth_year": p.birth_year or None,
+        "income_bracket": p.income_bracket or None,
+        "employment_type": p.employment_type or None,
+        "region": p.region or None,
+        "product": p.product or None,
+        "credit_limit": p.credit_limit,
+        "outstanding_balance": p.outstanding_balance,
+        "monthly_obligation": p.monthly_obligation,
+        "declared_income": p.declared_income if p.HasField("declared_income") else None,
+    }
+    transactions = [
+        {
+            "timestamp": _moment(t.timestamp),
+            "amount": t.amount,
+            "category": t.category,
+            "channel": t.channel,
+            "balance_after": t.balance_after if t.HasField("balance_after") else None,
+        }
+        for t in message.transactions
+    ]
+    payments = [
+        {
+            "kind": p.kind or "loan",
+            "due_date": _day(p.due_date),
+            "amount_due": p.amount_due,
+            "paid_date": _day(p.paid_date) if p.HasField("paid_date") else None,
+            "amount_paid": p.amount_paid,
+            "auto_debit": p.auto_debit,
+            "auto_debit_status": p.auto_debit_status or None,
+        }
+        for p in message.payments
+    ]
+    return Activity(
+        customer_id=customer_id,
+        as_of=_day(message.as_of),
+        profile=profile,
+        transactions=transactions,
+        payments=payments,
+    )
+
+
+def row_input(request: TextRequest) -> RowInput:
+    """The request's features: by name, packed in model order, or raw activity."""
+    kind = request.WhichOneof("input")
+    if kind == "named":
+        return dict(request.named.values)
+    if kind == "packed":
+        return list(request.packed.values)
+    if kind == "activity":
+        return activity(request.customer_id, request.activity)
+    raise InvalidInputError("the request has no input: set named, packed or activity")
+
+
+def _reasons(reasons: list[Reason]) -> list[risk_pb2.Reason]:
+    return [
+        risk_pb2.Reason(feature=r.feature, value=r.value, contribution=r.contribution, text=r.text)
+        for r in reasons
+    ]
+
+
+def score_response(
+    customer_id: str, bundle: LoadedBundle, scores: BatchScores, reasons: list[Reason]
+) -> risk_pb2.ScoreResponse:
+    """The response for row 0 of `scores`."""
+    return risk_pb2.ScoreResponse(
+        customer_id=customer_id,
+        probability=float(scores.probability[0]),
+        model_probabilities={
+            name: float(scores.per_model[i, 0]) for i, name in enumerate(MODEL_NAMES)
+        },
+        tier=bundle.spec.tier_names[int(scores.tier[0])],
+        alert=bool(scores.alert[0]),
+        model_version=bundle.version,
+        reasons=_reasons(reasons),
+    )
+
+
+def batch_result(
+    row_ids: Any, bundle: LoadedBundle, scores: BatchScores
+) -> risk_pb2.ScoreBatchResult:
+    return risk_pb2.ScoreBatchResult(
+        row_ids=row_ids,
+        probabilities=scores.probability.astype("<f4").tobytes(),
+        tiers=scores.tier.tobytes(),
+        alerts=scores.alert.astype(np.uint8).tobytes(),
+        model_version=bundle.version,
+    )
+
+
+def explain_response(
+    customer_id: str, bundle: LoadedBundle, explanation: Explanation
+) -> risk_pb2.ExplainResponse:
+    return risk_pb2.ExplainResponse(
+        customer_id=customer_id,
+        probability=explanation.probability,
+        base_value=explanation.base_value,
+        contributions=explanation.contributions,
+        reasons=_reasons(explanation.reasons),
+        model_version=bundle.version,
+    )
+
+
+def model_info(manifest: Manifest) -> risk_pb2.ModelInfo:
+    import json
+
+    created = Timestamp()
+    created.FromDatetime(manifest.created_at)
+    return risk_pb2.ModelInfo(
+        version=manifest.version,
+        created_at=created,
+        feature_names=manifest.feature_names,
+        feature_catalogue_version=manifest.feature_catalogue_version or "",
+        threshold=manifest.threshold,
+        tiers=[risk_pb2.Tier(name=t.name, lower=t.lower, upper=t.upper) for t in manifest.tiers],
+        ensemble_weights=manifest.weights,
+        metrics_json=json.dumps(manifest.metrics, sort_keys=True),
+    )
