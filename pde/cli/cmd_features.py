@@ -53,9 +53,9 @@ def features(
     write_parquet_atomically(table, out)
     summary = f"wrote {out}: {table.height:,} rows x {table.width - 2} columns, {len(dates)} dates"
     if labels and table.height:
-        known = table["label"].drop_nulls()
-        if known.len():
-            summary += f"; label rate {known.mean():.2%} over {known.len():,} labelled rows"
+        known = table["label"].drop_nulls().cast(float).to_numpy()
+        if known.size:
+            summary += f"; label rate {known.mean():.2%} over {known.size:,} labelled rows"
     console().print(summary)
 
 
