@@ -131,14 +131,14 @@ def _parse_strings(raw: pl.Expr, dtype: str) -> tuple[pl.Expr, str]:
         return text.cast(pl.Float64, strict=False), "not a number"
     if dtype == "bool":
         lower = text.str.to_lowercase()
-        parsed = pl.when(lower.is_in(_TRUE)).then(True).when(lower.is_in(_FALSE)).then(False)
-        return parsed, "not a boolean (true/false)"
+        flag = pl.when(lower.is_in(_TRUE)).then(True).when(lower.is_in(_FALSE)).then(False)
+        return flag, "not a boolean (true/false)"
     if dtype == "date":
         return text.str.to_date("%Y-%m-%d", strict=False), "not a date (expected YYYY-MM-DD)"
-    parsed = pl.coalesce(
+    stamp = pl.coalesce(
         [text.str.to_datetime(f, strict=False, time_unit="us") for f in _DATETIME_FORMATS]
     )
-    return parsed, "not a timestamp (expected YYYY-MM-DD HH:MM:SS)"
+    return stamp, "not a timestamp (expected YYYY-MM-DD HH:MM:SS)"
 
 
 def _convert(raw: pl.Expr, source: pl.DataType, dtype: str) -> tuple[pl.Expr, str] | None:

@@ -1,0 +1,226 @@
+"""Obligations (credit repayments, utility bills, rent), how they were paid, and the truth.
+
+A credit repayment due on day d is missed with probability p = sigmoid(A + B * stress[d]);
+the realised outcome is drawn from that same p, and the true probability of the 30-day label
+at as-of day t is 1 - prod(1 - p) over the credit repayments due in (t, t + 30].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from training.data.schema import LABEL_HORIZON_DAYS, OBLIGATION_KINDS, PRODUCTS
+from training.data.simulate.config import Calendar, SimulationConfig
+from training.data.simulate.events import Events, sigmoid
+from training.data.simulate.latent import Latent
+from training.data.simulate.population import Profiles
+
+MISS_INTERCEPT = -3.7
+MISS_SLOPE = 1.6
+UTILITY_LATE = (-3.4, 1.1)  # intercept, slope on stress
+RENT_LATE = (-3.6, 1.1)
+FAILED_DEBIT = (-4.2, 1.2)  # an auto-debit failing although the customer then pays in grace
+RETURNED_DEBIT_FEE = 15.0
+KIND_OF_PRODUCT = {
+    "credit_card": "card",
+    "personal_loan": "loan",
+    "mortgage": "mortgage",
+    "overdraft": "loan",
+    "auto_loan": "loan",
+}
+KIND = {name: i for i, name in enumerate(OBLIGATION_KINDS)}
+NO_STATUS, SUCCESS, FAILED = -1, 0, 1
+
+
+@dataclass
+class Obligations:
+    """Payments rows of one chunk (flat arrays) and the chunk's truth and labels."""
+
+    customer: np.ndarray
+    kind: np.ndarray  # index into OBLIGATION_KINDS
+    month: np.ndarray  # index into the calendar's months
+    due_day: np.ndarray
+    amount_due: np.ndarray
+    paid_day: np.ndarray  # float, NaN while unpaid
+    amount_paid: np.ndarray
+    auto_debit: np.ndarray
+    status: np.ndarray  # NO_STATUS, SUCCESS or FAILED
+    truth: np.ndarray  # (n, weeks) true label probability, NaN when nothing is due
+    label: np.ndarray  # (n, weeks) realised label: 1, 0, or -1 when nothing is due
+
+
+@dataclass
+class _Schedule:
+    customer: np.ndarray
+    month: np.ndarray
+    due: np.ndarray
+    amount: np.ndarray
+    auto: np.ndarray
+    stress: np.ndarray
+
+
+def _schedule(
+    due: np.ndarray, present: np.ndarray, amount: np.ndarray, auto: np.ndarray, stress: np.ndarray
+) -> _Schedule:
+    customer, month = np.nonzero(present)
+    day = due[customer, month]
+    return _Schedule(
+        customer, month, day, amount[customer, month], auto[customer], stress[customer, day]
+    )
+
+
+def _settle(
+    rng: np.random.Generator, s: _Schedule, missed: np.ndarray, *, card: np.ndarray, last_day: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Paid day (NaN: unpaid), amount paid and auto-debit status of scheduled obligations."""
+    size = s.due.shape[0]
+    u = rng.random(size)
+    late_days = rng.integers(6, 46, size)
+    grace_days = rng.integers(1, 6, size)
+    early_days = rng.integers(0, 6, size)
+    fails = s.auto & (
+        missed | (rng.random(size) < sigmoid(FAILED_DEBIT[0] + FAILED_DEBIT[1] * s.stress))
+    )
+    late_in_grace = fails | (~s.auto & (rng.random(size) < sigmoid(-1.8 + 0.8 * s.stress)))
+    paid_day = np.where(
+        s.auto & ~fails, s.due, np.where(late_in_grace, s.due + grace_days, s.due - early_days)
+    ).astype(float)
+    part = card & (rng.random(size) < sigmoid(-1.2 + 0.6 * s.stress))
+    amount_paid = s.amount * np.where(part, rng.uniform(0.5, 1.0, size), 1.0)
+    # Missed: unpaid (45%), paid after the grace period (40%), or paid less than half (15%).
+    unpaid, late = u < 0.45, (u >= 0.45) & (u < 0.85)
+    short = missed & ~unpaid & ~late
+    paid_day = np.where(missed & late, s.due + late_days, paid_day)
+    paid_day = np.where(missed & unpaid, np.nan, paid_day)
+    amount_paid = np.where(short, s.amount * rng.uniform(0.1, 0.45, size), amount_paid)
+    beyond = ~(paid_day <= last_day)
+    paid_day = np.where(beyond, np.nan, np.maximum(paid_day, 0))
+    amount_paid = np.where(beyond, 0.0, np.round(amount_paid, 2))
+    status = np.where(s.auto, np.where(fails, FAILED, SUCCESS), NO_STATUS)
+    return paid_day, amount_paid, status
+
+
+def draw_obligations(
+    rng: np.random.Generator,
+    *,
+    config: SimulationConfig,
+    calendar: Calendar,
+    profiles: Profiles,
+    latent: Latent,
+) -> Obligations:
+    """Credit repayments, utility bills and rent with their outcomes, the truth and labels."""
+    n, months = profiles.size, calendar.months
+    last_due = config.last_due_day
+    parts: list[tuple[str, _Schedule, np.ndarray]] = []
+
+    due = calendar.monthly_days(profiles.due_day)
+    present = (due >= 0) & (due <= last_due)
+    present &= np.arange(months)[None, :] <= profiles.maturity_month[:, None]
+    wobble = np.where(profiles.product == PRODUCTS.index("credit_card"), 0.2, 0.0)[:, None]
+    amount = profiles.obligation[:, None] * (1 + wobble * rng.uniform(-1, 1, (n, months)))
+    credit = _schedule(due, present, np.round(amount, 2), profiles.credit_auto_debit, latent.stress)
+    p_miss = sigmoid(MISS_INTERCEPT + MISS_SLOPE * credit.stress)
+    kinds = np.array([KIND[KIND_OF_PRODUCT[p]] for p in PRODUCTS])[profiles.product]
+    parts.append(("credit", credit, p_miss))
+
+    due = calendar.monthly_days(profiles.utility_day)
+    bill = (
+        profiles.income[:, None]
+        * rng.uniform(0.03, 0.06, (n, 1))
+        * rng.uniform(0.85, 1.15, (n, months))
+    )
+    utility = _schedule(
+        due, (due >= 0) & (due <= last_due), bill, profiles.utility_auto_debit, latent.stress
+    )
+    parts.append(("utility", utility, sigmoid(UTILITY_LATE[0] + UTILITY_LATE[1] * utility.stress)))
+
+    due = calendar.monthly_days(np.ones(n, dtype=int))
+    rent_amount = np.repeat(profiles.income[:, None] * rng.uniform(0.22, 0.35, (n, 1)), months, 1)
+    present = (due >= 0) & (due <= last_due) & profiles.renter[:, None]
+    rent = _schedule(due, present, rent_amount, np.zeros(n, dtype=bool), latent.stress)
+    parts.append(("rent", rent, sigmoid(RENT_LATE[0] + RENT_LATE[1] * rent.stress)))
+
+    columns: dict[str, list[np.ndarray]] = {k: [] for k in Obligations.__dataclass_fields__}
+    for name, s, p in parts:
+        missed = rng.random(p.shape[0]) < p
+        card = np.zeros_like(missed)
+        if name == "credit":
+            kind = kinds[s.customer]
+            card = kind == KIND["card"]
+            truth, label = _truth(config, n, s, p, missed)
+        else:
+            kind = np.full(s.customer.shape[0], KIND[name])
+        paid_day, amount_paid, status = _settle(rng, s, missed, card=card, last_day=config.days - 1)
+        for key, value in (
+            ("customer", s.customer),
+            ("kind", kind),
+            ("month", s.month),
+            ("due_day", s.due),
+            ("amount_due", np.round(s.amount, 2)),
+            ("paid_day", paid_day),
+            ("amount_paid", amount_paid),
+            ("auto_debit", s.auto),
+            ("status", status),
+        ):
+            columns[key].append(value)
+    flat = {k: np.concatenate(v) for k, v in columns.items() if v}
+    return Obligations(**flat, truth=truth, label=label)
+
+
+def _truth(
+    config: SimulationConfig, n: int, s: _Schedule, p: np.ndarray, missed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n, weeks) true probability and realised label of a credit miss in each 30-day window."""
+    weeks = config.as_of_days.shape[0]
+    log_keep = np.zeros((n, weeks))
+    any_due = np.zeros((n, weeks), dtype=bool)
+    any_missed = np.zeros((n, weeks), dtype=bool)
+    for k, t in enumerate(config.as_of_days):
+        inside = (s.due > t) & (s.due <= t + LABEL_HORIZON_DAYS)
+        who = s.customer[inside]
+        np.add.at(log_keep[:, k], who, np.log1p(-p[inside]))
+        any_due[who, k] = True
+        np.logical_or.at(any_missed[:, k], who, missed[inside])
+    truth = np.where(any_due, -np.expm1(log_keep), np.nan)
+    label = np.where(any_due, any_missed.astype(np.int8), np.int8(-1))
+    return truth, label
+
+
+def obligation_events(rng: np.random.Generator, o: Obligations) -> Events:
+    """The transactions that obligations leave: repayments and bills paid, returned-debit fees."""
+    paid = ~np.isnan(o.paid_day) & (o.amount_paid > 0)
+    category = np.array(["loan_repayment"] * len(OBLIGATION_KINDS), dtype=object)
+    category[KIND["utility"]], category[KIND["rent"]] = "utility", "rent"
+    parts = []
+    for name in ("loan_repayment", "utility", "rent"):
+        of_kind = paid & (category[o.kind] == name)
+        debit = of_kind & (o.status == SUCCESS)
+        manual = of_kind & (o.status != SUCCESS)
+        channels = ("standing_order",) if name == "rent" else ("online", "mobile", "branch")
+        for mask, via, hours in ((debit, ("direct_debit",), (1, 6)), (manual, channels, (7, 22))):
+            parts.append(
+                Events.make(
+                    rng,
+                    customer=o.customer[mask],
+                    day=o.paid_day[mask].astype(int),
+                    amount=-o.amount_paid[mask],
+                    category=name,
+                    channels=via,
+                    hours=hours,
+                )
+            )
+    failed = o.status == FAILED
+    parts.append(
+        Events.make(
+            rng,
+            customer=o.customer[failed],
+            day=o.due_day[failed],
+            amount=np.full(int(failed.sum()), -RETURNED_DEBIT_FEE),
+            category="fees",
+            channels=("direct_debit",),
+            hours=(6, 9),
+        )
+    )
+    return Events.concat(parts)
