@@ -1,0 +1,64 @@
+"""Closed sets of values used by the tables (stored as their string values)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class ModelStatus(StrEnum):
+    CHAMPION = "champion"
+    CHALLENGER = "challenger"
+    RETIRED = "retired"
+
+
+class RiskTier(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class InterventionType(StrEnum):
+    SOFT_REMINDER = "soft_reminder"
+    AGENT_CALL = "agent_call"
+    PAYMENT_PLAN = "payment_plan"
+    RESTRUCTURING = "restructuring"
+    PAYMENT_HOLIDAY = "payment_holiday"
+    FINANCIAL_COUNSELLING = "financial_counselling"
+
+
+class InterventionStatus(StrEnum):
+    RECOMMENDED = "recommended"
+    APPROVED = "approved"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class OutcomeKind(StrEnum):
+    PAID = "paid"
+    PROMISE_TO_PAY = "promise_to_pay"
+    PROMISE_KEPT = "promise_kept"
+    PROMISE_BROKEN = "promise_broken"
+    NO_RESPONSE = "no_response"
+    DEFAULTED = "defaulted"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"

@@ -1,0 +1,60 @@
+"""Rules of the intervention workflow: the life cycle, cool-down and SLA by priority."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from pde.db.models.enums import InterventionStatus as S
+from pde.db.models.enums import Priority
+
+# recommended -> approved -> assigned -> in_progress -> completed, or cancelled before completion.
+# An assigned intervention may be re-assigned to another officer.
+TRANSITIONS: Mapping[S, frozenset[S]] = MappingProxyType(
+    {
+        S.RECOMMENDED: frozenset({S.APPROVED, S.CANCELLED}),
+        S.APPROVED: frozenset({S.ASSIGNED, S.CANCELLED}),
+        S.ASSIGNED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.CANCELLED}),
+        S.IN_PROGRESS: frozenset({S.COMPLETED, S.CANCELLED}),
+        S.COMPLETED: frozenset(),
+        S.CANCELLED: frozenset(),
+    }
+)
+OPEN_STATUSES = frozenset({S.RECOMMENDED, S.APPROVED, S.ASSIGNED, S.IN_PROGRESS})
+OUTCOME_STATUSES = frozenset({S.IN_PROGRESS, S.COMPLETED})
+
+DEFAULT_COOL_DOWN_DAYS = 7
+DEFAULT_SLA_HOURS: Mapping[Priority, int] = MappingProxyType(
+    {Priority.CRITICAL: 8, Priority.HIGH: 24, Priority.MEDIUM: 72, Priority.LOW: 168}
+)
+
+
+def can_move(current: S, target: S) -> bool:
+    return target in TRANSITIONS[current]
+
+
+@dataclass(frozen=True)
+class WorkflowPolicy:
+    """Cool-down (days between two interventions of one type for one customer; cancelled ones
+    do not count) and time to act per priority, from creation."""
+
+    cool_down_days: int = DEFAULT_COOL_DOWN_DAYS
+    sla_hours: Mapping[Priority, int] = field(default_factory=lambda: DEFAULT_SLA_HOURS)
+
+    def __post_init__(self) -> None:
+        if self.cool_down_days < 0:
+            raise ValueError("cool_down_days must be >= 0")
+        missing = set(Priority) - set(self.sla_hours)
+        if missing:
+            raise ValueError(f"sla_hours lacks {sorted(p.value for p in missing)}")
+
+    def sla_due(self, priority: Priority, *, created_at: datetime) -> datetime:
+        return created_at + timedelta(hours=self.sla_hours[priority])
+
+    def cool_down_start(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.cool_down_days)
+
+
+DEFAULT_POLICY = WorkflowPolicy()

@@ -1,0 +1,130 @@
+"""Users: creation with an argon2 hash, authentication, role checks."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlmodel import Session, col, select
+
+from pde.db import audit
+from pde.db.errors import ConstraintViolationError, NotFoundError, PermissionDeniedError
+from pde.db.models.enums import Role
+from pde.db.models.user import User, UserCreate, UserUpdate
+from pde.db.types import utc_now
+
+_HASHER = PasswordHasher()  # argon2id with the library's vetted defaults
+_PASSWORD_ALPHABET = string.ascii_letters + string.digits
+_SECRET_FIELDS = frozenset({"password_hash"})
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def generate_password(length: int = 16) -> str:
+    """A random one-time password (letters and digits, easy to read out)."""
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(col(User.username) == username)).one_or_none()
+    if user is None:
+        raise NotFoundError(f"user {username!r} not found")
+    return user
+
+
+def require_role(session: Session, username: str, *roles: Role) -> User:
+    """The active user `username`, provided their role is one of `roles`."""
+    user = get_user(session, username)
+    if not user.is_active:
+        raise PermissionDeniedError(f"user {username!r} is deactivated")
+    if roles and user.role not in roles:
+        allowed = " or ".join(r.value for r in roles)
+        raise PermissionDeniedError(f"{username!r} is {user.role.value}: this needs {allowed}")
+    return user
+
+
+def create_user(*, session: Session, data: UserCreate, actor: str) -> User:
+    """Adds a user who must change the password at first sign-in; audited."""
+    exists = session.exec(select(User.id).where(col(User.username) == data.username)).first()
+    if exists is not None:
+        raise ConstraintViolationError(
+            f"unique constraint uq_users_username: {data.username!r} exists"
+        )
+    user = User(
+        username=data.username,
+        full_name=data.full_name,
+        role=data.role,
+        is_active=data.is_active,
+        password_hash=hash_password(data.password),
+    )
+    audit.lock_chain(session)
+    session.add(user)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="user.create",
+        entity_type="user",
+        entity_id=user.username,
+        before=None,
+        after=audit.snapshot(user, exclude=_SECRET_FIELDS),
+    )
+    return user
+
+
+def update_user(*, session: Session, username: str, data: UserUpdate, actor: str) -> User:
+    user = get_user(session, username)
+    before = audit.snapshot(user, exclude=_SECRET_FIELDS)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        setattr(user, key, value)
+    audit.lock_chain(session)
+    session.add(user)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="user.update",
+        entity_type="user",
+        entity_id=username,
+        before=before,
+        after=audit.snapshot(user, exclude=_SECRET_FIELDS),
+    )
+    return user
+
+
+def set_password(*, session: Session, username: str, password: str, actor: str) -> None:
+    """Replaces the password (the hash is never written to the audit log)."""
+    user = get_user(session, username)
+    user.password_hash = hash_password(password)
+    user.must_change_password = actor != username
+    session.add(user)
+    audit.append(
+        session,
+        actor=actor,
+        action="user.set_password",
+        entity_type="user",
+        entity_id=username,
+        before=None,
+        after={"must_change_password": user.must_change_password},
+    )
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The active user whose password matches, or None (same answer for every failure)."""
+    user = session.exec(select(User).where(col(User.username) == username)).one_or_none()
+    if user is None or not user.is_active:
+        _HASHER.hash(password)  # spend the same time as a real check
+        return None
+    try:
+        _HASHER.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utc_now()
+    session.add(user)
+    return user
