@@ -162,7 +162,7 @@ def demo(
             _skip(run, "start the risk officers' app", "the database")
         if run.skipped:
             console().print(
-                f"[yellow]{len(run.skipped)} stage(s) not built yet[/]; "
+                f"[yellow]{len(run.skipped)} stage(s) not built yet or skipped[/]; "
                 "everything built so far ran."
             )
         if (serving or app) and wait:
