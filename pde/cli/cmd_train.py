@@ -2,10 +2,154 @@
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
 
-from pde.cli.stub import register_not_built
+from pde.cli.console import console
+from pde.errors import PdeError
+from pde.settings import get_settings
+
+if TYPE_CHECKING:
+    from training.models import TrainConfig, TrainingFrame
+
+
+def _announce(start: float) -> Callable[[str, str], None]:
+    def progress(stage: str, detail: str) -> None:
+        elapsed = time.perf_counter() - start
+        console().print(f"[dim]{elapsed:7.1f}s[/] [bold]{stage}[/] {detail}".rstrip())
+
+    return progress
+
+
+def _frame(
+    data: Path | None,
+    table: Path | None,
+    *,
+    label: str | None,
+    id_column: str | None,
+    time_column: str | None,
+    exclude: list[str],
+) -> TrainingFrame:
+    from training.models import frame_from_table, load_canonical_frame, read_table_file
+
+    if table is not None:
+        if data is not None:
+            raise PdeError("give either --data or --table, not both")
+        if label is None:
+            raise PdeError("--table needs --label COL (the 0/1 outcome column)")
+        return frame_from_table(
+            read_table_file(table),
+            label=label,
+            id_column=id_column,
+            time_column=time_column,
+            exclude=tuple(exclude),
+        )
+    if label or id_column or time_column or exclude:
+        raise PdeError("--label, --id, --time and --exclude apply to --table only")
+    directory = data or get_settings().data_dir
+    if not directory.is_dir():
+        raise PdeError(f"{directory}: no canonical data directory (give --data or --table)")
+    return load_canonical_frame(directory)
 
 
 def register(app: typer.Typer) -> None:
-    register_not_built(app, "train", "Train the ensemble and export an ONNX model bundle")
+    @app.command(name="train")
+    def train(
+        data: Path | None = typer.Option(
+            None, "--data", help="Canonical data directory [default: PDE_DATA_DIR]."
+        ),
+        table: Path | None = typer.Option(
+            None, "--table", help="CSV or Parquet file of numeric features instead of --data."
+        ),
+        label: str | None = typer.Option(None, "--label", help="0/1 label column of --table."),
+        id_column: str | None = typer.Option(None, "--id", help="Customer id column of --table."),
+        time_column: str | None = typer.Option(
+            None, "--time", help="As-of date column of --table: enables the out-of-time split."
+        ),
+        exclude: list[str] = typer.Option([], "--exclude", help="Column of --table to ignore."),
+        out: Path | None = typer.Option(
+            None, "--out", help="Model directory [default: PDE_MODEL_DIR]."
+        ),
+        quick: bool = typer.Option(False, "--quick", help="Few trees, 1 trial, 2-fold CV."),
+        trials: int | None = typer.Option(
+            None, "--trials", min=1, help="Random-search trials per library [default: 5]."
+        ),
+        smote: bool = typer.Option(False, "--smote", help="SMOTE instead of class weights."),
+        learn_weights: bool = typer.Option(
+            False, "--learn-weights", help="Fit the ensemble weights on validation."
+        ),
+        calibration: str = typer.Option("isotonic", "--calibration", help="isotonic or platt."),
+        cost_missed: float = typer.Option(
+            5000.0, "--cost-missed", help="Cost of a missed default."
+        ),
+        cost_intervention: float = typer.Option(
+            100.0, "--cost-intervention", help="Cost of one intervention."
+        ),
+        test_periods: int = typer.Option(4, "--test-periods", min=1, help="As-of dates in test."),
+        validation_periods: int = typer.Option(
+            4, "--validation-periods", min=1, help="As-of dates in validation."
+        ),
+        gap_days: int | None = typer.Option(
+            None,
+            "--gap-days",
+            min=0,
+            help="Drop training rows within this many days of validation [default: 30 for"
+            " --data, 0 for --table].",
+        ),
+        cv_folds: int | None = typer.Option(None, "--cv-folds", min=2, help="[default: 5]"),
+        seed: int = typer.Option(42, "--seed"),
+    ) -> None:
+        """Train CatBoost + XGBoost + LightGBM, calibrate, export ONNX, write a bundle."""
+        # Before xgboost/lightgbm load OpenMP: idle threads must not spin on 2 shared cores.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        from training.models import TrainConfig, train_frame
+
+        if calibration not in ("isotonic", "platt"):
+            raise PdeError("--calibration must be isotonic or platt")
+        start = time.perf_counter()
+        progress = _announce(start)
+        progress("load", str(table or data or get_settings().data_dir))
+        frame = _frame(
+            data, table, label=label, id_column=id_column, time_column=time_column, exclude=exclude
+        )
+        options: dict[str, object] = {
+            "seed": seed,
+            "smote": smote,
+            "learn_weights": learn_weights,
+            "calibration": calibration,
+            "cost_missed_default": cost_missed,
+            "cost_intervention": cost_intervention,
+            "test_periods": test_periods,
+            "validation_periods": validation_periods,
+            "gap_days": gap_days if gap_days is not None else (30 if table is None else 0),
+        }
+        if trials is not None:
+            options["trials"] = trials
+        if cv_folds is not None:
+            options["cv_folds"] = cv_folds
+        config: TrainConfig = (
+            TrainConfig.quick_run(**options) if quick else TrainConfig(**options)  # type: ignore[arg-type]
+        )
+        console().print(
+            f"{frame.n_rows:,} rows, {len(frame.feature_names)} features,"
+            f" {float(frame.y.mean()):.2%} positive"
+        )
+        result = train_frame(
+            frame,
+            config=config,
+            model_dir=out or get_settings().model_dir,
+            progress=progress,
+        )
+        figures = result.manifest.metrics["ensemble"]
+        console().print(
+            f"ensemble test AUC [bold]{figures['auc']:.4f}[/] (CV AUC"
+            f" {figures['cv_auc_mean']:.4f} ± {figures['cv_auc_std']:.4f}),"
+            f" threshold {result.manifest.threshold:.4f},"
+            f" {result.timings['total']:.0f}s"
+        )
+        console().print(f"bundle {result.bundle_dir}")

@@ -1,0 +1,117 @@
+"""Writes a model bundle atomically: temp dir, verify, rename to its version, move `current`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from training.bundle import (
+    MANIFEST,
+    MODEL_NAMES,
+    BundleError,
+    Manifest,
+    ModelFile,
+    read_manifest,
+    set_current,
+    sha256_file,
+)
+from training.models.native import NATIVE_SUFFIX, save_native
+from training.models.onnx_export import OnnxGraph, check_parity
+
+log = logging.getLogger(__name__)
+
+REPORT = "report.html"
+METRICS = "metrics.json"
+
+
+def bundle_version(created_at: datetime, fingerprint: str) -> str:
+    """`YYYYMMDDTHHMMSSZ-<first 8 hex of the data fingerprint>`."""
+    return f"{created_at:%Y%m%dT%H%M%SZ}-{fingerprint[:8]}"
+
+
+@dataclass(frozen=True)
+class BundleContents:
+    """What goes into a bundle besides the manifest's own fields."""
+
+    natives: dict[str, Any]
+    graphs: dict[str, OnnxGraph]
+    manifest_fields: dict[str, Any]
+    report_html: str
+    metrics: dict[str, Any]
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, allow_nan=False, default=str) + "\n")
+
+
+def _write_members(tmp: Path, contents: BundleContents) -> dict[str, ModelFile]:
+    models: dict[str, ModelFile] = {}
+    for name in MODEL_NAMES:
+        graph = contents.graphs[name]
+        onnx_file = f"{name}.onnx"
+        native_file = f"{name}{NATIVE_SUFFIX[name]}"
+        (tmp / onnx_file).write_bytes(graph.data)
+        save_native(name, contents.natives[name], tmp / native_file)
+        models[name] = ModelFile(
+            onnx_file=onnx_file,
+            onnx_sha256=sha256_file(tmp / onnx_file),
+            native_file=native_file,
+            native_sha256=sha256_file(tmp / native_file),
+            input_name=graph.input_name,
+            output_name=graph.output_name,
+        )
+    return models
+
+
+def write_bundle(
+    model_dir: Path,
+    contents: BundleContents,
+    *,
+    parity_rows: Any = None,
+    parity_tolerance: float = 1e-4,
+) -> Path:
+    """Writes, verifies and publishes a bundle; returns its directory.
+
+    Verification reads the manifest back with every sha256 and, given `parity_rows`, checks
+    the written ONNX files against the reloaded native files. Any failure leaves `current`
+    and existing bundles untouched and removes the partial directory.
+    """
+    from training.models.native import load_native
+
+    version = str(contents.manifest_fields["version"])
+    final = model_dir / version
+    if final.exists():
+        raise BundleError(f"{final} already exists")
+    model_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=model_dir))
+    try:
+        models = _write_members(tmp, contents)
+        manifest = Manifest(models=models, **contents.manifest_fields)
+        _write_json(tmp / METRICS, contents.metrics)
+        (tmp / REPORT).write_text(contents.report_html, encoding="utf-8")
+        (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")
+        read_manifest(tmp, verify=True)
+        if parity_rows is not None:
+            for name, member in models.items():
+                check_parity(
+                    name,
+                    load_native(name, tmp / member.native_file),
+                    tmp / member.onnx_file,
+                    parity_rows,
+                    tolerance=parity_tolerance,
+                    input_name=member.input_name,
+                    output_name=member.output_name,
+                )
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    set_current(model_dir, version)
+    log.info("bundle %s written and made current", final)
+    return final

@@ -1,0 +1,94 @@
+"""Settings of one training run, the progress callback and the training errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pde.errors import PdeError
+
+# Called as (stage, detail) when a stage starts; detail may be empty.
+StageCallback = Callable[[str, str], None]
+
+DEFAULT_WEIGHTS = {"catboost": 0.6, "xgboost": 0.2, "lightgbm": 0.2}
+# The seed's operating point: metrics are also reported where validation recall reaches 85%.
+OPERATING_RECALL = 0.85
+
+
+class TrainingError(PdeError):
+    """The training data or settings cannot produce a model."""
+
+
+class ParityError(PdeError):
+    """An exported ONNX graph disagrees with its native model; no bundle is written."""
+
+
+def no_progress(stage: str, detail: str) -> None:
+    """A StageCallback that ignores the progress."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that shapes a training run; defaults are the full run."""
+
+    trials: int = 5
+    cv_folds: int = 5
+    seed: int = 42
+    quick: bool = False
+    # Out-of-time split: number of latest as-of periods for test and, before them, validation.
+    test_periods: int = 4
+    validation_periods: int = 4
+    # Rows whose label window (as_of, as_of + gap] reaches into the next split are dropped.
+    gap_days: int = 0
+    # Stratified split (data without time): shares of rows.
+    test_share: float = 0.2
+    validation_share: float = 0.2
+    clip_percentiles: tuple[float, float] = (0.5, 99.5)
+    # Features whose share of the screening model's total gain is below this are pruned.
+    prune_min_share: float = 0.0005
+    smote: bool = False
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    learn_weights: bool = False
+    calibration: Literal["isotonic", "platt"] = "isotonic"
+    cost_missed_default: float = 5000.0
+    cost_intervention: float = 100.0
+    parity_tolerance: float = 1e-4
+    threads: int = 2
+    max_trees: int = 600
+    early_stopping_rounds: int = 40
+    # Caps (in rows, sampled by customer) that keep a large panel within the time budget.
+    tune_max_rows: int = 150_000
+    fit_max_rows: int = 600_000
+    cv_max_rows: int = 120_000
+
+    def __post_init__(self) -> None:
+        if self.trials < 1:
+            raise TrainingError("--trials must be at least 1")
+        if self.cv_folds < 2:
+            raise TrainingError("cross-validation needs at least 2 folds")
+        if self.cost_missed_default <= 0 or self.cost_intervention <= 0:
+            raise TrainingError("costs must be positive")
+        if set(self.weights) != set(DEFAULT_WEIGHTS) or abs(sum(self.weights.values()) - 1) > 1e-6:
+            raise TrainingError("weights must name catboost, xgboost and lightgbm and sum to 1")
+        if min(self.weights.values()) < 0:
+            raise TrainingError("weights must not be negative")
+        low, high = self.clip_percentiles
+        if not 0 <= low < high <= 100:
+            raise TrainingError("clip percentiles must satisfy 0 <= low < high <= 100")
+
+    @classmethod
+    def quick_run(cls, **overrides: object) -> TrainConfig:
+        """Few trees, one or two trials and 2-fold CV: for tests and smoke runs."""
+        values: dict[str, object] = {
+            "trials": 1,
+            "cv_folds": 2,
+            "quick": True,
+            "max_trees": 60,
+            "early_stopping_rounds": 15,
+            "tune_max_rows": 20_000,
+            "fit_max_rows": 50_000,
+            "cv_max_rows": 20_000,
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

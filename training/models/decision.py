@@ -1,0 +1,72 @@
+"""The decision threshold (least expected cost), the recall operating point and the risk tiers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from training.bundle import TierBand
+
+CRITICAL_QUANTILE = 0.95
+
+
+def expected_costs(
+    p: np.ndarray, y: np.ndarray, *, cost_missed: float, cost_intervention: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(thresholds, total cost) when flagging p >= threshold, for every distinct p (and > max).
+
+    A flagged customer costs one intervention; an unflagged defaulter costs a missed default.
+    """
+    order = np.argsort(-p, kind="stable")
+    p_sorted, y_sorted = p[order], y[order]
+    # Flagging the first k rows; only k at the end of a run of equal p is a threshold.
+    last_of_run = np.r_[p_sorted[1:] != p_sorted[:-1], True]
+    flagged = np.arange(1, len(p) + 1)[last_of_run]
+    caught = np.cumsum(y_sorted)[last_of_run]
+    positives = float(y.sum())
+    costs = (positives - caught) * cost_missed + flagged * cost_intervention
+    thresholds = p_sorted[last_of_run]
+    nothing = positives * cost_missed
+    return np.r_[np.nextafter(p_sorted[0], np.inf), thresholds], np.r_[nothing, costs]
+
+
+def cost_threshold(
+    p: np.ndarray, y: np.ndarray, *, cost_missed: float, cost_intervention: float
+) -> float:
+    """The threshold of least expected cost on (p, y); the highest one among ties."""
+    thresholds, costs = expected_costs(
+        p, y, cost_missed=cost_missed, cost_intervention=cost_intervention
+    )
+    best = int(np.argmin(costs))  # thresholds decrease, so argmin picks the highest tie
+    return float(min(max(thresholds[best], 0.0), 1.0))
+
+
+def recall_threshold(p: np.ndarray, y: np.ndarray, *, recall: float) -> float:
+    """The highest threshold whose recall on (p, y) reaches `recall`."""
+    positives = np.sort(p[y == 1])[::-1]
+    needed = int(np.ceil(recall * len(positives)))
+    return float(positives[max(needed - 1, 0)])
+
+
+def risk_tiers(p_validation: np.ndarray, *, threshold: float) -> list[TierBand]:
+    """low < threshold/2 <= medium < threshold <= high < critical, as probability bands.
+
+    `high` starts where an intervention pays for itself (the cost threshold); `critical` is the
+    top 5% of validation risk, or halfway from the threshold to 1 when that is not strictly
+    between the threshold and 1.
+    """
+    threshold = min(max(threshold, 1e-6), 1 - 1e-3)
+    top = float(np.quantile(p_validation, CRITICAL_QUANTILE))
+    critical = top if threshold < top < 1 - 1e-3 else threshold + (1 - threshold) / 2
+    medium = threshold / 2
+    bounds = [0.0, medium, threshold, critical, 1.0]
+    names = ("low", "medium", "high", "critical")
+    return [
+        TierBand(name=name, lower=bounds[i], upper=bounds[i + 1])  # type: ignore[arg-type]
+        for i, name in enumerate(names)
+    ]
+
+
+def tier_of(p: np.ndarray, tiers: list[TierBand]) -> np.ndarray:
+    """Index of each probability's tier (the last band includes 1.0)."""
+    uppers = np.array([band.upper for band in tiers[:-1]])
+    return np.searchsorted(uppers, p, side="right")

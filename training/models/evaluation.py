@@ -1,0 +1,142 @@
+"""Held-out evaluation: per-model vs ensemble figures, curves, tiers, SHAP, oracle, SMOTE effect.
+
+Everything returned is plain JSON data: it is both `metrics.json` and what the report draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from training.bundle import Calibration, TierBand
+from training.models.config import OPERATING_RECALL, TrainConfig
+from training.models.decision import recall_threshold, tier_of
+from training.models.ensemble import calibrate, fit_calibration
+from training.models.metrics import binary_metrics, curves
+from training.models.native import shap_contributions
+
+SHAP_ROWS = 2000
+SHAP_TOP = 20
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Each model's raw probabilities and the calibrated ensemble, on validation and test."""
+
+    validation: dict[str, np.ndarray]
+    test: dict[str, np.ndarray]
+    y_validation: np.ndarray
+    y_test: np.ndarray
+
+
+def per_model_metrics(
+    scores: Scores,
+    *,
+    threshold: float,
+    calibration_method: str,
+    config: TrainConfig,
+) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray]]:
+    """Figures on test for every entry of `scores` (models calibrated alone, like the ensemble).
+
+    `scores` must hold the calibrated ensemble under 'ensemble'; the models' raw probabilities
+    are calibrated on validation with the same method so the table compares like with like.
+    Returns the metrics and the calibrated test probabilities per name.
+    """
+    results: dict[str, dict[str, Any]] = {}
+    calibrated: dict[str, np.ndarray] = {}
+    costs = (config.cost_missed_default, config.cost_intervention)
+    for name in scores.test:
+        if name == "ensemble":
+            p_val, p_test = scores.validation[name], scores.test[name]
+        else:
+            own: Calibration = fit_calibration(
+                scores.validation[name],
+                scores.y_validation,
+                method=calibration_method,  # type: ignore[arg-type]
+            )
+            p_val = calibrate(scores.validation[name], own)
+            p_test = calibrate(scores.test[name], own)
+        operating = recall_threshold(p_val, scores.y_validation, recall=OPERATING_RECALL)
+        results[name] = binary_metrics(
+            p_test, scores.y_test, threshold=threshold, operating_threshold=operating, costs=costs
+        )
+        results[name]["validation_auc"] = binary_metrics(
+            p_val, scores.y_validation, threshold=threshold
+        )["auc"]
+        calibrated[name] = p_test
+    return results, calibrated
+
+
+def all_curves(calibrated: dict[str, np.ndarray], y: np.ndarray) -> dict[str, Any]:
+    return {name: curves(p, y) for name, p in calibrated.items()}
+
+
+def tier_table(p: np.ndarray, y: np.ndarray, tiers: list[TierBand]) -> list[dict[str, Any]]:
+    """Rows, share and observed default rate per tier on the test rows."""
+    index = tier_of(p, tiers)
+    table = []
+    for number, band in enumerate(tiers):
+        members = index == number
+        count = int(members.sum())
+        table.append(
+            {
+                "tier": band.name,
+                "lower": band.lower,
+                "upper": band.upper,
+                "rows": count,
+                "share": count / max(len(p), 1),
+                "default_rate": float(y[members].mean()) if count else None,
+            }
+        )
+    return table
+
+
+def shap_importance(
+    models: dict[str, Any],
+    x: np.ndarray,
+    *,
+    names: list[str],
+    weights: dict[str, float],
+    seed: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """Mean |SHAP| (log-odds) per feature on up to SHAP_ROWS test rows, top 20 per model.
+
+    The ensemble's importance is the weighted average of the models' (an approximation: the
+    models are averaged in probability, not log-odds).
+    """
+    rng = np.random.default_rng(seed)
+    rows = x[np.sort(rng.choice(len(x), size=min(SHAP_ROWS, len(x)), replace=False))]
+    per_model = {
+        name: np.abs(shap_contributions(name, model, rows)).mean(axis=0)
+        for name, model in models.items()
+    }
+    per_model["ensemble"] = np.sum([weights[n] * per_model[n] for n in models], axis=0)
+
+    def top(values: np.ndarray) -> list[dict[str, Any]]:
+        order = np.argsort(-values, kind="stable")[:SHAP_TOP]
+        return [{"feature": names[i], "mean_abs_shap": float(values[i])} for i in order]
+
+    return {name: top(values) for name, values in per_model.items()}
+
+
+def oracle_figures(
+    truth: np.ndarray | None, y: np.ndarray, ensemble_p: np.ndarray
+) -> dict[str, Any] | None:
+    """The simulator's true probabilities' AUC on the same test rows, and the ensemble's gap."""
+    if truth is None:
+        return None
+    from sklearn.metrics import roc_auc_score
+
+    known = ~np.isnan(truth)
+    if known.sum() == 0 or y[known].min() == y[known].max():
+        return None
+    oracle = float(roc_auc_score(y[known], truth[known]))
+    ensemble = float(roc_auc_score(y[known], ensemble_p[known]))
+    return {
+        "rows": int(known.sum()),
+        "oracle_auc": oracle,
+        "ensemble_auc": ensemble,
+        "gap": oracle - ensemble,
+    }

@@ -1,0 +1,144 @@
+"""ONNX export of the native models and the parity check between the two.
+
+Every graph takes one float32 [N, F] input and has a plain float32 [N, 2] probability output
+(no ZipMap). Nothing here depends on a training run: `check_parity` can verify a bundle on load.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from training.models.config import ParityError
+from training.models.native import predict_native
+
+log = logging.getLogger(__name__)
+
+TARGET_OPSET = 15
+PROBABILITIES = "probabilities"
+
+
+@dataclass(frozen=True)
+class OnnxGraph:
+    """A serialized graph and the names of its input and probability output."""
+
+    data: bytes
+    input_name: str
+    output_name: str
+
+
+def _strip_zipmap(model: Any) -> Any:
+    """Removes CatBoost's ZipMap so the probability tensor itself is the graph's output."""
+    from onnx import TensorProto, helper
+
+    graph = model.graph
+    zipmaps = [node for node in graph.node if node.op_type == "ZipMap"]
+    for node in zipmaps:
+        tensor, output = node.input[0], node.output[0]
+        graph.node.remove(node)
+        for other in graph.node:
+            for position, name in enumerate(other.output):
+                if name == tensor:
+                    other.output[position] = output
+        for position, value in enumerate(graph.output):
+            if value.name == output:
+                plain = helper.make_tensor_value_info(output, TensorProto.FLOAT, [None, 2])
+                graph.output.remove(value)
+                graph.output.insert(position, plain)
+    return model
+
+
+def export_onnx(name: str, model: Any, *, n_features: int) -> OnnxGraph:
+    """Converts a native model (see training.models.native) to an ONNX graph."""
+    if name == "catboost":
+        import onnx
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "model.onnx"
+            model.save_model(str(path), format="onnx")
+            graph = _strip_zipmap(onnx.load(str(path)))
+        onnx.checker.check_model(graph)
+        return OnnxGraph(graph.SerializeToString(), graph.graph.input[0].name, PROBABILITIES)
+
+    from onnxmltools import convert_lightgbm, convert_xgboost
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    types = [("input", FloatTensorType([None, n_features]))]
+    if name == "xgboost":
+        graph = convert_xgboost(model, initial_types=types, target_opset=TARGET_OPSET)
+    elif name == "lightgbm":
+        graph = convert_lightgbm(
+            model, initial_types=types, target_opset=TARGET_OPSET, zipmap=False
+        )
+    else:
+        raise ValueError(f"unknown model {name!r}")
+    return OnnxGraph(graph.SerializeToString(), "input", PROBABILITIES)
+
+
+def onnx_session(graph: bytes | Path, *, threads: int = 1) -> Any:
+    """An onnxruntime session that does not spin its threads (they share 2 cores)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    source = str(graph) if isinstance(graph, Path) else graph
+    return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+
+
+def onnx_probabilities(session: Any, x: np.ndarray, *, input_name: str, output_name: str) -> Any:
+    """Positive-class probabilities [N] from a session, for float32 rows x."""
+    (probabilities,) = session.run([output_name], {input_name: np.asarray(x, dtype=np.float32)})
+    return np.asarray(probabilities, dtype=np.float64)[:, 1]
+
+
+def parity_rows(x: np.ndarray, *, seed: int, missing_share: float = 0.15) -> np.ndarray:
+    """The rows plus a copy of up to 500 of them with `missing_share` of values set to NaN.
+
+    Held-out rows may have no missing values at all; the copy makes sure the graphs' missing
+    value branches are exercised.
+    """
+    rng = np.random.default_rng(seed)
+    picked = x[rng.choice(len(x), size=min(500, len(x)), replace=False)].copy()
+    picked[rng.random(picked.shape) < missing_share] = np.nan
+    return np.vstack([x, picked]).astype(np.float32)
+
+
+def check_parity(
+    name: str,
+    native: Any,
+    graph: OnnxGraph | Path,
+    x: np.ndarray,
+    *,
+    tolerance: float,
+    input_name: str | None = None,
+    output_name: str = PROBABILITIES,
+) -> float:
+    """Max abs difference between ONNX and native probabilities on x; ParityError above tolerance.
+
+    `graph` is an OnnxGraph or the path of an .onnx file (then give `input_name`).
+    """
+    if isinstance(graph, OnnxGraph):
+        session = onnx_session(graph.data)
+        input_name, output_name = graph.input_name, graph.output_name
+    else:
+        session = onnx_session(graph)
+        input_name = input_name or session.get_inputs()[0].name
+    rows = np.asarray(x, dtype=np.float32)
+    from_onnx = onnx_probabilities(session, rows, input_name=input_name, output_name=output_name)
+    from_native = predict_native(name, native, rows)
+    diff = float(np.max(np.abs(from_onnx - from_native))) if len(rows) else 0.0
+    log.info("%s parity: max abs diff %.3g on %d rows", name, diff, len(rows))
+    if not diff <= tolerance:
+        raise ParityError(
+            f"{name}: ONNX and native probabilities differ by {diff:.3g} on {len(rows)} rows"
+            f" (tolerance {tolerance:g}); no bundle written"
+        )
+    return diff

@@ -1,0 +1,189 @@
+"""`report.html`: a self-contained evaluation report (inline SVG, no script, no external link)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from training.models.svg import Series, bar_chart, line_chart
+
+ORDER = ("ensemble", "catboost", "xgboost", "lightgbm")
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
+table{border-collapse:collapse;margin:8px 0 18px}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:right;font-size:13px}
+th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}
+.charts{display:flex;flex-wrap:wrap;gap:12px}.note{color:#555;font-size:13px}
+.headline{font-size:18px;margin:8px 0 16px}
+"""
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return escape(str(value))
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _models_table(metrics: dict[str, Any]) -> str:
+    keys = ("auc", "gini", "ks", "pr_auc", "brier", "log_loss", "top_decile_capture")
+    header = ["model", "test AUC", "Gini", "KS", "PR-AUC", "Brier", "log-loss", "top-decile"]
+    header += ["CV AUC mean", "CV AUC std", "precision", "recall", "F1"]
+    rows = []
+    for name in ORDER:
+        figures = metrics[name]
+        at = figures["at_threshold"]
+        cv = (figures.get("cv_auc_mean"), figures.get("cv_auc_std"))
+        rows.append(
+            [name, *(figures[k] for k in keys), *cv, at["precision"], at["recall"], at["f1"]]
+        )
+    return _table(header, rows)
+
+
+def _confusion(at: dict[str, Any], title: str) -> str:
+    cm = at["confusion_matrix"]
+    return (
+        f"<h3>{escape(title)} (threshold {at['threshold']:.4f})</h3>"
+        + _table(
+            ["", "predicted no default", "predicted default"],
+            [["actual no default", cm["tn"], cm["fp"]], ["actual default", cm["fn"], cm["tp"]]],
+        )
+        + f"<p class='note'>precision {at['precision']:.3f}, recall {at['recall']:.3f},"
+        f" F1 {at['f1']:.3f}, flagged {at['flag_rate']:.1%} of rows</p>"
+    )
+
+
+def _charts(curves: dict[str, Any]) -> str:
+    names = [n for n in ORDER if n in curves]
+    roc = [Series(n, curves[n]["roc"]["fpr"], curves[n]["roc"]["tpr"]) for n in names]
+    pr = [Series(n, curves[n]["pr"]["recall"], curves[n]["pr"]["precision"]) for n in names]
+    cap = [
+        Series(n, curves[n]["capture"]["share"], curves[n]["capture"]["captured"]) for n in names
+    ]
+    cal = [
+        Series(n, curves[n]["calibration"]["predicted"], curves[n]["calibration"]["observed"], True)
+        for n in names
+    ]
+    top = max([1e-3, *(max(s.xs + s.ys, default=0.0) for s in cal)])
+    charts = [
+        line_chart(
+            roc, title="ROC (test)", x_label="false positive rate", y_label="recall", diagonal=True
+        ),
+        line_chart(pr, title="Precision-recall (test)", x_label="recall", y_label="precision"),
+        line_chart(
+            [Series(s.label, [x / top for x in s.xs], s.ys, True) for s in cal],
+            title=f"Calibration by decile (x = predicted / {top:.3f})",
+            x_label="predicted probability (scaled)",
+            y_label="observed default rate",
+            y_max=top,
+        ),
+        line_chart(
+            cap,
+            title="Cumulative capture (lift)",
+            x_label="share of customers, highest risk first",
+            y_label="share of defaults captured",
+            diagonal=True,
+        ),
+    ]
+    return "<div class='charts'>" + "".join(charts) + "</div>"
+
+
+def _imbalance(section: dict[str, Any]) -> str:
+    text = f"<p>{escape(section['method'])}.</p>"
+    effect = section.get("smote_effect")
+    both = ("class_weights", "smote")
+    if effect:
+        rows = [
+            [name, *(v[method][key] for key in ("auc", "pr_auc", "brier") for method in both)]
+            for name, v in effect.items()
+        ]
+        header = ["model", "AUC weights", "AUC SMOTE", "PR-AUC weights", "PR-AUC SMOTE"]
+        text += _table([*header, "Brier weights", "Brier SMOTE"], rows)
+    return text
+
+
+def render_report(data: dict[str, Any]) -> str:
+    """The HTML report of one bundle from its metrics.json data."""
+    metrics, ensemble = data["metrics"], data["metrics"]["ensemble"]
+    dropped = ", ".join(data["features"]["dropped"]) or "none"
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>Model report {escape(data['version'])}</title><style>{STYLE}</style></head><body>",
+        f"<h1>Model bundle {escape(data['version'])}</h1>",
+        f"<p class='note'>created {escape(data['created_at'])}; source {escape(data['source'])};"
+        f" data fingerprint {escape(data['data_fingerprint'][:16])}...</p>",
+        f"<p class='headline'>Ensemble test AUC <b>{ensemble['auc']:.4f}</b> (Gini"
+        f" {ensemble['gini']:.3f}, KS {ensemble['ks']:.3f}); CV AUC"
+        f" {_fmt(ensemble.get('cv_auc_mean'))} &plusmn; {_fmt(ensemble.get('cv_auc_std'))}</p>",
+    ]
+    oracle = data.get("oracle")
+    if oracle:
+        parts.append(
+            f"<p class='headline'>Simulator oracle AUC on the same {oracle['rows']} test rows"
+            f" <b>{oracle['oracle_auc']:.4f}</b>; gap to the ensemble {oracle['gap']:+.4f}</p>"
+        )
+    split = data["split"]
+    parts += [
+        "<h2>Data and split</h2>",
+        _table(
+            ["split", "rows", "as-of range"],
+            [
+                [part, split["rows"][part], " to ".join(split["periods"].get(part, [])) or "-"]
+                for part in ("train", "validation", "test")
+            ],
+        ),
+        f"<p class='note'>{escape(split['kind'].replace('_', '-'))} split."
+        f" {escape(data['notes'])}</p>",
+        "<h2>Per-model vs ensemble (test rows)</h2>",
+        _models_table(metrics),
+        f"<p class='note'>Ensemble weights {escape(str(data['weights']))}; calibration"
+        f" {escape(data['calibration'])} fitted on validation. Each model is calibrated alone"
+        " with the same method for this table.</p>",
+        "<h2>Decision threshold and risk tiers</h2>",
+        f"<p>Threshold {data['threshold']['value']:.4f} minimises the expected cost on validation"
+        f" (missed default {data['threshold']['cost_missed_default']:g}, intervention"
+        f" {data['threshold']['cost_intervention']:g}); expected cost on test"
+        f" {ensemble['expected_cost']:,.0f}.</p>",
+        _confusion(ensemble["at_threshold"], "Confusion matrix at the threshold (test)"),
+        _confusion(ensemble["at_operating_point"], "At 85% validation recall (test)"),
+        _table(
+            ["tier", "from", "to", "test rows", "share", "default rate"],
+            [
+                [t["tier"], t["lower"], t["upper"], t["rows"], t["share"], t["default_rate"]]
+                for t in data["tiers"]
+            ],
+        ),
+        "<h2>Curves</h2>",
+        _charts(data["curves"]),
+        "<h2>Global importance (mean |SHAP|, top 20)</h2>",
+        bar_chart(
+            [(r["feature"], r["mean_abs_shap"]) for r in data["shap_top20"]["ensemble"]],
+            title="Ensemble (weighted mean |SHAP| in log-odds)",
+        ),
+        "<h2>Class imbalance</h2>",
+        _imbalance(data["imbalance"]),
+        "<h2>Features</h2>",
+        f"<p>{len(data['features']['kept'])} of {data['features']['input']} features kept;"
+        f" pruned (near-zero importance): {escape(dropped)}."
+        f" Values clipped at the training {data['features']['clip_percentiles']} percentiles.</p>",
+        "<h2>Tuning (validation AUC per trial)</h2>",
+    ]
+    for name, trials in data["tuning"].items():
+        rows = [
+            [i + 1, t["validation_auc"], t["trees"], t["seconds"], str(t["params"])]
+            for i, t in enumerate(trials)
+        ]
+        parts.append(
+            f"<h3>{escape(name)}</h3>" + _table(["trial", "AUC", "trees", "s", "params"], rows)
+        )
+    parts.append("<h2>Timings (s)</h2>")
+    parts.append(_table(["stage", "seconds"], [[k, v] for k, v in data["timings"].items()]))
+    parts.append("</body></html>")
+    return "".join(parts)
