@@ -159,7 +159,7 @@ def income_events(
     amount = np.where(
         saves,
         -income * rng.uniform(0.05, 0.2, (n, months)),
-        income * rng.uniform(0.2, 0.8, (n, months)),
+        income * rng.uniform(0.1, 0.5, (n, months)),
     )
     parts.append(
         _monthly(

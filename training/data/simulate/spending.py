@@ -59,11 +59,12 @@ def spending_events(
     after_payday = _near(scheduled_paydays, range(BOOST_AFTER_PAYDAY), n_days)
     before_payday = _near(scheduled_paydays, range(-CASH_BEFORE_PAYDAY, 0), n_days)
     restraint = np.exp(-0.15 * np.maximum(s, 0))
+    pressure = 1 + 0.2 * np.maximum(s, 0)  # essentials cost the stressed more of their income
     parts = [
         _draw(
             rng,
             0.32 * np.where(after_payday, 1.3, 1.0),
-            scale=0.012 * income,
+            scale=0.012 * income * pressure,
             sigma=0.5,
             category="groceries",
             channels=("card",),
