@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,9 @@ class ServerOptions:
     max_message_mb: int = 64
     max_batch_rows: int = MAX_BATCH_ROWS
     grace_seconds: float = 10.0
+    # NOT_SERVING is announced this long before new calls are refused, so that probes and
+    # load balancers move traffic away first.
+    drain_seconds: float = 1.0
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ServerOptions:
@@ -151,12 +155,14 @@ class ScoringServer:
             return None
 
     def stop(self, grace: float | None = None) -> None:
-        """Graceful shutdown: NOT_SERVING, refuse new calls, let in-flight ones finish."""
+        """Graceful shutdown: NOT_SERVING, drain, refuse new calls, let in-flight ones finish."""
         if self._stopped.is_set():
             return
         grace = self.options.grace_seconds if grace is None else grace
         log.info("shutting down: NOT_SERVING, in-flight calls get %.0f s", grace)
         self.health.enter_graceful_shutdown()
+        if self.options.drain_seconds > 0:
+            time.sleep(self.options.drain_seconds)
         if self._server is not None:
             self._server.stop(grace).wait()
         self.scorer.close()

@@ -1,0 +1,75 @@
+import numpy as np
+
+from server.ensemble import EnsembleSpec
+from training.bundle import Manifest
+
+
+def _spec(calibration: dict[str, object]) -> EnsembleSpec:
+    manifest = Manifest.model_validate(
+        {
+            "version": "t",
+            "created_at": "2026-01-01T00:00:00Z",
+            "data_fingerprint": "0",
+            "source": "table",
+            "feature_names": ["a", "b"],
+            "feature_catalogue_version": None,
+            "models": {
+                m: {
+                    "onnx_file": "x",
+                    "onnx_sha256": "0",
+                    "native_file": "y",
+                    "native_sha256": "0",
+                    "input_name": "input",
+                    "output_name": "probabilities",
+                }
+                for m in ("catboost", "xgboost", "lightgbm")
+            },
+            "weights": {"catboost": 0.5, "xgboost": 0.25, "lightgbm": 0.25},
+            "calibration": calibration,
+            "threshold": 0.5,
+            "tiers": [
+                {"name": "low", "lower": 0.0, "upper": 0.2},
+                {"name": "high", "lower": 0.2, "upper": 0.7},
+                {"name": "critical", "lower": 0.7, "upper": 1.0},
+            ],
+            "clip_bounds": {"a": (-1.0, 1.0)},
+            "metrics": {},
+        }
+    )
+    return EnsembleSpec.from_manifest(manifest)
+
+
+def test_ensemble_clip_keeps_nan_and_unbounded_features() -> None:
+    spec = _spec({"method": "none"})
+    rows = np.array([[5.0, 5.0], [np.nan, -9.0]], dtype=np.float32)
+    clipped = spec.clip(rows)
+    assert clipped[0].tolist() == [1.0, 5.0]
+    assert np.isnan(clipped[1, 0])
+    assert clipped[1, 1] == -9.0
+
+
+def test_ensemble_combine_weights_models() -> None:
+    spec = _spec({"method": "none"})
+    per_model = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    assert spec.combine(per_model).tolist() == [0.5, 0.5]
+
+
+def test_ensemble_isotonic_and_platt_calibration() -> None:
+    iso = _spec({"method": "isotonic", "x": [0.0, 0.5, 1.0], "y": [0.0, 0.1, 1.0]})
+    assert np.allclose(iso.calibrate(np.array([0.25, 0.75])), [0.05, 0.55])
+    platt = _spec({"method": "platt", "a": 2.0, "b": 0.0})
+    p = platt.calibrate(np.array([0.5, 0.8]))
+    assert np.allclose(p, [0.5, 1 / (1 + (0.2 / 0.8) ** 2)])
+
+
+def test_ensemble_tiers_lower_inclusive_last_includes_one() -> None:
+    spec = _spec({"method": "none"})
+    p = np.array([0.0, 0.1999, 0.2, 0.7, 1.0])
+    assert [spec.tier_names[i] for i in spec.tiers(p)] == [
+        "low",
+        "low",
+        "high",
+        "critical",
+        "critical",
+    ]
+    assert spec.alerts(np.array([0.49, 0.5])).tolist() == [False, True]

@@ -1,0 +1,192 @@
+"""RiskScoring over a real server on loopback: answers and every bad-input case."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import grpc
+import numpy as np
+import pytest
+
+from pde.risk.v1 import risk_pb2, risk_pb2_grpc
+
+Code = grpc.StatusCode
+
+
+@pytest.fixture(scope="module")
+def stub(served: Any) -> Iterator[risk_pb2_grpc.RiskScoringStub]:
+    with grpc.insecure_channel(f"127.0.0.1:{served.port}") as channel:
+        yield risk_pb2_grpc.RiskScoringStub(channel)
+
+
+def _packed(values: list[float], **fields: Any) -> risk_pb2.ScoreRequest:
+    return risk_pb2.ScoreRequest(
+        customer_id="c1", packed=risk_pb2.PackedFeatures(values=values), **fields
+    )
+
+
+def _error(call: Any, request: Any) -> grpc.RpcError:
+    with pytest.raises(grpc.RpcError) as caught:
+        call(request, timeout=10)
+    return caught.value  # type: ignore[return-value]
+
+
+ROW = [0.5, -1.0, 0.2, float("nan"), 1.0, 0.0, -0.3, 2.0]
+
+
+def test_servicer_score_packed_equals_in_process(stub: Any, served: Any) -> None:
+    reply = stub.Score(_packed(ROW), timeout=5)
+    expected = served.scorer.bundle().score(np.array([ROW], dtype=np.float32))
+    assert reply.customer_id == "c1"
+    assert reply.model_version == "v1"
+    assert reply.probability == pytest.approx(expected.probability[0], abs=1e-9)
+    assert set(reply.model_probabilities) == {"catboost", "xgboost", "lightgbm"}
+    bundle = served.scorer.bundle()
+    assert reply.tier == bundle.spec.tier_names[expected.tier[0]]
+    assert reply.alert == (reply.probability >= bundle.manifest.threshold)
+    assert not reply.reasons
+
+
+def test_servicer_score_named_equals_packed_and_gives_reasons(stub: Any) -> None:
+    info = stub.GetModelInfo(risk_pb2.ModelInfoRequest(), timeout=5)
+    named = risk_pb2.ScoreRequest(
+        customer_id="c2",
+        named=risk_pb2.NamedFeatures(values=dict(zip(info.feature_names, ROW, strict=True))),
+        top_reasons=2,
+    )
+    reply = stub.Score(named, timeout=5)
+    assert reply.probability == pytest.approx(stub.Score(_packed(ROW), timeout=5).probability)
+    assert 1 <= len(reply.reasons) <= 2
+    assert all(r.contribution > 0 and r.text for r in reply.reasons)
+
+
+def test_servicer_explain_contributions_and_reasons(stub: Any) -> None:
+    request = risk_pb2.ExplainRequest(
+        customer_id="c3", packed=risk_pb2.PackedFeatures(values=ROW), top_k=3
+    )
+    reply = stub.Explain(request, timeout=10)
+    assert set(reply.contributions) == {f"f{i}" for i in range(8)}
+    assert reply.model_version == "v1"
+    assert 0 < reply.probability < 1
+    top = max(reply.contributions.items(), key=lambda kv: kv[1])
+    assert reply.reasons[0].feature == top[0]
+    assert math.isnan(reply.reasons[0].value) or reply.reasons[0].value == pytest.approx(
+        ROW[int(top[0][1:])]
+    )
+
+
+def test_servicer_model_info(stub: Any) -> None:
+    info = stub.GetModelInfo(risk_pb2.ModelInfoRequest(), timeout=5)
+    assert info.version == "v1"
+    assert list(info.feature_names) == [f"f{i}" for i in range(8)]
+    assert info.tiers[0].name == "low"
+    assert info.tiers[-1].upper == 1.0
+    assert sum(info.ensemble_weights.values()) == pytest.approx(1.0)
+    assert "ensemble" in info.metrics_json
+
+
+@pytest.mark.parametrize(
+    ("request_", "code", "message"),
+    [
+        (_packed(ROW[:7]), Code.INVALID_ARGUMENT, "expected 8 feature values"),
+        (_packed([*ROW[:7], math.inf]), Code.INVALID_ARGUMENT, "'f7' is infinite"),
+        (
+            risk_pb2.ScoreRequest(named=risk_pb2.NamedFeatures(values={"f0": 1.0, "zz": 2.0})),
+            Code.INVALID_ARGUMENT,
+            "unknown feature names: zz",
+        ),
+        (
+            risk_pb2.ScoreRequest(named=risk_pb2.NamedFeatures(values={"f0": 1.0})),
+            Code.INVALID_ARGUMENT,
+            "7 features missing",
+        ),
+        (risk_pb2.ScoreRequest(customer_id="x"), Code.INVALID_ARGUMENT, "no input"),
+        (_packed(ROW, top_reasons=-1), Code.INVALID_ARGUMENT, "top_reasons"),
+        (_packed(ROW, model_version="v0"), Code.NOT_FOUND, "'v0' is not loaded"),
+        (
+            risk_pb2.ScoreRequest(
+                customer_id="x",
+                activity=risk_pb2.RawActivity(as_of={"seconds": 1_700_000_000}),
+            ),
+            Code.FAILED_PRECONDITION,
+            "trained on a feature table",
+        ),
+    ],
+)
+def test_servicer_score_refuses_bad_input(
+    stub: Any, request_: risk_pb2.ScoreRequest, code: grpc.StatusCode, message: str
+) -> None:
+    error = _error(stub.Score, request_)
+    assert error.code() == code
+    assert message in error.details()
+
+
+def _batches(x: np.ndarray, *, size: int) -> Iterator[risk_pb2.ScoreBatch]:
+    for start in range(0, len(x), size):
+        part = x[start : start + size]
+        yield risk_pb2.ScoreBatch(
+            row_ids=[str(i) for i in range(start, start + len(part))],
+            features=part.astype("<f4").tobytes(),
+        )
+
+
+def test_servicer_stream_of_100k_rows_equals_in_process(
+    stub: Any, served: Any, bundle_tools: ModuleType
+) -> None:
+    x, _ = bundle_tools.synthetic(100_000, seed=11)
+    ids: list[str] = []
+    probabilities, tiers, alerts = [], [], []
+    for result in stub.ScoreStream(_batches(x, size=7_000), timeout=60):
+        assert result.model_version == "v1"
+        ids.extend(result.row_ids)
+        probabilities.append(np.frombuffer(result.probabilities, dtype="<f4"))
+        tiers.append(np.frombuffer(result.tiers, dtype=np.uint8))
+        alerts.append(np.frombuffer(result.alerts, dtype=np.uint8))
+    expected = served.scorer.bundle().score(x)
+    assert ids == [str(i) for i in range(100_000)]
+    assert np.array_equal(np.concatenate(probabilities), expected.probability.astype(np.float32))
+    assert np.array_equal(np.concatenate(tiers), expected.tier)
+    assert np.array_equal(np.concatenate(alerts).astype(bool), expected.alert)
+
+
+@pytest.mark.parametrize(
+    ("batch", "message"),
+    [
+        (risk_pb2.ScoreBatch(row_ids=[], features=b""), "empty batch"),
+        (risk_pb2.ScoreBatch(row_ids=["a"], features=b"\0" * 33), "not a multiple of the row size"),
+        (risk_pb2.ScoreBatch(row_ids=["a"], features=b"\0" * 64), "2 rows of features for 1"),
+        (
+            risk_pb2.ScoreBatch(
+                row_ids=["a", "b"],
+                features=np.array([[0] * 8, [0] * 7 + [-np.inf]], "<f4").tobytes(),
+            ),
+            "row 'b': feature 'f7' is infinite",
+        ),
+        (
+            risk_pb2.ScoreBatch(row_ids=["r"] * 100_001, features=b""),
+            "over the limit of 100000",
+        ),
+    ],
+)
+def test_servicer_stream_refuses_bad_batches(
+    stub: Any, batch: risk_pb2.ScoreBatch, message: str
+) -> None:
+    good = risk_pb2.ScoreBatch(row_ids=["ok"], features=np.zeros((1, 8), "<f4").tobytes())
+    replies = stub.ScoreStream(iter([good, batch]), timeout=10)
+    first = next(replies)
+    assert list(first.row_ids) == ["ok"]
+    with pytest.raises(grpc.RpcError) as caught:
+        next(replies)
+    assert caught.value.code() == Code.INVALID_ARGUMENT
+    assert message in caught.value.details()
+
+
+def test_servicer_counts_calls_in_metrics(stub: Any, served: Any) -> None:
+    before = served.metrics_snapshot().get("Score", {}).get("calls", {}).get("OK", 0)
+    stub.Score(_packed(ROW), timeout=5)
+    after = served.metrics_snapshot()["Score"]
+    assert after["calls"]["OK"] == before + 1
+    assert after["p50_ms_le"] is not None
