@@ -76,7 +76,9 @@ def make_database(
 
     def make(backend: str) -> Database:
         if backend == "sqlite":
-            db = Database(backend=backend, url=f"sqlite:///{tmp_path}/pde{len(made)}.db", schema=None)
+            db = Database(
+                backend=backend, url=f"sqlite:///{tmp_path}/pde{len(made)}.db", schema=None
+            )
         else:
             url = request.getfixturevalue("postgres_url")
             db = Database(backend=backend, url=url, schema=_postgres_schema(url))
@@ -131,7 +133,12 @@ def staffed_db(db: Database, password_hash: str) -> Database:
     with db.scope() as session:
         for username, role in USERS.items():
             session.add(
-                User(username=username, full_name=username.title(), role=role, password_hash=password_hash)
+                User(
+                    username=username,
+                    full_name=username.title(),
+                    role=role,
+                    password_hash=password_hash,
+                )
             )
         for n in range(1, 4):
             add_customer(session, f"C{n:03d}")

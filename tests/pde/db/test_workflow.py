@@ -64,7 +64,9 @@ def test_workflow_full_life_cycle_is_audited(staffed_db) -> None:
         assert row.status == InterventionStatus.COMPLETED
         assert row.version == 5
     with db.scope() as s:
-        actions = s.execute(sa.select(AuditEntry.action, AuditEntry.actor).order_by(AuditEntry.id)).all()
+        actions = s.execute(
+            sa.select(AuditEntry.action, AuditEntry.actor).order_by(AuditEntry.id)
+        ).all()
         assert [tuple(a) for a in actions] == [
             ("intervention.create", "off1"),
             ("intervention.approve", "sup1"),
@@ -80,7 +82,10 @@ def test_workflow_full_life_cycle_is_audited(staffed_db) -> None:
 
 def test_workflow_invalid_transition_is_refused(staffed_db) -> None:
     iid = create(staffed_db)
-    with staffed_db.scope() as s, pytest.raises(InvalidTransitionError, match="recommended: cannot start"):
+    with (
+        staffed_db.scope() as s,
+        pytest.raises(InvalidTransitionError, match="recommended: cannot start"),
+    ):
         workflow.start(session=s, intervention_id=iid, actor="sup1")
     with staffed_db.scope() as s:
         workflow.cancel(session=s, intervention_id=iid, actor="off1", reason="duplicate")
@@ -117,7 +122,12 @@ def test_workflow_cool_down(staffed_db) -> None:
     create(staffed_db, data=call)  # another type is allowed
     create(staffed_db, now=utc_now() + timedelta(days=8))  # after the cool-down
     with pytest.raises(CoolDownError):
-        create(staffed_db, data=call, policy=WorkflowPolicy(cool_down_days=30), now=utc_now() + timedelta(days=20))
+        create(
+            staffed_db,
+            data=call,
+            policy=WorkflowPolicy(cool_down_days=30),
+            now=utc_now() + timedelta(days=20),
+        )
 
 
 def test_workflow_cancelled_does_not_block(staffed_db) -> None:
@@ -128,7 +138,9 @@ def test_workflow_cancelled_does_not_block(staffed_db) -> None:
 
 
 def test_workflow_sla_from_policy(staffed_db) -> None:
-    policy = WorkflowPolicy(sla_hours={Priority.LOW: 1, Priority.MEDIUM: 2, Priority.HIGH: 3, Priority.CRITICAL: 4})
+    policy = WorkflowPolicy(
+        sla_hours={Priority.LOW: 1, Priority.MEDIUM: 2, Priority.HIGH: 3, Priority.CRITICAL: 4}
+    )
     with staffed_db.scope() as s:
         row = workflow.create_intervention(session=s, data=REMINDER, actor="off1", policy=policy)
         assert row.sla_due_at - row.created_at == timedelta(hours=3)
@@ -136,7 +148,10 @@ def test_workflow_sla_from_policy(staffed_db) -> None:
 
 def test_workflow_unknown_customer_and_intervention(staffed_db) -> None:
     with pytest.raises(NotFoundError, match="customer 'NOPE'"):
-        create(staffed_db, data=InterventionCreate(customer_id="NOPE", type=InterventionType.AGENT_CALL))
+        create(
+            staffed_db,
+            data=InterventionCreate(customer_id="NOPE", type=InterventionType.AGENT_CALL),
+        )
     with staffed_db.scope() as s, pytest.raises(NotFoundError, match="intervention 999"):
         workflow.approve(session=s, intervention_id=999, actor="sup1")
 
@@ -156,7 +171,11 @@ def test_workflow_concurrent_updates_cannot_be_lost(staffed_db) -> None:
         second.rollback()
     with staffed_db.scope() as s:
         row = workflow.get_intervention(s, iid)
-        assert (row.status, row.version, row.approved_by) == (InterventionStatus.APPROVED, 2, "sup1")
+        assert (row.status, row.version, row.approved_by) == (
+            InterventionStatus.APPROVED,
+            2,
+            "sup1",
+        )
         assert verify_chain(s).ok
 
 
@@ -177,11 +196,21 @@ def test_workflow_racing_threads_one_wins(staffed_db) -> None:
     threads = [
         threading.Thread(
             target=act,
-            args=("approve", lambda s: workflow.approve(session=s, intervention_id=iid, actor="sup1", expected_version=1)),
+            args=(
+                "approve",
+                lambda s: workflow.approve(
+                    session=s, intervention_id=iid, actor="sup1", expected_version=1
+                ),
+            ),
         ),
         threading.Thread(
             target=act,
-            args=("cancel", lambda s: workflow.cancel(session=s, intervention_id=iid, actor="sup2", reason="dup", expected_version=1)),
+            args=(
+                "cancel",
+                lambda s: workflow.cancel(
+                    session=s, intervention_id=iid, actor="sup2", reason="dup", expected_version=1
+                ),
+            ),
         ),
     ]
     for t in threads:
@@ -199,12 +228,20 @@ def test_workflow_expected_version_is_checked(staffed_db) -> None:
     with staffed_db.scope() as s:
         workflow.approve(session=s, intervention_id=iid, actor="sup1", expected_version=1)
     with staffed_db.scope() as s, pytest.raises(ConcurrentUpdateError, match="version 2, not 1"):
-        workflow.assign(session=s, intervention_id=iid, officer="off1", actor="sup1", expected_version=1)
+        workflow.assign(
+            session=s, intervention_id=iid, officer="off1", actor="sup1", expected_version=1
+        )
 
 
 def test_workflow_outcome_needs_started_work(staffed_db) -> None:
     iid = create(staffed_db)
-    with staffed_db.scope() as s, pytest.raises(InvalidTransitionError, match="once work has started"):
+    with (
+        staffed_db.scope() as s,
+        pytest.raises(InvalidTransitionError, match="once work has started"),
+    ):
         workflow.record_outcome(
-            session=s, intervention_id=iid, data=InterventionOutcomeCreate(outcome=OutcomeKind.PAID), actor="sup1"
+            session=s,
+            intervention_id=iid,
+            data=InterventionOutcomeCreate(outcome=OutcomeKind.PAID),
+            actor="sup1",
         )
