@@ -1,11 +1,38 @@
-"""`pde serve`: Start the gRPC scoring server."""
+"""`pde serve`: Start the gRPC scoring server on the current bundle."""
 
 from __future__ import annotations
 
-import typer
+import os
+from pathlib import Path
 
-from pde.cli.stub import register_not_built
+import typer
 
 
 def register(app: typer.Typer) -> None:
-    register_not_built(app, "serve", "Start the gRPC scoring server")
+    @app.command(name="serve", help="Start the gRPC scoring server on the current bundle.")
+    def serve(
+        address: str | None = typer.Option(
+            None, help="host:port to bind (default: PDE_GRPC_ADDRESS)."
+        ),
+        model_dir: Path | None = typer.Option(
+            None, help="Bundles directory; serves its `current` one (default: PDE_MODEL_DIR)."
+        ),
+        grace: float = typer.Option(
+            10.0, min=0, help="Seconds in-flight calls get to finish on SIGTERM."
+        ),
+        drain: float = typer.Option(
+            1.0, min=0, help="Seconds health says NOT_SERVING before new calls are refused."
+        ),
+    ) -> None:
+        # OpenMP reads this when the tree libraries load: idle threads must sleep, not spin.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        from pde.settings import get_settings
+        from server.transport.app import ServerOptions
+        from server.transport.app import serve as run
+
+        overrides: dict[str, object] = {"grace_seconds": grace, "drain_seconds": drain}
+        if address:
+            overrides["address"] = address
+        if model_dir:
+            overrides["model_dir"] = model_dir
+        run(ServerOptions.from_settings(get_settings(), **overrides))

@@ -88,6 +88,8 @@ class ScoringServer:
         )
         self._server: grpc.Server | None = None
         self._stopped = threading.Event()
+        self._stop_lock = threading.Lock()
+        self._stopping = False
         self.port = 0
 
     def _set_health(self, status: Any) -> None:
@@ -154,15 +156,21 @@ class ScoringServer:
         except ReloadRefusedError:
             return None
 
-    def stop(self, grace: float | None = None) -> None:
-        """Graceful shutdown: NOT_SERVING, drain, refuse new calls, let in-flight ones finish."""
-        if self._stopped.is_set():
-            return
+    def stop(self, grace: float | None = None, *, drain: float | None = None) -> None:
+        """Graceful shutdown: NOT_SERVING, drain, refuse new calls, let in-flight ones finish.
+
+        Only the first call acts; later ones return at once.
+        """
+        with self._stop_lock:
+            if self._stopping:
+                return
+            self._stopping = True
         grace = self.options.grace_seconds if grace is None else grace
+        drain = self.options.drain_seconds if drain is None else drain
         log.info("shutting down: NOT_SERVING, in-flight calls get %.0f s", grace)
         self.health.enter_graceful_shutdown()
-        if self.options.drain_seconds > 0:
-            time.sleep(self.options.drain_seconds)
+        if drain > 0:
+            time.sleep(drain)
         if self._server is not None:
             self._server.stop(grace).wait()
         self.scorer.close()
@@ -210,7 +218,7 @@ def serve(options: ServerOptions, *, metrics_log_seconds: float = 300.0) -> None
     try:
         server.load()
     except Exception:
-        server.stop(grace=0)
+        server.stop(grace=0, drain=0)
         raise
     while not server.wait(metrics_log_seconds):
         log.info("metrics: %s", server.metrics_summary())

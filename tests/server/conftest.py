@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,7 @@ def model_dir(tmp_path: Path, bundle_dir: Path) -> Path:
     return tmp_path
 
 
-def start_server(model_dir: Path, **options: object) -> object:
+def _start_server(model_dir: Path, **options: object) -> object:
     from server.transport.app import ScoringServer, ServerOptions
 
     values: dict[str, object] = {"address": "127.0.0.1:0", "model_dir": model_dir}
@@ -66,6 +67,12 @@ def start_server(model_dir: Path, **options: object) -> object:
     server = ScoringServer(ServerOptions(**values))  # type: ignore[arg-type]
     server.start()
     return server
+
+
+@pytest.fixture(scope="session")
+def start_server() -> Any:
+    """start_server(model_dir, **ServerOptions) -> a started ScoringServer (not loaded)."""
+    return _start_server
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +83,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path) -> Iterat
     root = tmp_path_factory.mktemp("served")
     bundles.copy_as(bundle_dir, root, "v1")
     set_current(root, "v1")
-    server = start_server(root)
+    server = _start_server(root)
     server.load()  # type: ignore[attr-defined]
     yield server
     server.stop(grace=1)  # type: ignore[attr-defined]
