@@ -86,9 +86,11 @@ def test_auth_tls_serves_over_an_encrypted_channel(
         with grpc.secure_channel(f"localhost:{server.port}", credentials) as channel:
             reply = risk_pb2_grpc.RiskScoringStub(channel).Score(_request(), timeout=5)
             assert 0 < reply.probability < 1
-        with grpc.insecure_channel(f"localhost:{server.port}") as plain:
-            with pytest.raises(grpc.RpcError):
-                risk_pb2_grpc.RiskScoringStub(plain).Score(_request(), timeout=2)
+        with (
+            grpc.insecure_channel(f"localhost:{server.port}") as plain,
+            pytest.raises(grpc.RpcError),
+        ):
+            risk_pb2_grpc.RiskScoringStub(plain).Score(_request(), timeout=2)
     finally:
         server.stop(grace=1)
     assert np.isfinite(reply.probability)
