@@ -1,0 +1,249 @@
+-- Operational database of the Pre-Delinquency Risk Engine: plain PostgreSQL DDL for DBAs.
+--
+-- The same schema as the Alembic migrations in migrations/ at revision 0004 (a test builds
+-- both in separate schemas and compares them). It creates the tables in the first schema of
+-- the search_path and stamps alembic_version, so `pde db upgrade` can take over afterwards.
+--
+--     psql -v ON_ERROR_STOP=1 -d pde -f sql/init.sql
+--
+-- Money is NUMERIC(18,2); every timestamp is TIMESTAMPTZ and written in UTC.
+
+BEGIN;
+
+CREATE TABLE alembic_version (
+    version_num VARCHAR(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+INSERT INTO alembic_version (version_num) VALUES ('0004');
+
+-- People who sign in. Passwords are argon2id hashes (argon2-cffi); never plain text.
+CREATE TABLE users (
+    id SERIAL NOT NULL,
+    username VARCHAR(64) NOT NULL,
+    full_name VARCHAR(128) NOT NULL,
+    role VARCHAR(16) NOT NULL,
+    is_active BOOLEAN NOT NULL,
+    password_hash VARCHAR(255) NOT NULL,
+    must_change_password BOOLEAN NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    last_login_at TIMESTAMP WITH TIME ZONE,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_users_username UNIQUE (username),
+    CONSTRAINT ck_users_role CHECK (role IN ('officer', 'supervisor', 'admin'))
+);
+
+-- Customers: profile and exposure, loaded from the canonical data (`pde db load-customers`).
+CREATE TABLE customers (
+    customer_id VARCHAR(64) NOT NULL,
+    open_date DATE NOT NULL,
+    birth_year INTEGER NOT NULL,
+    income_bracket VARCHAR(32) NOT NULL,
+    employment_type VARCHAR(32) NOT NULL,
+    region VARCHAR(64) NOT NULL,
+    product VARCHAR(32) NOT NULL,
+    credit_limit NUMERIC(18, 2) NOT NULL,
+    outstanding_balance NUMERIC(18, 2) NOT NULL,
+    monthly_obligation NUMERIC(18, 2) NOT NULL,
+    declared_income NUMERIC(18, 2),
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (customer_id),
+    CONSTRAINT ck_customers_exposure_non_negative
+        CHECK (credit_limit >= 0 AND outstanding_balance >= 0 AND monthly_obligation >= 0)
+);
+
+-- Registry of model bundles; at most one champion at any time.
+CREATE TABLE model_versions (
+    version VARCHAR(64) NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    description VARCHAR(500),
+    registered_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    status_changed_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (version),
+    CONSTRAINT ck_model_versions_status CHECK (status IN ('champion', 'challenger', 'retired'))
+);
+CREATE UNIQUE INDEX uq_model_versions_one_champion ON model_versions (status)
+    WHERE status = 'champion';
+
+-- Which officer owns which customer; the row with ended_at NULL is the current owner.
+CREATE TABLE customer_assignments (
+    id SERIAL NOT NULL,
+    customer_id VARCHAR(64) NOT NULL,
+    officer VARCHAR(64) NOT NULL,
+    assigned_by VARCHAR(64) NOT NULL,
+    assigned_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    ended_at TIMESTAMP WITH TIME ZONE,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_customer_assignments_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
+    CONSTRAINT fk_customer_assignments_officer_users
+        FOREIGN KEY (officer) REFERENCES users (username),
+    CONSTRAINT fk_customer_assignments_assigned_by_users
+        FOREIGN KEY (assigned_by) REFERENCES users (username)
+);
+CREATE UNIQUE INDEX uq_customer_assignments_open_customer_id ON customer_assignments (customer_id)
+    WHERE ended_at IS NULL;
+CREATE INDEX ix_customer_assignments_officer ON customer_assignments (officer);
+
+-- Interventions: recommended -> approved -> assigned -> in_progress -> completed | cancelled.
+-- `version` is the optimistic-lock counter: every UPDATE checks and increments it.
+CREATE TABLE interventions (
+    id SERIAL NOT NULL,
+    customer_id VARCHAR(64) NOT NULL,
+    type VARCHAR(32) NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    priority VARCHAR(16) NOT NULL,
+    reason VARCHAR(1000),
+    risk_probability DOUBLE PRECISION,
+    model_version VARCHAR(64),
+    created_by VARCHAR(64) NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    sla_due_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    approved_by VARCHAR(64),
+    approved_at TIMESTAMP WITH TIME ZONE,
+    assigned_to VARCHAR(64),
+    assigned_at TIMESTAMP WITH TIME ZONE,
+    started_at TIMESTAMP WITH TIME ZONE,
+    completed_at TIMESTAMP WITH TIME ZONE,
+    cancelled_at TIMESTAMP WITH TIME ZONE,
+    cancel_reason VARCHAR(1000),
+    version INTEGER NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_interventions_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
+    CONSTRAINT fk_interventions_model_version_model_versions
+        FOREIGN KEY (model_version) REFERENCES model_versions (version),
+    CONSTRAINT fk_interventions_created_by_users FOREIGN KEY (created_by) REFERENCES users (username),
+    CONSTRAINT fk_interventions_approved_by_users FOREIGN KEY (approved_by) REFERENCES users (username),
+    CONSTRAINT fk_interventions_assigned_to_users FOREIGN KEY (assigned_to) REFERENCES users (username),
+    CONSTRAINT ck_interventions_type CHECK (type IN ('soft_reminder', 'agent_call', 'payment_plan',
+        'restructuring', 'payment_holiday', 'financial_counselling')),
+    CONSTRAINT ck_interventions_status CHECK (status IN ('recommended', 'approved', 'assigned',
+        'in_progress', 'completed', 'cancelled')),
+    CONSTRAINT ck_interventions_priority CHECK (priority IN ('low', 'medium', 'high', 'critical')),
+    CONSTRAINT ck_interventions_version_positive CHECK (version >= 1)
+);
+CREATE INDEX ix_interventions_customer_id_type_created_at
+    ON interventions (customer_id, type, created_at);
+CREATE INDEX ix_interventions_status_sla_due_at ON interventions (status, sla_due_at);
+CREATE INDEX ix_interventions_assigned_to_status ON interventions (assigned_to, status);
+
+-- What happened after an intervention; a correction is a new row, never an edit.
+CREATE TABLE intervention_outcomes (
+    id SERIAL NOT NULL,
+    intervention_id INTEGER NOT NULL,
+    outcome VARCHAR(32) NOT NULL,
+    amount NUMERIC(18, 2),
+    promised_date DATE,
+    note VARCHAR(1000),
+    recorded_by VARCHAR(64) NOT NULL,
+    recorded_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_intervention_outcomes_intervention_id_interventions
+        FOREIGN KEY (intervention_id) REFERENCES interventions (id),
+    CONSTRAINT fk_intervention_outcomes_recorded_by_users
+        FOREIGN KEY (recorded_by) REFERENCES users (username),
+    CONSTRAINT ck_intervention_outcomes_outcome CHECK (outcome IN ('paid', 'promise_to_pay',
+        'promise_kept', 'promise_broken', 'no_response', 'defaulted'))
+);
+CREATE INDEX ix_intervention_outcomes_intervention_id ON intervention_outcomes (intervention_id);
+
+-- Score history: one row per (customer, as-of date, model version), the primary key.
+CREATE TABLE risk_scores (
+    customer_id VARCHAR(64) NOT NULL,
+    as_of DATE NOT NULL,
+    model_version VARCHAR(64) NOT NULL,
+    probability DOUBLE PRECISION NOT NULL,
+    tier VARCHAR(16) NOT NULL,
+    alert BOOLEAN NOT NULL,
+    top_reasons JSON NOT NULL,
+    scored_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    run_id VARCHAR(64),
+    PRIMARY KEY (customer_id, as_of, model_version),
+    CONSTRAINT fk_risk_scores_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
+    CONSTRAINT fk_risk_scores_model_version_model_versions
+        FOREIGN KEY (model_version) REFERENCES model_versions (version),
+    CONSTRAINT ck_risk_scores_probability_range CHECK (probability >= 0 AND probability <= 1),
+    CONSTRAINT ck_risk_scores_tier CHECK (tier IN ('low', 'medium', 'high', 'critical'))
+);
+CREATE INDEX ix_risk_scores_as_of_probability ON risk_scores (as_of, probability);
+CREATE INDEX ix_risk_scores_run_id ON risk_scores (run_id);
+
+-- Batch scoring runs: progress committed with each chunk, so a crashed run resumes.
+CREATE TABLE scoring_runs (
+    run_id VARCHAR(64) NOT NULL,
+    as_of DATE NOT NULL,
+    model_version VARCHAR(64) NOT NULL,
+    total_customers INTEGER,
+    status VARCHAR(16) NOT NULL,
+    rows_written INTEGER NOT NULL,
+    chunks_committed INTEGER NOT NULL,
+    last_customer_id VARCHAR(64),
+    started_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    finished_at TIMESTAMP WITH TIME ZONE,
+    attempts INTEGER NOT NULL,
+    error VARCHAR(2000),
+    PRIMARY KEY (run_id),
+    CONSTRAINT fk_scoring_runs_model_version_model_versions
+        FOREIGN KEY (model_version) REFERENCES model_versions (version),
+    CONSTRAINT ck_scoring_runs_status CHECK (status IN ('running', 'completed', 'failed'))
+);
+
+-- Append-only audit log. Each row carries the SHA-256 of the previous row (prev_hash) and of
+-- its own canonical content (row_hash); `pde db verify-audit` recomputes the chain.
+CREATE TABLE action_audit_log (
+    id BIGINT NOT NULL,
+    occurred_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    actor VARCHAR(64) NOT NULL,
+    action VARCHAR(64) NOT NULL,
+    entity_type VARCHAR(64) NOT NULL,
+    entity_id VARCHAR(64) NOT NULL,
+    before JSON,
+    after JSON,
+    prev_hash VARCHAR(64) NOT NULL,
+    row_hash VARCHAR(64) NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_action_audit_log_row_hash UNIQUE (row_hash)
+);
+CREATE INDEX ix_action_audit_log_entity ON action_audit_log (entity_type, entity_id);
+CREATE INDEX ix_action_audit_log_occurred_at ON action_audit_log (occurred_at);
+
+CREATE FUNCTION action_audit_log_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'action_audit_log is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE TRIGGER action_audit_log_append_only
+BEFORE UPDATE OR DELETE OR TRUNCATE ON action_audit_log
+FOR EACH STATEMENT EXECUTE FUNCTION action_audit_log_append_only();
+
+COMMIT;
+
+-- Optional: TimescaleDB partitions the score history by as_of (monthly chunks). Skipped, with a
+-- notice, when the extension is not installed or cannot be loaded. The primary key includes
+-- as_of, as TimescaleDB requires; nothing references risk_scores by foreign key.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') THEN
+        BEGIN
+            CREATE EXTENSION IF NOT EXISTS timescaledb;
+            PERFORM create_hypertable(
+                'risk_scores', 'as_of',
+                chunk_time_interval => INTERVAL '1 month',
+                migrate_data => true,
+                if_not_exists => true
+            );
+            RAISE NOTICE 'risk_scores is a TimescaleDB hypertable';
+        EXCEPTION WHEN OTHERS THEN
+            RAISE NOTICE 'TimescaleDB unavailable (%): risk_scores stays a plain table', SQLERRM;
+        END;
+    ELSE
+        RAISE NOTICE 'TimescaleDB not installed: risk_scores stays a plain table';
+    END IF;
+END
+$$;
