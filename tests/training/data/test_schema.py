@@ -1,0 +1,29 @@
+from pathlib import Path
+
+from training.data.schema import TABLES
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "data-schema.md"
+
+
+def test_schema_every_column_and_value_is_documented() -> None:
+    text = DOC.read_text()
+    missing = [
+        f"{table.name}.{column.name}"
+        for table in TABLES.values()
+        for column in table.columns
+        if f"| `{column.name}` | {column.dtype} |" not in text
+    ]
+    missing += [
+        f"{column.name}={value}"
+        for table in TABLES.values()
+        for column in table.columns
+        for value in column.allowed
+        if f"`{value}`" not in text
+    ]
+    assert not missing, f"docs/data-schema.md is missing {missing}"
+
+
+def test_schema_keys_are_columns() -> None:
+    for table in TABLES.values():
+        assert set(table.key) <= set(table.names)
+        assert len(set(table.names)) == len(table.names)
