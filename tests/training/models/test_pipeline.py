@@ -1,0 +1,135 @@
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pde.cli.main import main
+from training.bundle import CURRENT, current_bundle_dir, list_bundles, read_manifest
+from training.models import ParityError, TrainConfig, TrainingFrame, frame_from_table, train_frame
+from training.models.onnx_export import check_parity, onnx_probabilities, onnx_session
+from training.models.preprocess import apply_clip
+
+
+@pytest.fixture(scope="module")
+def panel_bundle(panel_frame: TrainingFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    model_dir = tmp_path_factory.mktemp("models")
+    stages: list[str] = []
+    config = TrainConfig.quick_run(test_periods=3, validation_periods=3, gap_days=14)
+    result = train_frame(
+        panel_frame,
+        config=config,
+        model_dir=model_dir,
+        progress=lambda stage, detail: stages.append(stage),
+    )
+    for stage in ("split", "tune", "cross-validate", "export", "write"):
+        assert stage in stages
+    return result.bundle_dir
+
+
+def test_pipeline_quick_run_writes_a_valid_current_bundle(panel_bundle: Path) -> None:
+    manifest = read_manifest(panel_bundle, verify=True)
+    assert current_bundle_dir(panel_bundle.parent) == panel_bundle
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}", manifest.version)
+    assert manifest.version == panel_bundle.name
+    assert manifest.source == "canonical"
+    assert manifest.feature_catalogue_version == "test-v0"
+    assert "feat_7" not in manifest.feature_names  # the constant feature is pruned
+    assert set(manifest.clip_bounds) <= set(manifest.feature_names)
+    for name in ("catboost", "xgboost", "lightgbm", "ensemble"):
+        figures = manifest.metrics[name]
+        for key in ("auc", "gini", "ks", "pr_auc", "brier", "log_loss", "top_decile_capture"):
+            assert np.isfinite(figures[key])
+        assert set(figures["at_threshold"]["confusion_matrix"]) == {"tn", "fp", "fn", "tp"}
+        assert 0.5 < figures["cv_auc_mean"] <= 1.0
+    assert manifest.metrics["ensemble"]["auc"] > 0.7
+    files = {p.name for p in panel_bundle.iterdir()}
+    assert {"report.html", "metrics.json", "catboost.cbm", "xgboost.json", "lightgbm.txt"} <= files
+
+
+def test_pipeline_metrics_json_matches_the_manifest_and_has_the_oracle(panel_bundle: Path) -> None:
+    manifest = read_manifest(panel_bundle)
+    data = json.loads((panel_bundle / "metrics.json").read_text())
+    assert data["metrics"]["ensemble"]["auc"] == pytest.approx(manifest.metrics["ensemble"]["auc"])
+    assert data["split"]["kind"] == "out_of_time"
+    assert 0.5 < data["oracle"]["oracle_auc"] <= 1.0
+    assert data["oracle"]["gap"] == pytest.approx(
+        data["oracle"]["oracle_auc"] - data["oracle"]["ensemble_auc"]
+    )
+    assert len(data["shap_top20"]["ensemble"]) <= 20
+
+
+def test_pipeline_report_is_self_contained(panel_bundle: Path) -> None:
+    html = (panel_bundle / "report.html").read_text()
+    assert "<svg" in html and "Confusion matrix" in html and "oracle" in html
+    assert not re.search(r"https?://|//cdn|<script[^>]*src=|<link[^>]*href=", html)
+
+
+def test_pipeline_onnx_graphs_serve_the_manifest_numbers(
+    panel_bundle: Path, panel_frame: TrainingFrame
+) -> None:
+    manifest = read_manifest(panel_bundle)
+    columns = [panel_frame.feature_names.index(n) for n in manifest.feature_names]
+    x = apply_clip(panel_frame.x[:400][:, columns], manifest.feature_names, manifest.clip_bounds)
+    for name, member in manifest.models.items():
+        session = onnx_session(panel_bundle / member.onnx_file)
+        output = session.get_outputs()
+        assert [o.name for o in output if o.name == member.output_name] == ["probabilities"]
+        p = onnx_probabilities(
+            session, x, input_name=member.input_name, output_name=member.output_name
+        )
+        assert p.shape == (400,) and np.all((p >= 0) & (p <= 1))
+        from training.models.native import load_native
+
+        native = load_native(name, panel_bundle / member.native_file)
+        diff = check_parity(name, native, panel_bundle / member.onnx_file, x, tolerance=1e-4)
+        assert diff <= 1e-4
+
+
+def test_pipeline_parity_failure_writes_nothing_and_keeps_current(
+    panel_bundle: Path, table_frame: TrainingFrame
+) -> None:
+    model_dir = panel_bundle.parent
+    before = (model_dir / CURRENT).read_text()
+    bundles = list_bundles(model_dir)
+    with pytest.raises(ParityError, match="no bundle written"):
+        train_frame(
+            table_frame, config=TrainConfig.quick_run(parity_tolerance=0.0), model_dir=model_dir
+        )
+    assert (model_dir / CURRENT).read_text() == before
+    assert list_bundles(model_dir) == bundles
+    assert not [p for p in model_dir.iterdir() if p.name.startswith(".") and p.is_dir()]
+
+
+def test_pipeline_cli_trains_a_table_with_smote_learned_weights_and_platt(
+    table: pl.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "table.csv"
+    table.with_columns(note=pl.lit("x")).write_csv(path)
+    args = ["train", "--table", str(path), "--label", "default", "--id", "customer"]
+    args += ["--quick", "--out", str(tmp_path / "models")]
+    assert main(args) == 1
+    assert "'note' is not numeric" in capsys.readouterr().err
+    options = ["--exclude", "note", "--smote", "--learn-weights", "--calibration", "platt"]
+    assert main(args + options) == 0
+    out = capsys.readouterr().out
+    assert "ensemble test AUC" in out and "bundle " in out
+    bundle = current_bundle_dir(tmp_path / "models")
+    manifest = read_manifest(bundle)
+    assert manifest.source == "table" and manifest.id_column == "customer"
+    assert manifest.calibration.method == "platt"
+    assert sum(manifest.weights.values()) == pytest.approx(1.0)
+    data = json.loads((bundle / "metrics.json").read_text())
+    assert set(data["imbalance"]["smote_effect"]) == {"catboost", "xgboost", "lightgbm"}
+    assert "SMOTE" in (bundle / "report.html").read_text()
+
+
+def test_pipeline_uci_taiwan_quick_run(shared_data: Path, tmp_path: Path) -> None:
+    csv = shared_data / "uci_taiwan_default" / "UCI_Credit_Card.csv"
+    frame = frame_from_table(pl.read_csv(csv), label="default.payment.next.month", id_column="ID")
+    result = train_frame(frame, config=TrainConfig.quick_run(), model_dir=tmp_path)
+    figures = result.manifest.metrics["ensemble"]
+    assert figures["auc"] > 0.75
+    assert figures["cv_auc_mean"] > 0.75
