@@ -1,0 +1,117 @@
+"""Scoring a features file (Parquet or CSV) through the server's stream, to a results file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from client.sync import RiskClient
+from pde.errors import PdeError
+
+SUFFIXES = (".parquet", ".csv")
+
+
+class ScoreFileError(PdeError):
+    """The input or output file cannot be used."""
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    rows: int
+    alerts: int
+    model_version: str
+    tiers: dict[str, int]
+
+
+def _check_suffix(path: Path, role: str) -> None:
+    if path.suffix.lower() not in SUFFIXES:
+        raise ScoreFileError(f"{role} {path}: use a .parquet or .csv file")
+
+
+def read_features(path: Path) -> pl.DataFrame:
+    _check_suffix(path, "input")
+    if not path.is_file():
+        raise ScoreFileError(f"input {path}: no such file")
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pl.read_parquet(path)
+        return pl.read_csv(path, infer_schema_length=10_000)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise ScoreFileError(f"input {path}: {exc}") from None
+
+
+def pick_id_column(frame: pl.DataFrame, feature_names: list[str], given: str | None) -> str | None:
+    """The given id column, else `customer_id` / `id`, else the first non-feature column."""
+    if given is not None:
+        if given not in frame.columns:
+            raise ScoreFileError(f"id column {given!r} not in the input")
+        return given
+    for name in ("customer_id", "id"):
+        if name in frame.columns:
+            return name
+    others = [c for c in frame.columns if c not in set(feature_names)]
+    return others[0] if others else None
+
+
+def score_file(
+    client: RiskClient,
+    *,
+    input_path: Path,
+    output_path: Path,
+    id_column: str | None = None,
+    chunk_rows: int = 5_000,
+    on_rows: Callable[[int], None] = lambda n: None,
+    on_total: Callable[[int], None] = lambda n: None,
+) -> FileSummary:
+    """Streams the features of input_path through the server; writes one row per input row:
+    id, probability, tier, alert, model_version (in input order)."""
+    _check_suffix(output_path, "output")
+    frame = read_features(input_path)
+    info = client.model_info()
+    missing = [n for n in info.feature_names if n not in frame.columns]
+    if missing:
+        raise ScoreFileError(
+            f"input {input_path}: lacks {len(missing)} model features, e.g. {missing[:3]}"
+        )
+    id_name = pick_id_column(frame, info.feature_names, id_column)
+    on_total(frame.height)
+    ids: list[str] = []
+    probabilities: list[np.ndarray] = []
+    tiers: list[str] = []
+    alerts: list[np.ndarray] = []
+    versions: list[str] = []
+    for chunk in client.score_batches(frame, id_column=id_name, chunk_rows=chunk_rows):
+        ids.extend(chunk.row_ids)
+        probabilities.append(chunk.probabilities)
+        tiers.extend(chunk.tiers)
+        alerts.append(chunk.alerts)
+        versions.extend([chunk.model_version] * len(chunk.row_ids))
+        on_rows(len(chunk.row_ids))
+    out = pl.DataFrame(
+        {
+            id_name or "row": ids,
+            "probability": np.concatenate(probabilities) if probabilities else [],
+            "tier": tiers,
+            "alert": np.concatenate(alerts) if alerts else [],
+            "model_version": versions,
+        },
+        schema_overrides={"probability": pl.Float32, "alert": pl.Boolean},
+    )
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output_path.with_name(f".{output_path.name}.tmp")
+    if output_path.suffix.lower() == ".parquet":
+        out.write_parquet(tmp)
+    else:
+        out.write_csv(tmp)
+    tmp.replace(output_path)
+    counts = out.get_column("tier").value_counts()
+    return FileSummary(
+        rows=out.height,
+        alerts=int(out.get_column("alert").sum()),
+        model_version=versions[-1] if versions else info.version,
+        tiers=dict(zip(counts["tier"].to_list(), counts["count"].to_list(), strict=True)),
+    )
