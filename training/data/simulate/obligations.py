@@ -142,31 +142,33 @@ def draw_obligations(
     rent = _schedule(due, present, rent_amount, np.zeros(n, dtype=bool), latent.stress)
     parts.append(("rent", rent, sigmoid(RENT_LATE[0] + RENT_LATE[1] * rent.stress)))
 
-    columns: dict[str, list[np.ndarray]] = {k: [] for k in Obligations.__dataclass_fields__}
-    for name, s, p in parts:
+    settled = []
+    for name, schedule, p in parts:
         missed = rng.random(p.shape[0]) < p
-        card = np.zeros_like(missed)
-        if name == "credit":
-            kind = kinds[s.customer]
-            card = kind == KIND["card"]
-            truth, label = _truth(config, n, s, p, missed)
-        else:
-            kind = np.full(s.customer.shape[0], KIND[name])
-        paid_day, amount_paid, status = _settle(rng, s, missed, card=card, last_day=config.days - 1)
-        for key, value in (
-            ("customer", s.customer),
-            ("kind", kind),
-            ("month", s.month),
-            ("due_day", s.due),
-            ("amount_due", np.round(s.amount, 2)),
-            ("paid_day", paid_day),
-            ("amount_paid", amount_paid),
-            ("auto_debit", s.auto),
-            ("status", status),
-        ):
-            columns[key].append(value)
-    flat = {k: np.concatenate(v) for k, v in columns.items() if v}
-    return Obligations(**flat, truth=truth, label=label)
+        kind = kinds[schedule.customer] if name == "credit" else np.full(p.shape[0], KIND[name])
+        outcome = _settle(
+            rng, schedule, missed, card=kind == KIND["card"], last_day=config.days - 1
+        )
+        settled.append((schedule, kind, missed, *outcome))
+    truth, label = _truth(config, n, credit, p_miss, settled[0][2])
+
+    def column(index: int) -> np.ndarray:
+        return np.concatenate([row[index] for row in settled])
+
+    schedules = [row[0] for row in settled]
+    return Obligations(
+        customer=np.concatenate([s.customer for s in schedules]),
+        kind=column(1),
+        month=np.concatenate([s.month for s in schedules]),
+        due_day=np.concatenate([s.due for s in schedules]),
+        amount_due=np.round(np.concatenate([s.amount for s in schedules]), 2),
+        paid_day=column(3),
+        amount_paid=column(4),
+        auto_debit=np.concatenate([s.auto for s in schedules]),
+        status=column(5),
+        truth=truth,
+        label=label,
+    )
 
 
 def _truth(
