@@ -43,28 +43,21 @@ class DataMissingError(DatabaseError):
 
 
 def read_customer_records(data_dir: Path) -> list[dict[str, Any]]:
-    """Profile and exposure of every customer in `data_dir` (customers.parquet or .csv)."""
-    import polars as pl
+    """Profile and exposure of every customer in the canonical data directory (validated)."""
+    from training.data.io import load_table, table_file
+    from training.data.schema import CUSTOMERS
 
-    parquet, csv = data_dir / "customers.parquet", data_dir / "customers.csv"
-    if parquet.is_file():
-        frame = pl.read_parquet(parquet)
-    elif csv.is_file():
-        frame = pl.read_csv(csv, try_parse_dates=True)
-    else:
+    if not data_dir.is_dir() or table_file(data_dir, "customers") is None:
         raise DataMissingError(
             f"no customers.parquet or customers.csv in {data_dir}: run pde simulate first "
-            "(or pde import), or set PDE_DATA_DIR"
+            "(or pde import), or point PDE_DATA_DIR at a canonical data directory"
         )
-    if "declared_income" not in frame.columns:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("declared_income"))
-    missing = [c for c in PROFILE_COLUMNS if c not in frame.columns]
-    if missing:
-        raise DataMissingError(f"{data_dir}/customers lacks columns {missing}")
-    frame = frame.select(PROFILE_COLUMNS).with_columns(
-        pl.col("open_date").cast(pl.Date), pl.col("customer_id").cast(pl.String)
-    )
-    return frame.to_dicts()
+    frame, _ = load_table(data_dir, CUSTOMERS)
+    present = [c for c in PROFILE_COLUMNS if c in frame.columns]
+    records = frame.select(present).to_dicts()
+    for record in records:
+        record.setdefault("declared_income", None)
+    return records
 
 
 def _money(value: Any) -> Decimal | None:

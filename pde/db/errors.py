@@ -69,8 +69,9 @@ def describe_integrity_error(exc: IntegrityError) -> str:
     for pattern, kind in _SQLITE_PATTERNS:
         match = pattern.search(text)
         if match:
-            where = match.group(1) if match.groups() else "(a reference to a missing row)"
-            return f"{kind} constraint violated on {where}"
+            if not match.groups():  # SQLite does not say which key
+                return f"{kind} constraint violated: a referenced row does not exist"
+            return f"{kind} constraint violated on {match.group(1)}"
     return f"integrity constraint violated: {text.splitlines()[0]}"
 
 

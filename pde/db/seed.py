@@ -1,0 +1,306 @@
+"""`pde db seed-demo`: staff with one-time passwords, customers, owners and a work history.
+
+Everything is written in one transaction (all or nothing) through the same services the app
+uses, so the history obeys the workflow rules and is in the audit log. Interventions go to
+the customers whose credit payments were most often late or missed in the canonical data.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from pde.db import audit, workflow
+from pde.db.customers import read_customer_records, upsert_customers
+from pde.db.engine import get_engine, session_scope
+from pde.db.errors import DatabaseError, MigrationError
+from pde.db.migrate import current_revision, head_revision
+from pde.db.models import (
+    CustomerAssignment,
+    InterventionCreate,
+    InterventionOutcomeCreate,
+    InterventionType,
+    OutcomeKind,
+    Priority,
+    Role,
+    User,
+    UserCreate,
+)
+from pde.db.types import utc_now
+from pde.db.users import create_user, generate_password
+
+log = logging.getLogger(__name__)
+
+SEED_ACTOR = "system:seed-demo"
+DEMO_STAFF = (
+    ("admin", "Demo Administrator", Role.ADMIN),
+    ("sup.okafor", "Ada Okafor", Role.SUPERVISOR),
+    ("sup.lindqvist", "Erik Lindqvist", Role.SUPERVISOR),
+    ("off.haddad", "Rania Haddad", Role.OFFICER),
+    ("off.moreau", "Luc Moreau", Role.OFFICER),
+    ("off.tanaka", "Yui Tanaka", Role.OFFICER),
+    ("off.silva", "Bruno Silva", Role.OFFICER),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: Role
+    password: str
+
+
+@dataclass
+class SeedSummary:
+    users: list[DemoUser] = field(default_factory=list)
+    customers: int = 0
+    assignments: int = 0
+    outcomes: int = 0
+    interventions: Counter[str] = field(default_factory=Counter)
+
+
+def _late_counts(data_dir: Path) -> dict[str, int]:
+    """Late or missed credit instalments per customer (empty when there are no payments)."""
+    import polars as pl
+
+    from training.data.io import load_table, table_file
+    from training.data.schema import CREDIT_KINDS, PAYMENTS
+
+    if table_file(data_dir, "payments") is None:
+        return {}
+    frame, _ = load_table(data_dir, PAYMENTS)
+    late = (
+        frame.filter(pl.col("kind").is_in(CREDIT_KINDS))
+        .filter(pl.col("paid_date").is_null() | (pl.col("paid_date") > pl.col("due_date")))
+        .group_by("customer_id")
+        .len()
+    )
+    return dict(zip(late["customer_id"].to_list(), late["len"].to_list(), strict=True))
+
+
+def _assign_all(session: Session, customer_ids: list[str], officers: list[str], *, by: str) -> int:
+    """Every customer gets an owner, round robin; one audit row for the whole allocation."""
+    now = utc_now()
+    rows = [
+        {
+            "customer_id": cid,
+            "officer": officers[i % len(officers)],
+            "assigned_by": by,
+            "assigned_at": now,
+            "ended_at": None,
+        }
+        for i, cid in enumerate(customer_ids)
+    ]
+    table = CustomerAssignment.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(table), rows[start : start + 5000])
+    audit.append(
+        session,
+        actor=SEED_ACTOR,
+        action="customer.assign_bulk",
+        entity_type="customer",
+        entity_id="*",
+        before=None,
+        after=dict(Counter(str(r["officer"]) for r in rows)),
+    )
+    return len(rows)
+
+
+def _history(
+    session: Session,
+    *,
+    customer_id: str,
+    rank: float,
+    owner: str,
+    supervisors: list[str],
+    late: int,
+    monthly: Decimal,
+    rng: random.Random,
+    now: datetime,
+    summary: SeedSummary,
+) -> None:
+    """One intervention on the customer, walked through the life cycle as far as its age allows."""
+    age = timedelta(days=0.2 + 90 * rng.random() ** 2.2)  # more recent than old work
+    at = now - age
+    if rank < 0.1:
+        kind, priority = (
+            rng.choice([InterventionType.RESTRUCTURING, InterventionType.AGENT_CALL]),
+            Priority.CRITICAL,
+        )
+    elif rank < 0.4:
+        kind, priority = (
+            rng.choice([InterventionType.AGENT_CALL, InterventionType.PAYMENT_PLAN]),
+            Priority.HIGH,
+        )
+    else:
+        kind, priority = InterventionType.SOFT_REMINDER, rng.choice([Priority.MEDIUM, Priority.LOW])
+    creator = owner if rng.random() < 0.7 else rng.choice(supervisors)
+    reason = f"{late} late or missed credit payments" if late else "rising risk score"
+    row = workflow.create_intervention(
+        session=session,
+        actor=creator,
+        now=at,
+        data=InterventionCreate(
+            customer_id=customer_id, type=kind, priority=priority, reason=reason
+        ),
+    )
+    iid = int(row.id or 0)
+    days = age.days
+    target = (
+        "recommended"
+        if days < 1
+        else "approved"
+        if days < 3
+        else "assigned"
+        if days < 6
+        else "in_progress"
+        if days < 15
+        else rng.choices(["completed", "cancelled"], [85, 15])[0]
+    )
+    if target == "cancelled":
+        workflow.cancel(
+            session=session,
+            intervention_id=iid,
+            actor=rng.choice(supervisors),
+            reason="customer paid before contact",
+            now=at + timedelta(hours=rng.uniform(1, 20)),
+        )
+        summary.interventions[target] += 1
+        return
+    steps = ["approved", "assigned", "in_progress", "completed"]
+    approver = rng.choice([s for s in supervisors if s != creator])
+    for step in steps[: steps.index(target) + 1] if target != "recommended" else []:
+        at += timedelta(hours=rng.uniform(1, 30))
+        if step == "approved":
+            workflow.approve(session=session, intervention_id=iid, actor=approver, now=at)
+        elif step == "assigned":
+            workflow.assign(
+                session=session, intervention_id=iid, officer=owner, actor=approver, now=at
+            )
+        elif step == "in_progress":
+            workflow.start(session=session, intervention_id=iid, actor=owner, now=at)
+            summary.outcomes += _outcomes(
+                session,
+                iid=iid,
+                owner=owner,
+                late=late,
+                monthly=monthly,
+                rng=rng,
+                at=at,
+                target=target,
+            )
+        else:
+            at += timedelta(days=rng.uniform(1, 8))
+            workflow.complete(session=session, intervention_id=iid, actor=owner, now=min(at, now))
+    summary.interventions[target] += 1
+
+
+def _outcomes(
+    session: Session,
+    *,
+    iid: int,
+    owner: str,
+    late: int,
+    monthly: Decimal,
+    rng: random.Random,
+    at: datetime,
+    target: str,
+) -> int:
+    """What the customer did: mostly driven by how often they were late before."""
+    struggling = late >= 2 or rng.random() < 0.3
+    first = (
+        OutcomeKind.PROMISE_TO_PAY
+        if struggling
+        else rng.choice([OutcomeKind.PAID, OutcomeKind.NO_RESPONSE])
+    )
+    written = [
+        InterventionOutcomeCreate(
+            outcome=first,
+            amount=monthly if first != OutcomeKind.NO_RESPONSE else None,
+            promised_date=(at + timedelta(days=7)).date()
+            if first == OutcomeKind.PROMISE_TO_PAY
+            else None,
+            note="demo history",
+        )
+    ]
+    if first == OutcomeKind.PROMISE_TO_PAY and target == "completed":
+        follow = rng.choices(
+            [OutcomeKind.PROMISE_KEPT, OutcomeKind.PROMISE_BROKEN, OutcomeKind.DEFAULTED],
+            [55, 35, 10],
+        )[0]
+        written.append(InterventionOutcomeCreate(outcome=follow, note="demo history"))
+    for n, outcome in enumerate(written):
+        workflow.record_outcome(
+            session=session,
+            intervention_id=iid,
+            data=outcome,
+            actor=owner,
+            now=at + timedelta(hours=2 + 24 * 7 * n),
+        )
+    return len(written)
+
+
+def seed_demo(
+    *, data_dir: Path, engine: Engine | None = None, interventions: int = 80, seed: int = 7
+) -> SeedSummary:
+    """Seeds an empty, migrated database; returns the one-time passwords (shown once)."""
+    engine = engine or get_engine()
+    if current_revision(engine=engine) != head_revision():
+        raise MigrationError(
+            "the database is not at the latest migration: run pde db upgrade first"
+        )
+    records = read_customer_records(data_dir)
+    late = _late_counts(data_dir)
+    rng = random.Random(seed)
+    summary = SeedSummary()
+    with session_scope(engine=engine) as session:
+        if session.exec(select(func.count()).select_from(User)).one():
+            raise DatabaseError("the database already has users: seed-demo fills an empty database")
+        for username, full_name, role in DEMO_STAFF:
+            password = generate_password()
+            create_user(
+                session=session,
+                actor=SEED_ACTOR,
+                data=UserCreate(
+                    username=username, full_name=full_name, role=role, password=password
+                ),
+            )
+            summary.users.append(DemoUser(username, role, password))
+        summary.customers = upsert_customers(session=session, records=records, actor=SEED_ACTOR)
+        officers = [u.username for u in summary.users if u.role == Role.OFFICER]
+        supervisors = [u.username for u in summary.users if u.role == Role.SUPERVISOR]
+        ids = sorted(str(r["customer_id"]) for r in records)
+        summary.assignments = _assign_all(session, ids, officers, by=DEMO_STAFF[0][0])
+        owner = {cid: officers[i % len(officers)] for i, cid in enumerate(ids)}
+        monthly = {
+            str(r["customer_id"]): Decimal(str(round(float(r["monthly_obligation"]), 2)))
+            for r in records
+        }
+        ranked = sorted(ids, key=lambda cid: (-late.get(cid, 0), rng.random()))
+        chosen = ranked[: min(interventions, len(ranked))]
+        now = utc_now()
+        for position, cid in enumerate(chosen):
+            _history(
+                session,
+                customer_id=cid,
+                rank=position / max(len(chosen), 1),
+                owner=owner[cid],
+                supervisors=supervisors,
+                late=late.get(cid, 0),
+                monthly=monthly[cid],
+                rng=rng,
+                now=now,
+                summary=summary,
+            )
+        log.info("seeded %d interventions", sum(summary.interventions.values()))
+    return summary
