@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pde.errors import PdeError
+
 
 @contextmanager
 def atomic_directory(target: Path, *, owned: frozenset[str] = frozenset()) -> Iterator[Path]:
@@ -19,6 +21,8 @@ def atomic_directory(target: Path, *, owned: frozenset[str] = frozenset()) -> It
     of `target` changes and the temporary directory is removed.
     """
     target = target.resolve()
+    if target.exists() and not target.is_dir():
+        raise PdeError(f"{target}: exists and is not a directory")
     target.parent.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex[:8]
     staging = target.parent / f".{target.name}.tmp-{token}"

@@ -185,3 +185,13 @@ def test_io_write_is_atomic_and_replaces_the_set(make_dataset: MakeDir, tmp_path
         write_dataset(bad, out)
     assert sorted(p.name for p in out.iterdir()) == names
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_io_write_refuses_a_file_as_target(make_dataset: MakeDir, tmp_path: Path) -> None:
+    data = load_dataset(make_dataset())
+    target = tmp_path / "report.txt"
+    target.write_text("not a dataset")
+    with pytest.raises(PdeError, match="exists and is not a directory"):
+        write_dataset(data, target)
+    assert target.read_text() == "not a dataset"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report")]
