@@ -20,23 +20,52 @@ def balance_features(window: Window) -> pl.DataFrame:
     )
     if not window.has_balance:
         return savings
-    rows = tx.filter(pl.col("balance_after").is_not_null()).sort("customer_id", "timestamp")
-    x = -pl.col("days_before")
     y = pl.col("balance_after")
-    per_customer = rows.group_by("customer_id").agg(
-        balance_last=y.last(),
-        balance_mean=y.mean(),
-        balance_min=y.min(),
-        balance_max=y.max(),
-        balance_std=y.std(),
-        balance_slope=safe_div(
-            ((x - x.mean()) * (y - y.mean())).sum(), ((x - x.mean()) ** 2).sum()
-        ),
-        balance_days_near_zero=pl.col("day").filter(y < NEAR_ZERO).n_unique().cast(pl.Float64),
-        balance_days_negative=pl.col("day").filter(y < 0).n_unique().cast(pl.Float64),
-        first_30d=y.filter(pl.col("in_30d")).first(),
+    rows = tx.filter(y.is_not_null()).with_columns(
+        x=-pl.col("days_before"), xy=-pl.col("days_before") * y, xx=pl.col("days_before") ** 2
     )
-    per_customer = per_customer.with_columns(
+    # plain sums keep the group-by on its fast path; the slope is least squares from them
+    per_customer = (
+        rows.group_by("customer_id")
+        .agg(
+            balance_last=y.get(pl.col("timestamp").arg_max()),
+            balance_mean=y.mean(),
+            balance_min=y.min(),
+            balance_max=y.max(),
+            balance_std=y.std(),
+            n=pl.len().cast(pl.Float64),
+            sx=pl.col("x").sum(),
+            sy=y.sum(),
+            sxy=pl.col("xy").sum(),
+            sxx=pl.col("xx").sum(),
+        )
+        .with_columns(
+            balance_slope=safe_div(
+                pl.col("n") * pl.col("sxy") - pl.col("sx") * pl.col("sy"),
+                pl.col("n") * pl.col("sxx") - pl.col("sx") ** 2,
+            )
+        )
+    )
+    recent = (
+        rows.filter(pl.col("in_30d"))
+        .group_by("customer_id")
+        .agg(first_30d=y.get(pl.col("timestamp").arg_min()))
+    )
+    # the few low-balance rows are counted apart: a filtered n_unique per group is slow
+    low = (
+        rows.filter(y < NEAR_ZERO)
+        .group_by("customer_id")
+        .agg(
+            balance_days_near_zero=pl.col("day").n_unique().cast(pl.Float64),
+            balance_days_negative=pl.col("day").filter(y < 0).n_unique().cast(pl.Float64),
+        )
+    )
+    per_customer = (
+        per_customer.join(low, on="customer_id", how="left").join(
+            recent, on="customer_id", how="left"
+        )
+    ).with_columns(
+        pl.col("balance_days_near_zero", "balance_days_negative").fill_null(0.0),
         balance_drawdown=safe_div(
             pl.col("balance_max") - pl.col("balance_last"), pl.col("balance_max")
         ),

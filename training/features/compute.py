@@ -36,21 +36,27 @@ def features_at(window: Window) -> pl.DataFrame:
     """One row per customer known at the window's as-of date, every catalogue feature."""
     salary_frame = salary.salary_features(window)
     spending_frame = spending.spending_features(window)
+    extras = activity_extras(window)
     parts = [
         salary_frame,
         balance.balance_features(window),
         spending_frame,
         payments.payment_features(window),
         cash.cash_features(window, spending_frame.select("customer_id", "spend_total")),
-        weekly_flags(window, salary_frame.select("customer_id", "salary_mean_amount")),
+        weekly_flags(
+            window,
+            salary_frame.select("customer_id", "salary_mean_amount"),
+            extras.select("customer_id", "tx_history_days"),
+        ),
         patterns.pattern_features(window),
-        activity_extras(window),
+        extras,
         window.payments.group_by("customer_id").agg(
             pay_history_days=pl.col("days_since_due").max().cast(pl.Float64)
         ),
     ]
     joined = profile_features(window)
     for part in parts:
+        part = part.with_columns(pl.col("customer_id").cast(pl.String))
         joined = joined.join(part, on="customer_id", how="left")
     zero_filled = []
     if window.has_transactions:

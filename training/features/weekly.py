@@ -16,17 +16,23 @@ SPIKE_FACTOR = 2.0
 FLAGS = ("cash_hoarding", "atm_spike", "gambling", "lending_app")
 
 
-def weekly_flags(window: Window, salary_mean: pl.DataFrame) -> pl.DataFrame:
-    """Per customer: `<flag>_week_{mean,std,min,max}` for every flag in FLAGS."""
+def weekly_flags(window: Window, salary_mean: pl.DataFrame, span: pl.DataFrame) -> pl.DataFrame:
+    """Per customer: `<flag>_week_{mean,std,min,max}` for every flag in FLAGS.
+
+    `span` has `customer_id` and `tx_history_days` (the oldest event's age in the window): a
+    customer's series covers only the weeks since then.
+    """
     tx = window.transactions
-    span = tx.group_by("customer_id").agg(first=pl.col("days_before").max())
-    n_weeks = ((pl.col("first") / 7).ceil().clip(lower_bound=1, upper_bound=window.n_weeks)).alias(
-        "n_weeks"
-    )
-    weeks = tx.group_by("customer_id", "week").agg(
-        atm=pl.col("abs_amount").filter(pl.col("category") == "atm_withdrawal").sum(),
-        gambling=(pl.col("category") == "gambling").any(),
-        lending_app=(pl.col("category") == "lending_app").any(),
+    category = pl.col("category")
+    n_weeks = (
+        (pl.col("tx_history_days") / 7).ceil().clip(lower_bound=1, upper_bound=window.n_weeks)
+    ).alias("n_weeks")
+    # only the rows of the flagged categories are grouped by week: a small part of the window
+    flagged = tx.filter(category.is_in(("atm_withdrawal", "gambling", "lending_app")))
+    weeks = flagged.group_by("customer_id", "week").agg(
+        atm=pl.col("abs_amount").filter(category == "atm_withdrawal").sum(),
+        gambling=(category == "gambling").any(),
+        lending_app=(category == "lending_app").any(),
     )
     weeks = (
         weeks.join(span.select("customer_id", n_weeks), on="customer_id", how="left")

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from training.data.dataset import CanonicalData
-from training.data.schema import CREDIT_KINDS
+from training.data.schema import CHANNELS, CREDIT_KINDS, TRANSACTION_CATEGORIES
 
 GRACE_DAYS = 5
 MIN_PAID_FRACTION = 0.5
@@ -63,6 +63,10 @@ def slice_window(
         data.transactions.lazy()
         .filter((pl.col("timestamp") >= start) & (pl.col("timestamp") < t))
         .with_columns(
+            # categorical keys and enums turn the many group-bys and comparisons into integer work
+            customer_id=pl.col("customer_id").cast(pl.Categorical),
+            category=pl.col("category").cast(pl.Enum(TRANSACTION_CATEGORIES)),
+            channel=pl.col("channel").cast(pl.Enum(CHANNELS)),
             days_before=(pl.lit(t) - pl.col("timestamp")).dt.total_seconds() / 86_400.0,
             abs_amount=pl.col("amount").abs(),
             day=pl.col("timestamp").dt.date(),

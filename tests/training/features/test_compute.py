@@ -149,3 +149,18 @@ def test_compute_customers_opened_later_are_absent(small_data: CanonicalData) ->
     )
     frame = features(CanonicalData(later, small_data.transactions, small_data.payments))
     assert "C0000" not in frame["customer_id"].to_list()
+
+
+def test_compute_balance_features_match_numpy(small_data: CanonicalData) -> None:
+    row = features(small_data).row(0, named=True)
+    t = datetime(AS_OF.year, AS_OF.month, AS_OF.day)
+    rows = small_data.transactions.filter(
+        (pl.col("customer_id") == row["customer_id"])
+        & (pl.col("timestamp") >= t - timedelta(days=90))
+        & (pl.col("timestamp") < t)
+    ).sort("timestamp")
+    days = np.array([(ts - t).total_seconds() / 86_400 for ts in rows["timestamp"].to_list()])
+    balance = rows["balance_after"].to_numpy()
+    assert row["balance_slope"] == pytest.approx(np.polyfit(days, balance, 1)[0], rel=1e-6)
+    assert row["balance_last"] == pytest.approx(balance[-1])
+    assert row["balance_std"] == pytest.approx(balance.std(ddof=1))
