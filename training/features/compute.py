@@ -56,8 +56,8 @@ def features_at(window: Window) -> pl.DataFrame:
     ]
     joined = profile_features(window)
     for part in parts:
-        part = part.with_columns(pl.col("customer_id").cast(pl.String))
-        joined = joined.join(part, on="customer_id", how="left")
+        keyed = part.with_columns(pl.col("customer_id").cast(pl.String))
+        joined = joined.join(keyed, on="customer_id", how="left")
     zero_filled = []
     if window.has_transactions:
         zero_filled += [c for c in _TX_ZERO if c in joined.columns]
