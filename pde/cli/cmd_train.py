@@ -90,16 +90,18 @@ def register(app: typer.Typer) -> None:
         cost_intervention: float = typer.Option(
             100.0, "--cost-intervention", help="Cost of one intervention."
         ),
-        test_periods: int = typer.Option(4, "--test-periods", min=1, help="As-of dates in test."),
-        validation_periods: int = typer.Option(
-            4, "--validation-periods", min=1, help="As-of dates in validation."
+        test_periods: int | None = typer.Option(
+            None, "--test-periods", min=1, help="As-of dates in test [default: a fifth, 1-4]."
+        ),
+        validation_periods: int | None = typer.Option(
+            None, "--validation-periods", min=1, help="As-of dates in validation [as test]."
         ),
         gap_days: int | None = typer.Option(
             None,
             "--gap-days",
             min=0,
-            help="Drop training rows within this many days of validation [default: 30 for"
-            " --data, 0 for --table].",
+            help="Fit only on rows whose label window closed this many days before the test"
+            " dates [default: 30 for --data, 0 for --table].",
         ),
         cv_folds: int | None = typer.Option(None, "--cv-folds", min=2, help="[default: 5]"),
         seed: int = typer.Option(42, "--seed"),

@@ -36,10 +36,12 @@ class TrainConfig:
     cv_folds: int = 5
     seed: int = 42
     quick: bool = False
-    # Out-of-time split: number of latest as-of periods for test and, before them, validation.
-    test_periods: int = 4
-    validation_periods: int = 4
-    # Rows whose label window (as_of, as_of + gap] reaches into the next split are dropped.
+    # Out-of-time split: number of latest as-of dates for test and, before them, validation
+    # (None: a fifth of the dates each, between 1 and 4).
+    test_periods: int | None = None
+    validation_periods: int | None = None
+    # Rows fitted on must have their label window (as_of, as_of + gap] closed at the first
+    # test date; the dates in between are left out.
     gap_days: int = 0
     # Stratified split (data without time): shares of rows.
     test_share: float = 0.2

@@ -6,7 +6,8 @@ import numpy as np
 
 from training.bundle import TierBand
 
-CRITICAL_QUANTILE = 0.95
+# Quantiles of the flagged validation risk where `high` and `critical` start.
+FLAGGED_QUANTILES = (0.5, 0.9)
 
 
 def expected_costs(
@@ -48,17 +49,23 @@ def recall_threshold(p: np.ndarray, y: np.ndarray, *, recall: float) -> float:
 
 
 def risk_tiers(p_validation: np.ndarray, *, threshold: float) -> list[TierBand]:
-    """low < threshold/2 <= medium < threshold <= high < critical, as probability bands.
+    """low < threshold <= medium < high < critical, as probability bands.
 
-    `high` starts where an intervention pays for itself (the cost threshold); `critical` is the
-    top 5% of validation risk, or halfway from the threshold to 1 when that is not strictly
-    between the threshold and 1.
+    `low` is where no intervention pays for itself (below the cost threshold). The customers
+    worth an intervention are ranked: on validation, the lower half of them is `medium`, the
+    next 40% `high` and the top 10% `critical`. Bands stay strictly increasing when the
+    calibrated probabilities have plateaus.
     """
     threshold = min(max(threshold, 1e-6), 1 - 1e-3)
-    top = float(np.quantile(p_validation, CRITICAL_QUANTILE))
-    critical = top if threshold < top < 1 - 1e-3 else threshold + (1 - threshold) / 2
-    medium = threshold / 2
-    bounds = [0.0, medium, threshold, critical, 1.0]
+    flagged = p_validation[p_validation >= threshold]
+    if len(flagged):
+        high, critical = (float(v) for v in np.quantile(flagged, FLAGGED_QUANTILES))
+    else:
+        high, critical = 0.0, 0.0
+    bounds = [0.0, threshold, high, critical, 1.0]
+    for i in (2, 3):
+        if not bounds[i - 1] < bounds[i] < 1.0:
+            bounds[i] = bounds[i - 1] + (1.0 - bounds[i - 1]) / (5 - i)
     names = ("low", "medium", "high", "critical")
     return [
         TierBand(name=name, lower=bounds[i], upper=bounds[i + 1])  # type: ignore[arg-type]

@@ -302,9 +302,9 @@ def _split_note(frame: TrainingFrame, config: TrainConfig, fit: int, tune: int, 
     parts = []
     if frame.times is not None:
         parts.append(
-            f"Latest {config.test_periods} as-of dates are the test set, the"
-            f" {config.validation_periods} before them validation; training rows whose"
-            f" {config.gap_days}-day label window reaches validation are dropped."
+            "The latest as-of dates are the test set. Only rows whose"
+            f" {config.gap_days}-day label window closed before the first test date are fitted"
+            " on (as at deployment): validation is the latest of those dates, train the rest."
         )
     else:
         parts.append("No time column: stratified split, customers kept on one side.")

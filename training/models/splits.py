@@ -42,28 +42,37 @@ def _check_both_classes(y: np.ndarray, split: Split) -> None:
         raise TrainingError("the test split is empty")
 
 
-def out_of_time_split(times: np.ndarray, *, config: TrainConfig) -> Split:
-    """Latest `test_periods` as-of dates -> test, the `validation_periods` before -> validation.
+def held_out_periods(count: int) -> int:
+    """Default number of as-of dates for test and for validation: a fifth each, 1 to 4."""
+    return min(4, max(1, count // 5))
 
-    Training rows whose label window (as_of, as_of + gap_days] reaches the first validation
-    date are dropped, so no training label overlaps the held-out period.
+
+def out_of_time_split(times: np.ndarray, *, config: TrainConfig) -> Split:
+    """Latest as-of dates -> test; the dates before -> validation, then train.
+
+    Deployment is simulated at the first test date: only rows whose label window
+    (as_of, as_of + gap_days] has closed by then may be fitted on, so the as-of dates within
+    `gap_days` before the test set are left out of both validation and train.
     """
     periods = np.unique(times)
-    needed = config.test_periods + config.validation_periods + 1
-    if len(periods) < needed:
+    n_test = config.test_periods or held_out_periods(len(periods))
+    n_val = config.validation_periods or held_out_periods(len(periods))
+    if len(periods) <= n_test:
         raise TrainingError(
-            f"out-of-time split needs at least {needed} as-of dates, the data has {len(periods)}"
+            f"out-of-time split needs more than {n_test} as-of dates, the data has {len(periods)}"
         )
-    test_start = periods[-config.test_periods]
-    validation_start = periods[-config.test_periods - config.validation_periods]
+    test_start = periods[-n_test]
     gap = np.timedelta64(config.gap_days, "D")
-    train = np.flatnonzero(times + gap < validation_start)
-    if len(train) == 0:
+    eligible = periods[periods + gap <= test_start]
+    if len(eligible) < n_val + 1:
         raise TrainingError(
-            f"no training rows remain before {validation_start} with a {config.gap_days}-day gap;"
-            " use fewer held-out periods or a smaller --gap-days"
+            f"out-of-time split: {len(eligible)} as-of dates end their {config.gap_days}-day label"
+            f" window before the {n_test} test dates, {n_val + 1} needed; use fewer test or"
+            " validation periods or a smaller --gap-days"
         )
-    validation = np.flatnonzero((times >= validation_start) & (times < test_start))
+    validation_start = eligible[-n_val]
+    train = np.flatnonzero(times < validation_start)
+    validation = np.flatnonzero((times >= validation_start) & (times <= eligible[-1]))
     test = np.flatnonzero(times >= test_start)
 
     def dates(rows: np.ndarray) -> list[str]:

@@ -43,9 +43,12 @@ def test_decision_tiers_are_contiguous_ordered_bands() -> None:
     assert tiers[0].lower == 0.0 and tiers[-1].upper == 1.0
     assert all(a.upper == b.lower for a, b in pairwise(tiers))
     assert all(t.lower < t.upper for t in tiers)
-    assert tiers[2].lower == pytest.approx(0.08)
-    index = tier_of(np.array([0.0, 0.05, 0.08, 0.99, 1.0]), tiers)
-    assert list(index) == [0, 1, 2, 3, 3]
+    assert tiers[1].lower == pytest.approx(0.08)
+    flagged = p[p >= 0.08]
+    in_critical = np.mean(flagged >= tiers[3].lower)
+    assert 0.05 <= in_critical <= 0.15
+    index = tier_of(np.array([0.0, 0.05, 0.08, tiers[2].lower, 0.99, 1.0]), tiers)
+    assert list(index) == [0, 0, 1, 2, 3, 3]
 
 
 def test_decision_tiers_stay_valid_when_risk_is_saturated() -> None:

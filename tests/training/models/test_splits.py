@@ -15,16 +15,27 @@ def test_splits_out_of_time_never_trains_on_later_dates(panel_frame: TrainingFra
     assert times[split.validation].max() < times[split.test].min()
     assert len(np.unique(times[split.test])) == 3
     assert len(np.unique(times[split.validation])) == 2
-    # the 14-day label gap drops the two weeks before validation from training
-    gap = times[split.validation].min() - times[split.train].max()
-    assert gap >= np.timedelta64(14, "D")
+    # rows fitted on have their 14-day label window closed at the first test date
+    test_start = times[split.test].min()
+    fitted_on = np.concatenate([split.train, split.validation])
+    assert (times[fitted_on] + np.timedelta64(14, "D")).max() <= test_start
+    assert test_start - times[split.validation].max() == np.timedelta64(14, "D")
     assert not set(split.train) & set(split.test)
+
+
+def test_splits_out_of_time_default_periods_are_a_fifth(panel_frame: TrainingFrame) -> None:
+    split = make_split(panel_frame, config=TrainConfig())
+    assert panel_frame.times is not None
+    assert len(np.unique(panel_frame.times[split.test])) == 3  # 16 dates // 5
+    assert len(np.unique(panel_frame.times[split.validation])) == 3
 
 
 def test_splits_out_of_time_needs_enough_dates() -> None:
     times = np.array(["2025-01-06", "2025-01-13", "2025-01-20"], dtype="datetime64[D]")
-    with pytest.raises(TrainingError, match="at least"):
+    with pytest.raises(TrainingError, match="needed"):
         out_of_time_split(times, config=TrainConfig(test_periods=2, validation_periods=2))
+    with pytest.raises(TrainingError, match="gap-days"):
+        out_of_time_split(times, config=TrainConfig(test_periods=1, gap_days=14))
 
 
 def test_splits_stratified_keeps_customers_on_one_side(table_frame: TrainingFrame) -> None:
