@@ -42,3 +42,18 @@ def peak_rss_mb() -> float:
 def peak_rss_children_mb() -> float:
     """Peak resident memory of the largest finished child process, in MiB."""
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_json_worker(code: str, *args: str) -> dict[str, object]:
+    """Runs `code` in a fresh Python process (so its peak memory is its own) and returns the
+    JSON object it prints on its last line of output."""
+    import json
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark worker failed:\n{done.stderr.strip()}")
+    figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
