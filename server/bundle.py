@@ -37,6 +37,27 @@ class BatchScores:
 
 
 @dataclass(frozen=True)
+class RowScore:
+    """The scores of one row."""
+
+    per_model: list[float]  # MODEL_NAMES order
+    probability: float
+    tier: int
+    alert: bool
+
+
+def row_scores(scores: BatchScores) -> list[RowScore]:
+    """Splits a batch's scores into one RowScore per row."""
+    per_model = scores.per_model.T.tolist()
+    probability = scores.probability.tolist()
+    tiers = scores.tier.tolist()
+    alerts = scores.alert.tolist()
+    return [
+        RowScore(per_model[i], probability[i], tiers[i], alerts[i]) for i in range(len(probability))
+    ]
+
+
+@dataclass(frozen=True)
 class _Graph:
     session: Any
     input_name: str

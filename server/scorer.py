@@ -16,7 +16,7 @@ import numpy as np
 
 from server import inputs
 from server.activity import Activity, features_from_activity
-from server.bundle import BatchScores, LoadedBundle, load_bundle
+from server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle, row_scores
 from server.ensemble import F32
 from server.errors import (
     InvalidInputError,
@@ -107,17 +107,21 @@ class Scorer:
             return inputs.row_from_named(data, names)
         return inputs.row_from_packed(data, names)
 
+    def prepare(self, data: RowInput, *, version: str = "") -> tuple[LoadedBundle, F32]:
+        """The bundle to answer with and the checked row (raw activity computes features)."""
+        bundle = self.bundle(version)
+        return bundle, self.row(bundle, data)
+
     def score_one(
         self, data: RowInput, *, version: str = "", top_reasons: int = 0
-    ) -> tuple[LoadedBundle, BatchScores, list[Reason]]:
+    ) -> tuple[LoadedBundle, RowScore, list[Reason]]:
         """Scores one row; with top_reasons > 0 also returns its top reasons."""
         if top_reasons < 0:
             raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
-        bundle = self.bundle(version)
-        row = self.row(bundle, data)
-        scores = bundle.score(row)
+        bundle, row = self.prepare(data, version=version)
+        score = row_scores(bundle.score(row))[0]
         reasons = explain_row(bundle, row, top_k=top_reasons).reasons if top_reasons else []
-        return bundle, scores, reasons
+        return bundle, score, reasons
 
     def score_packed(
         self, data: bytes, row_ids: Sequence[str], *, version: str = ""

@@ -8,18 +8,21 @@ reloads the `current` bundle (a bad one is refused and the old one keeps serving
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import threading
 import time
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer as AsyncHealthServicer  # = health.aio
 from grpc_reflection.v1alpha import reflection
 
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
@@ -37,6 +40,7 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"].full_name
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,8 @@ class ServerOptions:
 
 
 class ScoringServer:
-    """One scoring server: its gRPC server, scorer, health state and metrics."""
+    """One scoring server: an asyncio gRPC server on its own loop thread, the scorer, health
+    and metrics. Its methods are called from ordinary threads (the CLI, tests)."""
 
     def __init__(self, options: ServerOptions) -> None:
         self.options = options
@@ -82,31 +87,28 @@ class ScoringServer:
             workers=options.workers,
             max_batch_rows=options.max_batch_rows,
         )
-        self.health = health.HealthServicer(
-            experimental_non_blocking=True,
-            experimental_thread_pool=ThreadPoolExecutor(max_workers=1),
-        )
-        self._server: grpc.Server | None = None
+        self._executor = ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="score")
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="grpc", daemon=True)
+        self._server: grpc.aio.Server | None = None
+        self._health: Any = None
         self._stopped = threading.Event()
         self._stop_lock = threading.Lock()
         self._stopping = False
         self.port = 0
 
-    def _set_health(self, status: Any) -> None:
-        for service in ("", SERVICE_NAME):
-            self.health.set(service, status)
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
-    def start(self) -> int:
-        """Binds and starts answering (health NOT_SERVING until `load`); returns the port."""
+    async def _set_health(self, status: Any) -> None:
+        for service in ("", SERVICE_NAME):
+            await self._health.set(service, status)
+
+    async def _start(self) -> int:
         options = self.options
         limit = options.max_message_mb * 1024 * 1024
-        interceptors: list[grpc.ServerInterceptor[Any, Any]] = []
-        if options.token:
-            interceptors.append(TokenAuthInterceptor(options.token))
-        # Handler threads: streams hold one each for their whole life, so keep spare ones for
-        # unary calls and probes; scoring itself is bounded by onnxruntime's single thread.
-        server = grpc.server(
-            ThreadPoolExecutor(max_workers=max(16, 4 * options.workers), thread_name_prefix="rpc"),
+        interceptors = [TokenAuthInterceptor(options.token)] if options.token else []
+        server = grpc.aio.server(
             interceptors=interceptors,
             options=[
                 ("grpc.max_receive_message_length", limit),
@@ -114,38 +116,49 @@ class ScoringServer:
                 ("grpc.so_reuseport", 0),
             ],
         )
-        risk_pb2_grpc.add_RiskScoringServicer_to_server(
-            RiskScoringServicer(scorer=self.scorer, metrics=self.metrics), server
+        servicer = RiskScoringServicer(
+            scorer=self.scorer, metrics=self.metrics, executor=self._executor
         )
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        risk_pb2_grpc.add_RiskScoringServicer_to_server(servicer, server)
+        self._health = AsyncHealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
         )
-        self._set_health(NOT_SERVING)
+        await self._set_health(NOT_SERVING)
         if options.tls_cert and options.tls_key:
             credentials = grpc.ssl_server_credentials(
                 [(options.tls_key.read_bytes(), options.tls_cert.read_bytes())]
             )
-            self.port = server.add_secure_port(options.address, credentials)
+            port = server.add_secure_port(options.address, credentials)
         else:
-            self.port = server.add_insecure_port(options.address)
-        if not self.port:
-            raise OSError(f"cannot bind the scoring server to {options.address}")
-        server.start()
+            port = server.add_insecure_port(options.address)
+        await server.start()
         self._server = server
+        return port
+
+    def start(self) -> int:
+        """Binds and starts answering (health NOT_SERVING until `load`); returns the port."""
+        self._thread.start()
+        try:
+            self.port = self._call(self._start())
+        except Exception as exc:
+            raise OSError(
+                f"cannot start the scoring server on {self.options.address}: {exc}"
+            ) from None
         log.info(
             "listening on %s (port %d, %s, auth %s); NOT_SERVING until the model is loaded",
-            options.address,
+            self.options.address,
             self.port,
-            "TLS" if options.tls_cert else "plaintext",
-            "on" if options.token else "off",
+            "TLS" if self.options.tls_cert else "plaintext",
+            "on" if self.options.token else "off",
         )
         return self.port
 
     def load(self, path: Path | None = None) -> LoadedBundle:
         """Loads the bundle (default: `current`) and turns health SERVING."""
         bundle = self.scorer.load(path)
-        self._set_health(SERVING)
+        self._call(self._set_health(SERVING))
         log.info("SERVING model %s on %s", bundle.version, self.options.address)
         return bundle
 
@@ -168,11 +181,15 @@ class ScoringServer:
         grace = self.options.grace_seconds if grace is None else grace
         drain = self.options.drain_seconds if drain is None else drain
         log.info("shutting down: NOT_SERVING, in-flight calls get %.0f s", grace)
-        self.health.enter_graceful_shutdown()
-        if drain > 0:
-            time.sleep(drain)
         if self._server is not None:
-            self._server.stop(grace).wait()
+            self._call(self._health.enter_graceful_shutdown())
+            if drain > 0:
+                time.sleep(drain)
+            self._call(self._server.stop(grace))
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread.is_alive():
+            self._thread.join(5)
+        self._executor.shutdown(wait=False, cancel_futures=True)
         self.scorer.close()
         self._stopped.set()
         log.info("stopped; metrics: %s", self.metrics_summary())

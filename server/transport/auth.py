@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import grpc
 
 OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 if TYPE_CHECKING:
-    _Interceptor = grpc.ServerInterceptor[Any, Any]
+    _Interceptor = grpc.aio.ServerInterceptor[Any, Any]
 else:  # the stubs are generic, the runtime class is not
-    _Interceptor = grpc.ServerInterceptor
+    _Interceptor = grpc.aio.ServerInterceptor
 
 DENIED = "missing or wrong bearer token (metadata `authorization: Bearer <token>`)"
 
 
-def _deny_unary(request: Any, context: grpc.ServicerContext) -> Any:
-    context.abort(grpc.StatusCode.UNAUTHENTICATED, DENIED)
-
-
-def _deny_stream(requests: Any, context: grpc.ServicerContext) -> Any:
-    context.abort(grpc.StatusCode.UNAUTHENTICATED, DENIED)
+async def _deny(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+    await context.abort(grpc.StatusCode.UNAUTHENTICATED, DENIED)
 
 
 class TokenAuthInterceptor(_Interceptor):
@@ -40,18 +36,18 @@ class TokenAuthInterceptor(_Interceptor):
                 return hmac.compare_digest(given, self._expected)
         return False
 
-    def intercept_service(
+    async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = continuation(handler_call_details)
+    ) -> Any:
+        handler = await continuation(handler_call_details)
         if handler is None or self._allowed(handler_call_details):
             return handler
         if handler.request_streaming and handler.response_streaming:
-            return grpc.stream_stream_rpc_method_handler(_deny_stream)
+            return grpc.stream_stream_rpc_method_handler(_deny)
         if handler.request_streaming:
-            return grpc.stream_unary_rpc_method_handler(_deny_stream)
+            return grpc.stream_unary_rpc_method_handler(_deny)
         if handler.response_streaming:
-            return grpc.unary_stream_rpc_method_handler(_deny_unary)
-        return grpc.unary_unary_rpc_method_handler(_deny_unary)
+            return grpc.unary_stream_rpc_method_handler(_deny)
+        return grpc.unary_unary_rpc_method_handler(_deny)

@@ -10,7 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from pde.risk.v1 import risk_pb2
 from server.activity import Activity
-from server.bundle import BatchScores, LoadedBundle
+from server.bundle import BatchScores, LoadedBundle, RowScore
 from server.errors import InvalidInputError
 from server.explain import Explanation, Reason
 from server.scorer import RowInput
@@ -95,17 +95,14 @@ def _reasons(reasons: list[Reason]) -> list[risk_pb2.Reason]:
 
 
 def score_response(
-    customer_id: str, bundle: LoadedBundle, scores: BatchScores, reasons: list[Reason]
+    customer_id: str, bundle: LoadedBundle, score: RowScore, reasons: list[Reason]
 ) -> risk_pb2.ScoreResponse:
-    """The response for row 0 of `scores`."""
     return risk_pb2.ScoreResponse(
         customer_id=customer_id,
-        probability=float(scores.probability[0]),
-        model_probabilities={
-            name: float(scores.per_model[i, 0]) for i, name in enumerate(MODEL_NAMES)
-        },
-        tier=bundle.spec.tier_names[int(scores.tier[0])],
-        alert=bool(scores.alert[0]),
+        probability=score.probability,
+        model_probabilities=dict(zip(MODEL_NAMES, score.per_model, strict=True)),
+        tier=bundle.spec.tier_names[score.tier],
+        alert=score.alert,
         model_version=bundle.version,
         reasons=_reasons(reasons),
     )

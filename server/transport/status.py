@@ -1,13 +1,13 @@
-"""The ONE place where the core's errors become gRPC status codes, and the call wrapper that
-applies it, checks deadlines and records metrics and request logs for every RPC."""
+"""The ONE place where the core's errors become gRPC status codes, and the call wrappers that
+apply it, check deadlines and record metrics and request logs for every RPC."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import time
-from collections.abc import Callable, Iterator
-from typing import Any, NoReturn, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 import grpc
 
@@ -46,11 +46,10 @@ class HasMetrics:
 
 
 S = TypeVar("S", bound=HasMetrics)
-Req = TypeVar("Req")
-Resp = TypeVar("Resp")
+Context = grpc.aio.ServicerContext[Any, Any]
 
 
-def _expired(context: grpc.ServicerContext) -> bool:
+def _expired(context: Context) -> bool:
     remaining = context.time_remaining()
     return remaining is not None and remaining <= 0
 
@@ -61,14 +60,10 @@ def _finish(
     seconds = time.perf_counter() - started
     servicer.metrics.record(method, code=code.name, seconds=seconds, rows=rows)
     if code is grpc.StatusCode.OK:
-        log.debug("%s OK %.2f ms rows=%d", method, seconds * 1000, rows)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s OK %.2f ms rows=%d", method, seconds * 1000, rows)
     else:
         log.info("%s %s %.2f ms rows=%d", method, code.name, seconds * 1000, rows)
-
-
-def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
-    context.abort(code, message)
-    raise AssertionError("unreachable: abort raises")
 
 
 def _classify(method: str, exc: Exception) -> tuple[grpc.StatusCode, str]:
@@ -80,24 +75,26 @@ def _classify(method: str, exc: Exception) -> tuple[grpc.StatusCode, str]:
 
 def unary(
     method: str,
-) -> Callable[[Callable[[S, Req, grpc.ServicerContext], Resp]], Callable[..., Resp]]:
+) -> Callable[[Callable[[S, Any, Context], Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
     """Wraps a unary servicer method: deadline check, error mapping, metrics, logging."""
 
-    def decorate(func: Callable[[S, Req, grpc.ServicerContext], Resp]) -> Callable[..., Resp]:
+    def decorate(
+        func: Callable[[S, Any, Context], Awaitable[Any]],
+    ) -> Callable[..., Awaitable[Any]]:
         @functools.wraps(func)
-        def wrapper(self: S, request: Req, context: grpc.ServicerContext) -> Resp:
+        async def wrapper(self: S, request: Any, context: Context) -> Any:
             started = time.perf_counter()
-            code, message = grpc.StatusCode.OK, ""
+            code, message, response = grpc.StatusCode.OK, "", None
             if _expired(context):
                 code, message = grpc.StatusCode.DEADLINE_EXCEEDED, "deadline passed before work"
             else:
                 try:
-                    response = func(self, request, context)
+                    response = await func(self, request, context)
                 except Exception as exc:
                     code, message = _classify(method, exc)
             _finish(method, self, code=code, started=started, rows=1)
             if code is not grpc.StatusCode.OK:
-                _abort(context, code, message)
+                await context.abort(code, message)
             return response
 
         return wrapper
@@ -107,30 +104,28 @@ def unary(
 
 def streaming(
     method: str,
-) -> Callable[[Callable[[S, Any, grpc.ServicerContext], Iterator[Any]]], Callable[..., Any]]:
+) -> Callable[[Callable[[S, Any, Context], AsyncIterator[Any]]], Callable[..., AsyncIterator[Any]]]:
     """Wraps a response-streaming servicer method; rows are counted from `row_ids`."""
 
     def decorate(
-        func: Callable[[S, Any, grpc.ServicerContext], Iterator[Any]],
-    ) -> Callable[..., Iterator[Any]]:
+        func: Callable[[S, Any, Context], AsyncIterator[Any]],
+    ) -> Callable[..., AsyncIterator[Any]]:
         @functools.wraps(func)
-        def wrapper(self: S, requests: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        async def wrapper(self: S, requests: Any, context: Context) -> AsyncIterator[Any]:
             started = time.perf_counter()
             code, message, rows = grpc.StatusCode.OK, "", 0
             try:
-                for response in func(self, requests, context):
+                async for response in func(self, requests, context):
                     rows += len(response.row_ids)
                     yield response
-                    if _expired(context):
-                        code, message = grpc.StatusCode.DEADLINE_EXCEEDED, "deadline passed"
-                        break
             except Exception as exc:
                 code, message = _classify(method, exc)
-            if not context.is_active() and code is grpc.StatusCode.OK:
-                code = grpc.StatusCode.CANCELLED
+            except BaseException:  # cancelled: the client left or its deadline passed
+                _finish(method, self, code=grpc.StatusCode.CANCELLED, started=started, rows=rows)
+                raise
             _finish(method, self, code=code, started=started, rows=rows)
-            if code not in (grpc.StatusCode.OK, grpc.StatusCode.CANCELLED):
-                _abort(context, code, message)
+            if code is not grpc.StatusCode.OK:
+                await context.abort(code, message)
 
         return wrapper
 

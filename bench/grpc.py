@@ -1,0 +1,235 @@
+"""`pde bench grpc`: latency and throughput of the scoring server on loopback.
+
+Starts `pde serve` as a separate process on the bundle (so clients and server do not share a
+GIL), then measures, in one run: unary `Score` latency with one client, requests per second
+with 8 concurrent clients, `ScoreStream` throughput against the in-process ensemble throughput
+of the same bundle, and a 30,000-customer portfolio end to end (DataFrame in, results out).
+Bars: p50 <= 1 ms, p99 <= 2 ms, >= 2,500 req/s, stream >= 0.8 x in-process, portfolio <= 2 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bench.common import peak_rss_mb, time_repeated
+
+BARS = {"p50_ms": 1.0, "p99_ms": 2.0, "rps": 2500.0, "stream_ratio": 0.8, "portfolio_s": 2.0}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start_server(model_dir: Path, address: str, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PDE_MODEL_DIR": str(model_dir),
+        "PDE_GRPC_ADDRESS": address,
+        "PDE_GRPC_WORKERS": str(workers),
+        "PDE_LOG_LEVEL": "WARNING",
+    }
+    env.pop("PDE_GRPC_TOKEN", None)
+    command = [sys.executable, "-m", "pde.cli.main", "serve", "--drain", "0"]
+    return subprocess.Popen(command, env=env)
+
+
+def _wait_serving(address: str, process: subprocess.Popen[bytes]) -> None:
+    from client.probe import probe
+
+    deadline = time.monotonic() + 120
+    while not probe(address, timeout=1):
+        if process.poll() is not None:
+            raise typer.Exit(1)
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not become SERVING in 120 s")
+        time.sleep(0.2)
+
+
+def _rows(n: int, n_features: int, *, seed: int) -> Any:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, n_features)).astype(np.float32)
+    x[rng.random(x.shape) < 0.1] = np.nan
+    return x
+
+
+def _unary_latency(address: str, x: Any, *, calls: int) -> tuple[float, float]:
+    import grpc
+    import numpy as np
+
+    from pde.risk.v1 import risk_pb2, risk_pb2_grpc
+
+    requests = [
+        risk_pb2.ScoreRequest(customer_id=str(i), packed=risk_pb2.PackedFeatures(values=row))
+        for i, row in enumerate(x[:200].astype(float).tolist())
+    ]
+    with grpc.insecure_channel(address) as channel:
+        score = risk_pb2_grpc.RiskScoringStub(channel).Score
+        for request in requests:
+            score(request, timeout=5)
+        seconds = []
+        for i in range(calls):
+            start = time.perf_counter()
+            score(requests[i % len(requests)], timeout=5)
+            seconds.append(time.perf_counter() - start)
+    ms = np.array(seconds) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+
+
+def _concurrent_rps(address: str, x: Any, *, clients: int, seconds: float) -> float:
+    import grpc
+
+    from pde.risk.v1 import risk_pb2, risk_pb2_grpc
+
+    requests = [
+        risk_pb2.ScoreRequest(customer_id=str(i), packed=risk_pb2.PackedFeatures(values=row))
+        for i, row in enumerate(x[:200].astype(float).tolist())
+    ]
+
+    async def one_client(stop_at: float) -> int:
+        async with grpc.aio.insecure_channel(address) as channel:
+            score = risk_pb2_grpc.RiskScoringStub(channel).Score
+            done = 0
+            while time.perf_counter() < stop_at:
+                await score(requests[done % len(requests)], timeout=5)
+                done += 1
+            return done
+
+    async def run() -> float:
+        await asyncio.gather(*(one_client(time.perf_counter() + 0.5) for _ in range(clients)))
+        start = time.perf_counter()
+        counts = await asyncio.gather(*(one_client(start + seconds) for _ in range(clients)))
+        return sum(counts) / (time.perf_counter() - start)
+
+    return asyncio.run(run())
+
+
+def _stream_rows_per_second(address: str, x: Any, *, chunk: int) -> float:
+    import grpc
+
+    from pde.risk.v1 import risk_pb2, risk_pb2_grpc
+
+    ids = [str(i) for i in range(len(x))]
+
+    def batches() -> Any:
+        for start in range(0, len(x), chunk):
+            yield risk_pb2.ScoreBatch(
+                row_ids=ids[start : start + chunk], features=x[start : start + chunk].tobytes()
+            )
+
+    with grpc.insecure_channel(
+        address, options=[("grpc.max_receive_message_length", 64 << 20)]
+    ) as channel:
+        stream = risk_pb2_grpc.RiskScoringStub(channel).ScoreStream
+        start = time.perf_counter()
+        rows = sum(len(r.row_ids) for r in stream(batches(), timeout=120))
+        return rows / (time.perf_counter() - start)
+
+
+def _portfolio_seconds(address: str, x: Any, names: list[str]) -> float:
+    import pandas as pd
+
+    from client.sync import RiskClient
+
+    frame = pd.DataFrame(x, columns=names)
+    frame.insert(0, "customer_id", [f"C{i:07d}" for i in range(len(frame))])
+    with RiskClient(address) as client:
+        start = time.perf_counter()
+        rows = sum(len(c.row_ids) for c in client.score_batches(frame, id_column="customer_id"))
+        elapsed = time.perf_counter() - start
+    assert rows == len(frame)
+    return elapsed
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(name="grpc", help="Scoring server latency and throughput on loopback.")
+    def grpc_bench(
+        model_dir: Path | None = typer.Option(
+            None, help="Bundles directory; uses its `current` bundle (default: PDE_MODEL_DIR)."
+        ),
+        calls: int = typer.Option(3000, min=100, help="Unary calls for the latency figures."),
+        clients: int = typer.Option(8, min=1, help="Concurrent clients for the rate."),
+        seconds: float = typer.Option(5.0, min=1, help="Duration of the rate measurement."),
+        stream_rows: int = typer.Option(200_000, min=1000, help="Rows streamed."),
+        repeat: int = typer.Option(3, min=1, help="Repeats of the throughput figures."),
+    ) -> None:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        from pde.cli.console import console
+        from pde.settings import get_settings
+        from server.bundle import load_bundle
+        from server.scorer import Scorer
+        from training.bundle import current_bundle_dir
+
+        settings = get_settings()
+        directory = model_dir or settings.model_dir
+        bundle_dir = current_bundle_dir(directory)
+        out = console()
+        bundle = load_bundle(bundle_dir)
+        names = list(bundle.spec.feature_names)
+        x = _rows(stream_rows, len(names), seed=1)
+        scorer = Scorer(model_dir=directory, workers=settings.grpc_workers)
+        timing, _ = time_repeated(lambda: scorer.score_rows(bundle, x), repeat=repeat)
+        in_process = len(x) / timing.median
+        scorer.close()
+        out.print(
+            f"bundle {bundle_dir.name}: {len(names)} features; "
+            f"in-process ensemble {in_process:,.0f} rows/s ({settings.grpc_workers} threads)",
+            markup=False,
+        )
+
+        address = f"127.0.0.1:{_free_port()}"
+        server = _start_server(directory, address, settings.grpc_workers)
+        try:
+            _wait_serving(address, server)
+            p50, p99 = _unary_latency(address, x, calls=calls)
+            rps = statistics.median(
+                _concurrent_rps(address, x, clients=clients, seconds=seconds) for _ in range(repeat)
+            )
+            stream = statistics.median(
+                _stream_rows_per_second(address, x, chunk=5000) for _ in range(repeat)
+            )
+            portfolio = statistics.median(
+                _portfolio_seconds(address, x[:30_000], names) for _ in range(repeat)
+            )
+        finally:
+            server.terminate()
+            server.wait(30)
+        ratio = stream / in_process
+        out.print(
+            f"unary Score, 1 client:    p50 {p50:.3f} ms [{_verdict(p50 <= BARS['p50_ms'])}"
+            f" <= 1 ms]  p99 {p99:.3f} ms [{_verdict(p99 <= BARS['p99_ms'])} <= 2 ms]",
+            markup=False,
+        )
+        out.print(
+            f"unary Score, {clients} clients:  {rps:,.0f} req/s "
+            f"[{_verdict(rps >= BARS['rps'])} >= 2,500]",
+            markup=False,
+        )
+        out.print(
+            f"ScoreStream:              {stream:,.0f} rows/s = {ratio:.2f} x in-process "
+            f"[{_verdict(ratio >= BARS['stream_ratio'])} >= 0.8]",
+            markup=False,
+        )
+        out.print(
+            f"30,000-row portfolio:     {portfolio:.2f} s end to end "
+            f"[{_verdict(portfolio <= BARS['portfolio_s'])} <= 2 s]",
+            markup=False,
+        )
+        out.print(f"peak memory (bench process): {peak_rss_mb():.0f} MiB", markup=False)
