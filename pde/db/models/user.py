@@ -1,5 +1,6 @@
 """`users`: people who sign in, with a role and an argon2 password hash."""
 
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,12 +10,12 @@ from sqlmodel import Field, SQLModel
 from pde.db.models.enums import Role
 from pde.db.types import StrEnumType, UTCDateTime, check_in, utc_now
 
-USERNAME_PATTERN = r"^[a-z][a-z0-9._-]{1,63}$"
+USERNAME_PATTERN = r"[a-z][a-z0-9._-]{1,63}"
 MIN_PASSWORD_LENGTH = 12
 
 
 class UserBase(SQLModel):
-    username: str = Field(max_length=64, regex=USERNAME_PATTERN)
+    username: str = Field(max_length=64)
     full_name: str = Field(max_length=128)
     role: Role = Field(sa_type=StrEnumType(Role, 16))
     is_active: bool = True
@@ -26,7 +27,10 @@ class UserCreate(UserBase):
     @field_validator("username")
     @classmethod
     def _lower(cls, value: str) -> str:
-        return value.lower()
+        value = value.lower()
+        if not re.fullmatch(USERNAME_PATTERN, value):
+            raise ValueError("2-64 characters: a letter, then letters, digits, '.', '_' or '-'")
+        return value
 
 
 class UserUpdate(SQLModel):
