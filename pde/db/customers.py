@@ -85,9 +85,11 @@ def upsert_customers(*, session: Session, records: Sequence[dict[str, Any]], act
             if not isinstance(row["open_date"], date):
                 row["open_date"] = date.fromisoformat(str(row["open_date"]))
             values.append({**row, "created_at": now, "updated_at": now})
-        stmt = insert(Customer).values(values)
+        stmt = insert(Customer.__table__)  # type: ignore[attr-defined]
         refreshed = {c: stmt.excluded[c] for c in PROFILE_COLUMNS[1:]} | {"updated_at": now}
-        session.execute(stmt.on_conflict_do_update(index_elements=["customer_id"], set_=refreshed))
+        session.execute(
+            stmt.on_conflict_do_update(index_elements=["customer_id"], set_=refreshed), values
+        )
     audit.append(
         session,
         actor=actor,

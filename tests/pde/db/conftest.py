@@ -110,7 +110,7 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def add_customer(session: Session, customer_id: str) -> Customer:
+def new_customer(session: Session, customer_id: str) -> Customer:
     customer = Customer(
         customer_id=customer_id,
         open_date=date(2020, 1, 15),
@@ -141,7 +141,7 @@ def staffed_db(db: Database, password_hash: str) -> Database:
                 )
             )
         for n in range(1, 4):
-            add_customer(session, f"C{n:03d}")
+            new_customer(session, f"C{n:03d}")
     return db
 
 
@@ -153,3 +153,15 @@ def canonical_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("canonical") / "data"
     simulate(SimulationConfig(customers=150, weeks=8, seed=3), out)
     return out
+
+
+@pytest.fixture
+def add_customer() -> Callable[[Session, str], Customer]:
+    """Adds a customer with a plain profile to the session (not flushed)."""
+    return new_customer
+
+
+@pytest.fixture
+def password() -> str:
+    """The password of the staff in `staffed_db`."""
+    return PASSWORD

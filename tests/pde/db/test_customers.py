@@ -9,7 +9,6 @@ from sqlmodel import col, func, select
 from pde.db import customers
 from pde.db.errors import ConstraintViolationError, NotFoundError, PermissionDeniedError
 from pde.db.models import Customer, CustomerAssignment
-from tests.pde.db.conftest import add_customer
 
 
 def test_customers_load_from_canonical_data_and_refresh(db, canonical_dir: Path) -> None:
@@ -57,13 +56,13 @@ def test_customers_one_open_owner_enforced_by_database(staffed_db) -> None:
             s.flush()
 
 
-def test_customers_duplicate_key_names_the_constraint(staffed_db) -> None:
+def test_customers_duplicate_key_names_the_constraint(staffed_db, add_customer) -> None:
     expected = "customers_pkey" if staffed_db.backend == "postgres" else "customers.customer_id"
     with pytest.raises(ConstraintViolationError, match=expected), staffed_db.scope() as s:
         add_customer(s, "C001")
 
 
-def test_customers_negative_exposure_refused_by_check(staffed_db) -> None:
+def test_customers_negative_exposure_refused_by_check(staffed_db, add_customer) -> None:
     match = "ck_customers_exposure_non_negative"
     with pytest.raises(ConstraintViolationError, match=match), staffed_db.scope() as s:
         add_customer(s, "C009").credit_limit = Decimal("-1")

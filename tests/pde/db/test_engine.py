@@ -11,7 +11,6 @@ from pde.db import engine as engine_module
 from pde.db.models import Customer
 from pde.db.types import utc_now
 from pde.settings import get_settings
-from tests.pde.db.conftest import add_customer
 
 
 def test_engine_sqlite_pragmas(tmp_path: Path) -> None:
@@ -37,7 +36,7 @@ def test_engine_built_lazily_from_settings(monkeypatch: pytest.MonkeyPatch, tmp_
         get_settings.cache_clear()
 
 
-def test_engine_session_scope_commits_or_rolls_back(db) -> None:
+def test_engine_session_scope_commits_or_rolls_back(db, add_customer) -> None:
     with pytest.raises(RuntimeError), db.scope() as s:
         add_customer(s, "R1")
         s.flush()
@@ -48,7 +47,7 @@ def test_engine_session_scope_commits_or_rolls_back(db) -> None:
         assert s.exec(select(func.count()).select_from(Customer)).one() == 1
 
 
-def test_engine_timestamps_round_trip_in_utc(db) -> None:
+def test_engine_timestamps_round_trip_in_utc(db, add_customer) -> None:
     paris = timezone(timedelta(hours=1))
     moment = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=paris)
     with db.scope() as s:
@@ -58,7 +57,7 @@ def test_engine_timestamps_round_trip_in_utc(db) -> None:
         assert stored == moment and stored.tzinfo == UTC and stored.hour == 11
 
 
-def test_engine_naive_timestamps_refused(db) -> None:
+def test_engine_naive_timestamps_refused(db, add_customer) -> None:
     with pytest.raises(sa.exc.StatementError, match="naive"), db.scope() as s:
         add_customer(s, "T2").created_at = datetime(2026, 1, 1)
 

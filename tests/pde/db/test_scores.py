@@ -10,14 +10,13 @@ from pde.db import scores
 from pde.db.audit import verify_chain
 from pde.db.errors import ConstraintViolationError
 from pde.db.models import RiskScore, RunStatus, ScoringRun
-from tests.pde.db.conftest import add_customer
 
 AS_OF = date(2026, 11, 1)
 N = 250
 
 
 @pytest.fixture
-def portfolio_db(db):
+def portfolio_db(db, add_customer):
     with db.scope() as s:
         for i in range(N):
             add_customer(s, f"C{i:05d}")
