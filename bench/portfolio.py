@@ -82,8 +82,8 @@ def _bench_one(label: str, url: str, *, customers: int, repeat: int, schema: str
     ]
     counter = iter(range(10_000))
 
-    def one_run() -> int:
-        n = next(counter)
+    def one_run(n: int | None = None, run_id: str | None = None) -> int:
+        n = next(counter) if n is None else n
         as_of = date(2026, 1, 1) + timedelta(days=n)
         rows = (
             ScoreRow(
@@ -98,13 +98,19 @@ def _bench_one(label: str, url: str, *, customers: int, repeat: int, schema: str
             for i in range(customers)
         )
         state = write_scores(
-            rows=rows, run_id=f"bench-{n}", as_of=as_of, model_version="bench-v1",
+            rows=rows,
+            run_id=run_id or f"bench-{n}",
+            as_of=as_of,
+            model_version="bench-v1",
             engine=engine,  # type: ignore[arg-type]
-        )  # fmt: skip
+        )
         return state.rows_written
 
     timing, written = time_repeated(one_run, repeat=repeat)
     assert written == customers, f"{label}: wrote {written} rows, expected {customers}"
+    # The same scores again under a new run id: every key exists, nothing may be added.
+    again, added = time_repeated(lambda: one_run(0, f"again-{uuid.uuid4().hex[:6]}"), repeat=1)
+    assert added == 0, f"{label}: a re-run added {added} rows"
     engine.dispose()  # type: ignore[attr-defined]
     runs = ", ".join(f"{s:.2f}" for s in timing.seconds)
     verdict = "OK" if timing.median <= BAR_SECONDS else "OVER THE BAR"
@@ -113,6 +119,7 @@ def _bench_one(label: str, url: str, *, customers: int, repeat: int, schema: str
         f"({customers / timing.median:,.0f} rows/s; runs {runs})"
         f"  bar {BAR_SECONDS:.0f} s: {verdict}"
     )
+    print(f"{'':<11} re-run of the same {customers:,} keys: {again.median:.2f} s, 0 rows added")
     return timing.median
 
 

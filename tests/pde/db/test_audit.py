@@ -135,3 +135,37 @@ def test_audit_detects_truncated_tail_with_expected_head(db) -> None:
 
 def test_audit_canonical_json_is_stable() -> None:
     assert audit.canonical_json({"b": 1, "a": [1.5, "é"]}) == '{"a":[1.5,"é"],"b":1}'
+
+
+def test_audit_concurrent_appenders_never_fork(db) -> None:
+    import threading
+
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        barrier.wait()
+        try:
+            for i in range(15):
+                with db.scope() as s:
+                    s.execute(sa.select(AuditEntry.id).limit(1)).all()  # read first, then write
+                    audit.append(
+                        s,
+                        actor=name,
+                        action="a",
+                        entity_type="t",
+                        entity_id=i,
+                        before=None,
+                        after=None,
+                    )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in ("w1", "w2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    report = verify(db)
+    assert report.ok and report.rows == 30
