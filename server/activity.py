@@ -63,11 +63,19 @@ def canonical_data(activity: Activity) -> CanonicalData:
         {"obligation_id": f"{cid}-p{i}", **p, "customer_id": cid}
         for i, p in enumerate(activity.payments)
     ]
-    return CanonicalData(
+    data = CanonicalData(
         customers=_frame(CUSTOMERS, [customer]),
         transactions=_frame(TRANSACTIONS, transactions),
         payments=_frame(PAYMENTS, payments),
     )
+    from training.data.io import validate_dataset
+    from training.data.validate import DataValidationError
+
+    try:
+        validate_dataset(data)  # the same checks as a canonical data directory
+    except DataValidationError as exc:
+        raise InvalidInputError(f"raw activity: {exc}") from None
+    return data
 
 
 def features_from_activity(activity: Activity, manifest: Manifest) -> F32:
