@@ -7,6 +7,7 @@ fight onnxruntime for the two cores.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -75,6 +76,22 @@ class _LightGBM:
         return np.asarray(values, dtype=np.float64)
 
 
+class _Serialised:
+    """One call at a time: the libraries do not all promise thread-safe prediction."""
+
+    def __init__(self, model: NativeModel) -> None:
+        self._model = model
+        self._lock = threading.Lock()
+
+    def probability(self, x: F32) -> F64:
+        with self._lock:
+            return self._model.probability(x)
+
+    def contributions(self, x: F32) -> F64:
+        with self._lock:
+            return self._model.contributions(x)
+
+
 def load_native(name: str, path: Path) -> NativeModel:
     """Loads the native model of ensemble member `name` from its file."""
     loaders: dict[str, type[_CatBoost] | type[_XGBoost] | type[_LightGBM]] = {
@@ -82,4 +99,4 @@ def load_native(name: str, path: Path) -> NativeModel:
         "xgboost": _XGBoost,
         "lightgbm": _LightGBM,
     }
-    return loaders[name](path)
+    return _Serialised(loaders[name](path))

@@ -7,6 +7,7 @@ rows through the micro-batcher).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from server.transport import codecs
 from server.transport.status import Context, streaming, unary
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
@@ -83,6 +85,7 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
         self, request: risk_pb2.ReloadRequest, context: Context
     ) -> risk_pb2.ModelInfo:
         path = self.scorer.resolve(request.bundle_path)
+        log.info("reload of %s requested by %s", path or "current", context.peer())
         # Loading is long and rare: its own thread, so scoring keeps its executor.
         bundle = await asyncio.to_thread(self.scorer.reload, path)
         return codecs.model_info(bundle.manifest)
