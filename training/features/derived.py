@@ -98,6 +98,8 @@ def derived_features(window: Window, joined: pl.DataFrame) -> pl.DataFrame:
         .then(pl.col("salary_total") / months)
         .otherwise(pl.col("declared_income")),
         utilisation=safe_div(pl.col("outstanding_balance"), pl.col("credit_limit")),
+        bill_to_limit=safe_div(pl.col("credit_due_amount_last"), pl.col("credit_limit")),
+        payment_to_limit=safe_div(pl.col("credit_paid_amount_mean"), pl.col("credit_limit")),
         monthly_spend=pl.col("spend_total") / months,
     )
     frame = frame.with_columns(
