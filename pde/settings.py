@@ -47,6 +47,16 @@ class Settings(BaseSettings):
         description="Signs the app's session cookies; set a random value in production.",
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+    cool_down_days: int = Field(
+        7, ge=0, le=365, description="Days before the same intervention type may be repeated."
+    )
+    sla_hours_critical: int = Field(8, ge=1, description="Time to act on a critical case.")
+    sla_hours_high: int = Field(24, ge=1, description="Time to act on a high-priority case.")
+    sla_hours_medium: int = Field(72, ge=1, description="Time to act on a medium case.")
+    sla_hours_low: int = Field(168, ge=1, description="Time to act on a low-priority case.")
+    session_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="Idle minutes before an app session expires."
+    )
 
     @field_validator("log_level")
     @classmethod

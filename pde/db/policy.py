@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from pde.db.models.enums import InterventionStatus as S
 from pde.db.models.enums import Priority
+from pde.settings import Settings
 
 # recommended -> approved -> assigned -> in_progress -> completed, or cancelled before completion.
 # An assigned intervention may be re-assigned to another officer.
@@ -58,3 +59,18 @@ class WorkflowPolicy:
 
 
 DEFAULT_POLICY = WorkflowPolicy()
+
+
+def policy_from_settings(settings: Settings) -> WorkflowPolicy:
+    """The workflow policy the deployment configured (`PDE_COOL_DOWN_DAYS`, `PDE_SLA_HOURS_*`)."""
+    return WorkflowPolicy(
+        cool_down_days=settings.cool_down_days,
+        sla_hours=MappingProxyType(
+            {
+                Priority.CRITICAL: settings.sla_hours_critical,
+                Priority.HIGH: settings.sla_hours_high,
+                Priority.MEDIUM: settings.sla_hours_medium,
+                Priority.LOW: settings.sla_hours_low,
+            }
+        ),
+    )
