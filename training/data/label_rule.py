@@ -1,7 +1,6 @@
 """The 30-day label rule, written once as polars expressions (see `schema.LABEL_HORIZON_DAYS`).
 
-This is the reference the simulator's truth and the importers are checked against; the feature
-pipeline computes the same rule at scale.
+The simulator's truth, the importers' checks and the feature pipeline's labels all use it.
 """
 
 from __future__ import annotations
@@ -13,26 +12,34 @@ import polars as pl
 from training.data.schema import CREDIT_KINDS, GRACE_DAYS, LABEL_HORIZON_DAYS, MIN_PAID_FRACTION
 
 
-def missed() -> pl.Expr:
+def missed(
+    *, grace_days: int = GRACE_DAYS, min_paid_fraction: float = MIN_PAID_FRACTION
+) -> pl.Expr:
     """True for a payments row whose obligation was missed (unpaid, late past grace, or short)."""
-    late = pl.col("paid_date") > pl.col("due_date") + pl.duration(days=GRACE_DAYS)
-    short = pl.col("amount_paid") < MIN_PAID_FRACTION * pl.col("amount_due")
+    late = pl.col("paid_date") > pl.col("due_date") + pl.duration(days=grace_days)
+    short = pl.col("amount_paid") < min_paid_fraction * pl.col("amount_due")
     return (pl.col("paid_date").is_null() | late | short).fill_null(True)
 
 
-def labels_at(payments: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def labels_at(
+    payments: pl.DataFrame,
+    as_of: date,
+    *,
+    horizon_days: int = LABEL_HORIZON_DAYS,
+    grace_days: int = GRACE_DAYS,
+    min_paid_fraction: float = MIN_PAID_FRACTION,
+) -> pl.DataFrame:
     """`customer_id`, `label` (0/1, Int8) for customers with a credit obligation due in the window.
 
-    The window is (as_of, as_of + LABEL_HORIZON_DAYS]; customers without one are absent.
+    The window is (as_of, as_of + horizon_days]; customers without one are absent.
     """
-    end = as_of + timedelta(days=LABEL_HORIZON_DAYS)
+    end = as_of + timedelta(days=horizon_days)
     due = payments.filter(
         pl.col("kind").is_in(CREDIT_KINDS)
         & (pl.col("due_date") > as_of)
         & (pl.col("due_date") <= end)
     )
+    rule = missed(grace_days=grace_days, min_paid_fraction=min_paid_fraction)
     return (
-        due.group_by("customer_id")
-        .agg(missed().any().cast(pl.Int8).alias("label"))
-        .sort("customer_id")
+        due.group_by("customer_id").agg(rule.any().cast(pl.Int8).alias("label")).sort("customer_id")
     )

@@ -15,10 +15,9 @@ from datetime import date, timedelta
 import polars as pl
 
 from training.data.dataset import CanonicalData
-from training.data.schema import CREDIT_KINDS
-from training.features.window import GRACE_DAYS, MIN_PAID_FRACTION
+from training.data.label_rule import labels_at
+from training.data.schema import GRACE_DAYS, LABEL_HORIZON_DAYS, MIN_PAID_FRACTION
 
-HORIZON_DAYS = 30
 MIN_HISTORY_DAYS = 28
 
 
@@ -26,26 +25,21 @@ def compute_labels(
     data: CanonicalData,
     as_of_dates: Sequence[date],
     *,
-    horizon_days: int = HORIZON_DAYS,
+    horizon_days: int = LABEL_HORIZON_DAYS,
     grace_days: int = GRACE_DAYS,
     min_paid_fraction: float = MIN_PAID_FRACTION,
 ) -> pl.DataFrame:
     """`customer_id`, `as_of`, `label` (Int8) for customers with a credit obligation due."""
-    missed = (
-        pl.col("paid_date").is_null()
-        | ((pl.col("paid_date") - pl.col("due_date")).dt.total_days() > grace_days)
-        | (pl.col("amount_paid") < min_paid_fraction * pl.col("amount_due"))
-    )
-    credit = data.payments.filter(pl.col("kind").is_in(CREDIT_KINDS)).with_columns(missed=missed)
-    frames = []
-    for as_of in sorted(set(as_of_dates)):
-        end = as_of + timedelta(days=horizon_days)
-        frames.append(
-            credit.filter((pl.col("due_date") > as_of) & (pl.col("due_date") <= end))
-            .group_by("customer_id")
-            .agg(label=pl.col("missed").any().cast(pl.Int8))
-            .with_columns(as_of=pl.lit(as_of))
-        )
+    frames = [
+        labels_at(
+            data.payments,
+            as_of,
+            horizon_days=horizon_days,
+            grace_days=grace_days,
+            min_paid_fraction=min_paid_fraction,
+        ).with_columns(as_of=pl.lit(as_of))
+        for as_of in sorted(set(as_of_dates))
+    ]
     if not frames:
         return pl.DataFrame(schema={"customer_id": pl.String, "as_of": pl.Date, "label": pl.Int8})
     return pl.concat(frames).select("customer_id", "as_of", "label").sort("customer_id", "as_of")
@@ -54,7 +48,7 @@ def compute_labels(
 def weekly_as_of_dates(
     data: CanonicalData,
     *,
-    horizon_days: int = HORIZON_DAYS,
+    horizon_days: int = LABEL_HORIZON_DAYS,
     grace_days: int = GRACE_DAYS,
     min_history_days: int = MIN_HISTORY_DAYS,
 ) -> list[date]:

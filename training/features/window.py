@@ -14,10 +14,14 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from training.data.dataset import CanonicalData
-from training.data.schema import CHANNELS, CREDIT_KINDS, TRANSACTION_CATEGORIES
+from training.data.schema import (
+    CHANNELS,
+    CREDIT_KINDS,
+    GRACE_DAYS,
+    MIN_PAID_FRACTION,
+    TRANSACTION_CATEGORIES,
+)
 
-GRACE_DAYS = 5
-MIN_PAID_FRACTION = 0.5
 SALARY_CATEGORY = "salary"
 
 

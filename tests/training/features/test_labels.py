@@ -5,8 +5,8 @@ import numpy as np
 import polars as pl
 
 from training.data.dataset import CanonicalData
+from training.data.schema import LABEL_HORIZON_DAYS as HORIZON_DAYS
 from training.features import build_training_table, compute_labels, weekly_as_of_dates
-from training.features.labels import HORIZON_DAYS
 
 AS_OF = date(2025, 3, 10)
 
