@@ -1,11 +1,36 @@
-"""`pde frontend`: Start the risk officers' Dash app."""
+"""`pde frontend`: start the risk officers' Dash app (waitress, a production WSGI server)."""
 
 from __future__ import annotations
 
 import typer
 
-from pde.cli.stub import register_not_built
+from pde.cli.console import console
+from pde.settings import get_settings
+
+
+def frontend(
+    threads: int = typer.Option(8, "--threads", min=1, max=64, help="Request threads."),
+    session_minutes: float = typer.Option(
+        30.0, "--session-minutes", min=1.0, help="Sign-out after this long without activity."
+    ),
+) -> None:
+    """Start the Dash app on PDE_FRONTEND_HOST:PDE_FRONTEND_PORT."""
+    from waitress import serve
+
+    from frontend.app import create_app
+
+    settings = get_settings()
+    app = create_app(settings, session_minutes=session_minutes)
+    url = f"http://{settings.frontend_host}:{settings.frontend_port}/"
+    console().print(f"risk console on {url} (scoring at {settings.grpc_address}); Ctrl-C stops")
+    serve(
+        app.server,
+        host=settings.frontend_host,
+        port=settings.frontend_port,
+        threads=threads,
+        ident="pde-frontend",
+    )
 
 
 def register(app: typer.Typer) -> None:
-    register_not_built(app, "frontend", "Start the risk officers' Dash app")
+    app.command(name="frontend")(frontend)

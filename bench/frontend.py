@@ -1,0 +1,163 @@
+"""`pde bench frontend`: first render of each app page on a 30k-customer database.
+
+Seeds (or reuses) a SQLite database with a synthetic scored portfolio, builds the app, and for
+each page times what its first render costs on the server: the page's `layout()` plus the
+callbacks that fire when it loads, called with a signed-in user's session. Prints medians.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bench.common import peak_rss_mb, time_repeated
+
+BUDGET_S = 1.5
+
+
+def _page_steps(
+    modules: dict[str, Any], top_customer: str | None, bundle: str | None
+) -> dict[str, tuple[str, list[Callable[[], Any]]]]:
+    """{page: (role to sign in as, [layout and its initial callbacks])}."""
+
+    def cb(module: str, name: str, *args: Any) -> Callable[[], Any]:
+        found = getattr(modules[module], name)
+        func = getattr(found, "__wrapped__", found)  # the callback's own function
+        return lambda: func(*args)
+
+    def lay(module: str, **kwargs: Any) -> Callable[[], Any]:
+        return lambda: modules[module].layout(**kwargs)
+
+    return {
+        "Action Center (officer)": (
+            "off1",
+            [lay("action_center"), cb("action_center", "load_queue", "imminent", 0, 12, 0)],
+        ),
+        "Action Center (supervisor)": (
+            "sup1",
+            [lay("action_center"), cb("action_center", "load_queue", "imminent", 0, 12, 0)],
+        ),
+        "Risk Overview": ("sup1", [lay("overview"), cb("overview", "render", None, "product")]),
+        "Customer Deep Dive": (
+            "sup1",
+            [lay("deep_dive", id=top_customer), cb("deep_dive", "render", top_customer, 0)],
+        ),
+        "Real-time Monitor": ("sup1", [lay("monitor"), cb("monitor", "refresh", 0)]),
+        "Model Performance": (
+            "sup1",
+            [lay("model_performance"), cb("model_performance", "render", bundle)],
+        ),
+        "Interventions Tracker": (
+            "sup1",
+            [
+                lay("interventions"),
+                cb("interventions", "figures", "all", "all", 0),
+                cb("interventions", "work_list", "open", "all", 0, 12, 0, None),
+                cb("interventions", "detail", None, 0),
+            ],
+        ),
+        "Data Management": (
+            "admin",
+            [lay("data_management"), cb("data_management", "refresh", 0, None)],
+        ),
+    }
+
+
+def run(*, customers: int, db: Path, repeat: int) -> None:
+    from pde.cli.console import console
+    from pde.db.engine import make_engine
+    from pde.settings import get_settings
+
+    out = console()
+    url = f"sqlite:///{db}"
+    engine = make_engine(url)
+    if not db.exists():
+        from frontend.seed import seed_portfolio
+
+        out.print(f"seeding {customers:,} customers into {db} (once; reused next time) ...")
+        start = time.perf_counter()
+        seed_portfolio(engine, customers=customers, days=5, interventions=300)
+        out.print(f"  seeded in {time.perf_counter() - start:.1f} s")
+    import flask
+
+    from frontend.app import create_app
+    from frontend.seed import USERS
+    from frontend.services import current
+    from frontend.services.customer import top_risk
+    from frontend.services.models import current_version
+
+    settings = get_settings().model_copy(update={"database_url": url})
+    start = time.perf_counter()
+    app = create_app(settings, engine=engine)
+    services = app.server.extensions["pde_services"]
+    services.warmed.wait(timeout=120)
+    built = time.perf_counter() - start
+    out.print(f"app built and its portfolio figures pre-computed in {built:.2f} s")
+    modules = {
+        name: sys.modules[f"frontend.pages.{name}"]
+        for name in (
+            "action_center",
+            "overview",
+            "deep_dive",
+            "monitor",
+            "model_performance",
+            "interventions",
+            "data_management",
+        )
+    }
+    users = {u.username: u for u in USERS}
+    with app.server.test_request_context("/"):
+        with current().session() as session:
+            top = top_risk(session, n=1)
+        bundle = current_version(settings.model_dir)
+    out.print(
+        f"[bold]First render per page[/] ({customers:,} customers, SQLite, median of {repeat};"
+        f" budget {BUDGET_S} s; model bundle: {bundle or 'none'})"
+    )
+    worst = 0.0
+    for page, (username, steps) in _page_steps(modules, top[0][0] if top else None, bundle).items():
+        user = users[username]
+        with app.server.test_request_context("/"):
+            flask.session["user"] = {
+                "username": user.username,
+                "full_name": user.full_name,
+                "role": user.role.value,
+            }
+            current().status(fresh=True)
+
+            def render(steps: list[Callable[[], Any]] = steps) -> None:
+                for step in steps:
+                    step()
+
+            cold, _ = time_repeated(render, repeat=1)  # the page's first visit
+            timing, _ = time_repeated(render, repeat=repeat)
+        worst = max(worst, timing.median, cold.median)
+        verdict = "ok" if max(timing.median, cold.median) <= BUDGET_S else "OVER BUDGET"
+        out.print(
+            f"  {page:<28} first {cold.median * 1000:7.1f} ms · median {timing.median * 1000:7.1f}"
+            f" ms (min {min(timing.seconds) * 1000:.1f})  {verdict}"
+        )
+    client = app.server.test_client()
+    timing, _ = time_repeated(lambda: client.get("/login"), repeat=repeat)
+    out.print(f"  {'sign-in page (HTTP)':<28} {timing.median * 1000:8.1f} ms")
+    out.print(
+        f"slowest page {worst * 1000:.0f} ms (budget {BUDGET_S * 1000:.0f} ms);"
+        f" peak memory {peak_rss_mb():.0f} MiB"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(name="frontend")
+    def frontend(
+        customers: int = typer.Option(30_000, "--customers", min=100, help="Portfolio size."),
+        db: Path | None = typer.Option(None, "--db", help="SQLite file (seeded when missing)."),
+        repeat: int = typer.Option(5, "--repeat", min=1, help="Timed renders per page."),
+    ) -> None:
+        """First render of each app page (layout + initial callbacks), median per page."""
+        path = db or Path("var") / "bench" / f"frontend-{customers}.db"
+        run(customers=customers, db=path, repeat=repeat)

@@ -1,0 +1,215 @@
+"""The app shell: `create_app(settings)` builds the Flask server, sign-in, the Dash pages, the
+navbar from `dash.page_registry`, and the status banner. Nothing is loaded from a CDN."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import dash
+import dash_bootstrap_components as dbc
+import flask
+from dash import Input, Output, dcc, html
+
+from frontend import auth, ids
+from frontend.services import portfolio
+from frontend.services.base import EXTENSION, Services, current
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from client.sync import RiskClient
+    from pde.settings import Settings
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+TITLE = "PDE Risk Console"
+DEFAULT_SESSION_MINUTES = 30.0
+
+
+def bootstrap_static() -> Path:
+    """Bootstrap 5 CSS/JS and Bootstrap Icons shipped by the bootstrap-flask wheel."""
+    import flask_bootstrap
+
+    return Path(flask_bootstrap.__file__).resolve().parent / "static" / "bootstrap5"
+
+
+def _risk_client_factory(settings: Settings) -> Callable[[], RiskClient]:
+    def make() -> RiskClient:
+        from client.sync import RiskClient
+
+        token = settings.grpc_token.get_secret_value() if settings.grpc_token else None
+        return RiskClient(
+            settings.grpc_address,
+            token=token,
+            tls=settings.grpc_tls_cert is not None,
+            root_certificates=settings.grpc_tls_cert,
+            timeout=5.0,
+        )
+
+    return make
+
+
+def _navbar() -> dbc.Navbar:
+    user = auth.current_user()
+    links = []
+    for page in dash.page_registry.values():
+        roles = page.get("roles")
+        if roles and (user is None or user.role not in roles):
+            continue
+        links.append(
+            dbc.NavItem(
+                dbc.NavLink(
+                    [html.I(className=f"bi bi-{page.get('icon', 'circle')} me-1"), page["name"]],
+                    href=page["relative_path"],
+                    active="exact",
+                    id=f"nav-{page['module'].rsplit('.', 1)[-1]}",
+                )
+            )
+        )
+    who = (
+        html.Div(
+            [
+                html.Span(
+                    [html.I(className="bi bi-person-circle me-1"), user.full_name], className="me-2"
+                ),
+                html.Span(user.role, className="badge role-badge me-3"),
+                html.Form(
+                    [
+                        dcc.Input(type="hidden", name="csrf_token", value=auth.csrf_field()),
+                        html.Button(
+                            "Sign out",
+                            className="btn btn-sm btn-outline-light",
+                            id="sign-out",
+                            type="submit",
+                        ),
+                    ],
+                    method="post",
+                    action="/logout",
+                    className="d-inline",
+                ),
+            ],
+            className="d-flex align-items-center text-light small",
+        )
+        if user
+        else ""
+    )
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                html.A(
+                    [html.Span("PDE", className="brand-mark"), " Risk Console"],
+                    href="/",
+                    className="navbar-brand brand",
+                ),
+                dbc.Nav(links, navbar=True, className="me-auto", id=ids.NAV),
+                who,
+            ],
+            fluid=True,
+        ),
+        color="dark",
+        dark=True,
+        className="app-navbar mb-3",
+    )
+
+
+def _shell() -> html.Div:
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL),
+            _navbar(),
+            dbc.Container(
+                [
+                    html.Div(id=ids.STATUS_BANNER, children=_banner()),
+                    dcc.Interval(id=ids.STATUS_INTERVAL, interval=15_000),
+                    dash.page_container,
+                ],
+                fluid=True,
+                className="app-body",
+            ),
+        ]
+    )
+
+
+def _banner() -> list[Any]:
+    status = current().status()
+    alerts = []
+    for ok, message, icon in (
+        (status.database_ok, status.database_error, "database-x"),
+        (status.scoring_ok, status.scoring_error, "cloud-slash"),
+    ):
+        if not ok and message:
+            alerts.append(
+                dbc.Alert(
+                    [html.I(className=f"bi bi-{icon} me-2"), message],
+                    color="danger" if icon == "database-x" else "warning",
+                    className="status-alert py-2 mb-2",
+                )
+            )
+    return alerts
+
+
+def create_app(
+    settings: Settings,
+    *,
+    session_minutes: float = DEFAULT_SESSION_MINUTES,
+    engine: Engine | None = None,
+    client_factory: Callable[[], RiskClient] | None = None,
+) -> dash.Dash:
+    """The Dash app on its own Flask server; run `app.server` under a WSGI server."""
+    from frontend.services.jobs import JobRunner
+    from pde.db.engine import get_engine
+
+    server = flask.Flask("frontend", static_folder=None)
+    server.config.update(
+        SECRET_KEY=settings.secret_key.get_secret_value(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="pde_session",
+        PERMANENT_SESSION_LIFETIME=int(auth.MAX_SESSION_HOURS * 3600),
+    )
+    services = Services(
+        settings=settings,
+        engine=engine or get_engine(),
+        client_factory=client_factory or _risk_client_factory(settings),
+        jobs=JobRunner(),
+    )
+    server.extensions[EXTENSION] = services
+    services.start_warm_up(portfolio.warm)
+    static = bootstrap_static()
+
+    @server.route("/vendor/<path:filename>")
+    def vendor(filename: str) -> flask.Response:
+        return flask.send_from_directory(static, filename, max_age=86_400)
+
+    auth.install(server, session_minutes=session_minutes)
+    app = dash.Dash(
+        "frontend",
+        server=server,  # type: ignore[arg-type]
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        serve_locally=True,
+        external_stylesheets=[
+            "/vendor/css/bootstrap.min.css",
+            "/vendor/css/font/bootstrap-icons.min.css",
+        ],
+        suppress_callback_exceptions=True,
+        title=TITLE,
+        update_title=None,  # type: ignore[arg-type]
+    )
+    app.layout = _shell
+
+    @app.callback(
+        Output(ids.STATUS_BANNER, "children"),
+        Input(ids.STATUS_INTERVAL, "n_intervals"),
+        prevent_initial_call=True,
+    )
+    def refresh_banner(_: int | None) -> list[Any]:
+        current().status(fresh=True)
+        return _banner()
+
+    return app

@@ -1,0 +1,272 @@
+"""Sign-in, sessions with idle expiry, roles and CSRF protection for the Flask server under Dash.
+
+- Sign-in checks the `users` table (argon2, via pde.db.users.authenticate) and is audited.
+- The session cookie is signed with PDE_SECRET_KEY, HttpOnly and SameSite=Lax; a session
+  ends after `session_minutes` without user activity (interval refreshes do not count) and
+  after `MAX_SESSION_HOURS` in any case.
+- Every state-changing request needs the session's CSRF token: Dash's renderer sends the
+  `_csrf_token` cookie back as the `X-CSRFToken` header; HTML forms carry it as a field.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import urlparse
+
+import flask
+from flask.typing import ResponseReturnValue
+
+from frontend.services.base import EXTENSION, Services
+
+log = logging.getLogger(__name__)
+
+CSRF_COOKIE = "_csrf_token"
+CSRF_HEADER = "X-CSRFToken"
+MAX_SESSION_HOURS = 12
+PUBLIC_PREFIXES = (
+    "/login",
+    "/vendor/",
+    "/assets/",
+    "/_dash-component-suites/",
+    "/_favicon",
+    "/favicon.ico",
+)
+ROLES = ("officer", "supervisor", "admin")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    username: str
+    full_name: str
+    role: str
+
+    @property
+    def manages(self) -> bool:
+        return self.role in ("supervisor", "admin")
+
+
+def current_user() -> SignedIn | None:
+    """The signed-in user of this request, or None."""
+    if not flask.has_request_context():
+        return None
+    data = flask.session.get("user")
+    if not isinstance(data, dict):
+        return None
+    return SignedIn(str(data["username"]), str(data["full_name"]), str(data["role"]))
+
+
+def require_user(*roles: str) -> SignedIn:
+    """The signed-in user, provided their role is one of `roles` (any role when empty)."""
+    user = current_user()
+    if user is None:
+        raise PermissionError("your session has ended; sign in again")
+    if roles and user.role not in roles:
+        raise PermissionError(f"this needs the role {' or '.join(roles)}")
+    return user
+
+
+def _csrf_token() -> str:
+    token = flask.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        flask.session["csrf"] = token
+    return token
+
+
+def _valid_csrf(sent: str | None) -> bool:
+    expected = flask.session.get("csrf")
+    return isinstance(expected, str) and bool(sent) and hmac.compare_digest(expected, sent or "")
+
+
+def _is_refresh(request: flask.Request) -> bool:
+    """A callback fired only by a dcc.Interval (not by the user)."""
+    if not request.path.endswith("_dash-update-component"):
+        return False
+    try:
+        body = json.loads(request.get_data(cache=True) or b"{}")
+    except ValueError:
+        return False
+    changed = body.get("changedPropIds") or []
+    return bool(changed) and all(str(p).endswith(".n_intervals") for p in changed)
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · PDE Risk Console</title>
+<link rel="stylesheet" href="/vendor/css/bootstrap.min.css">
+<link rel="stylesheet" href="/assets/app.css"></head>
+<body class="login-body"><main class="login-card card shadow-sm">
+<div class="card-body p-4">
+<div class="brand mb-1"><span class="brand-mark">PDE</span> Risk Console</div>
+<p class="text-muted small mb-4">Pre-delinquency early warning · authorised staff only</p>
+{message}
+<form method="post" action="/login" autocomplete="off">
+<input type="hidden" name="csrf_token" value="{csrf}">
+<input type="hidden" name="next" value="{next}">
+<div class="mb-3"><label class="form-label" for="username">Username</label>
+<input class="form-control" id="username" name="username" required autofocus
+ value="{username}"></div>
+<div class="mb-3"><label class="form-label" for="password">Password</label>
+<input class="form-control" id="password" name="password" type="password" required></div>
+<button class="btn btn-primary w-100" id="sign-in" type="submit">Sign in</button>
+</form></div></main></body></html>"""
+
+
+def _login_page(*, message: str = "", username: str = "", status: int = 200) -> flask.Response:
+    alert = (
+        f'<div class="alert alert-danger py-2" id="login-error">{escape(message)}</div>'
+        if message
+        else ""
+    )
+    html = LOGIN_PAGE.format(
+        message=alert,
+        csrf=_csrf_token(),
+        next=escape(_safe_next(flask.request.args.get("next") or flask.request.form.get("next"))),
+        username=escape(username),
+    )
+    return flask.Response(html, status=status, mimetype="text/html")
+
+
+def _audit(services: Services, *, actor: str, action: str) -> None:
+    from pde.db import audit
+
+    try:
+        with services.session() as session:
+            audit.append(
+                session,
+                actor=actor,
+                action=action,
+                entity_type="user",
+                entity_id=actor,
+                before=None,
+                after={"remote_addr": flask.request.remote_addr},
+            )
+    except Exception as exc:  # signing in must not fail because the audit write failed
+        log.warning("could not audit %s for %s: %s", action, actor, exc)
+
+
+def install(server: flask.Flask, *, session_minutes: float) -> None:
+    """Adds /login, /logout and the guards to the Flask server."""
+    idle_seconds = session_minutes * 60
+
+    def services() -> Services:
+        found: Services = server.extensions[EXTENSION]
+        return found
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login() -> ResponseReturnValue:
+        if flask.request.method == "GET":
+            message = (
+                "Your session has ended; sign in again."
+                if flask.request.args.get("expired")
+                else ""
+            )
+            return _login_page(message=message)
+        if not _valid_csrf(flask.request.form.get("csrf_token")):
+            return _login_page(message="The form expired; try again.", status=400)
+        username = (flask.request.form.get("username") or "").strip().lower()
+        password = flask.request.form.get("password") or ""
+        from pde.db.users import authenticate
+        from pde.errors import PdeError
+
+        try:
+            with services().session() as session:
+                user = authenticate(session, username=username, password=password)
+                found = (
+                    None
+                    if user is None
+                    else SignedIn(user.username, user.full_name, user.role.value)
+                )
+        except PdeError as exc:
+            return _login_page(message=str(exc), username=username, status=503)
+        if found is None:
+            log.info("failed sign-in for %r", username)
+            return _login_page(
+                message="Unknown user or wrong password.", username=username, status=401
+            )
+        target = _safe_next(flask.request.form.get("next"))
+        flask.session.clear()
+        now = time.time()
+        flask.session.update(
+            user={"username": found.username, "full_name": found.full_name, "role": found.role},
+            issued=now,
+            seen=now,
+            csrf=secrets.token_urlsafe(32),
+        )
+        flask.session.permanent = True
+        _audit(services(), actor=found.username, action="user.sign_in")
+        response = flask.redirect(target)
+        response.set_cookie(CSRF_COOKIE, flask.session["csrf"], samesite="Strict", httponly=False)
+        return response
+
+    @server.route("/logout", methods=["POST"])
+    def logout() -> ResponseReturnValue:
+        user = current_user()
+        if user is not None and _valid_csrf(flask.request.form.get("csrf_token")):
+            _audit(services(), actor=user.username, action="user.sign_out")
+            flask.session.clear()
+        response = flask.redirect("/login")
+        response.delete_cookie(CSRF_COOKIE)
+        return response
+
+    @server.before_request
+    def guard() -> ResponseReturnValue | None:
+        request = flask.request
+        if request.path.startswith(PUBLIC_PREFIXES):
+            return None
+        user = current_user()
+        now = time.time()
+        expired = user is not None and (
+            now - float(flask.session.get("seen", 0)) > idle_seconds
+            or now - float(flask.session.get("issued", 0)) > MAX_SESSION_HOURS * 3600
+        )
+        if user is None or expired:
+            if expired:
+                flask.session.clear()
+            if request.path.startswith("/_dash"):
+                return flask.jsonify(error="session ended; sign in again"), 401
+            suffix = "&expired=1" if expired else ""
+            return flask.redirect(
+                f"/login?next={_safe_next(request.full_path.rstrip('?'))}{suffix}"
+            )
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token")
+            if not _valid_csrf(sent):
+                log.warning("CSRF check failed for %s %s", request.method, request.path)
+                return flask.jsonify(error="missing or wrong CSRF token"), 403
+        if not _is_refresh(request):
+            flask.session["seen"] = now
+        return None
+
+    @server.after_request
+    def headers(response: flask.Response) -> flask.Response:
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user() is not None and flask.request.cookies.get(
+            CSRF_COOKIE
+        ) != flask.session.get("csrf"):
+            response.set_cookie(
+                CSRF_COOKIE, str(flask.session.get("csrf")), samesite="Strict", httponly=False
+            )
+        return response
+
+
+def csrf_field() -> str:
+    """The session's CSRF token (for the sign-out form)."""
+    return _csrf_token()

@@ -1,0 +1,177 @@
+"""Shared building blocks of the pages: KPI cards, tier badges, banners, tables, chart style."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import dash_table, html
+
+from frontend.services.catalogue import TIER_COLOURS, TIER_ORDER
+
+PAGE_SIZE = 12
+GRAPH_CONFIG: Any = {"displayModeBar": False}
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return "–"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value >= 1e9:
+        return f"{sign}{value / 1e9:,.2f} bn"
+    if value >= 1e6:
+        return f"{sign}{value / 1e6:,.2f} m"
+    if value >= 1e4:
+        return f"{sign}{value / 1e3:,.1f} k"
+    return f"{sign}{value:,.0f}"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def when(value: datetime | date | None) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        return f"{value:%d %b %Y %H:%M}"
+    return f"{value:%d %b %Y}"
+
+
+def page_header(title: str, subtitle: str) -> html.Div:
+    return html.Div(
+        [
+            html.H3(title, className="page-title mb-0"),
+            html.Div(subtitle, className="text-muted small"),
+        ],
+        className="mb-3",
+    )
+
+
+def kpi(label: str, value: str, *, note: str | None = None, tone: str = "") -> dbc.Col:
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(label, className="kpi-label"),
+                    html.Div(value, className=f"kpi-value {tone}"),
+                    html.Div(note or "", className="kpi-note"),
+                ]
+            ),
+            className="kpi-card h-100",
+        ),
+        xs=6,
+        md=4,
+        xl=True,
+        className="mb-3",
+    )
+
+
+def tier_badge(tier: str) -> html.Span:
+    return html.Span(
+        tier.capitalize(),
+        className="tier-badge",
+        style={"backgroundColor": TIER_COLOURS.get(tier, "#6c757d")},
+    )
+
+
+def card(title: str, body: Any, *, extra: Any = None, class_name: str = "") -> dbc.Card:
+    header = dbc.CardHeader(
+        html.Div(
+            [html.Span(title, className="card-title-text"), extra or ""],
+            className="d-flex justify-content-between align-items-center",
+        )
+    )
+    return dbc.Card([header, dbc.CardBody(body)], className=f"panel mb-3 {class_name}")
+
+
+def unavailable(message: str) -> dbc.Alert:
+    return dbc.Alert(
+        [html.I(className="bi bi-exclamation-triangle-fill me-2"), message],
+        color="warning",
+        className="unavailable",
+    )
+
+
+def empty(message: str) -> html.Div:
+    return html.Div(message, className="text-muted fst-italic py-3 text-center")
+
+
+def figure(fig: go.Figure, *, height: int = 280) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 40, "r": 16, "t": 16, "b": 36},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        font={"family": FONT, "size": 12, "color": "#2b3440"},
+        legend={"orientation": "h", "y": -0.2},
+        xaxis={"gridcolor": "#eef1f5"},
+        yaxis={"gridcolor": "#eef1f5"},
+    )
+    return fig
+
+
+def tier_colour_rules(column: str = "tier") -> list[dict[str, Any]]:
+    return [
+        {
+            "if": {"filter_query": f'{{{column}}} = "{tier}"', "column_id": column},
+            "color": "white",
+            "backgroundColor": TIER_COLOURS[tier],
+            "fontWeight": "600",
+        }
+        for tier in TIER_ORDER
+    ]
+
+
+def table(
+    table_id: str,
+    columns: Sequence[tuple[str, str]],
+    *,
+    server_paging: bool = True,
+    page_size: int = PAGE_SIZE,
+    row_selectable: str | bool = False,
+    style_rules: list[dict[str, Any]] | None = None,
+    data: list[dict[str, Any]] | None = None,
+) -> Any:
+    """A DataTable styled like the rest; with server paging the data comes from a callback."""
+    return dash_table.DataTable(  # type: ignore[attr-defined]
+        id=table_id,
+        columns=[
+            {"name": name, "id": key, "presentation": "markdown"}
+            if key == "link"
+            else {"name": name, "id": key}
+            for key, name in columns
+        ],
+        data=data or [],
+        page_current=0,
+        page_size=page_size,
+        page_action="custom" if server_paging else "native",
+        row_selectable=row_selectable,
+        selected_rows=[],
+        markdown_options={"link_target": "_self"},
+        style_as_list_view=True,
+        style_table={"overflowX": "auto"},
+        style_header={
+            "backgroundColor": "#f4f6f9",
+            "fontWeight": "600",
+            "border": "none",
+            "color": "#44505f",
+        },
+        style_cell={
+            "fontFamily": FONT,
+            "fontSize": "13px",
+            "padding": "6px 10px",
+            "textAlign": "left",
+            "border": "none",
+            "borderBottom": "1px solid #eef1f5",
+        },
+        style_data_conditional=[
+            {"if": {"state": "selected"}, "backgroundColor": "#e7f0fb", "border": "none"},
+            *(style_rules or []),
+        ],
+    )

@@ -1,0 +1,349 @@
+"""Data Management (admins): demo data, retraining, promotion, jobs with progress, users."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+
+from frontend import auth, ids
+from frontend.components import card, empty, page_header, unavailable, when
+from frontend.services import ServiceUnavailableError, current
+from frontend.services import models as model_service
+from frontend.services import users as user_service
+from pde.errors import PdeError
+
+dash.register_page(  # type: ignore[no-untyped-call]
+    __name__,
+    path="/admin/data",
+    name="Data",
+    order=6,
+    icon="database-gear",
+    title="Data Management · PDE",
+    roles=("admin",),
+)
+
+
+def layout(**kwargs: Any) -> Any:
+    user = auth.require_user()
+    if user.role != "admin":
+        return html.Div(
+            [
+                page_header("Data Management", ""),
+                dbc.Alert(
+                    "Data Management is for administrators.", color="warning", id="dm-forbidden"
+                ),
+            ]
+        )
+    svc = current()
+    versions = model_service.bundles(svc.settings.model_dir)
+    champion = model_service.current_version(svc.settings.model_dir)
+    db_ok = svc.status().database_ok
+    data = [
+        html.P(
+            f"Simulates customers into {svc.settings.data_dir}, then migrates the database and"
+            " loads the demo set (pde simulate, pde db upgrade, pde db seed-demo).",
+            className="small text-muted",
+        ),
+        dbc.InputGroup(
+            [
+                dbc.InputGroupText("Customers"),
+                dbc.Input(
+                    id=ids.DM_CUSTOMERS, type="number", min=100, max=300_000, step=100, value=30_000
+                ),
+            ],
+            size="sm",
+            className="mb-2",
+        ),
+        dbc.Button(
+            [html.I(className="bi bi-database-add me-1"), "Generate demo data"],
+            id=ids.DM_GENERATE,
+            color="primary",
+            size="sm",
+            disabled=not db_ok,
+        ),
+    ]
+    models = [
+        html.P(
+            f"Trains the ensemble on {svc.settings.data_dir} into a new bundle (pde train);"
+            " promotion is a separate, audited step.",
+            className="small text-muted",
+        ),
+        dbc.Checkbox(
+            id=ids.DM_QUICK, label="Quick training (few trees)", value=True, className="mb-2 small"
+        ),
+        dbc.Button(
+            [html.I(className="bi bi-cpu me-1"), "Retrain"],
+            id=ids.DM_RETRAIN,
+            color="primary",
+            size="sm",
+            className="mb-3",
+        ),
+        html.Div("Promote a bundle to champion", className="fw-semibold small mb-1"),
+        dbc.Select(
+            id=ids.DM_BUNDLE,
+            options=[
+                {"label": v + (" (champion)" if v == champion else ""), "value": v}
+                for v in reversed(versions)
+            ],
+            value=champion,
+            size="sm",
+            className="mb-2",
+        ),
+        dbc.Button(
+            [html.I(className="bi bi-trophy me-1"), "Promote"],
+            id=ids.DM_PROMOTE,
+            color="warning",
+            size="sm",
+            disabled=not versions or not db_ok,
+        ),
+    ]
+    users = [
+        html.Div(id=ids.DM_USERS),
+        dbc.Row(
+            [
+                dbc.Col(dbc.Input(id=ids.DM_NEW_USERNAME, placeholder="username", size="sm"), md=3),
+                dbc.Col(dbc.Input(id=ids.DM_NEW_NAME, placeholder="full name", size="sm"), md=4),
+                dbc.Col(
+                    dbc.Select(
+                        id=ids.DM_NEW_ROLE,
+                        options=[{"label": r, "value": r} for r in auth.ROLES],
+                        value="officer",
+                        size="sm",
+                    ),
+                    md=2,
+                ),
+                dbc.Col(
+                    dbc.Button(
+                        "Add user",
+                        id=ids.DM_CREATE_USER,
+                        size="sm",
+                        color="secondary",
+                        disabled=not db_ok,
+                    ),
+                    md=3,
+                ),
+            ],
+            className="g-2 mt-2",
+        ),
+        dbc.Row(
+            [
+                dbc.Col(
+                    dbc.Input(
+                        id=ids.DM_TOGGLE_USER,
+                        placeholder="username to activate / deactivate",
+                        size="sm",
+                    ),
+                    md=6,
+                ),
+                dbc.Col(
+                    dbc.Button(
+                        "Toggle active",
+                        id="dm-toggle-btn",
+                        size="sm",
+                        color="secondary",
+                        outline=True,
+                        disabled=not db_ok,
+                    ),
+                    md=3,
+                ),
+            ],
+            className="g-2 mt-1",
+        ),
+    ]
+    return html.Div(
+        [
+            page_header("Data Management", "Data, models and users · administrators only"),
+            dcc.Interval(id=ids.DM_INTERVAL, interval=2000),
+            html.Div(id=ids.DM_RESULT),
+            dbc.Row(
+                [
+                    dbc.Col([card("Demo data", data), card("Models", models)], lg=4),
+                    dbc.Col([card("Jobs", html.Div(id=ids.DM_JOBS)), card("Users", users)], lg=8),
+                ]
+            ),
+        ]
+    )
+
+
+def _jobs_view() -> Any:
+    runner = current().jobs
+    jobs = runner.jobs() if runner else []
+    if not jobs:
+        return empty("No jobs started in this session of the app.")
+    items = []
+    for job in jobs:
+        colour = {"running": "info", "completed": "success", "failed": "danger"}[job.state]
+        elapsed = (job.finished_at or time.time()) - job.started_at
+        items.append(
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Span(f"#{job.job_id} {job.title}", className="fw-semibold me-2"),
+                            dbc.Badge(job.state, color=colour, className="me-2"),
+                            html.Span(
+                                f"step {min(job.step + 1, len(job.steps))}/{len(job.steps)}"
+                                f" · {elapsed:.0f} s · by {job.started_by}",
+                                className="small-muted",
+                            ),
+                        ]
+                    ),
+                    dbc.Progress(
+                        value=max(job.progress * 100, 5 if job.state == "running" else 0),
+                        striped=job.state == "running",
+                        animated=job.state == "running",
+                        color=colour,
+                        className="my-1",
+                        style={"height": "8px"},
+                    ),
+                    html.Pre(
+                        "\n".join(job.tail),
+                        className="small bg-light p-2 mb-2",
+                        style={"maxHeight": "160px", "overflowY": "auto"},
+                    ),
+                    html.Div(job.error or "", className="text-danger small"),
+                ],
+                className="mb-2",
+            )
+        )
+    return items
+
+
+def _users_view() -> Any:
+    with current().session() as session:
+        rows = user_service.list_users(session)
+    return dbc.Table(
+        [
+            html.Thead(
+                html.Tr([html.Th(h) for h in ("User", "Name", "Role", "Active", "Last sign-in")])
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Td(r["username"]),
+                            html.Td(r["full_name"]),
+                            html.Td(str(r["role"])),
+                            html.Td("yes" if r["is_active"] else "no"),
+                            html.Td(when(r["last_login_at"])),
+                        ]
+                    )
+                    for r in rows
+                ]
+            ),
+        ],
+        size="sm",
+        hover=True,
+        className="mb-0",
+    )
+
+
+@callback(
+    Output(ids.DM_JOBS, "children"),
+    Output(ids.DM_USERS, "children"),
+    Input(ids.DM_INTERVAL, "n_intervals"),
+    Input(ids.DM_RESULT, "children"),
+)
+def refresh(_: Any, __: Any) -> tuple[Any, Any]:
+    auth.require_user("admin")
+    try:
+        users = _users_view()
+    except ServiceUnavailableError as exc:
+        users = unavailable(str(exc))
+    return _jobs_view(), users
+
+
+@callback(
+    Output(ids.DM_RESULT, "children"),
+    Input(ids.DM_GENERATE, "n_clicks"),
+    Input(ids.DM_RETRAIN, "n_clicks"),
+    Input(ids.DM_PROMOTE, "n_clicks"),
+    Input(ids.DM_CREATE_USER, "n_clicks"),
+    Input("dm-toggle-btn", "n_clicks"),
+    State(ids.DM_CUSTOMERS, "value"),
+    State(ids.DM_QUICK, "value"),
+    State(ids.DM_BUNDLE, "value"),
+    State(ids.DM_NEW_USERNAME, "value"),
+    State(ids.DM_NEW_NAME, "value"),
+    State(ids.DM_NEW_ROLE, "value"),
+    State(ids.DM_TOGGLE_USER, "value"),
+    prevent_initial_call=True,
+)
+def act(*args: Any) -> Any:
+    customers, quick, bundle, username, full_name, role, toggle = args[5:]
+    trigger = dash.ctx.triggered_id
+    try:
+        user = auth.require_user("admin")
+        svc = current()
+        settings = svc.settings
+        if trigger in (ids.DM_GENERATE, ids.DM_RETRAIN):
+            if svc.jobs is None:
+                raise PdeError("background jobs are not available")
+            if trigger == ids.DM_GENERATE:
+                steps = [
+                    [
+                        "simulate",
+                        "--customers",
+                        str(int(customers or 30_000)),
+                        "--out",
+                        str(settings.data_dir),
+                    ],
+                    ["db", "upgrade"],
+                    ["db", "seed-demo"],
+                ]
+                job = svc.jobs.start("Generate demo data", steps, started_by=user.username)
+            else:
+                job = svc.jobs.start(
+                    "Retrain",
+                    [["train", "--data", str(settings.data_dir), *(["--quick"] if quick else [])]],
+                    started_by=user.username,
+                )
+            message = f"Job #{job.job_id} started: {job.title}."
+        elif trigger == ids.DM_PROMOTE:
+            if not bundle:
+                raise PdeError("choose a bundle")
+            with svc.session() as session:
+                model_service.promote(
+                    session, model_dir=settings.model_dir, version=bundle, actor=user.username
+                )
+            message = f"{bundle} is the champion and the current bundle."
+            try:
+                served = model_service.reload_server(svc)
+                message += f" The scoring server now serves {served}."
+            except PdeError as exc:
+                message += f" {exc}"
+        elif trigger == ids.DM_CREATE_USER:
+            if not username or not full_name:
+                raise PdeError("give a username and a full name")
+            with svc.session() as session:
+                password = user_service.create_user(
+                    session,
+                    username=username.strip().lower(),
+                    full_name=full_name.strip(),
+                    role=role,
+                    actor=user.username,
+                )
+            return dbc.Alert(
+                [f"User {username} created. One-time password (shown once): ", html.Code(password)],
+                color="success",
+                dismissable=True,
+            )
+        else:
+            if not toggle:
+                raise PdeError("give a username")
+            with svc.session() as session:
+                rows = {r["username"]: r for r in user_service.list_users(session)}
+                if toggle not in rows:
+                    raise PdeError(f"no user {toggle!r}")
+                active = not rows[toggle]["is_active"]
+                user_service.set_active(
+                    session, username=toggle, active=active, actor=user.username
+                )
+            message = f"{toggle} is now {'active' if active else 'deactivated'}."
+    except (PdeError, PermissionError, ValueError, RuntimeError) as exc:
+        return dbc.Alert(str(exc), color="danger", dismissable=True)
+    return dbc.Alert(message, color="success", dismissable=True)

@@ -1,0 +1,478 @@
+"""Interventions Tracker: effectiveness KPIs and charts, the work list, and every workflow step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import ALL, Input, Output, State, callback, dcc, html, no_update
+
+from frontend import auth, ids
+from frontend.components import (
+    GRAPH_CONFIG,
+    card,
+    empty,
+    figure,
+    kpi,
+    money,
+    page_header,
+    pct,
+    table,
+    unavailable,
+    when,
+)
+from frontend.services import ServiceUnavailableError, current, effectiveness
+from frontend.services import work as work_service
+from frontend.services.catalogue import ACTIONS
+from pde.db.models import InterventionStatus, OutcomeKind
+from pde.db.policy import OUTCOME_STATUSES, can_move
+from pde.errors import PdeError
+
+dash.register_page(  # type: ignore[no-untyped-call]
+    __name__,
+    path="/interventions",
+    name="Interventions",
+    order=5,
+    icon="clipboard-check",
+    title="Interventions · PDE",
+)
+
+PERIODS = [
+    ("7", "Last 7 days"),
+    ("30", "Last 30 days"),
+    ("90", "Last 90 days"),
+    ("all", "All time"),
+]
+STATUS_FILTERS = [
+    ("open", "Open"),
+    ("all", "All"),
+    ("completed", "Completed"),
+    ("cancelled", "Cancelled"),
+]
+COLUMNS = [
+    ("id", "#"),
+    ("link", "Customer"),
+    ("type_label", "Action"),
+    ("priority", "Priority"),
+    ("status_label", "Status"),
+    ("created_by", "Created by"),
+    ("assigned_to", "Officer"),
+    ("sla_due", "SLA due"),
+    ("sla", "SLA"),
+]
+BUTTONS = [
+    ("approve", "Approve", "check2", "success"),
+    ("assign", "Assign", "person-check", "primary"),
+    ("start", "Start", "play-fill", "primary"),
+    ("complete", "Complete", "flag-fill", "success"),
+    ("cancel", "Cancel", "x-circle", "danger"),
+]
+TARGETS = {
+    "approve": InterventionStatus.APPROVED,
+    "assign": InterventionStatus.ASSIGNED,
+    "start": InterventionStatus.IN_PROGRESS,
+    "complete": InterventionStatus.COMPLETED,
+    "cancel": InterventionStatus.CANCELLED,
+}
+
+
+def layout(id: str | None = None, **kwargs: Any) -> Any:
+    user = auth.require_user()
+    try:
+        with current().session() as session:
+            officers = work_service.assignable_officers(session)
+    except ServiceUnavailableError as exc:
+        return html.Div([page_header("Interventions", ""), unavailable(str(exc))])
+    selected = int(id) if id and id.isdigit() else None
+    filters = dbc.Row(
+        [
+            dbc.Col(
+                dbc.Select(
+                    id=ids.IT_PERIOD,
+                    options=[{"label": b, "value": a} for a, b in PERIODS],
+                    value="all",
+                    size="sm",
+                ),
+                md=2,
+            ),
+            dbc.Col(
+                dbc.Select(
+                    id=ids.IT_TYPE,
+                    options=[{"label": "All actions", "value": "all"}]
+                    + [{"label": s.label, "value": k.value} for k, s in ACTIONS.items()],
+                    value="all",
+                    size="sm",
+                ),
+                md=3,
+            ),
+            dbc.Col(
+                dbc.Select(
+                    id=ids.IT_STATUS,
+                    options=[{"label": b, "value": a} for a, b in STATUS_FILTERS],
+                    value="open" if selected is None else "all",
+                    size="sm",
+                ),
+                md=2,
+            ),
+        ],
+        className="mb-3 g-2",
+    )
+    panel = [
+        html.Div(id="it-detail", children=empty("Select an intervention in the list.")),
+        html.Div(
+            [
+                dbc.Button(
+                    [html.I(className=f"bi bi-{icon} me-1"), label],
+                    id={"type": ids.IT_ACTION, "action": name},
+                    color=colour,
+                    size="sm",
+                    className="me-1 mb-1",
+                    disabled=True,
+                )
+                for name, label, icon, colour in BUTTONS
+            ],
+            className="mt-2",
+        ),
+        dbc.Select(
+            id=ids.IT_OFFICER,
+            options=[{"label": f"{n} ({u})", "value": u} for u, n in officers],
+            placeholder="Officer to assign",
+            size="sm",
+            className="mt-2",
+        ),
+        dbc.Input(
+            id=ids.IT_REASON,
+            placeholder="Cancellation reason",
+            size="sm",
+            className="mt-2",
+            maxLength=1000,
+        ),
+        html.Hr(),
+        html.Div("Record outcome", className="fw-semibold small mb-1"),
+        dbc.Select(
+            id=ids.IT_OUTCOME,
+            options=[{"label": o.value.replace("_", " "), "value": o.value} for o in OutcomeKind],
+            value="paid",
+            size="sm",
+            className="mb-2",
+        ),
+        dbc.Input(
+            id=ids.IT_AMOUNT,
+            type="number",
+            min=0,
+            placeholder="Amount (optional)",
+            size="sm",
+            className="mb-2",
+        ),
+        dbc.Input(id=ids.IT_NOTE, placeholder="Note", size="sm", className="mb-2", maxLength=1000),
+        dbc.Button(
+            [html.I(className="bi bi-journal-check me-1"), "Record outcome"],
+            id=ids.IT_RECORD,
+            color="dark",
+            size="sm",
+            disabled=True,
+        ),
+        html.Div(id=ids.IT_RESULT, className="mt-2"),
+    ]
+    scope = "all interventions" if user.manages else "interventions you created or are assigned"
+    return html.Div(
+        [
+            page_header("Interventions Tracker", f"What was done and what it achieved · {scope}"),
+            dcc.Store(id=ids.IT_SELECTED, data=selected),
+            dcc.Store(id=ids.IT_REFRESH, data=0),
+            filters,
+            dcc.Loading(html.Div(id=ids.IT_KPIS), type="dot"),
+            html.Div(id=ids.IT_CHARTS),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        card("Work list", table(ids.IT_TABLE, COLUMNS, row_selectable="single")),
+                        xl=8,
+                    ),
+                    dbc.Col(card("Selected intervention", panel), xl=4),
+                ]
+            ),
+        ]
+    )
+
+
+def _days(period: str | None) -> int | None:
+    return int(period) if period and period.isdigit() else None
+
+
+def _kind(kind: str | None) -> str | None:
+    return None if not kind or kind == "all" else kind
+
+
+@callback(
+    Output(ids.IT_KPIS, "children"),
+    Output(ids.IT_CHARTS, "children"),
+    Input(ids.IT_PERIOD, "value"),
+    Input(ids.IT_TYPE, "value"),
+    Input(ids.IT_REFRESH, "data"),
+)
+def figures(period: str | None, kind: str | None, _: int) -> tuple[Any, Any]:
+    days, kind = _days(period), _kind(kind)
+    try:
+        with current().session() as session:
+            k = effectiveness.tracker_kpis(session, days=days, kind=kind)
+            per_type = effectiveness.by_type(session, days=days, kind=kind)
+            mix = effectiveness.outcome_mix(session, days=days, kind=kind)
+    except ServiceUnavailableError as exc:
+        return unavailable(str(exc)), None
+    kpis = dbc.Row(
+        [
+            kpi("Interventions", f"{k.count:,}", note=f"{k.completed:,} completed"),
+            kpi(
+                "Success rate",
+                pct(k.success_rate),
+                note=f"of {k.with_outcome:,} with an outcome",
+                tone="good",
+            ),
+            kpi("Prevented defaults", f"{k.prevented_defaults:,}", tone="good"),
+            kpi("Prevented loss", money(k.prevented_loss), note="exposure × LGD", tone="good"),
+            kpi("ROI", pct(k.roi, 0), note=f"on {money(k.cost)} spent"),
+            kpi("Response rate", pct(k.response_rate), note="customer answered"),
+            kpi(
+                "Time to respond",
+                f"{k.hours_to_respond:.1f} h" if k.hours_to_respond is not None else "–",
+                note="created → started",
+            ),
+        ],
+        className="g-2",
+    )
+    if not per_type:
+        return kpis, None
+    labels = [str(r["type"]).replace("_", " ") for r in per_type]
+    success = go.Figure(
+        go.Bar(
+            x=labels,
+            y=[
+                (r["succeeded"] or 0) / r["with_outcome"] * 100 if r["with_outcome"] else 0
+                for r in per_type
+            ],
+            marker_color="#2e7d32",
+            customdata=[r["with_outcome"] for r in per_type],
+            hovertemplate="%{x}: %{y:.0f}% of %{customdata} outcomes<extra></extra>",
+        )
+    )
+    success.update_layout(yaxis_title="success rate (%)")
+    outcomes = go.Figure()
+    for outcome in sorted({m["outcome"] for m in mix}):
+        outcomes.add_bar(
+            x=[m["type"].replace("_", " ") for m in mix if m["outcome"] == outcome],
+            y=[m["count"] for m in mix if m["outcome"] == outcome],
+            name=outcome.replace("_", " "),
+        )
+    outcomes.update_layout(barmode="stack", yaxis_title="outcomes")
+    figure(outcomes, height=240).update_layout(legend={"orientation": "h", "y": 1.2})
+    charts = dbc.Row(
+        [
+            dbc.Col(
+                card(
+                    "Success rate by action",
+                    dcc.Graph(figure=figure(success, height=240), config=GRAPH_CONFIG),
+                ),
+                lg=6,
+            ),
+            dbc.Col(
+                card(
+                    "Outcomes by action",
+                    dcc.Graph(figure=outcomes, config=GRAPH_CONFIG)
+                    if mix
+                    else empty("No outcomes recorded yet."),
+                ),
+                lg=6,
+            ),
+        ]
+    )
+    return kpis, charts
+
+
+def _statuses(choice: str | None) -> tuple[str, ...]:
+    if choice == "all":
+        return tuple(s.value for s in InterventionStatus)
+    if choice in ("completed", "cancelled"):
+        return (str(choice),)
+    return work_service.OPEN
+
+
+@callback(
+    Output(ids.IT_TABLE, "data"),
+    Output(ids.IT_TABLE, "page_count"),
+    Output(ids.IT_TABLE, "selected_rows"),
+    Input(ids.IT_STATUS, "value"),
+    Input(ids.IT_TYPE, "value"),
+    Input(ids.IT_TABLE, "page_current"),
+    Input(ids.IT_TABLE, "page_size"),
+    Input(ids.IT_REFRESH, "data"),
+    State(ids.IT_SELECTED, "data"),
+)
+def work_list(
+    status: str | None,
+    kind: str | None,
+    page: int | None,
+    size: int | None,
+    _: int,
+    selected: int | None,
+) -> tuple[Any, ...]:
+    user = auth.require_user()
+    actor = work_service.Actor(user.username, user.role)
+    try:
+        with current().session() as session:
+            rows, total = work_service.work_page(
+                session,
+                actor,
+                page=page or 0,
+                page_size=size or 12,
+                statuses=_statuses(status),
+                kind=_kind(kind),
+            )
+    except ServiceUnavailableError:
+        return [], 1, []
+    data = [
+        {
+            "id": r["id"],
+            "link": f"[{r['customer_id']}](/customer?id={r['customer_id']})",
+            "type_label": str(r["type"]).replace("_", " "),
+            "priority": str(r["priority"]),
+            "status_label": str(r["status"]).replace("_", " "),
+            "created_by": r["created_by"],
+            "assigned_to": r["assigned_to"] or "–",
+            "sla_due": when(r["sla_due_at"]),
+            "sla": r["sla"],
+        }
+        for r in rows
+    ]
+    chosen = [i for i, r in enumerate(data) if r["id"] == selected]
+    return data, max(1, -(-total // (size or 12))), chosen
+
+
+@callback(
+    Output(ids.IT_SELECTED, "data"),
+    Input(ids.IT_TABLE, "selected_rows"),
+    State(ids.IT_TABLE, "data"),
+    State(ids.IT_SELECTED, "data"),
+    prevent_initial_call=True,
+)
+def select(rows: list[int] | None, data: list[dict[str, Any]], current_id: int | None) -> Any:
+    if not rows:
+        return no_update
+    chosen = data[rows[0]]["id"] if rows[0] < len(data) else None
+    return chosen if chosen != current_id else no_update
+
+
+@callback(
+    Output("it-detail", "children"),
+    Output({"type": ids.IT_ACTION, "action": ALL}, "disabled"),
+    Output(ids.IT_RECORD, "disabled"),
+    Input(ids.IT_SELECTED, "data"),
+    Input(ids.IT_REFRESH, "data"),
+)
+def detail(selected: int | None, _: int) -> tuple[Any, ...]:
+    off = [True] * len(BUTTONS)
+    if selected is None:
+        return empty("Select an intervention in the list."), off, True
+    user = auth.require_user()
+    try:
+        with current().session() as session:
+            from pde.db.workflow import get_intervention
+
+            row = get_intervention(session, int(selected))
+            outcomes = work_service.outcomes_of(session, [int(selected)]).get(int(selected), [])
+    except (ServiceUnavailableError, PdeError) as exc:
+        return unavailable(str(exc)), off, True
+    mine = row.assigned_to == user.username
+    allowed = {
+        "approve": user.manages and row.created_by != user.username,
+        "assign": user.manages,
+        "start": user.manages or mine,
+        "complete": user.manages or mine,
+        "cancel": user.manages or row.created_by == user.username,
+    }
+    disabled = [not (allowed[name] and can_move(row.status, TARGETS[name])) for name, *_ in BUTTONS]
+    record_off = not ((user.manages or mine) and row.status in OUTCOME_STATUSES)
+    facts: list[tuple[str, Any]] = [
+        ("Intervention", f"#{row.id} (version {row.version})"),
+        ("Customer", dcc.Link(row.customer_id, href=f"/customer?id={row.customer_id}")),
+        ("Action", ACTIONS[row.type].label),
+        (
+            "Status",
+            html.Span(row.status.value.replace("_", " "), id="it-status-text", className="fw-bold"),
+        ),
+        ("Priority", row.priority.value),
+        ("Created", f"{when(row.created_at)} by {row.created_by}"),
+        ("Approved", f"{when(row.approved_at)} by {row.approved_by}" if row.approved_by else "–"),
+        ("Assigned to", row.assigned_to or "–"),
+        ("SLA due", when(row.sla_due_at)),
+        ("Reason", row.reason or "–"),
+        ("Outcomes", ", ".join(f"{o['outcome']} ({o['recorded_by']})" for o in outcomes) or "–"),
+    ]
+    body = html.Dl(
+        [x for k, v in facts for x in (html.Dt(k), html.Dd(v))], className="metric-list mb-0"
+    )
+    return body, disabled, record_off
+
+
+@callback(
+    Output(ids.IT_RESULT, "children"),
+    Output(ids.IT_REFRESH, "data"),
+    Input({"type": ids.IT_ACTION, "action": ALL}, "n_clicks"),
+    Input(ids.IT_RECORD, "n_clicks"),
+    State(ids.IT_SELECTED, "data"),
+    State(ids.IT_OFFICER, "value"),
+    State(ids.IT_REASON, "value"),
+    State(ids.IT_OUTCOME, "value"),
+    State(ids.IT_AMOUNT, "value"),
+    State(ids.IT_NOTE, "value"),
+    State(ids.IT_REFRESH, "data"),
+    prevent_initial_call=True,
+)
+def act(  # noqa: PLR0917 - Dash passes callback arguments by position
+    clicks: list[int | None],
+    record: int | None,
+    selected: int | None,
+    officer: str | None,
+    reason: str | None,
+    outcome: str,
+    amount: float | str | None,
+    note: str | None,
+    refresh: int,
+) -> tuple[Any, Any]:
+    trigger = dash.ctx.triggered_id
+    if selected is None or trigger is None or not dash.ctx.triggered[0].get("value"):
+        return no_update, no_update
+    try:
+        user = auth.require_user()
+        actor = work_service.Actor(user.username, user.role)
+        with current().session() as session:
+            if trigger == ids.IT_RECORD:
+                outcome_id = work_service.record_outcome(
+                    session,
+                    actor,
+                    intervention_id=int(selected),
+                    outcome=outcome,
+                    amount=float(amount) if amount not in (None, "") else None,
+                    note=note,
+                )
+                kind = outcome.replace("_", " ")
+                message = f"Outcome #{outcome_id} ({kind}) recorded on intervention {selected}."
+            else:
+                message = work_service.act(
+                    session,
+                    actor,
+                    action=str(trigger["action"]),
+                    intervention_id=int(selected),
+                    version=None,
+                    officer=officer,
+                    reason=reason,
+                )
+    except (PdeError, PermissionError, ValueError) as exc:
+        return dbc.Alert(str(exc), color="danger", className="py-2 small", id="it-error"), (
+            refresh or 0
+        ) + 1
+    return dbc.Alert(message, color="success", className="py-2 small", id="it-ok"), (
+        refresh or 0
+    ) + 1

@@ -1,0 +1,136 @@
+"""Real-time Monitor: refreshes on an interval with score changes, activity and alerts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from frontend import ids
+from frontend.components import card, empty, page_header, pct, tier_badge, unavailable, when
+from frontend.services import ServiceUnavailableError, current
+from frontend.services import monitor as monitor_service
+from pde.db.types import utc_now
+
+dash.register_page(  # type: ignore[no-untyped-call]
+    __name__, path="/monitor", name="Monitor", order=3, icon="activity", title="Monitor · PDE"
+)
+
+REFRESH_MS = 10_000
+RUN_COLOURS = {"completed": "success", "failed": "danger"}
+
+
+def layout(**kwargs: Any) -> Any:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    page_header(
+                        "Real-time Monitor", f"Refreshes every {REFRESH_MS // 1000} seconds"
+                    ),
+                    html.Div(id=ids.MO_UPDATED, className="small-muted"),
+                ],
+                className="d-flex justify-content-between align-items-end",
+            ),
+            dcc.Interval(id=ids.MO_INTERVAL, interval=REFRESH_MS),
+            html.Div(id=ids.MO_BODY),
+        ]
+    )
+
+
+def _change(row: dict[str, Any]) -> Any:
+    previous = row["previous"]
+    if previous is None:
+        delta = html.Span("new", className="badge bg-secondary")
+    else:
+        d = (row["probability"] - previous) * 100
+        delta = html.Span(
+            f"{d:+.1f} pts", className="text-danger fw-semibold" if d > 0 else "text-success"
+        )
+    return html.Tr(
+        [
+            html.Td(when(row["scored_at"])),
+            html.Td(dcc.Link(row["customer_id"], href=f"/customer?id={row['customer_id']}")),
+            html.Td(pct(row["probability"])),
+            html.Td(delta),
+            html.Td(tier_badge(str(row["tier"]))),
+            html.Td(html.I(className="bi bi-bell-fill text-danger") if row["alert"] else ""),
+        ]
+    )
+
+
+@callback(
+    Output(ids.MO_BODY, "children"),
+    Output(ids.MO_UPDATED, "children"),
+    Input(ids.MO_INTERVAL, "n_intervals"),
+)
+def refresh(_: int | None) -> tuple[Any, Any]:
+    updated = f"updated {utc_now():%H:%M:%S} UTC"
+    try:
+        with current().session() as session:
+            feed = monitor_service.feed(session)
+    except ServiceUnavailableError as exc:
+        return unavailable(str(exc)), updated
+    alerts = [
+        dbc.Alert(text, color=level, className="py-2 mb-2") for level, text in feed.alerts
+    ] or [empty("No alerts.")]
+    changes = (
+        dbc.Table(
+            [
+                html.Thead(
+                    html.Tr(
+                        [
+                            html.Th(h)
+                            for h in ("Scored", "Customer", "Risk", "Change", "Tier", "Alert")
+                        ]
+                    )
+                ),
+                html.Tbody([_change(r) for r in feed.changes]),
+            ],
+            size="sm",
+            hover=True,
+            className="mb-0",
+        )
+        if feed.changes
+        else empty("No scores yet.")
+    )
+    activity = [
+        html.Div(
+            [
+                html.Span(when(a["occurred_at"]), className="small-muted me-2"),
+                html.Span(a["actor"], className="fw-semibold me-1"),
+                html.Span(f"{a['action']} {a['entity_type']} {a['entity_id']}"),
+            ],
+            className="feed-item",
+        )
+        for a in feed.activity
+    ] or [empty("No activity yet.")]
+    runs = [
+        html.Div(
+            [
+                html.Span(r["run_id"], className="fw-semibold me-2"),
+                html.Span(
+                    str(r["status"]),
+                    className=f"badge bg-{RUN_COLOURS.get(str(r['status']), 'info')} me-2",
+                ),
+                html.Span(
+                    f"{r['rows_written']:,}"
+                    + (f" / {r['total_customers']:,}" if r["total_customers"] else "")
+                    + " rows",
+                    className="small-muted",
+                ),
+            ],
+            className="feed-item",
+        )
+        for r in feed.runs
+    ] or [empty("No scoring runs.")]
+    body = dbc.Row(
+        [
+            dbc.Col(card("Latest score changes", changes), xl=6),
+            dbc.Col([card("Alerts", alerts), card("Scoring runs", runs)], xl=3),
+            dbc.Col(card("Activity log", activity), xl=3),
+        ]
+    )
+    return body, updated

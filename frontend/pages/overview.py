@@ -1,0 +1,299 @@
+"""Risk Overview: portfolio KPIs, distribution, 30-day trend, drivers, rising risk, segments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from frontend import ids
+from frontend.components import (
+    GRAPH_CONFIG,
+    card,
+    empty,
+    figure,
+    kpi,
+    money,
+    page_header,
+    pct,
+    tier_badge,
+    unavailable,
+    when,
+)
+from frontend.services import ServiceUnavailableError, current, portfolio
+from frontend.services.catalogue import TIER_COLOURS, TIER_ORDER
+
+dash.register_page(  # type: ignore[no-untyped-call]
+    __name__,
+    path="/overview",
+    name="Risk Overview",
+    order=1,
+    icon="bar-chart-line",
+    title="Risk Overview · PDE",
+)
+
+
+def layout(**kwargs: Any) -> Any:
+    dimensions = [
+        {"label": label, "value": key} for key, label in portfolio.SEGMENT_DIMENSIONS.items()
+    ]
+    return html.Div(
+        [
+            page_header(
+                "Risk Overview", "The portfolio today: how much risk, where, and what it costs"
+            ),
+            dcc.Store(id=ids.RO_SEGMENT),
+            dbc.Row(
+                [
+                    dbc.Col(html.Div(id=ids.RO_FILTER_LABEL, className="small-muted pt-2"), md=8),
+                    dbc.Col(
+                        html.Div(
+                            [
+                                html.Span("Segments by", className="me-2 small text-muted"),
+                                dcc.Dropdown(
+                                    id=ids.RO_DIMENSION,
+                                    options=dimensions,
+                                    value="product",
+                                    clearable=False,
+                                    style={"minWidth": "170px"},
+                                ),
+                                dbc.Button(
+                                    "Clear filter",
+                                    id=ids.RO_CLEAR,
+                                    size="sm",
+                                    color="secondary",
+                                    outline=True,
+                                    className="ms-2",
+                                ),
+                            ],
+                            className="d-flex align-items-center justify-content-end",
+                        ),
+                        md=4,
+                    ),
+                ],
+                className="mb-2",
+            ),
+            dcc.Loading(html.Div(id=ids.RO_BODY), type="dot"),
+        ]
+    )
+
+
+@callback(
+    Output(ids.RO_SEGMENT, "data"),
+    Input(ids.RO_SEGMENTS_CHART, "clickData"),
+    Input(ids.RO_CLEAR, "n_clicks"),
+    State(ids.RO_DIMENSION, "value"),
+    prevent_initial_call=True,
+)
+def pick_segment(click: dict[str, Any] | None, _: Any, dimension: str) -> Any:
+    if dash.ctx.triggered_id == ids.RO_CLEAR or not click:
+        return None
+    point = click["points"][0]
+    return {"dimension": dimension, "value": str(point.get("y") or point.get("label"))}
+
+
+def _kpis(k: portfolio.Kpis) -> dbc.Row:
+    return dbc.Row(
+        [
+            kpi("Customers", f"{k.customers:,}", note=f"{k.scored:,} scored"),
+            kpi(
+                "High risk",
+                f"{k.high_risk:,}",
+                note=pct(k.high_risk / k.scored if k.scored else None),
+                tone="warn",
+            ),
+            kpi(
+                "Critical",
+                f"{k.critical:,}",
+                note=pct(k.critical / k.scored if k.scored else None),
+                tone="bad",
+            ),
+            kpi("Mean risk", pct(k.mean_risk), note="30-day miss probability"),
+            kpi("Total exposure", money(k.total_exposure), note="outstanding balances"),
+            kpi("Expected loss", money(k.expected_loss), note="PD × exposure × LGD", tone="bad"),
+            kpi(
+                "Prevented defaults",
+                f"{k.prevented_defaults:,}",
+                note="paid or promise kept",
+                tone="good",
+            ),
+            kpi(
+                "Cost saved",
+                money(k.cost_saved),
+                note="loss avoided − action cost",
+                tone="good" if k.cost_saved >= 0 else "bad",
+            ),
+            kpi("Success rate", pct(k.success_rate), note="interventions with an outcome"),
+        ],
+        className="g-2",
+    )
+
+
+def _distribution(view: portfolio.Overview) -> go.Figure:
+    fig = go.Figure()
+    width = 1 / portfolio.HISTOGRAM_BINS
+    for tier in TIER_ORDER:
+        points = [(b, n) for b, t, n in view.histogram if t == tier]
+        if points:
+            fig.add_bar(
+                x=[(b + 0.5) * width * 100 for b, _ in points],
+                y=[n for _, n in points],
+                name=tier.capitalize(),
+                marker_color=TIER_COLOURS[tier],
+                width=width * 100 * 0.95,
+            )
+    fig.update_layout(
+        barmode="stack", xaxis_title="30-day miss probability (%)", yaxis_title="customers"
+    )
+    return figure(fig)
+
+
+def _trend(view: portfolio.Overview) -> go.Figure:
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[d for d, _, _ in view.trend],
+        y=[m * 100 for _, m, _ in view.trend],
+        name="Mean risk (%)",
+        mode="lines+markers",
+        line={"color": "#1f6feb"},
+    )
+    fig.add_bar(
+        x=[d for d, _, _ in view.trend],
+        y=[h for _, _, h in view.trend],
+        name="High + critical",
+        yaxis="y2",
+        marker_color="rgba(239,108,0,.35)",
+    )
+    fig.update_layout(
+        yaxis={"title": "mean risk (%)"},
+        yaxis2={"overlaying": "y", "side": "right", "title": "customers", "showgrid": False},
+    )
+    return figure(fig)
+
+
+def _drivers(view: portfolio.Overview) -> Any:
+    if not view.drivers:
+        return empty("No reason codes stored with the scores.")
+    names = [n.replace("_", " ") for n, _ in reversed(view.drivers)]
+    fig = go.Figure(
+        go.Bar(
+            x=[c for _, c in reversed(view.drivers)],
+            y=names,
+            orientation="h",
+            marker_color="#12263f",
+        )
+    )
+    fig.update_layout(xaxis_title="high-risk customers citing it")
+    return dcc.Graph(figure=figure(fig, height=300), config={"displayModeBar": False})
+
+
+def _rising(view: portfolio.Overview) -> Any:
+    if not view.rising:
+        return empty("Needs two scoring dates to compare.")
+    rows = [
+        html.Tr(
+            [
+                html.Td(dcc.Link(r["customer_id"], href=f"/customer?id={r['customer_id']}")),
+                html.Td(pct(r["probability"])),
+                html.Td(f"+{r['delta'] * 100:.1f} pts", className="text-danger fw-semibold"),
+                html.Td(tier_badge(str(r["tier"]))),
+                html.Td(str(r["product"]).replace("_", " ")),
+            ]
+        )
+        for r in view.rising
+    ]
+    return dbc.Table(
+        [
+            html.Thead(
+                html.Tr([html.Th(h) for h in ("Customer", "Risk", "Change", "Tier", "Product")])
+            ),
+            html.Tbody(rows),
+        ],
+        size="sm",
+        hover=True,
+        className="mb-0",
+    )
+
+
+def _segments(view: portfolio.Overview) -> go.Figure:
+    segs = list(reversed(view.segments))
+    fig = go.Figure(
+        go.Bar(
+            x=[s["mean_risk"] * 100 for s in segs],
+            y=[str(s["segment"]) for s in segs],
+            orientation="h",
+            marker_color="#1f6feb",
+            customdata=[[s["customers"], s["high_risk"]] for s in segs],
+            hovertemplate=(
+                "%{y}: mean risk %{x:.1f}%<br>%{customdata[0]} customers,"
+                " %{customdata[1]} high risk<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(xaxis_title="mean risk (%) · click a bar to filter")
+    return figure(fig, height=300)
+
+
+@callback(
+    Output(ids.RO_BODY, "children"),
+    Output(ids.RO_FILTER_LABEL, "children"),
+    Input(ids.RO_SEGMENT, "data"),
+    Input(ids.RO_DIMENSION, "value"),
+)
+def render(segment_data: dict[str, str] | None, dimension: str) -> tuple[Any, Any]:
+    segment = portfolio.Segment(**segment_data) if segment_data else None
+    try:
+        view = portfolio.cached_overview(current(), segment, dimension)
+    except ServiceUnavailableError as exc:
+        return unavailable(str(exc)), no_update
+    label = (
+        f"Filtered to {portfolio.SEGMENT_DIMENSIONS[segment.dimension].lower()} = {segment.value}"
+        if segment
+        else "Whole portfolio · click a segment bar to filter the page"
+    )
+    if view.snapshot is not None:
+        label += (
+            f" · scores as of {when(view.snapshot.as_of)} (model {view.snapshot.model_version})"
+        )
+    body: list[Any] = [_kpis(view.kpis)]
+    if view.snapshot is None:
+        body.append(empty("No scores yet: score the portfolio to see distributions and trends."))
+        return body, label
+    body += [
+        dbc.Row(
+            [
+                dbc.Col(
+                    card(
+                        "Risk distribution",
+                        dcc.Graph(figure=_distribution(view), config=GRAPH_CONFIG),
+                    ),
+                    lg=6,
+                ),
+                dbc.Col(
+                    card(
+                        "Trend, last 30 days", dcc.Graph(figure=_trend(view), config=GRAPH_CONFIG)
+                    ),
+                    lg=6,
+                ),
+            ]
+        ),
+        dbc.Row(
+            [
+                dbc.Col(
+                    card(
+                        "Segments",
+                        dcc.Graph(
+                            id=ids.RO_SEGMENTS_CHART, figure=_segments(view), config=GRAPH_CONFIG
+                        ),
+                    ),
+                    lg=4,
+                ),
+                dbc.Col(card("Top portfolio risk drivers", _drivers(view)), lg=4),
+                dbc.Col(card("Rising-risk customers", _rising(view)), lg=4),
+            ]
+        ),
+    ]
+    return body, label

@@ -1,0 +1,168 @@
+"""The `Services` object of one app process: engine, scoring client, status and background jobs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session
+
+from pde.db.engine import session_scope
+from pde.errors import PdeError
+from pde.settings import Settings
+
+if TYPE_CHECKING:
+    from client.sync import RiskClient
+    from frontend.services.jobs import JobRunner
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "pde_services"
+STATUS_TTL_S = 5.0
+HEALTH_TIMEOUT_S = 0.7
+
+
+class ServiceUnavailableError(PdeError):
+    """The database or the scoring service cannot be reached; the page shows a banner."""
+
+
+@dataclass(frozen=True)
+class Status:
+    database_ok: bool
+    database_error: str | None
+    scoring_ok: bool
+    scoring_error: str | None
+
+
+@dataclass
+class Services:
+    """Everything a page needs, built once per app by `create_app`."""
+
+    settings: Settings
+    engine: Engine
+    client_factory: Callable[[], RiskClient] | None = None
+    jobs: JobRunner | None = None
+    _client: RiskClient | None = field(default=None, repr=False)
+    _status: tuple[float, Status] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _checking: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _cache: dict[Any, tuple[float, Any]] = field(default_factory=dict, repr=False)
+
+    warmed: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def start_warm_up(self, *steps: Callable[[Services], None]) -> None:
+        """Runs the steps in a background thread (pre-computing cached figures); `warmed` is
+        set when they are done."""
+
+        def run() -> None:
+            try:
+                for step in steps:
+                    step(self)
+            finally:
+                self.warmed.set()
+
+        threading.Thread(target=run, daemon=True, name="pde-warm-up").start()
+
+    def cached(self, key: Any, compute: Callable[[], Any], *, ttl: float) -> Any:
+        """`compute()`, remembered for `ttl` seconds under `key` (for portfolio aggregates that
+        change only when a scoring run lands; the key includes the snapshot)."""
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < ttl:
+            return hit[1]
+        value = compute()
+        if len(self._cache) > 256:
+            self._cache.clear()
+        self._cache[key] = (now, value)
+        return value
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work; an unreachable database becomes ServiceUnavailableError."""
+        try:
+            with session_scope(engine=self.engine) as session:
+                yield session
+        except (OperationalError, DBAPIError) as exc:
+            log.warning("database error: %s", exc)
+            raise ServiceUnavailableError(
+                "the database is unavailable; reads and actions are paused"
+            ) from exc
+
+    def client(self) -> RiskClient:
+        with self._lock:
+            if self._client is None:
+                if self.client_factory is None:
+                    raise ServiceUnavailableError("no scoring service is configured")
+                self._client = self.client_factory()
+            return self._client
+
+    def status(self, *, fresh: bool = False) -> Status:
+        """Database and scoring reachability. Pages call this often: after the first check,
+        a stale answer is returned at once while a background thread refreshes it, so a
+        slow or unreachable server never delays a page."""
+        cached = self._status
+        if cached is None or fresh:
+            return self._refresh_status()
+        if time.monotonic() - cached[0] >= STATUS_TTL_S and self._checking.acquire(blocking=False):
+            threading.Thread(target=self._background_check, daemon=True).start()
+        return cached[1]
+
+    def _background_check(self) -> None:
+        try:
+            self._refresh_status()
+        finally:
+            self._checking.release()
+
+    def _refresh_status(self) -> Status:
+        db_ok, db_error = self._check_database()
+        scoring_ok, scoring_error = self._check_scoring()
+        status = Status(db_ok, db_error, scoring_ok, scoring_error)
+        self._status = (time.monotonic(), status)
+        return status
+
+    def _check_database(self) -> tuple[bool, str | None]:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except Exception as exc:  # any driver error means "down" for the banner
+            log.warning("database check failed: %s", exc)
+            return False, "The database is unavailable: data may be missing and actions are off."
+        return True, None
+
+    def _check_scoring(self) -> tuple[bool, str | None]:
+        address = self.settings.grpc_address
+        try:
+            state = self.client().health(timeout=HEALTH_TIMEOUT_S)
+        except Exception as exc:  # unreachable, refused, misconfigured: all "down"
+            log.info("scoring service check failed: %s", exc)
+            return False, (
+                f"The scoring service at {address} is unavailable: live scores and "
+                "explanations are paused."
+            )
+        if state != "SERVING":
+            return False, f"The scoring service at {address} is {state}: live scoring is paused."
+        return True, None
+
+
+def current() -> Services:
+    """The Services of the app serving this request."""
+    import flask
+
+    services: Services = flask.current_app.extensions[EXTENSION]
+    return services
+
+
+def run_guarded(func: Callable[[], Any]) -> tuple[Any, str | None]:
+    """(result, None), or (None, a one-line message) when a service or a rule refused it."""
+    try:
+        return func(), None
+    except PdeError as exc:
+        return None, str(exc)
