@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 TITLE = "PDE Risk Console"
-DEFAULT_SESSION_MINUTES = 30.0
 
 
 def bootstrap_static() -> Path:
@@ -155,7 +154,7 @@ def _banner() -> list[Any]:
 def create_app(
     settings: Settings,
     *,
-    session_minutes: float = DEFAULT_SESSION_MINUTES,
+    session_minutes: float | None = None,
     engine: Engine | None = None,
     client_factory: Callable[[], RiskClient] | None = None,
 ) -> dash.Dash:
@@ -185,7 +184,7 @@ def create_app(
     def vendor(filename: str) -> flask.Response:
         return flask.send_from_directory(static, filename, max_age=86_400)
 
-    auth.install(server, session_minutes=session_minutes)
+    auth.install(server, session_minutes=session_minutes or settings.session_minutes)
     app = dash.Dash(
         "frontend",
         server=server,  # type: ignore[arg-type]

@@ -127,6 +127,33 @@ LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 </form></div></main></body></html>"""
 
 
+PASSWORD_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Choose a password · PDE Risk Console</title>
+<link rel="stylesheet" href="/vendor/css/bootstrap.min.css">
+<link rel="stylesheet" href="/assets/app.css"></head>
+<body class="login-body"><main class="login-card card shadow-sm"><div class="card-body p-4">
+<div class="brand mb-1"><span class="brand-mark">PDE</span> Risk Console</div>
+<p class="text-muted small mb-4">Your password was set by an administrator: choose your own
+(at least {min_length} characters) before you continue.</p>
+{message}
+<form method="post" action="/password" autocomplete="off">
+<input type="hidden" name="csrf_token" value="{csrf}">
+<div class="mb-3"><label class="form-label" for="new-password">New password</label>
+<input class="form-control" id="new-password" name="password" type="password" required></div>
+<div class="mb-3"><label class="form-label" for="confirm">Repeat it</label>
+<input class="form-control" id="confirm" name="confirm" type="password" required></div>
+<button class="btn btn-primary w-100" id="set-password" type="submit">Set password</button>
+</form></div></main></body></html>"""
+
+
+def _password_page(*, message: str = "", status: int = 200) -> flask.Response:
+    from pde.db.models.user import MIN_PASSWORD_LENGTH
+
+    alert = f'<div class="alert alert-danger py-2">{escape(message)}</div>' if message else ""
+    html = PASSWORD_PAGE.format(message=alert, csrf=_csrf_token(), min_length=MIN_PASSWORD_LENGTH)
+    return flask.Response(html, status=status, mimetype="text/html")
+
+
 def _login_page(*, message: str = "", username: str = "", status: int = 200) -> flask.Response:
     alert = (
         f'<div class="alert alert-danger py-2" id="login-error">{escape(message)}</div>'
@@ -192,6 +219,7 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
                     if user is None
                     else SignedIn(user.username, user.full_name, user.role.value)
                 )
+                must_change = bool(user and user.must_change_password)
         except PdeError as exc:
             return _login_page(message=str(exc), username=username, status=503)
         if found is None:
@@ -207,12 +235,41 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
             issued=now,
             seen=now,
             csrf=secrets.token_urlsafe(32),
+            must_change=must_change,
         )
         flask.session.permanent = True
         _audit(services(), actor=found.username, action="user.sign_in")
-        response = flask.redirect(target)
+        response = flask.redirect("/password" if must_change else target)
         response.set_cookie(CSRF_COOKIE, flask.session["csrf"], samesite="Strict", httponly=False)
         return response
+
+    @server.route("/password", methods=["GET", "POST"])
+    def password() -> ResponseReturnValue:
+        user = current_user()
+        if user is None:
+            return flask.redirect("/login")
+        if flask.request.method == "GET":
+            return _password_page()
+        new = flask.request.form.get("password") or ""
+        from pde.db.models.user import MIN_PASSWORD_LENGTH
+        from pde.db.users import set_password
+        from pde.errors import PdeError
+
+        if new != (flask.request.form.get("confirm") or ""):
+            return _password_page(message="The two passwords differ.", status=400)
+        if len(new) < MIN_PASSWORD_LENGTH:
+            return _password_page(
+                message=f"Use at least {MIN_PASSWORD_LENGTH} characters.", status=400
+            )
+        try:
+            with services().session() as session:
+                set_password(
+                    session=session, username=user.username, password=new, actor=user.username
+                )
+        except PdeError as exc:
+            return _password_page(message=str(exc), status=503)
+        flask.session["must_change"] = False
+        return flask.redirect("/")
 
     @server.route("/logout", methods=["POST"])
     def logout() -> ResponseReturnValue:
@@ -251,6 +308,10 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
                 return flask.jsonify(error="missing or wrong CSRF token"), 403
         if not _is_refresh(request):
             flask.session["seen"] = now
+        if flask.session.get("must_change") and request.path not in ("/password", "/logout"):
+            if request.path.startswith("/_dash"):
+                return flask.jsonify(error="choose a new password first"), 403
+            return flask.redirect("/password")
         return None
 
     @server.after_request

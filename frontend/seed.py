@@ -31,7 +31,7 @@ from pde.db.models import (
     UserCreate,
 )
 from pde.db.scores import ScoreRow, write_scores
-from pde.db.users import create_user
+from pde.db.users import create_user, set_password
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +153,10 @@ def seed_portfolio(
                     password=user.password,
                 ),
                 actor=ACTOR,
+            )
+            # Known demo passwords: no forced change at first sign-in.
+            set_password(
+                session=session, username=user.username, password=user.password, actor=user.username
             )
         register_model_version(
             session=session,

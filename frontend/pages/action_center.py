@@ -235,6 +235,7 @@ def load_queue(urgency: str, page: int | None, size: int | None, _: int) -> tupl
                 page=page or 0,
                 page_size=size or 12,
                 officer=_officer_scope(),
+                policy=svc.policy,
             )
     except ServiceUnavailableError as exc:
         return [], 1, labels, unavailable(str(exc)), []
@@ -440,6 +441,7 @@ def execute(_: Any, plan: list[dict[str, Any]] | None, refresh: int) -> tuple[An
                         priority=item["priority"],
                         reason="from the Action Center queue",
                         probability=item["probability"],
+                        policy=svc.policy,
                         model_version=None,
                     )
                 )

@@ -535,6 +535,7 @@ def act(  # noqa: PLR0917 - Dash passes callback arguments by position
                     reason=reason,
                     probability=float(score["probability"]) if score else None,
                     model_version=str(score["model_version"]) if score else None,
+                    policy=current().policy,
                 )
                 message = f"Intervention #{new_id} created; it awaits a supervisor's approval."
     except (PdeError, PermissionError, ValueError) as exc:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from pde.db.engine import session_scope
+from pde.db.policy import WorkflowPolicy, policy_from_settings
 from pde.errors import PdeError
 from pde.settings import Settings
 
@@ -50,6 +51,7 @@ class Services:
     engine: Engine
     client_factory: Callable[[], RiskClient] | None = None
     jobs: JobRunner | None = None
+    policy: WorkflowPolicy = field(default_factory=WorkflowPolicy)
     _client: RiskClient | None = field(default=None, repr=False)
     _status: tuple[float, Status] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -57,6 +59,9 @@ class Services:
     _cache: dict[Any, tuple[float, Any]] = field(default_factory=dict, repr=False)
 
     warmed: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def __post_init__(self) -> None:
+        self.policy = policy_from_settings(self.settings)
 
     def start_warm_up(self, *steps: Callable[[Services], None]) -> None:
         """Runs the steps in a background thread (pre-computing cached figures); `warmed` is

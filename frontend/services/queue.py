@@ -13,7 +13,7 @@ from frontend.services.catalogue import ACCELERATION_DELTA, ACTIONS, expected_va
 from frontend.services.snapshot import Snapshot, current_scores, latest_snapshot, previous_scores
 from frontend.services.success import success_rates
 from frontend.services.tables import ASG, CUST, IV
-from pde.db.policy import DEFAULT_POLICY, OPEN_STATUSES
+from pde.db.policy import DEFAULT_POLICY, OPEN_STATUSES, WorkflowPolicy
 from pde.db.types import utc_now
 
 URGENCIES = ("imminent", "accelerating", "stable")
@@ -71,6 +71,7 @@ def queue_page(
     page: int,
     page_size: int,
     officer: str | None,
+    policy: WorkflowPolicy = DEFAULT_POLICY,
 ) -> QueuePage:
     """One page of the queue for `urgency`; `officer` limits it to that officer's customers."""
     snapshot = latest_snapshot(session)
@@ -90,11 +91,11 @@ def queue_page(
         .limit(page_size)
     ).all()
     records = [dict(row._mapping) for row in rows]
-    _decorate(session, records)
+    _decorate(session, records, policy)
     return QueuePage(snapshot, counts, records, counts.get(urgency, 0))
 
 
-def _decorate(session: Session, records: list[dict[str, Any]]) -> None:
+def _decorate(session: Session, records: list[dict[str, Any]], policy: WorkflowPolicy) -> None:
     """Adds the recommendation, its economics, open work and cool-down to each row."""
     ids = [r["customer_id"] for r in records]
     if not ids:
@@ -107,7 +108,7 @@ def _decorate(session: Session, records: list[dict[str, Any]]) -> None:
         .where(
             IV.c.customer_id.in_(ids),
             IV.c.status != "cancelled",
-            IV.c.created_at > DEFAULT_POLICY.cool_down_start(now),
+            IV.c.created_at > policy.cool_down_start(now),
         )
         .order_by(IV.c.created_at)
     ):
@@ -145,7 +146,7 @@ def _decorate(session: Session, records: list[dict[str, Any]]) -> None:
         last = recent.get(record["customer_id"])
         if last is not None:
             kind, created_at, _ = last
-            until = created_at + timedelta(days=DEFAULT_POLICY.cool_down_days)
+            until = created_at + timedelta(days=policy.cool_down_days)
             record["cool_down"] = f"{kind.replace('_', ' ')} until {until:%d %b}"
         else:
             record["cool_down"] = ""

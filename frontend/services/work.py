@@ -25,7 +25,7 @@ from pde.db.models import (
     OutcomeKind,
     Priority,
 )
-from pde.db.policy import OPEN_STATUSES
+from pde.db.policy import DEFAULT_POLICY, OPEN_STATUSES, WorkflowPolicy
 from pde.db.types import utc_now
 
 OPEN = tuple(s.value for s in OPEN_STATUSES)
@@ -143,9 +143,11 @@ def create(
     reason: str | None,
     probability: float | None,
     model_version: str | None,
+    policy: WorkflowPolicy = DEFAULT_POLICY,
 ) -> int:
     row = workflow.create_intervention(
         session=session,
+        policy=policy,
         data=InterventionCreate(
             customer_id=customer_id,
             type=InterventionType(kind),

@@ -10,8 +10,11 @@ from pde.settings import get_settings
 
 def frontend(
     threads: int = typer.Option(8, "--threads", min=1, max=64, help="Request threads."),
-    session_minutes: float = typer.Option(
-        30.0, "--session-minutes", min=1.0, help="Sign-out after this long without activity."
+    session_minutes: float | None = typer.Option(
+        None,
+        "--session-minutes",
+        min=1.0,
+        help="Idle minutes before sign-out (default: PDE_SESSION_MINUTES).",
     ),
 ) -> None:
     """Start the Dash app on PDE_FRONTEND_HOST:PDE_FRONTEND_PORT."""

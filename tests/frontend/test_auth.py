@@ -90,3 +90,28 @@ def test_auth_sign_out_needs_the_token_and_ends_the_session(dash_app: Any) -> No
         token = session["csrf"]
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/overview").status_code == 302
+
+
+def test_auth_a_one_time_password_must_be_changed_first(dash_app: Any) -> None:
+    from frontend.services import current
+    from frontend.services.users import create_user
+
+    with dash_app.server.test_request_context("/"), current().session() as session:
+        one_time = create_user(
+            session, username="newbie", full_name="New Officer", role="officer", actor="admin"
+        )
+    client = dash_app.server.test_client()
+    assert _sign_in(client, "newbie", one_time).headers["Location"] == "/password"
+    assert client.get("/overview").headers["Location"] == "/password"
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    short = client.post("/password", data={"csrf_token": token, "password": "x", "confirm": "x"})
+    assert short.status_code == 400
+    chosen = "a long enough passphrase"
+    done = client.post(
+        "/password", data={"csrf_token": token, "password": chosen, "confirm": chosen}
+    )
+    assert done.status_code == 302
+    assert client.get("/overview").status_code == 200
+    fresh = dash_app.server.test_client()
+    assert _sign_in(fresh, "newbie", chosen).headers["Location"] == "/overview"
