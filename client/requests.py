@@ -45,7 +45,7 @@ def _frame_chunks(
             part = frame.iloc[start : start + chunk_rows]
             source = part[id_column] if id_column else part.index
             ids = [str(v) for v in source]
-            values = part[names].to_numpy(dtype=np.float32)
+            values = part[names].to_numpy(dtype=np.float32, na_value=np.nan)
         yield ids, values
 
 
