@@ -25,7 +25,7 @@ from frontend.services import ServiceUnavailableError, current
 from frontend.services import customer as customer_service
 from frontend.services import work as work_service
 from frontend.services.catalogue import ACTIONS, TIER_COLOURS
-from frontend.services.explain import explain_customer
+from frontend.services.explain import explain_customer, latest_activity_date
 from frontend.services.portfolio import reason_name
 from pde.errors import PdeError
 
@@ -448,11 +448,14 @@ def explain(_: Any, customer_id: str | None) -> Any:
     try:
         with svc.session() as session:
             view = customer_service.customer_view(session, customer_id)
-        if view is None or view.snapshot is None:
-            return empty("No score to explain.")
-        result = explain_customer(
-            svc, customer_id=customer_id, profile=view.profile, as_of=view.snapshot.as_of
+        if view is None:
+            return empty("No such customer.")
+        as_of = (
+            view.snapshot.as_of
+            if view.snapshot is not None
+            else latest_activity_date(svc.settings.data_dir)
         )
+        result = explain_customer(svc, customer_id=customer_id, profile=view.profile, as_of=as_of)
     except ServiceUnavailableError as exc:
         return unavailable(str(exc))
     except PdeError as exc:

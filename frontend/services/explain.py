@@ -8,7 +8,7 @@ server computes the features with the training code, so the app never computes f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +24,6 @@ class Explained:
     probability: float
     model_version: str
     reasons: list[tuple[str, float, float, str]]  # feature, value, contribution, text
-
-
-def _ts(value: date | datetime) -> Any:
-    from google.protobuf.timestamp_pb2 import Timestamp
-
-    moment = value if isinstance(value, datetime) else datetime.combine(value, time())
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def _rows(
@@ -63,9 +52,25 @@ def _rows(
     )
 
 
+def latest_activity_date(data_dir: Path) -> date:
+    """The day after the newest transaction in the data (the as-of of an unscored customer)."""
+    import polars as pl
+
+    from training.data.io import table_file
+
+    path = table_file(data_dir, "transactions")
+    if path is None:
+        raise PdeError(f"no transactions data in {data_dir} to explain from (set PDE_DATA_DIR)")
+    frame = pl.scan_parquet(path) if path.suffix == ".parquet" else pl.scan_csv(path)
+    newest = frame.select(pl.col("timestamp").cast(pl.Datetime("us")).max()).collect().item()
+    if newest is None:
+        raise PdeError(f"{path} has no transactions")
+    return newest.date() + timedelta(days=1)  # type: ignore[no-any-return]
+
+
 def raw_activity(data_dir: Path, *, customer_id: str, profile: dict[str, Any], as_of: date) -> Any:
-    """The RawActivity message for one customer as of `as_of`."""
-    from pde.risk.v1 import risk_pb2
+    """The RawActivity message for one customer as of `as_of` (built by client.activity)."""
+    from client.activity import raw_activity as build
 
     start = as_of - timedelta(days=LOOKBACK_DAYS)
     transactions = _rows(
@@ -79,40 +84,7 @@ def raw_activity(data_dir: Path, *, customer_id: str, profile: dict[str, Any], a
     payments = _rows(
         data_dir, "payments", customer_id=customer_id, column="due_date", start=start, end=as_of
     )
-    message = risk_pb2.RawActivity(as_of=_ts(as_of))
-    p = message.profile
-    p.open_date.CopyFrom(_ts(profile["open_date"]))
-    p.birth_year = int(profile["birth_year"])
-    p.income_bracket = str(profile["income_bracket"])
-    p.employment_type = str(profile["employment_type"])
-    p.region = str(profile["region"])
-    p.product = str(profile["product"])
-    p.credit_limit = float(profile["credit_limit"])
-    p.outstanding_balance = float(profile["outstanding_balance"])
-    p.monthly_obligation = float(profile["monthly_obligation"])
-    if profile.get("declared_income") is not None:
-        p.declared_income = float(profile["declared_income"])
-    for t in transactions:
-        item = message.transactions.add(
-            timestamp=_ts(t["timestamp"]),
-            amount=float(t["amount"]),
-            category=str(t.get("category") or ""),
-            channel=str(t.get("channel") or ""),
-        )
-        if t.get("balance_after") is not None:
-            item.balance_after = float(t["balance_after"])
-    for o in payments:
-        obligation = message.payments.add(
-            due_date=_ts(o["due_date"]),
-            amount_due=float(o["amount_due"]),
-            amount_paid=float(o.get("amount_paid") or 0.0),
-            auto_debit=bool(o.get("auto_debit")),
-            auto_debit_status=str(o.get("auto_debit_status") or ""),
-            kind=str(o.get("kind") or ""),
-        )
-        if o.get("paid_date") is not None:
-            obligation.paid_date.CopyFrom(_ts(o["paid_date"]))
-    return message
+    return build(as_of=as_of, customer=profile, transactions=transactions, payments=payments)
 
 
 def explain_customer(

@@ -1,0 +1,89 @@
+"""SQL aggregates of the Risk Overview and the Action Center against plain Python over the rows."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from frontend.services import portfolio as overview_service
+from frontend.services import queue
+from frontend.services.catalogue import ACCELERATION_DELTA, LOSS_GIVEN_DEFAULT
+from frontend.services.snapshot import latest_snapshot
+from pde.db.engine import session_scope
+
+
+def _rows(
+    engine: Engine,
+) -> tuple[dict[str, tuple[float, str]], dict[str, float], dict[str, float]]:
+    with session_scope(engine=engine) as session:
+        snap = latest_snapshot(session)
+        assert snap is not None and snap.previous is not None
+        scores = session.execute(
+            sa.text("SELECT customer_id, probability, tier FROM risk_scores WHERE as_of = :d"),
+            {"d": snap.as_of},
+        ).all()
+        previous = session.execute(
+            sa.text("SELECT customer_id, probability FROM risk_scores WHERE as_of = :d"),
+            {"d": snap.previous},
+        ).all()
+        balances = session.execute(
+            sa.text("SELECT customer_id, outstanding_balance FROM customers")
+        ).all()
+    return (
+        {c: (p, t) for c, p, t in scores},
+        {c: p for c, p in previous},
+        {c: float(b) for c, b in balances},
+    )
+
+
+def test_portfolio_kpis_match_the_rows(portfolio: tuple[str, Engine]) -> None:
+    engine = portfolio[1]
+    scores, _, balances = _rows(engine)
+    with session_scope(engine=engine) as session:
+        k = overview_service.kpis(session, latest_snapshot(session), None)
+    assert k.customers == len(balances)
+    assert k.scored == len(scores)
+    assert k.high_risk == sum(t in ("high", "critical") for _, t in scores.values())
+    assert k.critical == sum(t == "critical" for _, t in scores.values())
+    assert abs(k.mean_risk - sum(p for p, _ in scores.values()) / len(scores)) < 1e-9
+    expected_loss = sum(p * balances[c] for c, (p, _) in scores.items()) * LOSS_GIVEN_DEFAULT
+    assert abs(k.expected_loss - expected_loss) < 0.01 * max(expected_loss, 1)
+
+
+def test_portfolio_segment_filter_narrows_every_figure(portfolio: tuple[str, Engine]) -> None:
+    engine = portfolio[1]
+    with session_scope(engine=engine) as session:
+        whole = overview_service.overview(session, None, "product")
+        product = str(whole.segments[0]["segment"])
+        part = overview_service.overview(
+            session, overview_service.Segment("product", product), "product"
+        )
+    assert part.kpis.customers < whole.kpis.customers
+    assert part.kpis.scored == whole.segments[0]["customers"]
+    assert sum(n for _, _, n in part.histogram) == part.kpis.scored
+    assert all(r["product"] == product for r in part.rising)
+
+
+def test_queue_urgency_tiers_follow_tier_and_change(portfolio: tuple[str, Engine]) -> None:
+    engine = portfolio[1]
+    scores, previous, _ = _rows(engine)
+    expected = {"imminent": 0, "accelerating": 0, "stable": 0}
+    for customer, (p, tier) in scores.items():
+        if tier not in ("high", "critical"):
+            continue
+        delta = p - previous.get(customer, p)
+        if tier == "critical":
+            expected["imminent"] += 1
+        elif delta >= ACCELERATION_DELTA:
+            expected["accelerating"] += 1
+        else:
+            expected["stable"] += 1
+    with session_scope(engine=engine) as session:
+        page = queue.queue_page(session, urgency="stable", page=0, page_size=5, officer=None)
+        mine = queue.queue_page(session, urgency="stable", page=0, page_size=500, officer="off1")
+    assert page.counts == expected
+    assert len(page.rows) == min(5, expected["stable"])
+    probabilities = [r["probability"] for r in page.rows]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert all(r["action"] and r["cost"] > 0 and 0 < r["success_rate"] < 1 for r in page.rows)
+    assert mine.total < page.total
