@@ -92,6 +92,7 @@ class ScoringServer:
         self._thread = threading.Thread(target=self._loop.run_forever, name="grpc", daemon=True)
         self._server: grpc.aio.Server | None = None
         self._health: Any = None
+        self._servicer: RiskScoringServicer | None = None
         self._stopped = threading.Event()
         self._stop_lock = threading.Lock()
         self._stopping = False
@@ -119,6 +120,7 @@ class ScoringServer:
         servicer = RiskScoringServicer(
             scorer=self.scorer, metrics=self.metrics, executor=self._executor
         )
+        self._servicer = servicer
         risk_pb2_grpc.add_RiskScoringServicer_to_server(servicer, server)
         self._health = AsyncHealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
@@ -189,6 +191,8 @@ class ScoringServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread.is_alive():
             self._thread.join(5)
+        if self._servicer is not None:
+            self._servicer.batcher.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.scorer.close()
         self._stopped.set()

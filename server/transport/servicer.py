@@ -29,7 +29,7 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
         self.scorer = scorer
         self.metrics = metrics
         self.executor = executor
-        self.batcher = MicroBatcher(executor)
+        self.batcher = MicroBatcher()
 
     async def _run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
