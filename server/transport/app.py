@@ -25,6 +25,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer as AsyncHealthServicer  # = health.aio
 from grpc_reflection.v1alpha import reflection
 
+from pde.errors import PdeError
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
 from pde.settings import Settings
 from server.bundle import LoadedBundle
@@ -41,6 +42,10 @@ SERVICE_NAME = risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"].full_name
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 T = TypeVar("T")
+
+
+class ServerStartError(PdeError):
+    """The server cannot bind its address (in use, bad host, unreadable TLS files)."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ class ScoringServer:
         try:
             self.port = self._call(self._start())
         except Exception as exc:
-            raise OSError(
+            raise ServerStartError(
                 f"cannot start the scoring server on {self.options.address}: {exc}"
             ) from None
         log.info(
