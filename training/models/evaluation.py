@@ -14,10 +14,12 @@ from training.bundle import Calibration, TierBand
 from training.models.config import OPERATING_RECALL, TrainConfig
 from training.models.decision import recall_threshold, tier_of
 from training.models.ensemble import calibrate, fit_calibration
+from training.models.learners import fit_model
 from training.models.metrics import binary_metrics, curves
-from training.models.native import shap_contributions
+from training.models.native import predict_native, shap_contributions
+from training.models.tuning import Tuned
 
-SHAP_ROWS = 2000
+SHAP_ROWS = 1000
 SHAP_TOP = 20
 
 
@@ -140,3 +142,39 @@ def oracle_figures(
         "ensemble_auc": ensemble,
         "gap": oracle - ensemble,
     }
+
+
+def smote_effect(
+    tuned: dict[str, Tuned],
+    natives: dict[str, Any],
+    *,
+    plain: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    config: TrainConfig,
+) -> dict[str, Any]:
+    """Test AUC, PR-AUC and Brier (each calibrated alone) of the SMOTE models vs the same
+    settings trained with class weights on the rows before resampling."""
+    from dataclasses import replace
+
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+    weighted_config = replace(config, smote=False)
+    effect: dict[str, Any] = {}
+    for name, natives_model in natives.items():
+        weighted = fit_model(
+            name, tuned[name].params, x_train=plain[0], y_train=plain[1], x_val=None, y_val=None,
+            config=weighted_config, trees=max(tuned[name].trees, 1),
+        ).model  # fmt: skip
+        effect[name] = {}
+        for label, model in (("smote", natives_model), ("class_weights", weighted)):
+            own = fit_calibration(
+                predict_native(name, model, validation[0]), validation[1], method=config.calibration
+            )
+            p = calibrate(predict_native(name, model, test[0]), own)
+            effect[name][label] = {
+                "auc": float(roc_auc_score(test[1], p)),
+                "pr_auc": float(average_precision_score(test[1], p)),
+                "brier": float(brier_score_loss(test[1], p)),
+            }
+    return effect

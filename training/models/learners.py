@@ -21,14 +21,15 @@ ParamSpace = dict[str, tuple[Any, ...]]
 SPACES: dict[str, ParamSpace] = {
     "catboost": {
         "depth": (4, 5, 6, 7),
-        "learning_rate": (0.04, 0.06, 0.08, 0.1, 0.15),
+        "learning_rate": (0.06, 0.08, 0.1, 0.15, 0.2),
         "l2_leaf_reg": (1.0, 3.0, 5.0, 10.0),
         "random_strength": (0.5, 1.0, 2.0),
-        "bagging_temperature": (0.0, 0.5, 1.0),
+        "subsample": (0.7, 0.85, 1.0),
+        "rsm": (0.3, 0.5, 0.8),
     },
     "xgboost": {
         "max_depth": (3, 4, 5, 6, 7),
-        "learning_rate": (0.04, 0.06, 0.08, 0.1, 0.15),
+        "learning_rate": (0.06, 0.08, 0.1, 0.15, 0.2),
         "subsample": (0.7, 0.85, 1.0),
         "colsample_bytree": (0.6, 0.8, 1.0),
         "min_child_weight": (1.0, 3.0, 10.0),
@@ -36,7 +37,7 @@ SPACES: dict[str, ParamSpace] = {
     },
     "lightgbm": {
         "num_leaves": (15, 31, 63),
-        "learning_rate": (0.04, 0.06, 0.08, 0.1, 0.15),
+        "learning_rate": (0.06, 0.08, 0.1, 0.15, 0.2),
         "min_child_samples": (10, 20, 50, 100),
         "subsample": (0.7, 0.85, 1.0),
         "colsample_bytree": (0.6, 0.8, 1.0),
@@ -48,14 +49,15 @@ SPACES: dict[str, ParamSpace] = {
 DEFAULTS: dict[str, dict[str, Any]] = {
     "catboost": {
         "depth": 6,
-        "learning_rate": 0.08,
+        "learning_rate": 0.1,
         "l2_leaf_reg": 3.0,
         "random_strength": 1.0,
-        "bagging_temperature": 1.0,
+        "subsample": 0.85,
+        "rsm": 0.5,
     },
     "xgboost": {
         "max_depth": 5,
-        "learning_rate": 0.08,
+        "learning_rate": 0.1,
         "subsample": 0.85,
         "colsample_bytree": 0.8,
         "min_child_weight": 3.0,
@@ -63,7 +65,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "lightgbm": {
         "num_leaves": 31,
-        "learning_rate": 0.08,
+        "learning_rate": 0.1,
         "min_child_samples": 20,
         "subsample": 0.85,
         "colsample_bytree": 0.8,
@@ -154,6 +156,9 @@ def _fit_catboost(params: dict[str, Any], fit: _Fit, config: TrainConfig) -> Any
         thread_count=config.threads,
         random_seed=config.seed,
         auto_class_weights=None if config.smote else "Balanced",
+        # Bernoulli row sampling and `rsm` column sampling: several times faster on CPU.
+        bootstrap_type="Bernoulli",
+        border_count=128,
         allow_writing_files=False,
         verbose=False,
         **params,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,6 +18,9 @@ from training.models import (
 )
 from training.models.learners import DEFAULTS, fit_model
 from training.models.preprocess import apply_clip
+
+# Before xgboost or lightgbm load OpenMP (they are imported lazily): no spinning threads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 N_FEATURES = 8
 

@@ -1,0 +1,135 @@
+"""What a finished run records: `metrics.json` / report data and the manifest's fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from training.bundle import MODEL_NAMES, Calibration, TierBand
+from training.models.config import OPERATING_RECALL, TrainConfig
+from training.models.frame import TrainingFrame
+from training.models.preprocess import Pruning
+from training.models.splits import Split
+from training.models.tuning import CrossValidation, Tuned
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Everything a run decided and measured, for the manifest, metrics.json and the report."""
+
+    frame: TrainingFrame
+    config: TrainConfig
+    created_at: datetime
+    version: str
+    fingerprint: str
+    split: Split
+    rows_used: dict[str, int]
+    pruning: Pruning
+    kept_names: list[str]
+    clip_bounds: dict[str, tuple[float, float]]
+    tuned: dict[str, Tuned]
+    trees: dict[str, int]
+    weights: dict[str, float]
+    calibration: Calibration
+    threshold: float
+    tiers: list[TierBand]
+    metrics: dict[str, dict[str, Any]]
+    cv: CrossValidation
+    results: dict[str, Any]  # curves, tiers table, SHAP, oracle, imbalance, parity
+    timings: dict[str, float]
+
+
+def split_note(record: RunRecord) -> str:
+    config, rows = record.config, record.rows_used
+    parts = []
+    if record.frame.times is not None:
+        parts.append(
+            "The latest as-of dates are the test set. Only rows whose"
+            f" {config.gap_days}-day label window closed before the first test date are fitted"
+            " on (as at deployment): validation is the latest of those dates, train the rest."
+        )
+    else:
+        parts.append("No time column: stratified split, customers kept on one side.")
+    parts.append(
+        f"Models fitted on {rows['fit']:,} training rows (tuning on {rows['tune']:,}, early"
+        f" stopping on {rows['stop']:,} validation rows); {config.cv_folds}-fold cross-validation"
+        f" grouped by customer on {rows['cv']:,} training and validation rows, with the tuned"
+        " settings and tree counts."
+    )
+    return " ".join(parts)
+
+
+def imbalance_note(config: TrainConfig) -> str:
+    if config.smote:
+        return "SMOTE (imbalanced-learn) oversampled the training rows; no class weights"
+    return "Class weights balance defaults and non-defaults (no resampling)"
+
+
+def evaluation_data(record: RunRecord) -> dict[str, Any]:
+    """The content of metrics.json, which the report renders."""
+    config = record.config
+    return {
+        "version": record.version,
+        "created_at": record.created_at.isoformat(),
+        "source": record.frame.source,
+        "data_fingerprint": record.fingerprint,
+        "split": record.split.describe(),
+        "rows_used": record.rows_used,
+        "notes": split_note(record),
+        "features": {
+            "input": len(record.frame.feature_names),
+            "kept": record.kept_names,
+            "dropped": record.pruning.dropped,
+            "clip_percentiles": list(config.clip_percentiles),
+        },
+        "metrics": record.metrics,
+        "cv": {"fold_auc": record.cv.fold_auc, "rows": record.cv.rows, "folds": config.cv_folds},
+        "weights": record.weights,
+        "calibration": config.calibration,
+        "threshold": {
+            "value": record.threshold,
+            "cost_missed_default": config.cost_missed_default,
+            "cost_intervention": config.cost_intervention,
+            "operating_recall": OPERATING_RECALL,
+        },
+        **record.results,
+        "tuning": {n: [t.__dict__ for t in record.tuned[n].trials] for n in MODEL_NAMES},
+        "timings": record.timings,
+    }
+
+
+def manifest_fields(record: RunRecord) -> dict[str, Any]:
+    """Every Manifest field but `models` (the bundle writer adds the files)."""
+    frame, config = record.frame, record.config
+    training = {
+        "config": {k: v for k, v in config.__dict__.items() if k != "weights"},
+        "split": record.split.describe(),
+        "rows_used": record.rows_used,
+        "params": {n: record.tuned[n].params for n in MODEL_NAMES},
+        "trees": record.trees,
+        "parity_max_abs_diff": record.results["parity_max_abs_diff"],
+        "pruned_features": record.pruning.dropped,
+        "operating_recall": OPERATING_RECALL,
+        "operating_threshold": record.metrics["ensemble"]["at_operating_point"]["threshold"],
+        "oracle": record.results["oracle"],
+        "time_column": frame.time_column,
+        "timings": record.timings,
+    }
+    return {
+        "version": record.version,
+        "created_at": record.created_at,
+        "data_fingerprint": record.fingerprint,
+        "source": frame.source,
+        "feature_names": record.kept_names,
+        "feature_catalogue_version": frame.catalogue_version,
+        "id_column": frame.id_column,
+        "label_column": frame.label_column,
+        "weights": record.weights,
+        "calibration": record.calibration,
+        "threshold": record.threshold,
+        "tiers": record.tiers,
+        "clip_bounds": record.clip_bounds,
+        "metrics": record.metrics,
+        "training": training,
+    }
