@@ -203,7 +203,7 @@ def register(app: typer.Typer) -> None:
                 _concurrent_rps(address, x, clients=clients, seconds=seconds) for _ in range(repeat)
             )
             stream = statistics.median(
-                _stream_rows_per_second(address, x, chunk=5000) for _ in range(repeat)
+                _stream_rows_per_second(address, x, chunk=10_000) for _ in range(repeat)
             )
             portfolio = statistics.median(
                 _portfolio_seconds(address, x[:30_000], names) for _ in range(repeat)
