@@ -202,13 +202,15 @@ def create_app(
     )
     app.layout = _shell
 
+    # Also the way an open page learns its session ended: the sign-in guard answers this
+    # callback with a redirect to the sign-in page (see auth.SESSION_PROBE).
     @app.callback(
         Output(ids.STATUS_BANNER, "children"),
+        Output(ids.URL, "href"),
         Input(ids.STATUS_INTERVAL, "n_intervals"),
         prevent_initial_call=True,
     )
-    def refresh_banner(_: int | None) -> list[Any]:
-        current().status(fresh=True)
-        return _banner()
+    def refresh_banner(_: int | None) -> tuple[list[Any], Any]:
+        return _banner(), dash.no_update
 
     return app

@@ -38,6 +38,7 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",
 )
 ROLES = ("officer", "supervisor", "admin")
+SESSION_PROBE = "status-banner.children"
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,17 @@ def _is_refresh(request: flask.Request) -> bool:
         return False
     changed = body.get("changedPropIds") or []
     return bool(changed) and all(str(p).endswith(".n_intervals") for p in changed)
+
+
+def _is_session_probe(request: flask.Request) -> bool:
+    """The shell's periodic status callback, which also carries the URL."""
+    if not request.path.endswith("_dash-update-component"):
+        return False
+    try:
+        body = json.loads(request.get_data(cache=True) or b"{}")
+    except ValueError:
+        return False
+    return SESSION_PROBE in str(body.get("output", ""))
 
 
 def _safe_next(target: str | None) -> str:
@@ -295,6 +307,8 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
         if user is None or expired:
             if expired:
                 flask.session.clear()
+            if _is_session_probe(request):
+                return flask.jsonify(multi=True, response={"url": {"href": "/login?expired=1"}})
             if request.path.startswith("/_dash"):
                 return flask.jsonify(error="session ended; sign in again"), 401
             suffix = "&expired=1" if expired else ""

@@ -105,11 +105,11 @@ def empty(message: str) -> html.Div:
 def figure(fig: go.Figure, *, height: int = 280) -> go.Figure:
     fig.update_layout(
         height=height,
-        margin={"l": 40, "r": 16, "t": 16, "b": 36},
+        margin={"l": 48, "r": 16, "t": 28, "b": 40},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         font={"family": FONT, "size": 12, "color": "#2b3440"},
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         xaxis={"gridcolor": "#eef1f5"},
         yaxis={"gridcolor": "#eef1f5"},
     )

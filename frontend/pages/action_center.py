@@ -106,7 +106,7 @@ def _sla_panel() -> Any:
             ],
             size="sm",
             hover=True,
-            className="mb-0",
+            className="mb-0 small",
             id=ids.AC_SLA_TABLE,
         )
         if rows

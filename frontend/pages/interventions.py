@@ -267,7 +267,7 @@ def figures(period: str | None, kind: str | None, _: int) -> tuple[Any, Any]:
             name=outcome.replace("_", " "),
         )
     outcomes.update_layout(barmode="stack", yaxis_title="outcomes")
-    figure(outcomes, height=240).update_layout(legend={"orientation": "h", "y": 1.2})
+    figure(outcomes, height=240)
     charts = dbc.Row(
         [
             dbc.Col(

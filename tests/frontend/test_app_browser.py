@@ -83,6 +83,26 @@ def test_app_explain_is_disabled_while_scoring_is_down(browser: Any, app_url: st
     assert not browser.find_element(By.ID, "dd-explain-btn").is_enabled()
 
 
+def test_app_action_center_simulates_impact_then_creates(browser: Any, app_url: str) -> None:
+    sign_in(browser, app_url, "sup1")
+    browser.get(app_url + "/")
+    wait_for(browser, "#ac-queue .dash-cell")
+    browser.find_element(
+        By.XPATH, "//label[starts-with(normalize-space(), 'High and stable')]"
+    ).click()
+    wait_for(browser, "#ac-snapshot", text="customers in this tier")
+    boxes = browser.find_elements(By.CSS_SELECTOR, "#ac-queue input[type='checkbox']")
+    for box in boxes[-2:]:
+        browser.execute_script("arguments[0].click();", box)
+    click(browser, "#ac-simulate")
+    impact = wait_for(browser, "#ac-impact", text="Loss avoided")
+    assert "C0" in impact.text
+    screenshot(browser, ARTIFACTS, "impact-simulation")
+    click(browser, "#ac-execute")
+    result = wait_for(browser, "#ac-result .alert")
+    assert "Created" in result.text or "Refused" in result.text
+
+
 def _intervention_row(engine: Engine, intervention_id: int) -> dict[str, Any]:
     with session_scope(engine=engine) as session:
         row = session.execute(

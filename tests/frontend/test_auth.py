@@ -115,3 +115,21 @@ def test_auth_a_one_time_password_must_be_changed_first(dash_app: Any) -> None:
     assert client.get("/overview").status_code == 200
     fresh = dash_app.server.test_client()
     assert _sign_in(fresh, "newbie", chosen).headers["Location"] == "/overview"
+
+
+def test_auth_an_open_page_is_sent_to_sign_in_when_the_session_ends(dash_app: Any) -> None:
+    client = dash_app.server.test_client()
+    _sign_in(client)
+    cookie = client.get_cookie(CSRF_COOKIE)
+    assert cookie is not None
+    with client.session_transaction() as session:
+        session["seen"] = time.time() - 31 * 60
+    probe = {
+        "output": "..status-banner.children...url.href..",
+        "outputs": [],
+        "inputs": [{"id": "status-interval", "property": "n_intervals", "value": 3}],
+        "changedPropIds": ["status-interval.n_intervals"],
+    }
+    response = client.post(CALLBACK, json=probe, headers={CSRF_HEADER: cookie.value})
+    assert response.status_code == 200
+    assert response.get_json()["response"]["url"]["href"] == "/login?expired=1"
