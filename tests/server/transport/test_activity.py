@@ -23,7 +23,7 @@ AS_OF = date(2025, 4, 7)
 @pytest.fixture(scope="module")
 def canonical(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A small simulated data directory and a quick bundle trained on it (~20 s)."""
-    from training.models import TrainConfig, load_canonical_frame, train_frame
+    from training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 
     root = tmp_path_factory.mktemp("canonical")
     data_dir, model_dir = root / "data", root / "models"
@@ -33,7 +33,18 @@ def canonical(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         capture_output=True,
     )
     frame = load_canonical_frame(data_dir)
-    train_frame(frame, config=TrainConfig.quick_run(threads=1), model_dir=model_dir)
+    # These tests need a faithful bundle, not a particular one: the trainer refuses a bundle
+    # whose ONNX graphs drift from the native models, which tiny data can provoke, so try
+    # another seed then (parity itself is tested in tests/training).
+    for seed in (42, 7, 2026):
+        try:
+            config = TrainConfig.quick_run(threads=1, seed=seed)
+            train_frame(frame, config=config, model_dir=model_dir)
+            break
+        except ParityError:
+            continue
+    else:
+        pytest.fail("the quick training run failed its parity check with every seed")
     return data_dir, model_dir
 
 
