@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
             None, help="Bundles directory; serves its `current` one (default: PDE_MODEL_DIR)."
         ),
         grace: float = typer.Option(
-            10.0, min=0, help="Seconds in-flight calls get to finish on SIGTERM."
+            8.0, min=0, help="Seconds in-flight calls get to finish on SIGTERM."
         ),
         drain: float = typer.Option(
             1.0, min=0, help="Seconds health says NOT_SERVING before new calls are refused."

@@ -60,7 +60,8 @@ class ServerOptions:
     workers: int = 2
     max_message_mb: int = 64
     max_batch_rows: int = MAX_BATCH_ROWS
-    grace_seconds: float = 10.0
+    # drain + grace stay under the 10 s a container runtime waits after SIGTERM.
+    grace_seconds: float = 8.0
     # NOT_SERVING is announced this long before new calls are refused, so that probes and
     # load balancers move traffic away first.
     drain_seconds: float = 1.0
