@@ -219,4 +219,35 @@ def _fit_lightgbm(params: dict[str, Any], fit: _Fit, config: TrainConfig, weight
         best = model.best_iteration_ or fit.rounds
     else:
         model.fit(fit.x, fit.y)
-    return lgb.Booster(model_str=model.booster_.model_to_string(num_iteration=best))
+    text = model.booster_.model_to_string(num_iteration=best)
+    return lgb.Booster(model_str=float32_thresholds(text))
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _float32_floor(value: float) -> float:
+    """The largest float32 not above value (clamped to the finite float32 range)."""
+    clamped = min(max(value, -FLOAT32_MAX), FLOAT32_MAX)
+    single = np.float32(clamped)
+    if float(single) > clamped:
+        single = np.nextafter(single, np.float32(-np.inf))
+    return float(single)
+
+
+def float32_thresholds(model_text: str) -> str:
+    """A LightGBM model text with every split threshold rounded down to a float32 value.
+
+    LightGBM splits on doubles; ONNX tree ensembles hold float32 thresholds. Rounding a
+    threshold t to the nearest float32 can land on a float32 input value x with t < x, which
+    then goes left in ONNX and right natively. Rounding down to the largest float32 <= t
+    changes no decision for float32 inputs (none lies in between), and makes both agree.
+    """
+    # `tree_sizes` gives each tree's byte length, which the new numbers change; without it
+    # LightGBM reads the trees one after the other.
+    lines = [line for line in model_text.split("\n") if not line.startswith("tree_sizes=")]
+    for number, line in enumerate(lines):
+        if line.startswith("threshold="):
+            values = line[len("threshold=") :].split()
+            lines[number] = "threshold=" + " ".join(repr(_float32_floor(float(v))) for v in values)
+    return "\n".join(lines)

@@ -57,3 +57,18 @@ def test_onnx_export_parity_holds_with_missing_values_and_fails_loudly(
             session, rows, input_name=graph.input_name, output_name="probabilities"
         )
         assert p.shape == (len(rows),)
+
+
+def test_onnx_export_lightgbm_thresholds_are_float32_exact(
+    fitted: tuple[dict[str, Any], np.ndarray],
+) -> None:
+    natives, _ = fitted
+    text = natives["lightgbm"].model_to_string()
+    thresholds = [
+        float(v)
+        for line in text.splitlines()
+        if line.startswith("threshold=")
+        for v in line.split("=", 1)[1].split()
+    ]
+    assert thresholds
+    assert all(float(np.float32(v)) == v for v in thresholds)
