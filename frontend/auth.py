@@ -16,12 +16,11 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from html import escape
-from urllib.parse import urlparse
 
 import flask
 from flask.typing import ResponseReturnValue
 
+from frontend.auth_pages import csrf_token, login_page, password_page, safe_next
 from frontend.services.base import EXTENSION, Services
 
 log = logging.getLogger(__name__)
@@ -72,14 +71,6 @@ def require_user(*roles: str) -> SignedIn:
     return user
 
 
-def _csrf_token() -> str:
-    token = flask.session.get("csrf")
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        flask.session["csrf"] = token
-    return token
-
-
 def _valid_csrf(sent: str | None) -> bool:
     expected = flask.session.get("csrf")
     return isinstance(expected, str) and bool(sent) and hmac.compare_digest(expected, sent or "")
@@ -106,79 +97,6 @@ def _is_session_probe(request: flask.Request) -> bool:
     except ValueError:
         return False
     return SESSION_PROBE in str(body.get("output", ""))
-
-
-def _safe_next(target: str | None) -> str:
-    if not target:
-        return "/"
-    parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
-
-
-LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · PDE Risk Console</title>
-<link rel="stylesheet" href="/vendor/css/bootstrap.min.css">
-<link rel="stylesheet" href="/assets/app.css"></head>
-<body class="login-body"><main class="login-card card shadow-sm">
-<div class="card-body p-4">
-<div class="brand mb-1"><span class="brand-mark">PDE</span> Risk Console</div>
-<p class="text-muted small mb-4">Pre-delinquency early warning · authorised staff only</p>
-{message}
-<form method="post" action="/login" autocomplete="off">
-<input type="hidden" name="csrf_token" value="{csrf}">
-<input type="hidden" name="next" value="{next}">
-<div class="mb-3"><label class="form-label" for="username">Username</label>
-<input class="form-control" id="username" name="username" required autofocus
- value="{username}"></div>
-<div class="mb-3"><label class="form-label" for="password">Password</label>
-<input class="form-control" id="password" name="password" type="password" required></div>
-<button class="btn btn-primary w-100" id="sign-in" type="submit">Sign in</button>
-</form></div></main></body></html>"""
-
-
-PASSWORD_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Choose a password · PDE Risk Console</title>
-<link rel="stylesheet" href="/vendor/css/bootstrap.min.css">
-<link rel="stylesheet" href="/assets/app.css"></head>
-<body class="login-body"><main class="login-card card shadow-sm"><div class="card-body p-4">
-<div class="brand mb-1"><span class="brand-mark">PDE</span> Risk Console</div>
-<p class="text-muted small mb-4">Your password was set by an administrator: choose your own
-(at least {min_length} characters) before you continue.</p>
-{message}
-<form method="post" action="/password" autocomplete="off">
-<input type="hidden" name="csrf_token" value="{csrf}">
-<div class="mb-3"><label class="form-label" for="new-password">New password</label>
-<input class="form-control" id="new-password" name="password" type="password" required></div>
-<div class="mb-3"><label class="form-label" for="confirm">Repeat it</label>
-<input class="form-control" id="confirm" name="confirm" type="password" required></div>
-<button class="btn btn-primary w-100" id="set-password" type="submit">Set password</button>
-</form></div></main></body></html>"""
-
-
-def _password_page(*, message: str = "", status: int = 200) -> flask.Response:
-    from pde.db.models.user import MIN_PASSWORD_LENGTH
-
-    alert = f'<div class="alert alert-danger py-2">{escape(message)}</div>' if message else ""
-    html = PASSWORD_PAGE.format(message=alert, csrf=_csrf_token(), min_length=MIN_PASSWORD_LENGTH)
-    return flask.Response(html, status=status, mimetype="text/html")
-
-
-def _login_page(*, message: str = "", username: str = "", status: int = 200) -> flask.Response:
-    alert = (
-        f'<div class="alert alert-danger py-2" id="login-error">{escape(message)}</div>'
-        if message
-        else ""
-    )
-    html = LOGIN_PAGE.format(
-        message=alert,
-        csrf=_csrf_token(),
-        next=escape(_safe_next(flask.request.args.get("next") or flask.request.form.get("next"))),
-        username=escape(username),
-    )
-    return flask.Response(html, status=status, mimetype="text/html")
 
 
 def _audit(services: Services, *, actor: str, action: str) -> None:
@@ -215,9 +133,9 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
                 if flask.request.args.get("expired")
                 else ""
             )
-            return _login_page(message=message)
+            return login_page(message=message)
         if not _valid_csrf(flask.request.form.get("csrf_token")):
-            return _login_page(message="The form expired; try again.", status=400)
+            return login_page(message="The form expired; try again.", status=400)
         username = (flask.request.form.get("username") or "").strip().lower()
         password = flask.request.form.get("password") or ""
         from pde.db.users import authenticate
@@ -233,13 +151,13 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
                 )
                 must_change = bool(user and user.must_change_password)
         except PdeError as exc:
-            return _login_page(message=str(exc), username=username, status=503)
+            return login_page(message=str(exc), username=username, status=503)
         if found is None:
             log.info("failed sign-in for %r", username)
-            return _login_page(
+            return login_page(
                 message="Unknown user or wrong password.", username=username, status=401
             )
-        target = _safe_next(flask.request.form.get("next"))
+        target = safe_next(flask.request.form.get("next"))
         flask.session.clear()
         now = time.time()
         flask.session.update(
@@ -261,16 +179,16 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
         if user is None:
             return flask.redirect("/login")
         if flask.request.method == "GET":
-            return _password_page()
+            return password_page()
         new = flask.request.form.get("password") or ""
         from pde.db.models.user import MIN_PASSWORD_LENGTH
         from pde.db.users import set_password
         from pde.errors import PdeError
 
         if new != (flask.request.form.get("confirm") or ""):
-            return _password_page(message="The two passwords differ.", status=400)
+            return password_page(message="The two passwords differ.", status=400)
         if len(new) < MIN_PASSWORD_LENGTH:
-            return _password_page(
+            return password_page(
                 message=f"Use at least {MIN_PASSWORD_LENGTH} characters.", status=400
             )
         try:
@@ -279,7 +197,7 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
                     session=session, username=user.username, password=new, actor=user.username
                 )
         except PdeError as exc:
-            return _password_page(message=str(exc), status=503)
+            return password_page(message=str(exc), status=503)
         flask.session["must_change"] = False
         return flask.redirect("/")
 
@@ -312,9 +230,7 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
             if request.path.startswith("/_dash"):
                 return flask.jsonify(error="session ended; sign in again"), 401
             suffix = "&expired=1" if expired else ""
-            return flask.redirect(
-                f"/login?next={_safe_next(request.full_path.rstrip('?'))}{suffix}"
-            )
+            return flask.redirect(f"/login?next={safe_next(request.full_path.rstrip('?'))}{suffix}")
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token")
             if not _valid_csrf(sent):
@@ -344,4 +260,4 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
 
 def csrf_field() -> str:
     """The session's CSRF token (for the sign-out form)."""
-    return _csrf_token()
+    return csrf_token()

@@ -11,7 +11,6 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from frontend import auth, ids
 from frontend.components import (
     card,
-    empty,
     money,
     page_header,
     pct,
@@ -21,10 +20,13 @@ from frontend.components import (
     when,
 )
 from frontend.services import ServiceUnavailableError, current
+from frontend.services import impact as impact_service
 from frontend.services import queue as queue_service
 from frontend.services import work as work_service
-from frontend.services.catalogue import ACTIONS, URGENCY_LABELS, URGENCY_PRIORITY, expected_value
+from frontend.services.catalogue import ACTIONS, URGENCY_LABELS
 from frontend.services.success import success_rates
+from frontend.views import sla
+from frontend.views.impact import impact_view
 from pde.errors import PdeError
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -53,66 +55,6 @@ COLUMNS = [
     ("cool_down", "Cool-down"),
     ("open_work_fmt", "Open work"),
 ]
-
-
-def _sla_panel() -> Any:
-    user = auth.require_user()
-    actor = work_service.Actor(user.username, user.role)
-    svc = current()
-    try:
-        with svc.session() as session:
-            counts = work_service.sla_counts(session, actor)
-            rows, _ = work_service.work_page(session, actor, page=0, page_size=6)
-    except ServiceUnavailableError as exc:
-        return unavailable(str(exc))
-    badges = html.Div(
-        [
-            dbc.Badge(f"{counts['overdue']} overdue", color="danger", className="me-2 p-2"),
-            dbc.Badge(
-                f"{counts['due soon']} due soon",
-                color="warning",
-                text_color="dark",
-                className="me-2 p-2",
-            ),
-            dbc.Badge(f"{counts['within SLA']} within SLA", color="success", className="me-2 p-2"),
-        ],
-        id=ids.AC_SLA,
-        className="mb-2",
-    )
-    items = [
-        html.Tr(
-            [
-                html.Td(dcc.Link(f"#{r['id']}", href=f"/interventions?id={r['id']}")),
-                html.Td(dcc.Link(r["customer_id"], href=f"/customer?id={r['customer_id']}")),
-                html.Td(str(r["status"]).replace("_", " ")),
-                html.Td(
-                    dbc.Badge(
-                        r["sla"],
-                        color={"overdue": "danger", "due soon": "warning"}.get(r["sla"], "success"),
-                    )
-                ),
-                html.Td(f"{r['age_hours']:.0f} h"),
-            ]
-        )
-        for r in rows
-    ]
-    body = (
-        dbc.Table(
-            [
-                html.Thead(
-                    html.Tr([html.Th(h) for h in ("#", "Customer", "Status", "SLA", "Age")])
-                ),
-                html.Tbody(items),
-            ],
-            size="sm",
-            hover=True,
-            className="mb-0 small",
-            id=ids.AC_SLA_TABLE,
-        )
-        if rows
-        else empty("No open work.")
-    )
-    return [badges, body, dcc.Link("All interventions →", href="/interventions", className="small")]
 
 
 def layout(**kwargs: Any) -> Any:
@@ -200,7 +142,7 @@ def layout(**kwargs: Any) -> Any:
             dbc.Row(
                 [
                     dbc.Col(card("Priority queue", queue), xxl=9, xl=8),
-                    dbc.Col(card("Open work and SLA", _sla_panel()), xxl=3, xl=4),
+                    dbc.Col(card("Open work and SLA", sla.sla_panel()), xxl=3, xl=4),
                 ]
             ),
             modal,
@@ -305,112 +247,17 @@ def simulate(
             rates = success_rates(session)
     except ServiceUnavailableError as exc:
         return True, unavailable(str(exc)), None
-    plan, lines = [], []
-    totals = {"cost": 0.0, "avoided": 0.0, "defaults": 0.0}
-    for row in chosen:
-        kind = override or row["action"]
-        spec = ACTIONS[next(k for k in ACTIONS if k.value == kind)]
-        rate = rates.get(kind, spec.prior_success)
-        avoided, net = expected_value(
-            probability=row["probability"],
-            exposure=row["outstanding_balance"],
-            success_rate=rate,
-            cost=spec.cost,
-        )
-        totals["cost"] += spec.cost
-        totals["avoided"] += avoided
-        totals["defaults"] += row["probability"] * rate
-        plan.append(
-            {
-                "customer_id": row["customer_id"],
-                "type": kind,
-                "priority": URGENCY_PRIORITY[row["urgency"]].value,
-                "probability": row["probability"],
-                "blocked": bool(row.get("cool_down")),
-            }
-        )
-        lines.append(
-            html.Tr(
-                [
-                    html.Td(row["customer_id"]),
-                    html.Td(spec.label),
-                    html.Td(pct(row["probability"])),
-                    html.Td(pct(rate, 0)),
-                    html.Td(money(spec.cost)),
-                    html.Td(money(avoided)),
-                    html.Td(money(net)),
-                    html.Td(row.get("cool_down") or ""),
-                ]
-            )
-        )
-    net_total = totals["avoided"] - totals["cost"]
-    summary = dbc.Row(
-        [
-            dbc.Col(
-                [
-                    html.Div("Interventions", className="kpi-label"),
-                    html.Div(str(len(plan)), className="kpi-value"),
-                ]
-            ),
-            dbc.Col(
-                [
-                    html.Div("Total cost", className="kpi-label"),
-                    html.Div(money(totals["cost"]), className="kpi-value"),
-                ]
-            ),
-            dbc.Col(
-                [
-                    html.Div("Expected defaults prevented", className="kpi-label"),
-                    html.Div(f"{totals['defaults']:.2f}", className="kpi-value"),
-                ]
-            ),
-            dbc.Col(
-                [
-                    html.Div("Expected loss avoided", className="kpi-label"),
-                    html.Div(money(totals["avoided"]), className="kpi-value good"),
-                ]
-            ),
-            dbc.Col(
-                [
-                    html.Div("Net benefit", className="kpi-label"),
-                    html.Div(
-                        money(net_total),
-                        className=f"kpi-value {'good' if net_total >= 0 else 'bad'}",
-                    ),
-                ]
-            ),
-        ],
-        className="mb-3",
-    )
-    detail = dbc.Table(
-        [
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th(h)
-                        for h in (
-                            "Customer",
-                            "Action",
-                            "Risk",
-                            "Success",
-                            "Cost",
-                            "Loss avoided",
-                            "Net",
-                            "Cool-down",
-                        )
-                    ]
-                )
-            ),
-            html.Tbody(lines),
-        ],
-        size="sm",
-        striped=True,
-    )
-    note = html.Div(
-        "Customers in cool-down are refused by the workflow and reported after execution.",
-        className="small-muted",
-    )
-    return True, [summary, detail, note], plan
+    impact = impact_service.simulate(chosen, override=override or None, rates=rates)
+    plan = [
+        {
+            "customer_id": a.customer_id,
+            "type": a.kind,
+            "priority": a.priority,
+            "probability": a.probability,
+        }
+        for a in impact.actions
+    ]
+    return True, impact_view(impact), plan
 
 
 @callback(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import dash
@@ -10,10 +9,11 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from frontend import auth, ids
-from frontend.components import card, empty, page_header, unavailable, when
+from frontend.components import card, page_header, unavailable
 from frontend.services import ServiceUnavailableError, current
 from frontend.services import models as model_service
 from frontend.services import users as user_service
+from frontend.views import admin
 from pde.errors import PdeError
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -169,79 +169,6 @@ def layout(**kwargs: Any) -> Any:
     )
 
 
-def _jobs_view() -> Any:
-    runner = current().jobs
-    jobs = runner.jobs() if runner else []
-    if not jobs:
-        return empty("No jobs started in this session of the app.")
-    items = []
-    for job in jobs:
-        colour = {"running": "info", "completed": "success", "failed": "danger"}[job.state]
-        elapsed = (job.finished_at or time.time()) - job.started_at
-        items.append(
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Span(f"#{job.job_id} {job.title}", className="fw-semibold me-2"),
-                            dbc.Badge(job.state, color=colour, className="me-2"),
-                            html.Span(
-                                f"step {min(job.step + 1, len(job.steps))}/{len(job.steps)}"
-                                f" · {elapsed:.0f} s · by {job.started_by}",
-                                className="small-muted",
-                            ),
-                        ]
-                    ),
-                    dbc.Progress(
-                        value=max(job.progress * 100, 5 if job.state == "running" else 0),
-                        striped=job.state == "running",
-                        animated=job.state == "running",
-                        color=colour,
-                        className="my-1",
-                        style={"height": "8px"},
-                    ),
-                    html.Pre(
-                        "\n".join(job.tail),
-                        className="small bg-light p-2 mb-2",
-                        style={"maxHeight": "160px", "overflowY": "auto"},
-                    ),
-                    html.Div(job.error or "", className="text-danger small"),
-                ],
-                className="mb-2",
-            )
-        )
-    return items
-
-
-def _users_view() -> Any:
-    with current().session() as session:
-        rows = user_service.list_users(session)
-    return dbc.Table(
-        [
-            html.Thead(
-                html.Tr([html.Th(h) for h in ("User", "Name", "Role", "Active", "Last sign-in")])
-            ),
-            html.Tbody(
-                [
-                    html.Tr(
-                        [
-                            html.Td(r["username"]),
-                            html.Td(r["full_name"]),
-                            html.Td(str(r["role"])),
-                            html.Td("yes" if r["is_active"] else "no"),
-                            html.Td(when(r["last_login_at"])),
-                        ]
-                    )
-                    for r in rows
-                ]
-            ),
-        ],
-        size="sm",
-        hover=True,
-        className="mb-0",
-    )
-
-
 @callback(
     Output(ids.DM_JOBS, "children"),
     Output(ids.DM_USERS, "children"),
@@ -251,10 +178,10 @@ def _users_view() -> Any:
 def refresh(_: Any, __: Any) -> tuple[Any, Any]:
     auth.require_user("admin")
     try:
-        users = _users_view()
+        users = admin.users_view()
     except ServiceUnavailableError as exc:
         users = unavailable(str(exc))
-    return _jobs_view(), users
+    return admin.jobs_view(), users
 
 
 @callback(

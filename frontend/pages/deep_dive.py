@@ -6,15 +6,12 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from frontend import auth, ids
 from frontend.components import (
     card,
     empty,
-    figure,
-    money,
     page_header,
     pct,
     tier_badge,
@@ -24,9 +21,8 @@ from frontend.components import (
 from frontend.services import ServiceUnavailableError, current
 from frontend.services import customer as customer_service
 from frontend.services import work as work_service
-from frontend.services.catalogue import ACTIONS, TIER_COLOURS
 from frontend.services.explain import explain_customer, latest_activity_date
-from frontend.services.portfolio import reason_name
+from frontend.views import customer as parts
 from pde.errors import PdeError
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -70,62 +66,7 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
         id=ids.DD_TOP,
     )
     disabled = not status.database_ok
-    actions = [
-        html.Div("Create intervention", className="fw-semibold mb-1"),
-        dbc.Select(
-            id=ids.DD_CREATE_TYPE,
-            options=[{"label": s.label, "value": k.value} for k, s in ACTIONS.items()],
-            value="agent_call",
-            className="mb-2",
-            size="sm",
-        ),
-        dbc.Select(
-            id=ids.DD_CREATE_PRIORITY,
-            options=[
-                {"label": p.capitalize(), "value": p} for p in ("critical", "high", "medium", "low")
-            ],
-            value="high",
-            className="mb-2",
-            size="sm",
-        ),
-        dbc.Input(
-            id=ids.DD_CREATE_REASON,
-            placeholder="Reason (shown to the approver)",
-            className="mb-2",
-            size="sm",
-            maxLength=1000,
-        ),
-        dbc.Button(
-            [html.I(className="bi bi-plus-circle me-1"), "Create"],
-            id=ids.DD_CREATE_BTN,
-            color="primary",
-            size="sm",
-            disabled=disabled,
-            className="mb-3",
-        ),
-    ]
-    # Officers do not assign; the controls stay in the page (hidden) so the callback's inputs exist.
-    actions.append(
-        html.Div(
-            [
-                html.Div("Assign customer to officer", className="fw-semibold mb-1"),
-                dbc.Select(
-                    id=ids.DD_ASSIGN_OFFICER,
-                    options=[{"label": f"{n} ({u})", "value": u} for u, n in officers],
-                    className="mb-2",
-                    size="sm",
-                ),
-                dbc.Button(
-                    [html.I(className="bi bi-person-check me-1"), "Assign"],
-                    id=ids.DD_ASSIGN_BTN,
-                    color="secondary",
-                    size="sm",
-                    disabled=disabled or not user.manages,
-                ),
-            ],
-            hidden=not user.manages,
-        )
-    )
+    actions = parts.actions_panel(officers, disabled=disabled, manages=user.manages)
     return html.Div(
         [
             page_header(
@@ -205,167 +146,6 @@ def search(text: str | None, value: str | None) -> Any:
     return sorted(set(found) | ({value} if value else set()))
 
 
-def _gauge(probability: float, tier: str) -> go.Figure:
-    fig = go.Figure(
-        go.Indicator(
-            mode="gauge+number",
-            value=probability * 100,
-            number={"suffix": "%", "valueformat": ".1f"},
-            gauge={
-                "axis": {"range": [0, 100]},
-                "bar": {"color": TIER_COLOURS.get(tier, "#333")},
-                "steps": [
-                    {"range": [0, 15], "color": "#e8f5e9"},
-                    {"range": [15, 35], "color": "#fff8e1"},
-                    {"range": [35, 60], "color": "#fff3e0"},
-                    {"range": [60, 100], "color": "#ffebee"},
-                ],
-            },
-        )
-    )
-    return figure(fig, height=210)
-
-
-def _metrics(view: customer_service.CustomerView) -> Any:
-    p = view.profile
-    limit, balance = float(p["credit_limit"]), float(p["outstanding_balance"])
-    items = [
-        ("Product", str(p["product"]).replace("_", " ")),
-        ("Region", p["region"]),
-        ("Employment", str(p["employment_type"]).replace("_", " ")),
-        ("Income bracket", str(p["income_bracket"]).replace("_", " ")),
-        ("Credit limit", money(limit)),
-        ("Outstanding", money(balance)),
-        ("Utilisation", pct(balance / limit if limit else None)),
-        ("Monthly obligation", money(float(p["monthly_obligation"]))),
-        ("Customer since", when(p["open_date"])),
-        ("Officer", view.officer or "unassigned"),
-    ]
-    return html.Dl(
-        [x for k, v in items for x in (html.Dt(k), html.Dd(v))],
-        className="metric-list row-cols-2 mb-0",
-    )
-
-
-def _history_fig(view: customer_service.CustomerView) -> Any:
-    if len(view.history) < 1:
-        return empty("No score history.")
-    fig = go.Figure(
-        go.Scatter(
-            x=[d for d, _ in view.history],
-            y=[p * 100 for _, p in view.history],
-            mode="lines+markers",
-            line={"color": "#12263f"},
-        )
-    )
-    fig.update_layout(yaxis_title="risk (%)")
-    return dcc.Graph(figure=figure(fig, height=220), config={"displayModeBar": False})
-
-
-def _segment(view: customer_service.CustomerView) -> Any:
-    s, score = view.segment, view.score
-    if not s or score is None:
-        return empty("No segment figures.")
-    rows = [
-        ("30-day miss probability", pct(score["probability"]), pct(s["mean_risk"])),
-        (
-            "Outstanding balance",
-            money(float(view.profile["outstanding_balance"])),
-            money(s["mean_balance"]),
-        ),
-        ("Credit limit", money(float(view.profile["credit_limit"])), money(s["mean_limit"])),
-        ("High-risk share", "–", pct(s["high_share"])),
-    ]
-    return dbc.Table(
-        [
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th(""),
-                        html.Th("Customer"),
-                        html.Th(
-                            f"{str(s['product']).replace('_', ' ')} segment ({s['customers']:,})"
-                        ),
-                    ]
-                )
-            ),
-            html.Tbody([html.Tr([html.Td(a), html.Td(b), html.Td(c)]) for a, b, c in rows]),
-        ],
-        size="sm",
-        className="mb-0",
-    )
-
-
-def _stored_reasons(view: customer_service.CustomerView) -> Any:
-    reasons = (view.score or {}).get("top_reasons") or []
-    if not reasons:
-        return empty("No reason codes stored with this score.")
-    items = []
-    for r in reasons:
-        name = reason_name(r) or "?"
-        text = r.get("text") if isinstance(r, dict) else None
-        items.append(
-            html.Li(
-                [
-                    html.Span(name.replace("_", " "), className="fw-semibold"),
-                    html.Span(
-                        f" — {text}" if text and text != name.replace("_", " ") else "",
-                        className="text-muted",
-                    ),
-                ]
-            )
-        )
-    return html.Ul(items, className="mb-0 small")
-
-
-def _history_table(customer_id: str) -> Any:
-    with current().session() as session:
-        rows = customer_service.history_of(session, customer_id)
-        trail = customer_service.audit_of(session, customer_id, limit=12)
-    body = [
-        html.Tr(
-            [
-                html.Td(f"#{r['id']}"),
-                html.Td(when(r["created_at"])),
-                html.Td(str(r["type"]).replace("_", " ")),
-                html.Td(str(r["status"]).replace("_", " ")),
-                html.Td(r["assigned_to"] or "–"),
-                html.Td(r["outcomes"] or "–"),
-            ]
-        )
-        for r in rows
-    ]
-    table = (
-        dbc.Table(
-            [
-                html.Thead(
-                    html.Tr(
-                        [
-                            html.Th(h)
-                            for h in ("#", "Created", "Action", "Status", "Officer", "Outcomes")
-                        ]
-                    )
-                ),
-                html.Tbody(body),
-            ],
-            size="sm",
-            hover=True,
-        )
-        if body
-        else empty("No interventions yet.")
-    )
-    audit = html.Div(
-        [
-            html.Div(
-                f"{when(a['occurred_at'])} · {a['actor']} · {a['action']} {a['entity_id']}",
-                className="feed-item",
-            )
-            for a in trail
-        ]
-    )
-    return [table, html.Div("Audit trail", className="fw-semibold mt-2 mb-1 small"), audit]
-
-
 @callback(
     Output(ids.DD_BODY, "children"),
     Input(ids.DD_SEARCH, "value"),
@@ -379,7 +159,7 @@ def render(customer_id: str | None, _: int) -> Any:
             view = customer_service.customer_view(session, customer_id)
         if view is None:
             return unavailable(f"Customer {customer_id} not found.")
-        history = _history_table(customer_id)
+        history = parts.history_panel(customer_id)
     except ServiceUnavailableError as exc:
         return unavailable(str(exc))
     score = view.score
@@ -408,7 +188,7 @@ def render(customer_id: str | None, _: int) -> Any:
                     card(
                         "Risk",
                         dcc.Graph(
-                            figure=_gauge(score["probability"], str(score["tier"])),
+                            figure=parts.gauge(score["probability"], str(score["tier"])),
                             config={"displayModeBar": False},
                         )
                         if score
@@ -416,16 +196,16 @@ def render(customer_id: str | None, _: int) -> Any:
                     ),
                     md=4,
                 ),
-                dbc.Col(card("Key metrics", _metrics(view)), md=8),
+                dbc.Col(card("Key metrics", parts.metrics(view)), md=8),
             ]
         ),
         dbc.Row(
             [
-                dbc.Col(card("Score history", _history_fig(view)), md=6),
+                dbc.Col(card("Score history", parts.history_figure(view)), md=6),
                 dbc.Col(
                     [
-                        card("Compared with the segment", _segment(view)),
-                        card("Reason codes at scoring", _stored_reasons(view)),
+                        card("Compared with the segment", parts.segment_table(view)),
+                        card("Reason codes at scoring", parts.stored_reasons(view)),
                     ],
                     md=6,
                 ),

@@ -6,19 +6,13 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from frontend import auth, ids
 from frontend.components import (
-    GRAPH_CONFIG,
     card,
     empty,
-    figure,
-    kpi,
-    money,
     page_header,
-    pct,
     table,
     unavailable,
     when,
@@ -26,7 +20,9 @@ from frontend.components import (
 from frontend.services import ServiceUnavailableError, current, effectiveness
 from frontend.services import work as work_service
 from frontend.services.catalogue import ACTIONS
-from pde.db.models import InterventionStatus, OutcomeKind
+from frontend.views import effectiveness as effectiveness_view
+from frontend.views import work as work_view
+from pde.db.models import InterventionStatus
 from pde.db.policy import OUTCOME_STATUSES, can_move
 from pde.errors import PdeError
 
@@ -61,13 +57,6 @@ COLUMNS = [
     ("assigned_to", "Officer"),
     ("sla_due", "SLA due"),
     ("sla", "SLA"),
-]
-BUTTONS = [
-    ("approve", "Approve", "check2", "success"),
-    ("assign", "Assign", "person-check", "primary"),
-    ("start", "Start", "play-fill", "primary"),
-    ("complete", "Complete", "flag-fill", "success"),
-    ("cancel", "Cancel", "x-circle", "danger"),
 ]
 TARGETS = {
     "approve": InterventionStatus.APPROVED,
@@ -119,63 +108,7 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
         ],
         className="mb-3 g-2",
     )
-    panel = [
-        html.Div(id="it-detail", children=empty("Select an intervention in the list.")),
-        html.Div(
-            [
-                dbc.Button(
-                    [html.I(className=f"bi bi-{icon} me-1"), label],
-                    id={"type": ids.IT_ACTION, "action": name},
-                    color=colour,
-                    size="sm",
-                    className="me-1 mb-1",
-                    disabled=True,
-                )
-                for name, label, icon, colour in BUTTONS
-            ],
-            className="mt-2",
-        ),
-        dbc.Select(
-            id=ids.IT_OFFICER,
-            options=[{"label": f"{n} ({u})", "value": u} for u, n in officers],
-            placeholder="Officer to assign",
-            size="sm",
-            className="mt-2",
-        ),
-        dbc.Input(
-            id=ids.IT_REASON,
-            placeholder="Cancellation reason",
-            size="sm",
-            className="mt-2",
-            maxLength=1000,
-        ),
-        html.Hr(),
-        html.Div("Record outcome", className="fw-semibold small mb-1"),
-        dbc.Select(
-            id=ids.IT_OUTCOME,
-            options=[{"label": o.value.replace("_", " "), "value": o.value} for o in OutcomeKind],
-            value="paid",
-            size="sm",
-            className="mb-2",
-        ),
-        dbc.Input(
-            id=ids.IT_AMOUNT,
-            type="number",
-            min=0,
-            placeholder="Amount (optional)",
-            size="sm",
-            className="mb-2",
-        ),
-        dbc.Input(id=ids.IT_NOTE, placeholder="Note", size="sm", className="mb-2", maxLength=1000),
-        dbc.Button(
-            [html.I(className="bi bi-journal-check me-1"), "Record outcome"],
-            id=ids.IT_RECORD,
-            color="dark",
-            size="sm",
-            disabled=True,
-        ),
-        html.Div(id=ids.IT_RESULT, className="mt-2"),
-    ]
+    panel = work_view.action_panel(officers)
     scope = "all interventions" if user.manages else "interventions you created or are assigned"
     return html.Div(
         [
@@ -222,73 +155,7 @@ def figures(period: str | None, kind: str | None, _: int) -> tuple[Any, Any]:
             mix = effectiveness.outcome_mix(session, days=days, kind=kind)
     except ServiceUnavailableError as exc:
         return unavailable(str(exc)), None
-    kpis = dbc.Row(
-        [
-            kpi("Interventions", f"{k.count:,}", note=f"{k.completed:,} completed"),
-            kpi(
-                "Success rate",
-                pct(k.success_rate),
-                note=f"of {k.with_outcome:,} with an outcome",
-                tone="good",
-            ),
-            kpi("Prevented defaults", f"{k.prevented_defaults:,}", tone="good"),
-            kpi("Prevented loss", money(k.prevented_loss), note="exposure × LGD", tone="good"),
-            kpi("ROI", pct(k.roi, 0), note=f"on {money(k.cost)} spent"),
-            kpi("Response rate", pct(k.response_rate), note="customer answered"),
-            kpi(
-                "Time to respond",
-                f"{k.hours_to_respond:.1f} h" if k.hours_to_respond is not None else "–",
-                note="created → started",
-            ),
-        ],
-        className="g-2",
-    )
-    if not per_type:
-        return kpis, None
-    labels = [str(r["type"]).replace("_", " ") for r in per_type]
-    success = go.Figure(
-        go.Bar(
-            x=labels,
-            y=[
-                (r["succeeded"] or 0) / r["with_outcome"] * 100 if r["with_outcome"] else 0
-                for r in per_type
-            ],
-            marker_color="#2e7d32",
-            customdata=[r["with_outcome"] for r in per_type],
-            hovertemplate="%{x}: %{y:.0f}% of %{customdata} outcomes<extra></extra>",
-        )
-    )
-    success.update_layout(yaxis_title="success rate (%)")
-    outcomes = go.Figure()
-    for outcome in sorted({m["outcome"] for m in mix}):
-        outcomes.add_bar(
-            x=[m["type"].replace("_", " ") for m in mix if m["outcome"] == outcome],
-            y=[m["count"] for m in mix if m["outcome"] == outcome],
-            name=outcome.replace("_", " "),
-        )
-    outcomes.update_layout(barmode="stack", yaxis_title="outcomes")
-    figure(outcomes, height=240)
-    charts = dbc.Row(
-        [
-            dbc.Col(
-                card(
-                    "Success rate by action",
-                    dcc.Graph(figure=figure(success, height=240), config=GRAPH_CONFIG),
-                ),
-                lg=6,
-            ),
-            dbc.Col(
-                card(
-                    "Outcomes by action",
-                    dcc.Graph(figure=outcomes, config=GRAPH_CONFIG)
-                    if mix
-                    else empty("No outcomes recorded yet."),
-                ),
-                lg=6,
-            ),
-        ]
-    )
-    return kpis, charts
+    return effectiveness_view.kpi_row(k), effectiveness_view.charts(per_type, mix)
 
 
 def _statuses(choice: str | None) -> tuple[str, ...]:
@@ -372,7 +239,7 @@ def select(rows: list[int] | None, data: list[dict[str, Any]], current_id: int |
     Input(ids.IT_REFRESH, "data"),
 )
 def detail(selected: int | None, _: int) -> tuple[Any, ...]:
-    off = [True] * len(BUTTONS)
+    off = [True] * len(work_view.BUTTONS)
     if selected is None:
         return empty("Select an intervention in the list."), off, True
     user = auth.require_user()
@@ -392,27 +259,12 @@ def detail(selected: int | None, _: int) -> tuple[Any, ...]:
         "complete": user.manages or mine,
         "cancel": user.manages or row.created_by == user.username,
     }
-    disabled = [not (allowed[name] and can_move(row.status, TARGETS[name])) for name, *_ in BUTTONS]
-    record_off = not ((user.manages or mine) and row.status in OUTCOME_STATUSES)
-    facts: list[tuple[str, Any]] = [
-        ("Intervention", f"#{row.id} (version {row.version})"),
-        ("Customer", dcc.Link(row.customer_id, href=f"/customer?id={row.customer_id}")),
-        ("Action", ACTIONS[row.type].label),
-        (
-            "Status",
-            html.Span(row.status.value.replace("_", " "), id="it-status-text", className="fw-bold"),
-        ),
-        ("Priority", row.priority.value),
-        ("Created", f"{when(row.created_at)} by {row.created_by}"),
-        ("Approved", f"{when(row.approved_at)} by {row.approved_by}" if row.approved_by else "–"),
-        ("Assigned to", row.assigned_to or "–"),
-        ("SLA due", when(row.sla_due_at)),
-        ("Reason", row.reason or "–"),
-        ("Outcomes", ", ".join(f"{o['outcome']} ({o['recorded_by']})" for o in outcomes) or "–"),
+    disabled = [
+        not (allowed[name] and can_move(row.status, TARGETS[name]))
+        for name, *_ in work_view.BUTTONS
     ]
-    body = html.Dl(
-        [x for k, v in facts for x in (html.Dt(k), html.Dd(v))], className="metric-list mb-0"
-    )
+    record_off = not ((user.manages or mine) and row.status in OUTCOME_STATUSES)
+    body = work_view.facts(row, outcomes)
     return body, disabled, record_off
 
 

@@ -1,0 +1,86 @@
+"""Parts of the Interventions Tracker: the KPI row and the effectiveness charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import dcc
+
+from frontend.components import GRAPH_CONFIG, card, empty, figure, kpi, money, pct
+from frontend.services import effectiveness
+
+
+def kpi_row(k: effectiveness.TrackerKpis) -> Any:
+    kpis = dbc.Row(
+        [
+            kpi("Interventions", f"{k.count:,}", note=f"{k.completed:,} completed"),
+            kpi(
+                "Success rate",
+                pct(k.success_rate),
+                note=f"of {k.with_outcome:,} with an outcome",
+                tone="good",
+            ),
+            kpi("Prevented defaults", f"{k.prevented_defaults:,}", tone="good"),
+            kpi("Prevented loss", money(k.prevented_loss), note="exposure × LGD", tone="good"),
+            kpi("ROI", pct(k.roi, 0), note=f"on {money(k.cost)} spent"),
+            kpi("Response rate", pct(k.response_rate), note="customer answered"),
+            kpi(
+                "Time to respond",
+                f"{k.hours_to_respond:.1f} h" if k.hours_to_respond is not None else "–",
+                note="created → started",
+            ),
+        ],
+        className="g-2",
+    )
+    return kpis
+
+
+def charts(per_type: list[dict[str, Any]], mix: list[dict[str, Any]]) -> Any:
+    if not per_type:
+        return None
+    labels = [str(r["type"]).replace("_", " ") for r in per_type]
+    success = go.Figure(
+        go.Bar(
+            x=labels,
+            y=[
+                (r["succeeded"] or 0) / r["with_outcome"] * 100 if r["with_outcome"] else 0
+                for r in per_type
+            ],
+            marker_color="#2e7d32",
+            customdata=[r["with_outcome"] for r in per_type],
+            hovertemplate="%{x}: %{y:.0f}% of %{customdata} outcomes<extra></extra>",
+        )
+    )
+    success.update_layout(yaxis_title="success rate (%)")
+    outcomes = go.Figure()
+    for outcome in sorted({m["outcome"] for m in mix}):
+        outcomes.add_bar(
+            x=[m["type"].replace("_", " ") for m in mix if m["outcome"] == outcome],
+            y=[m["count"] for m in mix if m["outcome"] == outcome],
+            name=outcome.replace("_", " "),
+        )
+    outcomes.update_layout(barmode="stack", yaxis_title="outcomes")
+    figure(outcomes, height=240)
+    charts = dbc.Row(
+        [
+            dbc.Col(
+                card(
+                    "Success rate by action",
+                    dcc.Graph(figure=figure(success, height=240), config=GRAPH_CONFIG),
+                ),
+                lg=6,
+            ),
+            dbc.Col(
+                card(
+                    "Outcomes by action",
+                    dcc.Graph(figure=outcomes, config=GRAPH_CONFIG)
+                    if mix
+                    else empty("No outcomes recorded yet."),
+                ),
+                lg=6,
+            ),
+        ]
+    )
+    return charts

@@ -1,0 +1,104 @@
+"""Parts of the Interventions Tracker: the selected intervention's facts and action panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from frontend import ids
+from frontend.components import empty, when
+from frontend.services.catalogue import ACTIONS
+from pde.db.models import Intervention, OutcomeKind
+
+BUTTONS = [
+    ("approve", "Approve", "check2", "success"),
+    ("assign", "Assign", "person-check", "primary"),
+    ("start", "Start", "play-fill", "primary"),
+    ("complete", "Complete", "flag-fill", "success"),
+    ("cancel", "Cancel", "x-circle", "danger"),
+]
+
+
+def action_panel(officers: list[tuple[str, str]]) -> list[Any]:
+    return [
+        html.Div(id="it-detail", children=empty("Select an intervention in the list.")),
+        html.Div(
+            [
+                dbc.Button(
+                    [html.I(className=f"bi bi-{icon} me-1"), label],
+                    id={"type": ids.IT_ACTION, "action": name},
+                    color=colour,
+                    size="sm",
+                    className="me-1 mb-1",
+                    disabled=True,
+                )
+                for name, label, icon, colour in BUTTONS
+            ],
+            className="mt-2",
+        ),
+        dbc.Select(
+            id=ids.IT_OFFICER,
+            options=[{"label": f"{n} ({u})", "value": u} for u, n in officers],
+            placeholder="Officer to assign",
+            size="sm",
+            className="mt-2",
+        ),
+        dbc.Input(
+            id=ids.IT_REASON,
+            placeholder="Cancellation reason",
+            size="sm",
+            className="mt-2",
+            maxLength=1000,
+        ),
+        html.Hr(),
+        html.Div("Record outcome", className="fw-semibold small mb-1"),
+        dbc.Select(
+            id=ids.IT_OUTCOME,
+            options=[{"label": o.value.replace("_", " "), "value": o.value} for o in OutcomeKind],
+            value="paid",
+            size="sm",
+            className="mb-2",
+        ),
+        dbc.Input(
+            id=ids.IT_AMOUNT,
+            type="number",
+            min=0,
+            placeholder="Amount (optional)",
+            size="sm",
+            className="mb-2",
+        ),
+        dbc.Input(id=ids.IT_NOTE, placeholder="Note", size="sm", className="mb-2", maxLength=1000),
+        dbc.Button(
+            [html.I(className="bi bi-journal-check me-1"), "Record outcome"],
+            id=ids.IT_RECORD,
+            color="dark",
+            size="sm",
+            disabled=True,
+        ),
+        html.Div(id=ids.IT_RESULT, className="mt-2"),
+    ]
+
+
+def facts(row: Intervention, outcomes: list[dict[str, Any]]) -> Any:
+    facts: list[tuple[str, Any]] = [
+        ("Intervention", f"#{row.id} (version {row.version})"),
+        ("Customer", dcc.Link(row.customer_id, href=f"/customer?id={row.customer_id}")),
+        ("Action", ACTIONS[row.type].label),
+        (
+            "Status",
+            html.Span(row.status.value.replace("_", " "), id="it-status-text", className="fw-bold"),
+        ),
+        ("Priority", row.priority.value),
+        ("Created", f"{when(row.created_at)} by {row.created_by}"),
+        ("Approved", f"{when(row.approved_at)} by {row.approved_by}" if row.approved_by else "–"),
+        ("Assigned to", row.assigned_to or "–"),
+        ("SLA due", when(row.sla_due_at)),
+        ("Reason", row.reason or "–"),
+        ("Outcomes", ", ".join(f"{o['outcome']} ({o['recorded_by']})" for o in outcomes) or "–"),
+    ]
+    body = html.Dl(
+        [x for k, v in facts for x in (html.Dt(k), html.Dd(v))], className="metric-list mb-0"
+    )
+    return body
