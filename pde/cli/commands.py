@@ -14,6 +14,7 @@ SUBCOMMANDS = (
     "train",
     "serve",
     "score",
+    "score_portfolio",
     "frontend",
     "db",
     "demo",

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -53,6 +54,11 @@ def read_customer_records(data_dir: Path) -> list[dict[str, Any]]:
             "(or pde import), or point PDE_DATA_DIR at a canonical data directory"
         )
     frame, _ = load_table(data_dir, CUSTOMERS)
+    return customer_records(frame)
+
+
+def customer_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """The profile and exposure columns of a canonical customers frame, as upsert records."""
     present = [c for c in PROFILE_COLUMNS if c in frame.columns]
     records = frame.select(present).to_dicts()
     for record in records:

@@ -14,6 +14,7 @@ EXPECTED = {
     "train",
     "serve",
     "score",
+    "score-portfolio",
     "frontend",
     "db",
     "demo",

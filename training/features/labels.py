@@ -58,7 +58,7 @@ def weekly_as_of_dates(
     least `min_history_days` of data precede it and `t + horizon + grace` is not after the last
     event of the data (so every label is known).
     """
-    first, last = _event_span(data)
+    first, last = event_span(data)
     anchor = first - timedelta(days=first.weekday())
     dates = []
     t = anchor + timedelta(days=7)
@@ -69,7 +69,8 @@ def weekly_as_of_dates(
     return dates
 
 
-def _event_span(data: CanonicalData) -> tuple[date, date]:
+def event_span(data: CanonicalData) -> tuple[date, date]:
+    """The dates of the first and the last event (transaction, due date or payment)."""
     starts: list[date] = []
     ends: list[date] = []
     if data.transactions.height:

@@ -38,7 +38,7 @@ class FeatureSpec:
             return self.reason.replace("{v}", "unknown")
         if self.unit in ("share", "ratio of income", "ratio"):
             shown = f"{value:.0%}" if self.unit == "share" else f"{value:.2f}"
-        elif self.unit in ("count", "days", "weeks", "months", "flag"):
+        elif self.unit in ("count", "days", "weeks", "months", "years", "flag", "rank"):
             shown = f"{value:.0f}"
         else:
             shown = f"{value:,.2f}"

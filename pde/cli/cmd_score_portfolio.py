@@ -1,0 +1,65 @@
+"""`pde score-portfolio`: every customer's score at one as-of date into `risk_scores`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import typer
+
+from pde.cli.console import console, progress_bar
+
+
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def score_portfolio(
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="YYYY-MM-DD; default: the day after the data's last event."
+    ),
+    data: Path | None = typer.Option(None, "--data", help="Canonical data (PDE_DATA_DIR)."),
+    top_reasons: int = typer.Option(
+        3, "--reasons", min=0, help="Reason codes per high or critical alert."
+    ),
+    lookback_days: int = typer.Option(90, "--lookback-days", min=30, help="Feature window."),
+) -> None:
+    """Score the whole portfolio through the scoring server into the database (resumable)."""
+    from client.sync import RiskClient
+    from pde.portfolio import score_portfolio as run
+    from pde.settings import get_settings
+
+    settings = get_settings()
+    token = settings.grpc_token.get_secret_value() if settings.grpc_token else None
+    client = RiskClient(
+        settings.grpc_address,
+        token=token,
+        tls=settings.grpc_tls_cert is not None,
+        root_certificates=settings.grpc_tls_cert,
+        max_message_mb=settings.grpc_max_message_mb,
+    )
+    with client, progress_bar() as progress:
+        task = progress.add_task("scoring", total=None)
+        result = run(
+            data_dir=data or settings.data_dir,
+            client=client,
+            as_of=_as_of(as_of),
+            lookback_days=lookback_days,
+            top_reasons=top_reasons,
+            on_start=lambda n: progress.update(task, total=n),
+            on_chunk=lambda n: progress.advance(task, n),
+        )
+    console().print(
+        f"scored {result.customers:,} customers as of {result.as_of} with model "
+        f"{result.model_version}: {result.rows_written:,} rows in run {result.run_id}, "
+        f"{result.alerts:,} alerts"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="score-portfolio")(score_portfolio)
