@@ -62,7 +62,7 @@ class TrainConfig:
     # Caps in rows that keep a large panel within the time budget: weekly snapshots of the
     # same customers are much alike, so random rows from every customer lose little.
     tune_max_rows: int = 25_000
-    fit_max_rows: int = 80_000
+    fit_max_rows: int = 60_000
     cv_max_rows: int = 25_000
     # Validation rows watched for early stopping (calibration and threshold use them all).
     stop_max_rows: int = 20_000

@@ -97,8 +97,8 @@ def train_frame(
     created_at = datetime.now(UTC).replace(microsecond=0)
     with timer.stage("split"):
         split = make_split(frame, config=config)
-        # Fitting and tuning take rows at random (customers are in one split only); the CV
-        # sample keeps customers whole.
+        # Weekly snapshots of a customer are much alike: random rows from every customer
+        # carry most of the information of the whole panel.
         fit_rows = sample_by_group(
             split.train, None, max_rows=config.fit_max_rows, seed=config.seed
         )
@@ -166,9 +166,8 @@ def train_frame(
         p_test["ensemble"] = calibrate(blend(p_test, weights), calibration)
     with timer.stage("cross-validate"):
         dev = np.sort(np.concatenate([split.train, split.validation]))
-        cv_rows = sample_by_group(
-            dev, frame.groups, max_rows=config.cv_max_rows, seed=config.seed + 3
-        )
+        # Random rows from every customer; the folds then keep each customer on one side.
+        cv_rows = sample_by_group(dev, None, max_rows=config.cv_max_rows, seed=config.seed + 3)
         groups = frame.groups[cv_rows] if frame.groups is not None else None
         folds = cv_folds(
             np.arange(len(cv_rows)), frame.y[cv_rows], groups,

@@ -50,7 +50,7 @@ def _models_table(metrics: dict[str, Any]) -> str:
 def _confusion(at: dict[str, Any], title: str) -> str:
     cm = at["confusion_matrix"]
     return (
-        f"<h3>{escape(title)} (threshold {at['threshold']:.4f})</h3>"
+        f"<h3>{escape(title)}, threshold {at['threshold']:.4f}</h3>"
         + _table(
             ["", "predicted no default", "predicted default"],
             [["actual no default", cm["tn"], cm["fp"]], ["actual default", cm["fn"], cm["tp"]]],
@@ -151,8 +151,9 @@ def render_report(data: dict[str, Any]) -> str:
         f" (missed default {data['threshold']['cost_missed_default']:g}, intervention"
         f" {data['threshold']['cost_intervention']:g}); expected cost on test"
         f" {ensemble['expected_cost']:,.0f}.</p>",
-        _confusion(ensemble["at_threshold"], "Confusion matrix at the threshold (test)"),
-        _confusion(ensemble["at_operating_point"], "At 85% validation recall (test)"),
+        _confusion(ensemble["at_threshold"], "Confusion matrix on test at the cost threshold"),
+        _confusion(ensemble["at_operating_point"], "On test at the 85% validation recall point"),
+        "<h3>Risk tiers (test rows)</h3>",
         _table(
             ["tier", "from", "to", "test rows", "share", "default rate"],
             [
