@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import dash
@@ -54,7 +55,12 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
         return html.Div([page_header("Customer Deep Dive", ""), unavailable(str(exc))])
     selected = id or (top[0][0] if top else None)
     shortcuts = html.Div(
-        [html.Span("Top 10 by risk:", className="small text-muted me-2")]
+        [
+            html.Span(
+                "Top 10 by risk:" if top else "No scores yet: search a customer by id.",
+                className="small text-muted me-2",
+            )
+        ]
         + [
             dcc.Link(
                 f"{cid} · {pct(p, 0)}",
@@ -215,6 +221,10 @@ def render(customer_id: str | None, _: int) -> Any:
     ]
 
 
+def _shown(value: float) -> str:
+    return "missing" if math.isnan(value) else f"{value:,.3g}"
+
+
 @callback(
     Output(ids.DD_EXPLAIN, "children"),
     Input(ids.DD_EXPLAIN_BTN, "n_clicks"),
@@ -255,7 +265,10 @@ def explain(_: Any, customer_id: str | None) -> Any:
                     style={"height": "6px"},
                     className="my-1",
                 ),
-                html.Div(f"{feature} = {value:,.3g} · {c:+.3f} log-odds", className="small-muted"),
+                html.Div(
+                    f"{feature} = {_shown(value)} · {c:+.3f} log-odds",
+                    className="small-muted",
+                ),
             ],
             className="reason-row",
         )

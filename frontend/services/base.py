@@ -97,9 +97,7 @@ class Services:
                 yield session
         except (OperationalError, DBAPIError) as exc:
             log.warning("database error: %s", exc)
-            raise ServiceUnavailableError(
-                "the database is unavailable; reads and actions are paused"
-            ) from exc
+            raise ServiceUnavailableError(_database_problem(exc)) from exc
 
     def client(self) -> RiskClient:
         with self._lock:
@@ -155,6 +153,13 @@ class Services:
         if state != "SERVING":
             return False, f"The scoring service at {address} is {state}: live scoring is paused."
         return True, None
+
+
+def _database_problem(exc: Exception) -> str:
+    text = str(exc).lower()
+    if "no such table" in text or "undefinedtable" in text or "does not exist" in text:
+        return "the database has no tables yet: run `pde db upgrade` (and `pde db seed-demo`)"
+    return "the database is unavailable; reads and actions are paused"
 
 
 def current() -> Services:
