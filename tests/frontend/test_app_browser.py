@@ -130,8 +130,13 @@ def test_app_intervention_life_is_persisted_and_audited(
     screenshot(browser, ARTIFACTS, "created")
     sign_out(browser)
 
-    # 2. A supervisor approves it and assigns it to the officer.
+    # 2. A supervisor gives the customer to the officer, then approves and assigns the work.
     sign_in(browser, app_url, "sup1")
+    browser.get(f"{app_url}/customer?id={customer}")
+    wait_for(browser, "#dd-customer", text=customer)
+    browser.find_element(By.CSS_SELECTOR, "#dd-assign-officer option[value='off1']").click()
+    click(browser, "#dd-assign-btn")
+    wait_for(browser, "#dd-ok", text="assigned to off1")
     wait_for(browser, "#nav-action_center")
     browser.get(f"{app_url}/interventions?id={intervention_id}")
     wait_for(browser, "#it-status-text", text="recommended")
@@ -184,3 +189,12 @@ def test_app_intervention_life_is_persisted_and_audited(
         ("off1", "intervention.complete"),
     ]
     assert tuple(outcome) == ("promise_to_pay", "off1", "pays on Friday")
+    with session_scope(engine=engine) as session:
+        owner = session.execute(
+            sa.text(
+                "SELECT officer, assigned_by FROM customer_assignments"
+                " WHERE customer_id = :c AND ended_at IS NULL"
+            ),
+            {"c": customer},
+        ).one()
+    assert tuple(owner) == ("off1", "sup1")
