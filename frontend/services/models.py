@@ -78,7 +78,10 @@ def promote(session: Session, *, model_dir: Path, version: str, actor: str) -> N
     read_manifest(model_dir / version)  # refuses an incomplete or corrupt bundle
     ensure_model_version(session=session, version=version, actor=actor)
     set_status(session=session, version=version, status=ModelStatus.CHAMPION, actor=actor)
-    set_current(model_dir, version)
+    try:  # last: a failure here rolls the registry change back with the caller's transaction
+        set_current(model_dir, version)
+    except OSError as exc:
+        raise PdeError(f"cannot move the current pointer in {model_dir}: {exc.strerror}") from exc
 
 
 def reload_server(services: Any) -> str:
