@@ -23,11 +23,11 @@ ORACLE_GAP = 0.02
 def register(app: typer.Typer) -> None:
     @app.command(name="train")
     def train_bench(
-        data: Path | None = typer.Option(  # noqa: B008
+        data: Path | None = typer.Option(
             None, "--data", help="Canonical data directory [default: simulate 30,000 customers]."
         ),
         customers: int = typer.Option(CUSTOMERS, "--customers", help="Customers to simulate."),
-        table: Path | None = typer.Option(  # noqa: B008
+        table: Path | None = typer.Option(
             None, "--table", help="Time a --table run instead (for example UCI Taiwan)."
         ),
         label: str | None = typer.Option(None, "--label", help="Label column of --table."),
