@@ -33,6 +33,12 @@ CHROME_FLAGS = (
 CUSTOMERS = 300
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # selenium 4.2 calls urllib3 APIs deprecated since; nothing the app can act on.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:selenium.*")
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:requests.*")
+
+
 @pytest.fixture(scope="session")
 def portfolio(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Engine]:
     """A migrated SQLite database with 300 scored customers, users and some interventions."""
