@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,8 @@ def _frame(
     id_column: str | None,
     time_column: str | None,
     exclude: list[str],
+    as_of: list[str],
+    lookback_days: int | None,
 ) -> TrainingFrame:
     from training.models import frame_from_table, load_canonical_frame, read_table_file
 
@@ -42,6 +45,8 @@ def _frame(
             raise PdeError("give either --data or --table, not both")
         if label is None:
             raise PdeError("--table needs --label COL (the 0/1 outcome column)")
+        if as_of or lookback_days is not None:
+            raise PdeError("--as-of and --lookback-days apply to --data only")
         return frame_from_table(
             read_table_file(table),
             label=label,
@@ -54,7 +59,11 @@ def _frame(
     directory = data or get_settings().data_dir
     if not directory.is_dir():
         raise PdeError(f"{directory}: no canonical data directory (give --data or --table)")
-    return load_canonical_frame(directory)
+    try:
+        dates = [datetime.strptime(value, "%Y-%m-%d").date() for value in as_of] or None
+    except ValueError:
+        raise PdeError(f"--as-of takes dates as YYYY-MM-DD, not {as_of}") from None
+    return load_canonical_frame(directory, lookback_days=lookback_days, as_of_dates=dates)
 
 
 def register(app: typer.Typer) -> None:
@@ -72,6 +81,12 @@ def register(app: typer.Typer) -> None:
             None, "--time", help="As-of date column of --table: enables the out-of-time split."
         ),
         exclude: list[str] = typer.Option([], "--exclude", help="Column of --table to ignore."),
+        as_of: list[str] = typer.Option(
+            [], "--as-of", help="As-of date of --data (repeatable) [default: the weekly grid]."
+        ),
+        lookback_days: int | None = typer.Option(
+            None, "--lookback-days", min=30, help="Feature window of --data [default: 90]."
+        ),
         out: Path | None = typer.Option(
             None, "--out", help="Model directory [default: PDE_MODEL_DIR]."
         ),
@@ -117,7 +132,14 @@ def register(app: typer.Typer) -> None:
         progress = _announce(start)
         progress("load", str(table or data or get_settings().data_dir))
         frame = _frame(
-            data, table, label=label, id_column=id_column, time_column=time_column, exclude=exclude
+            data,
+            table,
+            label=label,
+            id_column=id_column,
+            time_column=time_column,
+            exclude=exclude,
+            as_of=as_of,
+            lookback_days=lookback_days,
         )
         options: dict[str, object] = {
             "seed": seed,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -174,7 +175,8 @@ def frame_from_training_table(
         feature_names=list(feature_names),
         source="canonical",
         groups=table["customer_id"].cast(pl.String).to_numpy(),
-        times=_times(table["as_of"]),
+        # one as-of date (a snapshot such as UCI Taiwan) has no time to split on: stratified
+        times=_times(table["as_of"]) if table["as_of"].n_unique() > 1 else None,
         id_column="customer_id",
         label_column="label",
         time_column="as_of",
@@ -183,8 +185,11 @@ def frame_from_training_table(
     )
 
 
-def load_canonical_frame(data_dir: Path, *, lookback_days: int | None = None) -> TrainingFrame:
-    """Features and labels of a canonical data directory (with the simulator's truth if any)."""
+def load_canonical_frame(
+    data_dir: Path, *, lookback_days: int | None = None, as_of_dates: list[date] | None = None
+) -> TrainingFrame:
+    """Features and labels of a canonical data directory (with the simulator's truth if any),
+    at `as_of_dates` (default: the data's weekly grid)."""
     from training.data.io import load_dataset
     from training.features import (
         CATALOGUE_VERSION,
@@ -194,7 +199,9 @@ def load_canonical_frame(data_dir: Path, *, lookback_days: int | None = None) ->
     )
 
     data = load_dataset(data_dir)
-    table = build_training_table(data, lookback_days=lookback_days or DEFAULT_LOOKBACK_DAYS)
+    table = build_training_table(
+        data, as_of_dates=as_of_dates, lookback_days=lookback_days or DEFAULT_LOOKBACK_DAYS
+    )
     if table.height == 0:
         raise TrainingError(f"{data_dir}: no labelled as-of rows to train on")
     truth_path = data_dir / "truth.parquet"
