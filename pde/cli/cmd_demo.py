@@ -96,8 +96,21 @@ def _database(demo: Demo) -> bool:
     if not demo.step("migrate the database and seed demo users", "db"):
         return False
     demo.run("db", "upgrade")
-    demo.run("db", "seed-demo")
+    if _has_users():
+        console().print("   the database already has users: sign in with yours")
+    else:
+        demo.run("db", "seed-demo")
     return True
+
+
+def _has_users() -> bool:
+    from sqlmodel import func, select
+
+    from pde.db.engine import session_scope
+    from pde.db.models import User
+
+    with session_scope() as session:
+        return bool(session.exec(select(func.count()).select_from(User)).one())
 
 
 def _serve(demo: Demo) -> bool:
