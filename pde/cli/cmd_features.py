@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import typer
 
 from pde.cli.console import console, progress_bar
+from pde.cli.dates import parse_date
 from pde.errors import PdeError
-
-
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def features(
@@ -36,9 +27,10 @@ def features(
 
     if out.suffix != ".parquet":
         raise PdeError(f"{out}: the output must be a .parquet file")
+    when = parse_date(as_of)
     dataset = load_dataset(data)
     try:
-        dates = resolve_dates(dataset, as_of=_parse_date(as_of), weekly=weekly)
+        dates = resolve_dates(dataset, as_of=when, weekly=weekly)
     except ValueError as exc:
         raise PdeError(str(exc)) from None
     with progress_bar() as progress:

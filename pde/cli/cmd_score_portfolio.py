@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import typer
 
 from pde.cli.console import console, progress_bar
-
-
-def _as_of(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+from pde.cli.dates import parse_date
 
 
 def score_portfolio(
@@ -48,7 +39,7 @@ def score_portfolio(
         result = run(
             data_dir=data or settings.data_dir,
             client=client,
-            as_of=_as_of(as_of),
+            as_of=parse_date(as_of),
             lookback_days=lookback_days,
             top_reasons=top_reasons,
             on_start=lambda n: progress.update(task, total=n),

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from pde.cli.console import console
+from pde.cli.dates import parse_date
 from pde.errors import PdeError
 from pde.settings import get_settings
 
@@ -59,10 +59,7 @@ def _frame(
     directory = data or get_settings().data_dir
     if not directory.is_dir():
         raise PdeError(f"{directory}: no canonical data directory (give --data or --table)")
-    try:
-        dates = [datetime.strptime(value, "%Y-%m-%d").date() for value in as_of] or None
-    except ValueError:
-        raise PdeError(f"--as-of takes dates as YYYY-MM-DD, not {as_of}") from None
+    dates = [d for d in map(parse_date, as_of) if d is not None] or None
     return load_canonical_frame(directory, lookback_days=lookback_days, as_of_dates=dates)
 
 
