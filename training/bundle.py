@@ -85,6 +85,11 @@ class Manifest(BaseModel):
     feature_catalogue_version: str | None = Field(
         description="Version of training.features' catalogue; None for `--table` bundles."
     )
+    feature_catalogue: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="The catalogue entries (name, family, description, unit, window, reason) of "
+        "the model's features, as trained; empty for `--table` bundles.",
+    )
     id_column: str | None = None
     label_column: str | None = None
     models: dict[str, ModelFile]
@@ -106,6 +111,9 @@ class Manifest(BaseModel):
             raise ValueError("weights must name every model and sum to 1")
         if len(set(self.feature_names)) != len(self.feature_names):
             raise ValueError("feature_names has duplicates")
+        described = {entry.get("name") for entry in self.feature_catalogue}
+        if self.feature_catalogue and not set(self.feature_names) <= described:
+            raise ValueError("feature_catalogue must describe every feature")
         unknown = set(self.clip_bounds) - set(self.feature_names)
         if unknown:
             raise ValueError(f"clip_bounds for unknown features: {sorted(unknown)[:5]}")

@@ -99,6 +99,18 @@ def evaluation_data(record: RunRecord) -> dict[str, Any]:
     }
 
 
+def _catalogue_entries(names: list[str], version: str | None) -> list[dict[str, str]]:
+    """The catalogue entries of the kept features, shipped in the bundle (features computed
+    by this engine's catalogue only; other tables have no catalogue)."""
+    from dataclasses import asdict
+
+    from training.features.catalogue import CATALOGUE_VERSION, feature_spec
+
+    if version != CATALOGUE_VERSION:
+        return []
+    return [{k: str(v) for k, v in asdict(feature_spec(name)).items()} for name in names]
+
+
 def manifest_fields(record: RunRecord) -> dict[str, Any]:
     """Every Manifest field but `models` (the bundle writer adds the files)."""
     frame, config = record.frame, record.config
@@ -123,6 +135,7 @@ def manifest_fields(record: RunRecord) -> dict[str, Any]:
         "source": frame.source,
         "feature_names": record.kept_names,
         "feature_catalogue_version": frame.catalogue_version,
+        "feature_catalogue": _catalogue_entries(record.kept_names, frame.catalogue_version),
         "id_column": frame.id_column,
         "label_column": frame.label_column,
         "weights": record.weights,

@@ -45,3 +45,25 @@ def test_export_cli_bad_input_is_one_line_error(
         main(["features", "--data", str(data_dir), "--as-of", "2025-13-01", "--out", str(out)]) == 2
     )
     assert not out.exists()
+
+
+def test_export_catalogue_ships_in_canonical_bundles(tmp_path: Path) -> None:
+    from training.bundle import read_manifest
+    from training.data.simulate import SimulationConfig, simulate
+    from training.features.catalogue import feature_spec
+    from training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
+
+    simulate(SimulationConfig(customers=300, weeks=12, seed=9), tmp_path / "data")
+    frame = load_canonical_frame(tmp_path / "data")
+    for seed in (1, 2, 3):
+        try:
+            result = train_frame(frame, config=TrainConfig.quick_run(threads=1, seed=seed),
+                                 model_dir=tmp_path / "models")  # fmt: skip
+            break
+        except ParityError:
+            continue
+    manifest = read_manifest(tmp_path / "models" / result.manifest.version)
+    shipped = {entry["name"]: entry for entry in manifest.feature_catalogue}
+    assert list(shipped) == manifest.feature_names
+    some = manifest.feature_names[0]
+    assert shipped[some]["description"] == feature_spec(some).description
