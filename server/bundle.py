@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from server import fused
 from server.ensemble import F32, F64, EnsembleSpec
 from server.native import NativeModel, load_native
 from training.bundle import MODEL_NAMES, BundleError, Manifest, read_manifest
@@ -68,6 +69,18 @@ class _Graph:
         return np.asarray(out[:, 1], dtype=np.float32)
 
 
+@dataclass(frozen=True)
+class _Merged:
+    """The three members merged into one graph (see `server.fused`): one run per batch."""
+
+    session: Any
+    outputs: list[str]
+
+    def per_model(self, x: F32) -> F64:
+        results = self.session.run(self.outputs, {fused.INPUT: x})
+        return np.stack([r[:, 1] for r in results]).astype(np.float64)
+
+
 def _session_options(threads: int) -> Any:
     import onnxruntime as ort
 
@@ -93,12 +106,14 @@ class LoadedBundle:
         manifest: Manifest,
         graphs: dict[str, _Graph],
         natives: dict[str, NativeModel],
+        merged: _Merged | None = None,
     ) -> None:
         self.directory = directory
         self.manifest = manifest
         self.spec = EnsembleSpec.from_manifest(manifest)
         self.graphs_ = graphs
         self.natives_ = natives
+        self.merged_ = merged
 
     @property
     def version(self) -> str:
@@ -110,6 +125,8 @@ class LoadedBundle:
 
     def per_model(self, clipped: F32) -> F64:
         """Each graph's class-1 probability, [models, rows]; input already clipped."""
+        if self.merged_ is not None:
+            return self.merged_.per_model(clipped)
         out = np.empty((len(MODEL_NAMES), clipped.shape[0]), dtype=np.float64)
         for index, name in enumerate(MODEL_NAMES):
             out[index] = self.graphs_[name].probability(clipped)
@@ -156,6 +173,31 @@ def _check_parity(bundle: LoadedBundle) -> float:
     return worst
 
 
+def _merge(directory: Path, manifest: Manifest, *, threads: int) -> _Merged | None:
+    """The members merged into one session; None (three sessions serve) when that fails."""
+    import onnxruntime as ort
+
+    members = {
+        name: (
+            directory / manifest.models[name].onnx_file,
+            manifest.models[name].input_name,
+            manifest.models[name].output_name,
+        )
+        for name in MODEL_NAMES
+    }
+    try:
+        model, outputs = fused.merged_model(members)
+        session = ort.InferenceSession(
+            model.SerializeToString(),
+            sess_options=_session_options(threads),
+            providers=["CPUExecutionProvider"],
+        )
+    except Exception as exc:  # onnx / onnxruntime raise their own error types
+        log.warning("%s: serving three graphs, they do not merge into one: %s", directory, exc)
+        return None
+    return _Merged(session, outputs)
+
+
 def load_bundle(directory: Path, *, threads: int = 1) -> LoadedBundle:
     """Loads, verifies, warms up and parity-checks the bundle in `directory`."""
     import onnxruntime as ort
@@ -185,7 +227,13 @@ def load_bundle(directory: Path, *, threads: int = 1) -> LoadedBundle:
                 f"the manifest lists {len(manifest.feature_names)}"
             )
         graphs[name] = _Graph(session, member.input_name, [member.output_name])
-    bundle = LoadedBundle(directory=directory, manifest=manifest, graphs=graphs, natives=natives)
+    bundle = LoadedBundle(
+        directory=directory,
+        manifest=manifest,
+        graphs=graphs,
+        natives=natives,
+        merged=_merge(directory, manifest, threads=threads),
+    )
     try:
         worst = _check_parity(bundle)  # also warms every graph up
         for rows in (1, 1, 16, 256):

@@ -8,21 +8,18 @@ reloads the `current` bundle (a bad one is refused and the old one keeps serving
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import threading
 import time
-from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_health.v1._async import HealthServicer as AsyncHealthServicer  # = health.aio
 from grpc_reflection.v1alpha import reflection
 
 from pde.errors import PdeError
@@ -41,7 +38,9 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"].full_name
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
-T = TypeVar("T")
+# Handler threads of the gRPC server: enough for 8 concurrent unary clients with a long stream
+# or explanation running, few enough that they do not fight over the GIL and the two cores.
+HANDLER_THREADS = 4
 
 
 class ServerStartError(PdeError):
@@ -65,6 +64,7 @@ class ServerOptions:
     # NOT_SERVING is announced this long before new calls are refused, so that probes and
     # load balancers move traffic away first.
     drain_seconds: float = 1.0
+    handler_threads: int = HANDLER_THREADS
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ServerOptions:
@@ -82,8 +82,13 @@ class ServerOptions:
 
 
 class ScoringServer:
-    """One scoring server: an asyncio gRPC server on its own loop thread, the scorer, health
-    and metrics. Its methods are called from ordinary threads (the CLI, tests)."""
+    """One scoring server: a synchronous gRPC server whose handler threads call the scorer,
+    health and metrics. Its methods are called from ordinary threads (the CLI, tests).
+
+    Synchronous rather than grpc.aio, measured: a single-row Score costs about a third less
+    server CPU, because the row is scored on the handler thread that decoded it instead of
+    crossing from the event loop to a scoring thread and back (two wake-ups and GIL hand-offs).
+    """
 
     def __init__(self, options: ServerOptions) -> None:
         self.options = options
@@ -93,29 +98,26 @@ class ScoringServer:
             workers=options.workers,
             max_batch_rows=options.max_batch_rows,
         )
-        self._executor = ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="score")
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="grpc", daemon=True)
-        self._server: grpc.aio.Server | None = None
-        self._health: Any = None
-        self._servicer: RiskScoringServicer | None = None
+        self._handlers = ThreadPoolExecutor(
+            max_workers=options.handler_threads, thread_name_prefix="grpc"
+        )
+        self._server: grpc.Server | None = None
+        self._health = health.HealthServicer()
         self._stopped = threading.Event()
         self._stop_lock = threading.Lock()
         self._stopping = False
         self.port = 0
 
-    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
-
-    async def _set_health(self, status: Any) -> None:
+    def _set_health(self, status: Any) -> None:
         for service in ("", SERVICE_NAME):
-            await self._health.set(service, status)
+            self._health.set(service, status)
 
-    async def _start(self) -> int:
+    def _start(self) -> int:
         options = self.options
         limit = options.max_message_mb * 1024 * 1024
-        interceptors = [TokenAuthInterceptor(options.token)] if options.token else []
-        server = grpc.aio.server(
+        interceptors: list[Any] = [TokenAuthInterceptor(options.token)] if options.token else []
+        server = grpc.server(
+            self._handlers,
             interceptors=interceptors,
             options=[
                 ("grpc.max_receive_message_length", limit),
@@ -123,17 +125,13 @@ class ScoringServer:
                 ("grpc.so_reuseport", 0),
             ],
         )
-        servicer = RiskScoringServicer(
-            scorer=self.scorer, metrics=self.metrics, executor=self._executor
-        )
-        self._servicer = servicer
+        servicer = RiskScoringServicer(scorer=self.scorer, metrics=self.metrics)
         risk_pb2_grpc.add_RiskScoringServicer_to_server(servicer, server)
-        self._health = AsyncHealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
         )
-        await self._set_health(NOT_SERVING)
+        self._set_health(NOT_SERVING)
         if options.tls_cert and options.tls_key:
             credentials = grpc.ssl_server_credentials(
                 [(options.tls_key.read_bytes(), options.tls_cert.read_bytes())]
@@ -141,15 +139,16 @@ class ScoringServer:
             port = server.add_secure_port(options.address, credentials)
         else:
             port = server.add_insecure_port(options.address)
-        await server.start()
+        if port == 0:
+            raise RuntimeError("the address cannot be bound")
+        server.start()
         self._server = server
         return port
 
     def start(self) -> int:
         """Binds and starts answering (health NOT_SERVING until `load`); returns the port."""
-        self._thread.start()
         try:
-            self.port = self._call(self._start())
+            self.port = self._start()
         except Exception as exc:
             raise ServerStartError(
                 f"cannot start the scoring server on {self.options.address}: {exc}"
@@ -166,7 +165,7 @@ class ScoringServer:
     def load(self, path: Path | None = None) -> LoadedBundle:
         """Loads the bundle (default: `current`) and turns health SERVING."""
         bundle = self.scorer.load(path)
-        self._call(self._set_health(SERVING))
+        self._set_health(SERVING)
         log.info("SERVING model %s on %s", bundle.version, self.options.address)
         return bundle
 
@@ -190,16 +189,11 @@ class ScoringServer:
         drain = self.options.drain_seconds if drain is None else drain
         log.info("shutting down: NOT_SERVING, in-flight calls get %.0f s", grace)
         if self._server is not None:
-            self._call(self._health.enter_graceful_shutdown())
+            self._health.enter_graceful_shutdown()
             if drain > 0:
                 time.sleep(drain)
-            self._call(self._server.stop(grace))
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread.is_alive():
-            self._thread.join(5)
-        if self._servicer is not None:
-            self._servicer.batcher.close()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+            self._server.stop(grace).wait()
+        self._handlers.shutdown(wait=False, cancel_futures=True)
         self.scorer.close()
         self._stopped.set()
         log.info("stopped; metrics: %s", self.metrics_summary())

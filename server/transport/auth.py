@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import grpc
 
 OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 if TYPE_CHECKING:
-    _Interceptor = grpc.aio.ServerInterceptor[Any, Any]
+    _Interceptor = grpc.ServerInterceptor[Any, Any]
 else:  # the stubs are generic, the runtime class is not
-    _Interceptor = grpc.aio.ServerInterceptor
+    _Interceptor = grpc.ServerInterceptor
 
 DENIED = "missing or wrong bearer token (metadata `authorization: Bearer <token>`)"
 
 
-async def _deny(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-    await context.abort(grpc.StatusCode.UNAUTHENTICATED, DENIED)
+def _deny(request: Any, context: grpc.ServicerContext) -> Any:
+    context.abort(grpc.StatusCode.UNAUTHENTICATED, DENIED)
 
 
 class TokenAuthInterceptor(_Interceptor):
@@ -36,12 +36,12 @@ class TokenAuthInterceptor(_Interceptor):
                 return hmac.compare_digest(given, self._expected)
         return False
 
-    async def intercept_service(
+    def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
+        continuation: Callable[[grpc.HandlerCallDetails], Any],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> Any:
-        handler = await continuation(handler_call_details)
+        handler = continuation(handler_call_details)
         if handler is None or self._allowed(handler_call_details):
             return handler
         if handler.request_streaming and handler.response_streaming:

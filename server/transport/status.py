@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import grpc
@@ -46,7 +46,7 @@ class HasMetrics:
 
 
 S = TypeVar("S", bound=HasMetrics)
-Context = grpc.aio.ServicerContext[Any, Any]
+Context = grpc.ServicerContext
 
 
 def _expired(context: Context) -> bool:
@@ -75,26 +75,24 @@ def _classify(method: str, exc: Exception) -> tuple[grpc.StatusCode, str]:
 
 def unary(
     method: str,
-) -> Callable[[Callable[[S, Any, Context], Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+) -> Callable[[Callable[[S, Any, Context], Any]], Callable[..., Any]]:
     """Wraps a unary servicer method: deadline check, error mapping, metrics, logging."""
 
-    def decorate(
-        func: Callable[[S, Any, Context], Awaitable[Any]],
-    ) -> Callable[..., Awaitable[Any]]:
+    def decorate(func: Callable[[S, Any, Context], Any]) -> Callable[..., Any]:
         @functools.wraps(func)
-        async def wrapper(self: S, request: Any, context: Context) -> Any:
+        def wrapper(self: S, request: Any, context: Context) -> Any:
             started = time.perf_counter()
             code, message, response = grpc.StatusCode.OK, "", None
             if _expired(context):
                 code, message = grpc.StatusCode.DEADLINE_EXCEEDED, "deadline passed before work"
             else:
                 try:
-                    response = await func(self, request, context)
+                    response = func(self, request, context)
                 except Exception as exc:
                     code, message = _classify(method, exc)
             _finish(method, self, code=code, started=started, rows=1)
             if code is not grpc.StatusCode.OK:
-                await context.abort(code, message)
+                context.abort(code, message)  # raises
             return response
 
         return wrapper
@@ -104,28 +102,33 @@ def unary(
 
 def streaming(
     method: str,
-) -> Callable[[Callable[[S, Any, Context], AsyncIterator[Any]]], Callable[..., AsyncIterator[Any]]]:
+) -> Callable[[Callable[[S, Any, Context], Iterator[Any]]], Callable[..., Iterator[Any]]]:
     """Wraps a response-streaming servicer method; rows are counted from `row_ids`."""
 
     def decorate(
-        func: Callable[[S, Any, Context], AsyncIterator[Any]],
-    ) -> Callable[..., AsyncIterator[Any]]:
+        func: Callable[[S, Any, Context], Iterator[Any]],
+    ) -> Callable[..., Iterator[Any]]:
         @functools.wraps(func)
-        async def wrapper(self: S, requests: Any, context: Context) -> AsyncIterator[Any]:
+        def wrapper(self: S, requests: Any, context: Context) -> Iterator[Any]:
             started = time.perf_counter()
             code, message, rows = grpc.StatusCode.OK, "", 0
             try:
-                async for response in func(self, requests, context):
+                for response in func(self, requests, context):
                     rows += len(response.row_ids)
                     yield response
             except Exception as exc:
+                if not context.is_active():  # the client left or its deadline passed
+                    _finish(
+                        method, self, code=grpc.StatusCode.CANCELLED, started=started, rows=rows
+                    )
+                    return
                 code, message = _classify(method, exc)
             except BaseException:  # cancelled: the client left or its deadline passed
                 _finish(method, self, code=grpc.StatusCode.CANCELLED, started=started, rows=rows)
                 raise
             _finish(method, self, code=code, started=started, rows=rows)
             if code is not grpc.StatusCode.OK:
-                await context.abort(code, message)
+                context.abort(code, message)  # raises
 
         return wrapper
 
