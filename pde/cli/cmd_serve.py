@@ -23,6 +23,9 @@ def register(app: typer.Typer) -> None:
         drain: float = typer.Option(
             1.0, min=0, help="Seconds health says NOT_SERVING before new calls are refused."
         ),
+        handler_threads: int | None = typer.Option(
+            None, min=1, help="gRPC handler threads = calls served at once (default: 8)."
+        ),
     ) -> None:
         # OpenMP reads this when the tree libraries load: idle threads must sleep, not spin.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -31,6 +34,8 @@ def register(app: typer.Typer) -> None:
         from server.transport.app import serve as run
 
         overrides: dict[str, object] = {"grace_seconds": grace, "drain_seconds": drain}
+        if handler_threads:
+            overrides["handler_threads"] = handler_threads
         if address:
             overrides["address"] = address
         if model_dir:

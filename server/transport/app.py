@@ -38,9 +38,9 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"].full_name
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
-# Handler threads of the gRPC server: enough for 8 concurrent unary clients with a long stream
-# or explanation running, few enough that they do not fight over the GIL and the two cores.
-HANDLER_THREADS = 4
+# Handler threads of the gRPC server = calls served at once (a stream holds one for its
+# length; later calls wait for a free thread). Idle threads cost nothing; busy ones share the GIL.
+HANDLER_THREADS = 8
 
 
 class ServerStartError(PdeError):
