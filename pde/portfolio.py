@@ -2,8 +2,8 @@
 
 The run id is derived from the as-of date and the model version, so running the job again
 for the same date and model resumes a crashed run, or adds nothing to a finished one.
-Reason codes are fetched with `Explain` for the alerts in the upper tiers (the customers an
-officer will act on first); the app explains any other customer live.
+Reason codes are fetched with `Explain` for the critical alerts (the customers an officer
+acts on first); the app explains any other customer live.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy.engine import Engine
 
+from client.results import ModelInfo
 from client.sync import RiskClient
 from pde.db.customers import customer_records, upsert_customers
 from pde.db.engine import session_scope
@@ -28,7 +29,7 @@ from training.features.labels import event_span
 
 log = logging.getLogger(__name__)
 
-REASON_TIERS = ("high", "critical")
+REASON_TIERS = ("critical",)
 
 
 @dataclass(frozen=True)
@@ -82,20 +83,7 @@ def _score_rows(
         )
 
 
-def score_portfolio(
-    *,
-    data_dir: Path,
-    client: RiskClient,
-    as_of: date | None = None,
-    lookback_days: int = 90,
-    top_reasons: int = 3,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
-    engine: Engine | None = None,
-    on_start: Callable[[int], None] | None = None,
-    on_chunk: Callable[[int], None] | None = None,
-) -> PortfolioResult:
-    """Scores every customer of the canonical data at `as_of` (default: the day after the
-    data's last event) and writes `risk_scores`; resumable and idempotent."""
+def _check_model(client: RiskClient) -> ModelInfo:
     info = client.model_info()
     if info.feature_catalogue_version is None:
         raise PdeError(
@@ -107,34 +95,62 @@ def score_portfolio(
             f"the served model {info.version} uses features {info.feature_catalogue_version}, "
             f"this engine computes {CATALOGUE_VERSION}: retrain or serve a matching bundle"
         )
+    return info
+
+
+def score_portfolio(
+    *,
+    data_dir: Path,
+    client: RiskClient,
+    as_of: date | None = None,
+    weeks: int = 1,
+    lookback_days: int = 90,
+    top_reasons: int = 3,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    engine: Engine | None = None,
+    on_start: Callable[[date, int], None] | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> list[PortfolioResult]:
+    """Scores every customer of the canonical data at `as_of` (default: the day after the
+    data's last event) and at the `weeks - 1` weekly dates before it, oldest first, into
+    `risk_scores`; each date is its own resumable, idempotent run."""
+    info = _check_model(client)
     data = load_dataset(data_dir)
-    when = as_of or event_span(data)[1] + timedelta(days=1)
-    run_id = run_id_for(when, info.version)
-    features = compute_features(data, [when], lookback_days=lookback_days).sort("customer_id")
-    total = features.height
+    latest = as_of or event_span(data)[1] + timedelta(days=1)
+    dates = [latest - timedelta(weeks=k) for k in reversed(range(weeks))]
     with session_scope(engine=engine) as session:
         # the scores refer to customers: bring their profile and exposure up to date first
         upsert_customers(session=session, records=customer_records(data.customers), actor=JOB_ACTOR)
-        after = resume_point(session, run_id)
-    if after is not None:
-        features = features.filter(pl.col("customer_id") > after)
-        log.info("resuming %s after customer %s: %d left", run_id, after, features.height)
-    if on_start is not None:
-        on_start(features.height)
-    alerts: list[str] = []
-    rows = _score_rows(
-        client, features, feature_names=info.feature_names, as_of=when,
-        model_version=info.version, top_reasons=top_reasons, alerts=alerts,
-    )  # fmt: skip
-    state = write_scores(
-        rows=rows, run_id=run_id, as_of=when, model_version=info.version, engine=engine,
-        total_customers=total, chunk_rows=chunk_rows, on_chunk=on_chunk,
-    )  # fmt: skip
-    return PortfolioResult(
-        run_id=run_id,
-        as_of=when,
-        model_version=info.version,
-        customers=total,
-        rows_written=state.rows_written,
-        alerts=len(alerts),
-    )
+    everything = compute_features(data, dates, lookback_days=lookback_days)
+    results = []
+    for when in dates:
+        features = everything.filter(pl.col("as_of") == when).sort("customer_id")
+        total = features.height
+        run_id = run_id_for(when, info.version)
+        with session_scope(engine=engine) as session:
+            after = resume_point(session, run_id)
+        if after is not None:
+            features = features.filter(pl.col("customer_id") > after)
+            log.info("resuming %s after customer %s: %d left", run_id, after, features.height)
+        if on_start is not None:
+            on_start(when, features.height)
+        alerts: list[str] = []
+        rows = _score_rows(
+            client, features, feature_names=info.feature_names, as_of=when,
+            model_version=info.version, top_reasons=top_reasons, alerts=alerts,
+        )  # fmt: skip
+        state = write_scores(
+            rows=rows, run_id=run_id, as_of=when, model_version=info.version, engine=engine,
+            total_customers=total, chunk_rows=chunk_rows, on_chunk=on_chunk,
+        )  # fmt: skip
+        results.append(
+            PortfolioResult(
+                run_id=run_id,
+                as_of=when,
+                model_version=info.version,
+                customers=total,
+                rows_written=state.rows_written,
+                alerts=len(alerts),
+            )
+        )
+    return results

@@ -132,7 +132,8 @@ def _serve(demo: Demo) -> bool:
 
 def _score_portfolio(demo: Demo) -> None:
     if demo.step("score the portfolio into the database", "score-portfolio"):
-        demo.run("score-portfolio")
+        # four weekly dates, so the app's trends and rising-risk lists have history
+        demo.run("score-portfolio", "--weeks", "4")
 
 
 def _frontend(demo: Demo) -> bool:

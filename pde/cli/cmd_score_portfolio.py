@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -15,10 +16,11 @@ def score_portfolio(
         None, "--as-of", help="YYYY-MM-DD; default: the day after the data's last event."
     ),
     data: Path | None = typer.Option(None, "--data", help="Canonical data (PDE_DATA_DIR)."),
-    top_reasons: int = typer.Option(
-        3, "--reasons", min=0, help="Reason codes per high or critical alert."
-    ),
+    top_reasons: int = typer.Option(3, "--reasons", min=0, help="Reason codes per critical alert."),
     lookback_days: int = typer.Option(90, "--lookback-days", min=30, help="Feature window."),
+    weeks: int = typer.Option(
+        1, "--weeks", min=1, max=52, help="Also score the weekly dates before --as-of (history)."
+    ),
 ) -> None:
     """Score the whole portfolio through the scoring server into the database (resumable)."""
     from client.sync import RiskClient
@@ -36,20 +38,26 @@ def score_portfolio(
     )
     with client, progress_bar() as progress:
         task = progress.add_task("scoring", total=None)
-        result = run(
+
+        def started(when: date, rows: int) -> None:
+            progress.reset(task, total=rows, description=f"scoring {when}")
+
+        results = run(
             data_dir=data or settings.data_dir,
             client=client,
             as_of=parse_date(as_of),
+            weeks=weeks,
             lookback_days=lookback_days,
             top_reasons=top_reasons,
-            on_start=lambda n: progress.update(task, total=n),
+            on_start=started,
             on_chunk=lambda n: progress.advance(task, n),
         )
-    console().print(
-        f"scored {result.customers:,} customers as of {result.as_of} with model "
-        f"{result.model_version}: {result.rows_written:,} rows in run {result.run_id}, "
-        f"{result.alerts:,} alerts"
-    )
+    for result in results:
+        console().print(
+            f"scored {result.customers:,} customers as of {result.as_of} with model "
+            f"{result.model_version}: {result.rows_written:,} rows in run {result.run_id}, "
+            f"{result.alerts:,} new alerts"
+        )
 
 
 def register(app: typer.Typer) -> None:

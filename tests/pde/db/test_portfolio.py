@@ -3,6 +3,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -85,13 +86,17 @@ def test_portfolio_scores_every_customer_once_and_resumes(
             count(database.engine, "SELECT count(*) FROM scoring_runs WHERE status = 'failed'") == 1
         )
 
-        result = score_portfolio(data_dir=data_dir, client=client, chunk_rows=100,
-                                 engine=database.engine)  # fmt: skip
+        [result] = score_portfolio(data_dir=data_dir, client=client, chunk_rows=100,
+                                   engine=database.engine)  # fmt: skip
         assert result.customers == 400
         assert result.rows_written == 400
-        again = score_portfolio(data_dir=data_dir, client=client, engine=database.engine)
+        [again] = score_portfolio(data_dir=data_dir, client=client, engine=database.engine)
+        history = score_portfolio(data_dir=data_dir, client=client, weeks=3, engine=database.engine)
     assert again.rows_written == 400
-    assert count(database.engine, "SELECT count(*) FROM risk_scores") == 400
+    assert [r.as_of for r in history][-1] == result.as_of
+    assert [(b.as_of - a.as_of).days for a, b in itertools.pairwise(history)] == [7, 7]
+    assert count(database.engine, "SELECT count(*) FROM risk_scores") == 1200
+    assert count(database.engine, "SELECT count(DISTINCT as_of) FROM risk_scores") == 3
     assert count(database.engine, "SELECT count(DISTINCT customer_id) FROM risk_scores") == 400
     assert count(database.engine, "SELECT count(*) FROM customers") == 400
     # the resumed call scored (and counted alerts for) only the customers left after the crash
@@ -101,12 +106,12 @@ def test_portfolio_scores_every_customer_once_and_resumes(
     assert again.alerts == 0
     with_reasons = count(
         database.engine,
-        "SELECT count(*) FROM risk_scores WHERE tier IN ('high', 'critical') AND alert",
+        "SELECT count(*) FROM risk_scores WHERE tier = 'critical' AND alert",
     )
     if with_reasons:
         reasons = count(
             database.engine,
-            "SELECT count(*) FROM risk_scores WHERE tier IN ('high', 'critical') "
+            "SELECT count(*) FROM risk_scores WHERE tier = 'critical' "
             "AND CAST(top_reasons AS TEXT) LIKE '%text%'",
         )
         assert reasons == with_reasons
