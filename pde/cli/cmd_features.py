@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -20,14 +21,24 @@ def features(
     ),
     lookback_days: int = typer.Option(90, "--lookback-days", min=30, help="Feature window."),
     labels: bool = typer.Option(True, "--labels/--no-labels", help="Add the 30-day label."),
+    partitions: int = typer.Option(
+        1,
+        "--partitions",
+        min=1,
+        help="Split the customers into this many Dask tasks (needs --as-of; --out is then a "
+        "directory of part-*.parquet, without labels).",
+    ),
 ) -> None:
     """Compute point-in-time features (and 30-day labels) for every customer."""
     from training.data.io import load_dataset
     from training.features.export import feature_table, resolve_dates, write_parquet_atomically
 
+    when = parse_date(as_of)
+    if partitions > 1:
+        _distributed(data, out, when, partitions=partitions, lookback_days=lookback_days)
+        return
     if out.suffix != ".parquet":
         raise PdeError(f"{out}: the output must be a .parquet file")
-    when = parse_date(as_of)
     dataset = load_dataset(data)
     try:
         dates = resolve_dates(dataset, as_of=when, weekly=weekly)
@@ -49,6 +60,21 @@ def features(
         if known.size:
             summary += f"; label rate {known.mean():.2%} over {known.size:,} labelled rows"
     console().print(summary)
+
+
+def _distributed(
+    data: Path, out: Path, when: date | None, *, partitions: int, lookback_days: int
+) -> None:
+    from training.features.distributed import compute_features_distributed
+
+    if when is None:
+        raise PdeError("--partitions needs --as-of DATE")
+    if out.suffix == ".parquet":
+        raise PdeError(f"{out}: with --partitions the output is a directory of parts")
+    parts = compute_features_distributed(
+        data, out, [when], parts=partitions, lookback_days=lookback_days
+    )
+    console().print(f"wrote {len(parts)} parts of features as of {when} to {out}")
 
 
 def register(app: typer.Typer) -> None:

@@ -94,7 +94,9 @@ def offenders(
 
 
 def with_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_row_index(_ROW, offset=1)
+    """Numbers the data rows from 1, unless a reader numbered them already (before filtering
+    a partition out of a file, so that messages still name the file's own rows)."""
+    return frame if _ROW in frame.columns else frame.with_row_index(_ROW, offset=1)
 
 
 def drop_rows(frame: pl.DataFrame) -> pl.DataFrame:
@@ -108,7 +110,7 @@ def check_columns(names: Sequence[str], table: Table, file: str) -> list[Problem
         for c in table.columns
         if c.required and c.name not in names
     ]
-    known = set(table.names)
+    known = {*table.names, _ROW}
     problems += [
         Problem(file, n, f"unknown column (expected: {', '.join(table.names)})")
         for n in names
