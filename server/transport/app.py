@@ -8,6 +8,7 @@ reloads the `current` bundle (a bad one is refused and the old one keeps serving
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -241,5 +242,8 @@ def serve(options: ServerOptions, *, metrics_log_seconds: float = 300.0) -> None
     except Exception:
         server.stop(grace=0, drain=0)
         raise
+    # The libraries and the bundle are ~165k long-lived objects: a full collection walks them
+    # all (~100 ms here, a latency spike). Freezing them leaves only new objects to collect.
+    gc.freeze()
     while not server.wait(metrics_log_seconds):
         log.info("metrics: %s", server.metrics_summary())
