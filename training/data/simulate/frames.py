@@ -51,7 +51,7 @@ def customers_frame(
     revolving = np.isin(
         profiles.product, (PRODUCTS.index("credit_card"), PRODUCTS.index("overdraft"))
     )
-    usage = np.clip(0.35 + 0.12 * stress_at_start + 0.2 * rng.standard_normal(n), 0.02, 1.0)
+    usage = np.clip(0.35 + 0.2 * stress_at_start + 0.15 * rng.standard_normal(n), 0.02, 1.0)
     usage = np.where(revolving, usage, rng.uniform(0.15, 0.95, n))
     declared = np.round(profiles.income * np.exp(0.1 * rng.standard_normal(n)), -1)
     return pl.DataFrame(

@@ -62,14 +62,28 @@ def income_events(
     parts = []
 
     # Salary: stops while out of work; late (and sometimes short) in a salary-delay episode.
-    delayed = latent.salary_delayed[rows, clipped] & (rng.random((n, months)) < 0.75)
+    delayed = latent.salary_delayed[rows, clipped] & (rng.random((n, months)) < 0.9)
     actual = scheduled + np.where(delayed, rng.integers(2, 13, (n, months)), 0)
     short = delayed & (rng.random((n, months)) < 0.2)
     pay = income * (1 + 0.02 * rng.standard_normal((n, months)))
     pay *= np.where(short, rng.uniform(0.5, 0.9, (n, months)), 1.0)
+    pay *= np.where(latent.hours_cut[rows, clipped], rng.uniform(0.6, 0.9, (n, months)), 1.0)
     working = profiles.has_salary[:, None] & ~latent.jobless[rows, clipped]
     salary = dict(days=actual, amount=pay, category="salary", channels=("online",))
     parts.append(_monthly(rng, who=working, n_days=n_days, **salary))  # type: ignore[arg-type]
+    # The last, pro-rata pay arrives on the day the job is lost, off the usual cycle.
+    leaver = np.nonzero(profiles.has_salary & _in_period(latent.loss_day, n_days))[0]
+    parts.append(
+        Events.make(
+            rng,
+            customer=leaver,
+            day=latent.loss_day[leaver],
+            amount=profiles.income[leaver] * rng.uniform(0.2, 0.9, leaver.shape[0]),
+            category="salary",
+            channels=("online",),
+            hours=(0, 6),
+        )
+    )
 
     first = calendar.previous_workday(calendar.monthly_days(np.ones(n, dtype=int)))
     fifteenth = calendar.previous_workday(calendar.monthly_days(np.full(n, 15)))
@@ -151,10 +165,8 @@ def income_events(
     # Savings: the comfortable put money aside after payday; the stressed draw savings down.
     moment = scheduled + 2
     stress_then = latent.stress[rows, np.clip(moment, 0, n_days - 1)]
-    saves = (stress_then < 0.2) & (rng.random((n, months)) < 0.6)
-    draws = (rng.random((n, months)) < sigmoid(-1.0 + 1.5 * (stress_then - 0.7))) & (
-        stress_then > 0.7
-    )
+    saves = rng.random((n, months)) < 0.85 * sigmoid(0.6 - 3.0 * stress_then)
+    draws = ~saves & (rng.random((n, months)) < sigmoid(-3.0 + 3.0 * stress_then))
     draws |= ~saves & (rng.random((n, months)) < 0.04)  # a big purchase: not a stress signal
     amount = np.where(
         saves,

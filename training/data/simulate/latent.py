@@ -1,9 +1,11 @@
 """The latent financial-health path of every customer: a daily stress level and its causes.
 
-Stress = vulnerability (income bracket, employment, region, age, affordability, an idiosyncratic
-part) + the effects of shocks (job loss, salary delays, a medical bill, a gambling habit, a
-payday-loan spiral; each with onset, duration and recovery) + slow noise. It is never written
-out; everything observable (transactions, obligations and their outcomes) is drawn from it.
+Stress = vulnerability (income bracket, employment, region, age, affordability, a persistent
+idiosyncratic trait) + the effects of shocks (job loss after a warning period of cut hours,
+salary delays, a medical bill, a gambling habit, a payday-loan spiral; each with onset, duration
+and recovery) + slow, small noise. It is never written out; everything observable (transactions,
+obligations and their outcomes) is drawn from it, strongly enough that the trait and the current
+state show in behaviour, while the future (new shocks, noise) stays unknown to a model.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from training.data.simulate.population import (
     Profiles,
 )
 
-BRACKET_EFFECT = (0.7, 0.35, 0.0, -0.35, -0.7)
+BRACKET_EFFECT = (0.85, 0.45, 0.0, -0.4, -0.8)
 EMPLOYMENT_EFFECT = (0.0, 0.25, 0.35, -0.3, 0.8, 0.2)
 REGION_EFFECT = (-0.15, 0.0, 0.1, 0.0, 0.05, -0.05, 0.1, 0.3)
 JOB_LOSS_RISK = (0.05, 0.07, 0.10, 0.0, 0.0, 0.03)  # per employment type, over the period
-NOISE_PERSISTENCE = 0.97
-NOISE_STEP = 0.09
+NOISE_PERSISTENCE = 0.99
+NOISE_STEP = 0.008
+WARNING_DAYS = 45  # before a job loss: hours cut, pay shrinks, stress builds
 
 
 @dataclass
@@ -34,6 +37,8 @@ class Latent:
 
     stress: np.ndarray
     jobless: np.ndarray  # bool: out of work (salary stops)
+    hours_cut: np.ndarray  # bool: the weeks before a job loss (smaller pay)
+    loss_day: np.ndarray  # (n,) day a job is lost (outside the period: none)
     salary_delayed: np.ndarray  # bool: employer in a salary-delay episode
     spiral: np.ndarray  # bool: in a payday-loan spiral
     problem_gambler: np.ndarray  # (n,) bool
@@ -60,14 +65,15 @@ def draw_latent(rng: np.random.Generator, profiles: Profiles, n_days: int) -> La
     n = profiles.size
     days = np.arange(n_days)[None, :]
     never = np.full(n, 10 * n_days, dtype=float)
-    affordability = 2.0 * (profiles.obligation / profiles.income - 0.12)
+    vulnerability = 0.38 * rng.standard_normal(n)  # a persistent trait, shown in behaviour
+    affordability = 3.0 * (profiles.obligation / profiles.income - 0.12)
     base = (
         np.asarray(BRACKET_EFFECT)[profiles.bracket]
         + np.asarray(EMPLOYMENT_EFFECT)[profiles.employment]
         + np.asarray(REGION_EFFECT)[profiles.region]
         + np.where(profiles.age < 26, 0.25, 0.0)
         + affordability
-        + 0.55 * rng.standard_normal(n)
+        + vulnerability
     )
 
     # Job loss (for the self-employed: the business fails); recovery when work is found.
@@ -78,7 +84,9 @@ def draw_latent(rng: np.random.Generator, profiles: Profiles, n_days: int) -> La
     loss_start = np.where(loses_job, rng.uniform(-60, n_days, n), never)
     loss_end = loss_start + rng.exponential(80.0, n) + 14
     jobless = _window(days, loss_start, loss_end)
+    hours_cut = _window(days, loss_start - WARNING_DAYS, loss_start)
     stress = base[:, None] + 1.5 * jobless + 1.5 * _after(days, loss_end, 25.0) * ~jobless
+    stress += 1.0 * _ramp(days, loss_start - WARNING_DAYS, WARNING_DAYS) * hours_cut
 
     # Salary delays: the employer pays late for a while.
     delay_risk = np.where(np.isin(profiles.employment, (SALARIED, CONTRACT)), 0.08, 0.0)
@@ -109,7 +117,7 @@ def draw_latent(rng: np.random.Generator, profiles: Profiles, n_days: int) -> La
     recovers = rng.random(n) < 0.35
     spiral_end = np.where(recovers, spiral_start + rng.exponential(60.0, n) + 20, never * 2)
     spiral = _window(days, spiral_start, spiral_end)
-    stress += (0.5 + 0.9 * _ramp(days, spiral_start, 60.0)) * spiral
+    stress += (0.2 + 1.2 * _ramp(days, spiral_start, 60.0)) * spiral
     stress += 0.8 * _after(days, spiral_end, 30.0) * ~spiral
 
     # Slow idiosyncratic noise (AR(1), started from its stationary distribution).
@@ -124,6 +132,8 @@ def draw_latent(rng: np.random.Generator, profiles: Profiles, n_days: int) -> La
     return Latent(
         stress=stress,
         jobless=jobless,
+        hours_cut=hours_cut,
+        loss_day=np.floor(loss_start).astype(int),
         salary_delayed=salary_delayed,
         spiral=spiral,
         problem_gambler=problem_gambler,

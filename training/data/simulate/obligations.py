@@ -17,11 +17,11 @@ from training.data.simulate.events import Events, sigmoid
 from training.data.simulate.latent import Latent
 from training.data.simulate.population import Profiles
 
-MISS_INTERCEPT = -3.7
-MISS_SLOPE = 1.6
-UTILITY_LATE = (-3.4, 1.1)  # intercept, slope on stress
-RENT_LATE = (-3.6, 1.1)
-FAILED_DEBIT = (-4.2, 1.2)  # an auto-debit failing although the customer then pays in grace
+MISS_INTERCEPT = -3.9
+MISS_SLOPE = 1.8
+UTILITY_LATE = (-3.4, 1.6)  # intercept, slope on stress
+RENT_LATE = (-3.6, 1.6)
+FAILED_DEBIT = (-4.0, 1.6)  # an auto-debit failing although the customer then pays in grace
 RETURNED_DEBIT_FEE = 15.0
 KIND_OF_PRODUCT = {
     "credit_card": "card",
@@ -83,11 +83,11 @@ def _settle(
     fails = s.auto & (
         missed | (rng.random(size) < sigmoid(FAILED_DEBIT[0] + FAILED_DEBIT[1] * s.stress))
     )
-    late_in_grace = fails | (~s.auto & (rng.random(size) < sigmoid(-1.8 + 0.8 * s.stress)))
+    late_in_grace = fails | (~s.auto & (rng.random(size) < sigmoid(-2.4 + 2.0 * s.stress)))
     paid_day = np.where(
         s.auto & ~fails, s.due, np.where(late_in_grace, s.due + grace_days, s.due - early_days)
     ).astype(float)
-    part = card & (rng.random(size) < sigmoid(-1.2 + 0.6 * s.stress))
+    part = card & (rng.random(size) < sigmoid(-2.2 + 2.0 * s.stress))
     amount_paid = s.amount * np.where(part, rng.uniform(0.5, 1.0, size), 1.0)
     # Missed: unpaid (45%), paid after the grace period (40%), or paid less than half (15%).
     unpaid, late = u < 0.45, (u >= 0.45) & (u < 0.85)

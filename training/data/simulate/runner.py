@@ -95,7 +95,7 @@ def simulate_chunk(
     )
     stress0 = latent.stress[:, 0]
     opening = profiles.income * np.exp(
-        np.log(0.8) + 0.6 * rng.standard_normal(size) - 0.4 * stress0
+        np.log(0.8) + 0.4 * rng.standard_normal(size) - 1.2 * stress0
     )
     ids = customer_ids(first, size)
     return _Chunk(

@@ -53,13 +53,14 @@ def spending_events(
     """Everyday spending plus the stress signals: ATM cash, gambling, lending apps."""
     n, n_days = profiles.size, calendar.days
     s = latent.stress
-    excess = np.maximum(s - 0.5, 0.0)
+    excess = np.maximum(s - 0.2, 0.0)
     income = np.broadcast_to(profiles.income[:, None], (n, n_days))
     weekend = (calendar.weekday >= 5)[None, :]
     after_payday = _near(scheduled_paydays, range(BOOST_AFTER_PAYDAY), n_days)
     before_payday = _near(scheduled_paydays, range(-CASH_BEFORE_PAYDAY, 0), n_days)
-    restraint = np.exp(-0.15 * np.maximum(s, 0))
-    pressure = 1 + 0.2 * np.maximum(s, 0)  # essentials cost the stressed more of their income
+    clipped = np.clip(s, -1.5, 3.0)
+    restraint = np.exp(-0.6 * clipped)  # discretionary spending shrinks under stress
+    pressure = np.exp(0.3 * clipped)  # essentials cost the stressed more of their income
     parts = [
         _draw(
             rng,
@@ -128,7 +129,7 @@ def spending_events(
     ]
 
     # Cash: heavy cash users exist at every level of health; stress adds spikes and hoarding.
-    atm_rate = 0.06 * profiles.cash_preference[:, None] * np.exp(0.45 * excess)
+    atm_rate = 0.06 * profiles.cash_preference[:, None] * np.exp(0.7 * excess)
     atm_rate = atm_rate + np.where(before_payday, 0.3 * sigmoid(2.0 * (s - 1.0)), 0.0)
     cash = 60 * np.sqrt(income / 3000) * (1 + 0.4 * excess)
     atm = _draw(rng, atm_rate, scale=cash, sigma=0.5, category="atm_withdrawal", channels=("atm",))
@@ -150,7 +151,7 @@ def spending_events(
     pay_later = (rng.random(n) < 0.04)[:, None] * np.full((1, n_days), 0.012)
     loans = _draw(
         rng,
-        latent.spiral * 0.08 + pay_later,
+        latent.spiral * 0.12 + pay_later,
         scale=0.08 * income,
         sigma=0.6,
         category="lending_app",
