@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -19,6 +19,9 @@ from client import requests, results
 from client.channel import SERVICE, ClientOptions
 from client.errors import from_rpc_error
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
+
+if TYPE_CHECKING:
+    from pde.settings import Settings
 
 
 class RiskClient:
@@ -56,6 +59,19 @@ class RiskClient:
         self._health = health_pb2_grpc.HealthStub(self._channel)
         self._metadata = self.options.metadata()
         self._info: results.ModelInfo | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> RiskClient:
+        """A client of the server the settings name: address, token, TLS, message size."""
+        options: dict[str, Any] = {
+            "token": settings.grpc_token.get_secret_value() if settings.grpc_token else None,
+            "tls": settings.grpc_tls_cert is not None,
+            "root_certificates": settings.grpc_tls_cert,
+            "max_message_mb": settings.grpc_max_message_mb,
+        }
+        options.update(overrides)
+        address = options.pop("address", settings.grpc_address)
+        return cls(address, **options)
 
     def __enter__(self) -> RiskClient:
         return self

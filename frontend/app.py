@@ -40,14 +40,7 @@ def _risk_client_factory(settings: Settings) -> Callable[[], RiskClient]:
     def make() -> RiskClient:
         from client.sync import RiskClient
 
-        token = settings.grpc_token.get_secret_value() if settings.grpc_token else None
-        return RiskClient(
-            settings.grpc_address,
-            token=token,
-            tls=settings.grpc_tls_cert is not None,
-            root_certificates=settings.grpc_tls_cert,
-            timeout=5.0,
-        )
+        return RiskClient.from_settings(settings, timeout=5.0)
 
     return make
 

@@ -25,14 +25,8 @@ def register(app: typer.Typer) -> None:
         from pde.settings import get_settings
 
         settings = get_settings()
-        token = settings.grpc_token.get_secret_value() if settings.grpc_token else None
         with (
-            RiskClient(
-                address or settings.grpc_address,
-                token=token,
-                root_certificates=settings.grpc_tls_cert,
-                max_message_mb=settings.grpc_max_message_mb,
-            ) as client,
+            RiskClient.from_settings(settings, address=address or settings.grpc_address) as client,
             progress_bar() as bar,
         ):
             task = bar.add_task("scoring", total=None)

@@ -28,14 +28,7 @@ def score_portfolio(
     from pde.settings import get_settings
 
     settings = get_settings()
-    token = settings.grpc_token.get_secret_value() if settings.grpc_token else None
-    client = RiskClient(
-        settings.grpc_address,
-        token=token,
-        tls=settings.grpc_tls_cert is not None,
-        root_certificates=settings.grpc_tls_cert,
-        max_message_mb=settings.grpc_max_message_mb,
-    )
+    client = RiskClient.from_settings(settings)
     with client, progress_bar() as progress:
         task = progress.add_task("scoring", total=None)
 

@@ -109,3 +109,16 @@ def test_sync_token_is_sent(model_dir: Path, start_server: Any) -> None:
             assert authorised.reload().version == "v1"
     finally:
         server.stop(grace=1)
+
+
+def test_sync_client_from_settings_uses_address_and_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    from client.sync import RiskClient
+    from pde.settings import load_settings
+
+    monkeypatch.setenv("PDE_GRPC_ADDRESS", "127.0.0.1:50999")
+    monkeypatch.setenv("PDE_GRPC_TOKEN", "t0ken")
+    with RiskClient.from_settings(load_settings(), timeout=1.5) as client:
+        assert client.options.address == "127.0.0.1:50999"
+        assert client.options.token == "t0ken"
+        assert client.options.timeout == 1.5
+        assert client.options.tls is False
