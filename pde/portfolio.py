@@ -135,9 +135,11 @@ def score_portfolio(
         if on_start is not None:
             on_start(when, features.height)
         alerts: list[str] = []
+        # reason codes for the newest date only: the earlier ones are history for trends
         rows = _score_rows(
             client, features, feature_names=info.feature_names, as_of=when,
-            model_version=info.version, top_reasons=top_reasons, alerts=alerts,
+            model_version=info.version, top_reasons=top_reasons if when == latest else 0,
+            alerts=alerts,
         )  # fmt: skip
         state = write_scores(
             rows=rows, run_id=run_id, as_of=when, model_version=info.version, engine=engine,
