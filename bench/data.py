@@ -6,14 +6,13 @@ beside wall time: on a shared machine the wall-time ratio also measures the neig
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import typer
+
+from bench.common import run_json_worker
 
 SMALL, LARGE, WEEKS = 30_000, 300_000, 16
 BUDGET_SECONDS, BUDGET_MB = 30.0, 2048.0
@@ -39,13 +38,7 @@ print(json.dumps({"seconds": timing.seconds, "median": timing.median, "peak_mb":
 def run_size(customers: int, weeks: int, repeat: int, scratch: Path) -> dict[str, Any]:
     """Times `repeat` simulations of one size in a fresh process; returns its figures."""
     args = [str(customers), str(weeks), str(repeat), str(scratch)]
-    done = subprocess.run(
-        [sys.executable, "-c", _WORKER, *args], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"benchmark worker failed:\n{done.stderr.strip()}")
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return figures
+    return run_json_worker(_WORKER, *args)
 
 
 def register(app: typer.Typer) -> None:
