@@ -22,7 +22,12 @@ def register(app: typer.Typer) -> None:
     def simulate_command(
         customers: int = typer.Option(30_000, "--customers", "-n", help="Number of customers."),
         weeks: int = typer.Option(
-            16, "--weeks", "-w", help="Weeks of history (the horizon is added)."
+            16, "--weeks", "-w", help="Weekly as-of dates (labelled snapshots)."
+        ),
+        history_weeks: int | None = typer.Option(
+            None,
+            "--history-weeks",
+            help="Weeks of activity before the first as-of date [default: 13, the lookback].",
         ),
         seed: int = typer.Option(42, "--seed", "-s", help="Random seed: same seed, same bytes."),
         out: Path | None = typer.Option(
@@ -40,7 +45,11 @@ def register(app: typer.Typer) -> None:
         from training.data.simulate import SimulationConfig, simulate
 
         config = SimulationConfig(
-            customers=customers, weeks=weeks, seed=seed, start=_parse_start(start)
+            customers=customers,
+            weeks=weeks,
+            seed=seed,
+            start=_parse_start(start),
+            **({} if history_weeks is None else {"history_weeks": history_weeks}),
         )
         target = out if out is not None else get_settings().data_dir
         began = time.perf_counter()
@@ -52,7 +61,7 @@ def register(app: typer.Typer) -> None:
         elapsed = time.perf_counter() - began
         out_console = console()
         out_console.print(
-            f"simulated {summary.customers:,} customers x {weeks} weeks "
+            f"simulated {summary.customers:,} customers x {weeks} as-of weeks "
             f"({config.start} to {config.end}) into {target} in {elapsed:.1f} s"
         )
         out_console.print(

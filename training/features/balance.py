@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from training.features.exprs import safe_div
+from training.features.exprs import count_where, safe_div
 from training.features.window import Window
 
 NEAR_ZERO = 100.0
-ZERO_WHEN_NO_EVENTS = ("savings_transfers",)
+ZERO_WHEN_NO_EVENTS = ("savings_transfers", "savings_deposits", "savings_withdrawals")
 
 
 def balance_features(window: Window) -> pl.DataFrame:
@@ -16,7 +16,13 @@ def balance_features(window: Window) -> pl.DataFrame:
     savings = (
         tx.filter(pl.col("category") == "savings_transfer")
         .group_by("customer_id")
-        .agg(savings_transfers=-pl.col("amount").sum())
+        .agg(
+            savings_transfers=-pl.col("amount").sum(),
+            savings_deposits=count_where(pl.col("amount") < 0).cast(pl.Float64),
+            savings_withdrawals=count_where(pl.col("amount") > 0).cast(pl.Float64),
+            # the latest month's choice (positive: put aside, negative: drawn down)
+            savings_last_flow=-pl.col("amount").get(pl.col("timestamp").arg_max()),
+        )
     )
     if not window.has_balance:
         return savings
@@ -84,4 +90,7 @@ def balance_features(window: Window) -> pl.DataFrame:
         "balance_days_negative",
         "balance_change_30d",
         "savings_transfers",
+        "savings_deposits",
+        "savings_withdrawals",
+        "savings_last_flow",
     )

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from training.features.spec import FAMILIES, Family, FeatureSpec
 
-CATALOGUE_VERSION = "pde-features-v1"
+CATALOGUE_VERSION = "pde-features-v2"
 
 LB = "lookback"
 D30 = "30d"
 TREND = "30d vs prior"
 WEEKLY = "weekly"
 ASOF = "as of"
+RECENT = "recency-weighted"
 
 # (name, description, unit, window, reason text)
 _Row = tuple[str, str, str, str, str]
@@ -155,6 +156,27 @@ _BALANCE: list[_Row] = [
         LB,
         "savings transfers of {v}",
     ),
+    (
+        "savings_deposits",
+        "Transfers into savings",
+        "count",
+        LB,
+        "{v} transfers into savings",
+    ),
+    (
+        "savings_withdrawals",
+        "Withdrawals from savings",
+        "count",
+        LB,
+        "{v} withdrawals from savings",
+    ),
+    (
+        "savings_last_flow",
+        "Latest savings transfer (negative = withdrawn from savings)",
+        "currency",
+        LB,
+        "latest savings transfer {v}",
+    ),
 ]
 
 _SPENDING: list[_Row] = [
@@ -232,6 +254,20 @@ _SPENDING: list[_Row] = [
     ),
     ("spend_daily_max", "Largest day of spending", "currency", LB, "a day of {v} spending"),
     ("spend_categories", "Distinct spending categories", "count", LB, "spending in {v} categories"),
+    (
+        "discretionary_count_30d",
+        "Discretionary purchases (shopping, dining, entertainment, travel, gambling)",
+        "count",
+        D30,
+        "{v} discretionary purchases in 30 days",
+    ),
+    (
+        "discretionary_count_trend",
+        "Discretionary purchase count trend",
+        "ratio",
+        TREND,
+        "discretionary purchases {v}x their usual rate",
+    ),
 ]
 
 _PAYMENTS: list[_Row] = [
@@ -733,6 +769,20 @@ _DERIVED: list[_Row] = [
         "essentials take {v} of income",
     ),
     (
+        "recent_essential_to_income",
+        "Recency-weighted essential spending over monthly income",
+        "ratio of income",
+        RECENT,
+        "recent essential spending {v} of income (recency-weighted)",
+    ),
+    (
+        "recent_net_flow_to_income",
+        "Recency-weighted net cash flow over monthly income",
+        "ratio of income",
+        RECENT,
+        "recent net cash flow {v} of income (recency-weighted)",
+    ),
+    (
         "discretionary_to_income",
         "Monthly discretionary spending over income",
         "ratio of income",
@@ -904,6 +954,65 @@ _DERIVED: list[_Row] = [
     ),
 ]
 
+_RECENT: list[_Row] = [
+    (
+        "recent_discretionary",
+        "Discretionary purchases, each weighted by recency (half-life 14 days)",
+        "weighted count",
+        RECENT,
+        "discretionary purchases in recent days: {v} (recency-weighted)",
+    ),
+    (
+        "recent_atm",
+        "ATM withdrawals, weighted by recency",
+        "weighted count",
+        RECENT,
+        "ATM withdrawals in recent days: {v} (recency-weighted)",
+    ),
+    (
+        "recent_lending_app",
+        "Lending-app transactions, weighted by recency",
+        "weighted count",
+        RECENT,
+        "lending-app activity in recent days: {v} (recency-weighted)",
+    ),
+    (
+        "recent_gambling",
+        "Gambling stakes, weighted by recency",
+        "weighted count",
+        RECENT,
+        "gambling in recent days: {v} (recency-weighted)",
+    ),
+    (
+        "recent_transfers_in",
+        "Incoming transfers (family help), weighted by recency",
+        "weighted count",
+        RECENT,
+        "incoming transfers in recent days: {v} (recency-weighted)",
+    ),
+    (
+        "recent_fees",
+        "Bank fees (returned debits), weighted by recency",
+        "weighted count",
+        RECENT,
+        "bank fees in recent days: {v} (recency-weighted)",
+    ),
+    (
+        "recent_essential_amount",
+        "Essential spending amount, weighted by recency",
+        "currency",
+        RECENT,
+        "recent essential spending {v} (recency-weighted)",
+    ),
+    (
+        "recent_net_flow",
+        "Money in minus money out, weighted by recency",
+        "currency",
+        RECENT,
+        "recent net cash flow {v} (recency-weighted)",
+    ),
+]
+
 _BY_FAMILY: dict[Family, list[_Row]] = {
     "salary": _SALARY,
     "balance": _BALANCE,
@@ -911,6 +1020,7 @@ _BY_FAMILY: dict[Family, list[_Row]] = {
     "payments": _PAYMENTS,
     "cash": _CASH,
     "patterns": _PATTERNS,
+    "recent": _RECENT,
     "derived": _DERIVED,
 }
 

@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 
 from training.data.dataset import CanonicalData
-from training.features import balance, cash, patterns, payments, salary, spending
+from training.features import balance, cash, patterns, payments, recent, salary, spending
 from training.features.catalogue import FEATURE_NAMES
 from training.features.derived import activity_extras, derived_features, profile_features
 from training.features.weekly import FLAGS, weekly_flags
@@ -28,6 +28,7 @@ _TX_ZERO = (
     *spending.ZERO_WHEN_NO_EVENTS,
     *cash.ZERO_WHEN_NO_EVENTS,
     *patterns.ZERO_WHEN_NO_EVENTS,
+    *recent.ZERO_WHEN_NO_EVENTS,
     *(f"{flag}_week_{stat}" for flag in FLAGS for stat in ("mean", "std", "min", "max")),
 )
 
@@ -49,6 +50,7 @@ def features_at(window: Window) -> pl.DataFrame:
             extras.select("customer_id", "tx_history_days"),
         ),
         patterns.pattern_features(window),
+        recent.recent_features(window),
         extras,
         window.payments.group_by("customer_id").agg(
             pay_history_days=pl.col("days_since_due").max().cast(pl.Float64)

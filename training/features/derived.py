@@ -106,6 +106,8 @@ def derived_features(window: Window, joined: pl.DataFrame) -> pl.DataFrame:
         payment_burden=safe_div(pl.col("monthly_obligation"), income),
         spend_to_income=safe_div(pl.col("monthly_spend"), income),
         essential_to_income=safe_div(pl.col("spend_essential") / months, income),
+        recent_essential_to_income=safe_div(pl.col("recent_essential_amount"), income),
+        recent_net_flow_to_income=safe_div(pl.col("recent_net_flow"), income),
         discretionary_to_income=safe_div(pl.col("spend_discretionary") / months, income),
         atm_to_income=safe_div(pl.col("atm_amount") / months, income),
         gambling_to_income=safe_div(pl.col("gambling_amount") / months, income),

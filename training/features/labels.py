@@ -18,7 +18,9 @@ from training.data.dataset import CanonicalData
 from training.data.label_rule import labels_at
 from training.data.schema import GRACE_DAYS, LABEL_HORIZON_DAYS, MIN_PAID_FRACTION
 
-MIN_HISTORY_DAYS = 28
+# The weekly grid starts once a full default lookback window (90 days) of data precedes it:
+# rows with a truncated window look unlike the rows the model will score.
+MIN_HISTORY_DAYS = 90
 
 
 def compute_labels(

@@ -6,7 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-Family = Literal["salary", "balance", "spending", "payments", "cash", "patterns", "derived"]
+Family = Literal[
+    "salary", "balance", "spending", "payments", "cash", "patterns", "recent", "derived"
+]
 FAMILIES: tuple[Family, ...] = (
     "salary",
     "balance",
@@ -14,6 +16,7 @@ FAMILIES: tuple[Family, ...] = (
     "payments",
     "cash",
     "patterns",
+    "recent",
     "derived",
 )
 

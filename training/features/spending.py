@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from training.data.schema import DISCRETIONARY_CATEGORIES, ESSENTIAL_CATEGORIES
-from training.features.exprs import safe_div, sum_where, trend
+from training.features.exprs import count_where, safe_div, sum_where, trend
 from training.features.window import Window
 
 SHARE_CATEGORIES = (
@@ -26,6 +26,7 @@ ZERO_WHEN_NO_EVENTS = (
     "spend_essential",
     "spend_discretionary",
     "spend_categories",
+    "discretionary_count_30d",
 )
 
 
@@ -49,6 +50,9 @@ def spending_features(window: Window) -> pl.DataFrame:
         spend_discretionary=sum_where(discretionary, amount),
         essential_30d=sum_where(essential & recent, amount),
         discretionary_30d=sum_where(discretionary & recent, amount),
+        # purchase counts are steadier than amounts: cutting back shows as fewer purchases
+        discretionary_count_30d=count_where(discretionary & recent).cast(pl.Float64),
+        discretionary_count=count_where(discretionary).cast(pl.Float64),
         spend_categories=pl.col("category").n_unique().cast(pl.Float64),
         **{
             f"share_{category}": sum_where(pl.col("category") == category, amount)
@@ -71,6 +75,11 @@ def spending_features(window: Window) -> pl.DataFrame:
             pl.col("spend_discretionary") - pl.col("discretionary_30d"),
             months,
         ),
+        discretionary_count_trend=trend(
+            pl.col("discretionary_count_30d"),
+            pl.col("discretionary_count") - pl.col("discretionary_count_30d"),
+            months,
+        ),
         **{f"share_{c}": safe_div(pl.col(f"share_{c}"), total) for c in SHARE_CATEGORIES},
     )
     return per_customer.join(daily_max, on="customer_id", how="left").select(
@@ -87,4 +96,6 @@ def spending_features(window: Window) -> pl.DataFrame:
         "spend_discretionary_trend",
         "spend_daily_max",
         "spend_categories",
+        "discretionary_count_30d",
+        "discretionary_count_trend",
     )

@@ -15,7 +15,7 @@ from .conftest import SMALL
 # as in the bottom half, and at least GAP (absolute share of customers) more often.
 RATIO = 1.5
 GAP = 0.01
-AS_OF = SMALL.start + timedelta(days=49)
+AS_OF = SMALL.start + timedelta(days=int(SMALL.as_of_days[6]))
 LOOKBACK = timedelta(days=42)
 
 

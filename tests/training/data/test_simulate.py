@@ -64,7 +64,8 @@ def test_simulate_truth_matches_the_label_rule(
     assert truth.schema == pl.Schema(
         {"customer_id": pl.String, "as_of": pl.Date, "true_probability": pl.Float64}
     )
-    as_of = [SMALL.start + timedelta(days=7 * k) for k in range(1, SMALL.weeks + 1)]
+    first = 7 * SMALL.history_weeks  # a full history precedes the first as-of date
+    as_of = [SMALL.start + timedelta(days=first + 7 * k) for k in range(SMALL.weeks)]
     assert sorted(truth["as_of"].unique()) == as_of
     assert truth.height == SMALL.customers * SMALL.weeks
     labels = pl.concat([labels_at(data.payments, t).with_columns(as_of=pl.lit(t)) for t in as_of])
@@ -98,6 +99,28 @@ def test_simulate_reports_progress_and_rejects_bad_sizes(tmp_path: Path) -> None
     assert seen == [(50, 50)]
     with pytest.raises(PdeError, match="--customers"):
         SimulationConfig(customers=0)
+    with pytest.raises(PdeError, match="--history-weeks"):
+        SimulationConfig(history_weeks=0)
+
+
+def test_simulate_shocks_have_a_daily_hazard() -> None:
+    """A run twice as long holds about twice the job losses and medical bills (per-day
+    hazards), so the share of customers under a shock does not depend on the run's length."""
+    import numpy as np
+
+    from training.data.simulate.latent import draw_latent
+    from training.data.simulate.population import draw_profiles
+
+    def shocks(n_days: int) -> tuple[int, int]:
+        rng = np.random.default_rng(4)
+        latent = draw_latent(rng, draw_profiles(rng, 20_000, 12), n_days)
+        losses = int(((latent.loss_day >= -60) & (latent.loss_day < n_days)).sum())
+        bills = int(((latent.medical_day >= -40) & (latent.medical_day < n_days)).sum())
+        return losses, bills
+
+    (short_losses, short_bills), (long_losses, long_bills) = shocks(148), shocks(296)
+    assert long_losses / short_losses == pytest.approx((296 + 60) / (148 + 60), rel=0.12)
+    assert long_bills / short_bills == pytest.approx((296 + 40) / (148 + 40), rel=0.12)
 
 
 def test_simulate_roc_auc_counts_ties_half() -> None:

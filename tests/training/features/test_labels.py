@@ -105,6 +105,10 @@ def test_labels_weekly_grid_has_observed_horizon(small_data: CanonicalData) -> N
         small_data.payments["paid_date"].max(),  # type: ignore[type-var]
     )
     assert dates[-1] + timedelta(days=HORIZON_DAYS + 5) <= last_event
+    # the grid starts once a full 90-day lookback of data precedes it
+    first_event = small_data.transactions["timestamp"].min().date()  # type: ignore[union-attr]
+    assert (dates[0] - first_event).days >= 90
+    assert (dates[0] - first_event).days < 90 + 7
 
 
 def test_labels_shuffled_control_is_chance(larger_data: CanonicalData) -> None:

@@ -14,29 +14,36 @@ from training.data.schema import GRACE_DAYS, LABEL_HORIZON_DAYS
 # same seed gives the same data whatever the machine.
 CHUNK_SIZE = 10_000
 DEFAULT_START = date(2025, 1, 6)  # a Monday
+# Weeks of activity before the first as-of date, so that every feature row sees a full
+# lookback window (90 days), as it would in a bank's data.
+HISTORY_WEEKS = 13
 
 
 @dataclass(frozen=True)
 class SimulationConfig:
-    """What to simulate: `weeks` of history from `start`, plus the label horizon and grace."""
+    """What to simulate: from `start`, `history_weeks` of activity, then `weeks` weekly as-of
+    dates, then the label horizon and grace of the last one."""
 
     customers: int = 30_000
     weeks: int = 16
     seed: int = 42
     start: date = DEFAULT_START
+    history_weeks: int = HISTORY_WEEKS
 
     def __post_init__(self) -> None:
         if self.customers < 1:
             raise PdeError("--customers must be at least 1")
         if self.weeks < 1:
             raise PdeError("--weeks must be at least 1")
+        if self.history_weeks < 1:
+            raise PdeError("--history-weeks must be at least 1")
         if self.seed < 0:
             raise PdeError("--seed must be non-negative")
 
     @property
     def days(self) -> int:
-        """Simulated days 0..days-1: the history, the 30-day horizon and the grace period."""
-        return 7 * self.weeks + LABEL_HORIZON_DAYS + GRACE_DAYS + 1
+        """Simulated days 0..days-1: up to the last as-of date, its horizon and grace period."""
+        return self.last_due_day + GRACE_DAYS + 1
 
     @property
     def end(self) -> date:
@@ -46,12 +53,12 @@ class SimulationConfig:
     @property
     def last_due_day(self) -> int:
         """Obligations are generated with due days 0..last_due_day (the last label window)."""
-        return 7 * self.weeks + LABEL_HORIZON_DAYS
+        return 7 * (self.history_weeks + self.weeks - 1) + LABEL_HORIZON_DAYS
 
     @property
     def as_of_days(self) -> np.ndarray:
-        """Day offsets of the weekly as-of dates t = start + 7k, k = 1..weeks."""
-        return 7 * np.arange(1, self.weeks + 1)
+        """Day offsets of the weekly as-of dates t = start + 7k, k = history_weeks, ..."""
+        return 7 * np.arange(self.history_weeks, self.history_weeks + self.weeks)
 
     @property
     def chunks(self) -> list[tuple[int, int]]:

@@ -29,6 +29,9 @@ JOB_LOSS_RISK = (0.05, 0.07, 0.10, 0.0, 0.0, 0.03)  # per employment type, over 
 NOISE_PERSISTENCE = 0.99
 NOISE_STEP = 0.008
 WARNING_DAYS = 45  # before a job loss: hours cut, pay shrinks, stress builds
+# Shock incidences below are per this many simulated days; longer runs scale them so that the
+# daily hazard (and so the default rate) does not depend on the length of the run.
+REFERENCE_DAYS = 148
 
 
 @dataclass
@@ -60,6 +63,11 @@ def _ramp(days: np.ndarray, onset: np.ndarray, length: float) -> np.ndarray:
     return np.asarray(np.clip((days - onset[:, None]) / length, 0.0, 1.0))
 
 
+def _incidence(rate: np.ndarray | float, n_days: int, lead: float) -> np.ndarray:
+    """Share of customers whose shock starts in [-lead, n_days), from its reference rate."""
+    return np.minimum(1.0, np.asarray(rate) * (n_days + lead) / (REFERENCE_DAYS + lead))
+
+
 def draw_latent(rng: np.random.Generator, profiles: Profiles, n_days: int) -> Latent:
     """Draws the stress paths of the customers in `profiles` over `n_days` days."""
     n = profiles.size
@@ -80,7 +88,7 @@ def draw_latent(rng: np.random.Generator, profiles: Profiles, n_days: int) -> La
     loss_risk = np.asarray(JOB_LOSS_RISK)[profiles.employment] * np.where(
         profiles.bracket <= 1, 1.3, 1.0
     )
-    loses_job = rng.random(n) < loss_risk
+    loses_job = rng.random(n) < _incidence(loss_risk, n_days, 60)
     loss_start = np.where(loses_job, rng.uniform(-60, n_days, n), never)
     loss_end = loss_start + rng.exponential(80.0, n) + 14
     jobless = _window(days, loss_start, loss_end)
@@ -90,12 +98,13 @@ def draw_latent(rng: np.random.Generator, profiles: Profiles, n_days: int) -> La
 
     # Salary delays: the employer pays late for a while.
     delay_risk = np.where(np.isin(profiles.employment, (SALARIED, CONTRACT)), 0.08, 0.0)
-    delays = rng.random(n) < delay_risk + np.where(profiles.bracket <= 1, 0.04, 0.0)
+    delay_risk = delay_risk + np.where(profiles.bracket <= 1, 0.04, 0.0)
+    delays = rng.random(n) < _incidence(delay_risk, n_days, 30)
     delay_start = np.where(delays, rng.uniform(-30, n_days, n), never)
     salary_delayed = _window(days, delay_start, delay_start + rng.exponential(70.0, n) + 20)
     stress += 0.6 * salary_delayed
 
-    medical = rng.random(n) < 0.05
+    medical = rng.random(n) < _incidence(0.05, n_days, 40)
     medical_day = np.where(medical, rng.integers(-40, n_days, n), never).astype(int)
     stress += 1.1 * _after(days, medical_day.astype(float), 45.0)
 
@@ -108,7 +117,9 @@ def draw_latent(rng: np.random.Generator, profiles: Profiles, n_days: int) -> La
 
     # Payday-loan spiral: more likely for the vulnerable, and after a job loss or medical bill.
     spiral_start = np.where(
-        rng.random(n) < sigmoid(-3.7 + 1.0 * base), rng.uniform(-45, n_days, n), never
+        rng.random(n) < _incidence(sigmoid(-3.7 + 1.0 * base), n_days, 45),
+        rng.uniform(-45, n_days, n),
+        never,
     )
     shocked = loses_job | medical
     follows = shocked & (rng.random(n) < 0.25)

@@ -189,10 +189,11 @@ def _record(config: SimulationConfig, summary: SimulationSummary) -> dict[str, A
         "parameters": {
             "customers": config.customers,
             "weeks": config.weeks,
+            "history_weeks": config.history_weeks,
             "seed": config.seed,
             "start": config.start.isoformat(),
             "end": config.end.isoformat(),
-            "as_of_first": (config.start + timedelta(days=7)).isoformat(),
+            "as_of_first": (config.start + timedelta(days=int(config.as_of_days[0]))).isoformat(),
             "miss_intercept": obligation_model.MISS_INTERCEPT,
             "miss_slope": obligation_model.MISS_SLOPE,
         },
