@@ -197,8 +197,10 @@ def register(app: typer.Typer) -> None:
         timing, _ = time_repeated(lambda: scorer.score_rows(bundle, x), repeat=repeat)
         in_process = len(x) / timing.median
         scorer.close()
+        trees = bundle.manifest.training.get("trees") or {}
+        sizes = ", ".join(f"{name} {count}" for name, count in trees.items()) or "unknown"
         out.print(
-            f"bundle {bundle_dir.name}: {len(names)} features; "
+            f"bundle {bundle_dir.name}: {len(names)} features, trees: {sizes}; "
             f"in-process ensemble {in_process:,.0f} rows/s ({settings.grpc_workers} threads)",
             markup=False,
         )
