@@ -166,49 +166,43 @@ def test_compute_balance_features_match_numpy(small_data: CanonicalData) -> None
     assert row["balance_std"] == pytest.approx(balance.std(ddof=1))
 
 
-def test_compute_recent_features_weigh_by_age(small_data: CanonicalData) -> None:
-    """An ATM withdrawal 14 days (one half-life) before t counts 0.5, one at t almost 1."""
+def features_with_events(
+    data: CanonicalData, category: str, events: list[tuple[float, float]]
+) -> dict[str, object]:
+    """The first customer's feature row after replacing its `category` transactions with
+    `events`, each (days before AS_OF, amount)."""
     t = datetime(AS_OF.year, AS_OF.month, AS_OF.day)
-    customer = small_data.transactions["customer_id"][0]
-    others = small_data.transactions.filter(
-        (pl.col("customer_id") != customer) | (pl.col("category") != "atm_withdrawal")
+    customer = data.transactions["customer_id"][0]
+    others = data.transactions.filter(
+        (pl.col("customer_id") != customer) | (pl.col("category") != category)
     )
-    template = small_data.transactions.filter(pl.col("customer_id") == customer).head(1)
-    atm = pl.concat(
+    template = data.transactions.filter(pl.col("customer_id") == customer).head(1)
+    added = pl.concat(
         [
             template.with_columns(
                 timestamp=pl.lit(t - timedelta(days=age)),
-                category=pl.lit("atm_withdrawal"),
-                amount=pl.lit(-50.0),
+                category=pl.lit(category),
+                amount=pl.lit(amount),
             )
-            for age in (14, 1e-6)
+            for age, amount in events
         ]
     )
-    data = CanonicalData(small_data.customers, pl.concat([others, atm]), small_data.payments)
-    row = features(data).filter(pl.col("customer_id") == customer).row(0, named=True)
+    changed = CanonicalData(data.customers, pl.concat([others, added]), data.payments)
+    return features(changed).filter(pl.col("customer_id") == customer).row(0, named=True)
+
+
+def test_compute_recent_features_weigh_by_age(small_data: CanonicalData) -> None:
+    """An ATM withdrawal 14 days (one half-life) before t counts 0.5, one at t almost 1."""
+    row = features_with_events(small_data, "atm_withdrawal", [(14, -50.0), (1e-6, -50.0)])
     assert row["recent_atm"] == pytest.approx(1.5, abs=1e-4)
     assert row["atm_count"] == 2
 
 
 def test_compute_savings_counts_and_latest_flow(small_data: CanonicalData) -> None:
-    t = datetime(AS_OF.year, AS_OF.month, AS_OF.day)
-    customer = small_data.transactions["customer_id"][0]
-    others = small_data.transactions.filter(
-        (pl.col("customer_id") != customer) | (pl.col("category") != "savings_transfer")
+    # two transfers into savings, then one withdrawal
+    row = features_with_events(
+        small_data, "savings_transfer", [(60, -300.0), (30, -200.0), (5, 450.0)]
     )
-    template = small_data.transactions.filter(pl.col("customer_id") == customer).head(1)
-    moves = pl.concat(
-        [
-            template.with_columns(
-                timestamp=pl.lit(t - timedelta(days=age)),
-                category=pl.lit("savings_transfer"),
-                amount=pl.lit(amount),
-            )
-            for age, amount in ((60, -300.0), (30, -200.0), (5, 450.0))  # 2 in, then 1 out
-        ]
-    )
-    data = CanonicalData(small_data.customers, pl.concat([others, moves]), small_data.payments)
-    row = features(data).filter(pl.col("customer_id") == customer).row(0, named=True)
     assert (row["savings_deposits"], row["savings_withdrawals"]) == (2, 1)
     assert row["savings_last_flow"] == pytest.approx(-450.0)
     assert row["savings_transfers"] == pytest.approx(50.0)
