@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from bench.common import run_json_worker
+from pde.bench.common import run_json_worker
 
 SMALL, LARGE, WEEKS = 30_000, 300_000, 16
 BUDGET_SECONDS, BUDGET_MB = 30.0, 2048.0
@@ -20,8 +20,8 @@ BUDGET_SECONDS, BUDGET_MB = 30.0, 2048.0
 _WORKER = """
 import json, sys, tempfile, time
 from pathlib import Path
-from bench.common import peak_rss_mb, time_repeated
-from training.data.simulate import SimulationConfig, simulate
+from pde.bench.common import peak_rss_mb, time_repeated
+from pde.training.data.simulate import SimulationConfig, simulate
 customers, weeks, repeat = (int(a) for a in sys.argv[1:4])
 config = SimulationConfig(customers=customers, weeks=weeks)
 cpu = time.process_time()

@@ -23,10 +23,10 @@ _WORKER = """
 import json, sys, time
 from pathlib import Path
 import polars as pl
-from bench.common import peak_rss_mb, time_repeated
-from training.data.dataset import CanonicalData
-from training.data.io import load_dataset
-from training.features import compute_features, weekly_as_of_dates
+from pde.bench.common import peak_rss_mb, time_repeated
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.io import load_dataset
+from pde.training.features import compute_features, weekly_as_of_dates
 data_dir, min_transactions, repeat = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 start = time.perf_counter()
 data = load_dataset(data_dir)
@@ -77,13 +77,13 @@ def register(app: typer.Typer) -> None:
         repeat: int = typer.Option(3, min=1, help="Timed runs per input."),
     ) -> None:
         """Point-in-time features speed and memory."""
-        from bench.common import run_json_worker
+        from pde.bench.common import run_json_worker
         from pde.cli.console import console
 
         out = console()
         with tempfile.TemporaryDirectory() as scratch:
             if data is None:
-                from training.data.simulate import SimulationConfig, simulate
+                from pde.training.data.simulate import SimulationConfig, simulate
 
                 data = Path(scratch) / "data"
                 simulate(SimulationConfig(customers=30_000, weeks=16), data)

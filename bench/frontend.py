@@ -15,7 +15,7 @@ from typing import Any
 
 import typer
 
-from bench.common import peak_rss_mb, time_repeated
+from pde.bench.common import peak_rss_mb, time_repeated
 
 BUDGET_S = 1.5
 
@@ -70,14 +70,14 @@ def _page_steps(
 
 def run(*, customers: int, db: Path, repeat: int) -> None:
     from pde.cli.console import console
+    from pde.core.settings import get_settings
     from pde.db.engine import make_engine
-    from pde.settings import get_settings
 
     out = console()
     url = f"sqlite:///{db}"
     engine = make_engine(url)
     if not db.exists():
-        from frontend.seed import seed_portfolio
+        from pde.frontend.seed import seed_portfolio
 
         out.print(f"seeding {customers:,} customers into {db} (once; reused next time) ...")
         start = time.perf_counter()
@@ -85,11 +85,11 @@ def run(*, customers: int, db: Path, repeat: int) -> None:
         out.print(f"  seeded in {time.perf_counter() - start:.1f} s")
     import flask
 
-    from frontend.app import create_app
-    from frontend.seed import USERS
-    from frontend.services import current
-    from frontend.services.customer import top_risk
-    from frontend.services.models import current_version
+    from pde.frontend.app import create_app
+    from pde.frontend.seed import USERS
+    from pde.frontend.services import current
+    from pde.frontend.services.customer import top_risk
+    from pde.frontend.services.models import current_version
 
     settings = get_settings().model_copy(update={"database_url": url})
     start = time.perf_counter()

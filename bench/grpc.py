@@ -22,7 +22,7 @@ from typing import Any
 
 import typer
 
-from bench.common import peak_rss_mb, time_repeated
+from pde.bench.common import peak_rss_mb, time_repeated
 
 BARS = {"p50_ms": 1.0, "p99_ms": 2.0, "rps": 2500.0, "stream_ratio": 0.8, "portfolio_s": 2.0}
 
@@ -47,7 +47,7 @@ def _start_server(model_dir: Path, address: str, workers: int) -> subprocess.Pop
 
 
 def _wait_serving(address: str, process: subprocess.Popen[bytes]) -> None:
-    from client.probe import probe
+    from pde.client.probe import probe
 
     deadline = time.monotonic() + 120
     while not probe(address, timeout=1):
@@ -151,7 +151,7 @@ def _stream_rows_per_second(address: str, x: Any, *, chunk: int) -> float:
 def _portfolio_seconds(address: str, x: Any, names: list[str]) -> float:
     import pandas as pd
 
-    from client.sync import RiskClient
+    from pde.client.sync import RiskClient
 
     frame = pd.DataFrame(x, columns=names)
     frame.insert(0, "customer_id", [f"C{i:07d}" for i in range(len(frame))])
@@ -181,10 +181,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from pde.cli.console import console
-        from pde.settings import get_settings
-        from server.bundle import load_bundle
-        from server.scorer import Scorer
-        from training.bundle import current_bundle_dir
+        from pde.contracts.bundle import current_bundle_dir
+        from pde.core.settings import get_settings
+        from pde.server.bundle import load_bundle
+        from pde.server.scorer import Scorer
 
         settings = get_settings()
         directory = model_dir or settings.model_dir

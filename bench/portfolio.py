@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import typer
 
-from bench.common import peak_rss_mb, time_repeated
+from pde.bench.common import peak_rss_mb, time_repeated
 
 BAR_SECONDS = 5.0
 DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"

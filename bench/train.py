@@ -36,9 +36,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Full training run on 30k simulated customers, stage timings and oracle gap."""
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        from bench.common import peak_rss_mb
+        from pde.bench.common import peak_rss_mb
         from pde.cli.console import console
-        from training.models import (
+        from pde.training.models import (
             TrainConfig,
             frame_from_table,
             load_canonical_frame,
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         out = console()
         with tempfile.TemporaryDirectory() as scratch:
             if table is None and data is None:
-                from training.data.simulate import SimulationConfig, simulate
+                from pde.training.data.simulate import SimulationConfig, simulate
 
                 data = Path(scratch) / "data"
                 start = time.perf_counter()

@@ -9,9 +9,9 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from client import requests, results
-from client.channel import SERVICE, ClientOptions
-from client.errors import from_rpc_error
+from pde.client import requests, results
+from pde.client.channel import SERVICE, ClientOptions
+from pde.client.errors import from_rpc_error
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from client.sync import RiskClient
-from pde.errors import PdeError
+from pde.client.sync import RiskClient
+from pde.core.errors import PdeError
 
 SUFFIXES = (".parquet", ".csv")
 

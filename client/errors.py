@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from pde.errors import PdeError
+from pde.core.errors import PdeError
 
 
 class RiskServiceError(PdeError):

@@ -1,6 +1,6 @@
 """A gRPC health probe for containers: exit 0 when the scoring service is SERVING.
 
-python -m client.probe [ADDRESS] [--timeout SECONDS]
+python -m pde.client.probe [ADDRESS] [--timeout SECONDS]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def probe(address: str, *, timeout: float = 2.0, service: str = SERVICE) -> bool
 
 
 def main() -> int:
-    from pde.settings import get_settings
+    from pde.core.settings import get_settings
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("address", nargs="?", default=None)

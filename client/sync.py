@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from client import requests, results
-from client.channel import SERVICE, ClientOptions
-from client.errors import from_rpc_error
+from pde.client import requests, results
+from pde.client.channel import SERVICE, ClientOptions
+from pde.client.errors import from_rpc_error
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
 
 if TYPE_CHECKING:
-    from pde.settings import Settings
+    from pde.core.settings import Settings
 
 
 class RiskClient:
     """Blocking client; thread-safe (one channel, many calls). Failed calls raise
-    `client.errors.RiskServiceError`; UNAVAILABLE is retried by the channel first."""
+    `pde.client.errors.RiskServiceError`; UNAVAILABLE is retried by the channel first."""
 
     def __init__(
         self,

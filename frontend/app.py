@@ -13,19 +13,19 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Input, Output, dcc, html
 
-from frontend import auth, ids
-from frontend.services import portfolio
-from frontend.services.base import EXTENSION, Services, current
+from pde.frontend import auth, ids
+from pde.frontend.services import portfolio
+from pde.frontend.services.base import EXTENSION, Services, current
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from client.sync import RiskClient
-    from pde.settings import Settings
+    from pde.client.sync import RiskClient
+    from pde.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).parent
 TITLE = "PDE Risk Console"
 
 
@@ -38,7 +38,7 @@ def bootstrap_static() -> Path:
 
 def _risk_client_factory(settings: Settings) -> Callable[[], RiskClient]:
     def make() -> RiskClient:
-        from client.sync import RiskClient
+        from pde.client.sync import RiskClient
 
         return RiskClient.from_settings(settings, timeout=5.0)
 
@@ -152,8 +152,8 @@ def create_app(
     client_factory: Callable[[], RiskClient] | None = None,
 ) -> dash.Dash:
     """The Dash app on its own Flask server; run `app.server` under a WSGI server."""
-    from frontend.services.jobs import JobRunner
     from pde.db.engine import get_engine
+    from pde.frontend.services.jobs import JobRunner
 
     server = flask.Flask("frontend", static_folder=None)
     server.config.update(
@@ -179,7 +179,7 @@ def create_app(
 
     auth.install(server, session_minutes=session_minutes or settings.session_minutes)
     app = dash.Dash(
-        "frontend",
+        "pde.frontend",
         server=server,  # type: ignore[arg-type]
         use_pages=True,
         pages_folder=str(HERE / "pages"),

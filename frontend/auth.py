@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import flask
 from flask.typing import ResponseReturnValue
 
-from frontend.auth_pages import csrf_token, login_page, password_page, safe_next
-from frontend.services.base import EXTENSION, Services
+from pde.frontend.auth_pages import csrf_token, login_page, password_page, safe_next
+from pde.frontend.services.base import EXTENSION, Services
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +138,8 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
             return login_page(message="The form expired; try again.", status=400)
         username = (flask.request.form.get("username") or "").strip().lower()
         password = flask.request.form.get("password") or ""
+        from pde.core.errors import PdeError
         from pde.db.users import authenticate
-        from pde.errors import PdeError
 
         try:
             with services().session() as session:
@@ -181,9 +181,9 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
         if flask.request.method == "GET":
             return password_page()
         new = flask.request.form.get("password") or ""
+        from pde.core.errors import PdeError
         from pde.db.models.user import MIN_PASSWORD_LENGTH
         from pde.db.users import set_password
-        from pde.errors import PdeError
 
         if new != (flask.request.form.get("confirm") or ""):
             return password_page(message="The two passwords differ.", status=400)

@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dash_table, html
 
-from frontend.services.catalogue import TIER_COLOURS, TIER_ORDER
+from pde.frontend.services.catalogue import TIER_COLOURS, TIER_ORDER
 
 PAGE_SIZE = 12
 GRAPH_CONFIG: Any = {"displayModeBar": False}

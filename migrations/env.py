@@ -14,8 +14,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import pde.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from pde.core.settings import get_settings
 from pde.db.engine import make_engine
-from pde.settings import get_settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

@@ -1,7 +1,7 @@
 """Features from one customer's raw recent activity, with the training code.
 
 The request's profile, transactions and payments become a one-customer `CanonicalData`
-(columns and dtypes from `training.data.schema`), and `training.features.compute_features`
+(columns and dtypes from `pde.contracts.data.schema`), and `pde.training.features.compute_features`
 computes the row as of the request's date; the bundle's feature names select the model input.
 """
 
@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from server.ensemble import F32
-from server.errors import InvalidInputError, NotReadyError
-from training.bundle import Manifest
-from training.data.dataset import CanonicalData
-from training.data.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS, Table
+from pde.contracts.bundle import Manifest
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS, Table
+from pde.server.ensemble import F32
+from pde.server.errors import InvalidInputError, NotReadyError
 
 _DTYPES: dict[str, Any] = {
     "string": pl.String,
@@ -68,8 +68,8 @@ def canonical_data(activity: Activity) -> CanonicalData:
         transactions=_frame(TRANSACTIONS, transactions),
         payments=_frame(PAYMENTS, payments),
     )
-    from training.data.io import validate_dataset
-    from training.data.validate import DataValidationError
+    from pde.contracts.data.io import validate_dataset
+    from pde.contracts.data.validate import DataValidationError
 
     try:
         validate_dataset(data)  # the same checks as a canonical data directory
@@ -88,7 +88,7 @@ def features_from_activity(activity: Activity, manifest: Manifest) -> F32:
     if not activity.customer_id:
         raise InvalidInputError("raw activity needs a customer_id")
     try:
-        from training.features import compute_features
+        from pde.training.features import compute_features
     except ImportError:
         raise NotReadyError("feature computation is not available in this server build") from None
     data = canonical_data(activity)

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from server import fused
-from server.ensemble import F32, F64, EnsembleSpec
-from server.native import NativeModel, load_native
-from training.bundle import MODEL_NAMES, BundleError, Manifest, read_manifest
+from pde.contracts.bundle import MODEL_NAMES, BundleError, Manifest, read_manifest
+from pde.server import fused
+from pde.server.ensemble import F32, F64, EnsembleSpec
+from pde.server.native import NativeModel, load_native
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class _Graph:
 
 @dataclass(frozen=True)
 class _Merged:
-    """The three members merged into one graph (see `server.fused`): one run per batch."""
+    """The three members merged into one graph (see `pde.server.fused`): one run per batch."""
 
     session: Any
     outputs: list[str]

@@ -1,6 +1,6 @@
 """The ensemble's arithmetic: clipping, weighted average, calibration, tiers and alerts.
 
-Pure functions of numpy arrays and the manifest; the ONNX sessions live in `server.bundle`.
+Pure functions of numpy arrays and the manifest; the ONNX sessions live in `pde.server.bundle`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from training.bundle import MODEL_NAMES, Manifest
+from pde.contracts.bundle import MODEL_NAMES, Manifest
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]

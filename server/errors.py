@@ -1,8 +1,8 @@
-"""Errors of the scoring core; they know nothing of gRPC (server.transport.status maps them)."""
+"""Errors of the scoring core; they know nothing of gRPC (pde.server.transport.status maps them)."""
 
 from __future__ import annotations
 
-from pde.errors import PdeError
+from pde.core.errors import PdeError
 
 
 class ScoringError(PdeError):

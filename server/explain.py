@@ -14,9 +14,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from server.bundle import LoadedBundle
-from server.ensemble import F32, F64
-from training.bundle import MODEL_NAMES
+from pde.contracts.bundle import MODEL_NAMES
+from pde.server.bundle import LoadedBundle
+from pde.server.ensemble import F32, F64
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Explanation:
 def reason_text(feature: str, value: float) -> str:
     """The catalogue's reason text for the feature, or `feature = value` outside it."""
     try:
-        from training.features.catalogue import feature_spec
+        from pde.training.features.catalogue import feature_spec
 
         return feature_spec(feature).format_reason(value)
     except (ImportError, KeyError):

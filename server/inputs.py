@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from server.ensemble import F32
-from server.errors import InvalidInputError
+from pde.server.ensemble import F32
+from pde.server.errors import InvalidInputError
 
 MAX_BATCH_ROWS = 100_000
 ROW_BYTES_PER_FEATURE = 4  # float32

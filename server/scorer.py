@@ -14,18 +14,18 @@ from pathlib import Path
 
 import numpy as np
 
-from server import inputs
-from server.activity import Activity, features_from_activity
-from server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle, row_scores
-from server.ensemble import F32
-from server.errors import (
+from pde.contracts.bundle import BundleError, current_bundle_dir
+from pde.server import inputs
+from pde.server.activity import Activity, features_from_activity
+from pde.server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle, row_scores
+from pde.server.ensemble import F32
+from pde.server.errors import (
     InvalidInputError,
     NotReadyError,
     ReloadRefusedError,
     VersionNotLoadedError,
 )
-from server.explain import Explanation, Reason, explain_row
-from training.bundle import BundleError, current_bundle_dir
+from pde.server.explain import Explanation, Reason, explain_row
 
 log = logging.getLogger(__name__)
 

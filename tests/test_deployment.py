@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pde.cli.main import build_app
-from pde.settings import Settings
+from pde.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

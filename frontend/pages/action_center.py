@@ -8,8 +8,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from frontend import auth, ids
-from frontend.components import (
+from pde.core.errors import PdeError
+from pde.frontend import auth, ids
+from pde.frontend.components import (
     card,
     money,
     page_header,
@@ -19,15 +20,14 @@ from frontend.components import (
     unavailable,
     when,
 )
-from frontend.services import ServiceUnavailableError, current
-from frontend.services import impact as impact_service
-from frontend.services import queue as queue_service
-from frontend.services import work as work_service
-from frontend.services.catalogue import ACTIONS, URGENCY_LABELS
-from frontend.services.success import success_rates
-from frontend.views import sla
-from frontend.views.impact import impact_view
-from pde.errors import PdeError
+from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import impact as impact_service
+from pde.frontend.services import queue as queue_service
+from pde.frontend.services import work as work_service
+from pde.frontend.services.catalogue import ACTIONS, URGENCY_LABELS
+from pde.frontend.services.success import success_rates
+from pde.frontend.views import sla
+from pde.frontend.views.impact import impact_view
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,

@@ -8,13 +8,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from frontend import auth, ids
-from frontend.components import card, page_header, unavailable
-from frontend.services import ServiceUnavailableError, current
-from frontend.services import models as model_service
-from frontend.services import users as user_service
-from frontend.views import admin
-from pde.errors import PdeError
+from pde.core.errors import PdeError
+from pde.frontend import auth, ids
+from pde.frontend.components import card, page_header, unavailable
+from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import models as model_service
+from pde.frontend.services import users as user_service
+from pde.frontend.views import admin
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,

@@ -9,8 +9,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from frontend import auth, ids
-from frontend.components import (
+from pde.core.errors import PdeError
+from pde.frontend import auth, ids
+from pde.frontend.components import (
     card,
     empty,
     page_header,
@@ -19,12 +20,11 @@ from frontend.components import (
     unavailable,
     when,
 )
-from frontend.services import ServiceUnavailableError, current
-from frontend.services import customer as customer_service
-from frontend.services import work as work_service
-from frontend.services.explain import explain_customer, latest_activity_date
-from frontend.views import customer as parts
-from pde.errors import PdeError
+from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import customer as customer_service
+from pde.frontend.services import work as work_service
+from pde.frontend.services.explain import explain_customer, latest_activity_date
+from pde.frontend.views import customer as parts
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,

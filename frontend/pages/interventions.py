@@ -8,8 +8,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
-from frontend import auth, ids
-from frontend.components import (
+from pde.core.errors import PdeError
+from pde.db.models import InterventionStatus
+from pde.db.policy import OUTCOME_STATUSES, can_move
+from pde.frontend import auth, ids
+from pde.frontend.components import (
     card,
     empty,
     page_header,
@@ -17,14 +20,11 @@ from frontend.components import (
     unavailable,
     when,
 )
-from frontend.services import ServiceUnavailableError, current, effectiveness
-from frontend.services import work as work_service
-from frontend.services.catalogue import ACTIONS
-from frontend.views import effectiveness as effectiveness_view
-from frontend.views import work as work_view
-from pde.db.models import InterventionStatus
-from pde.db.policy import OUTCOME_STATUSES, can_move
-from pde.errors import PdeError
+from pde.frontend.services import ServiceUnavailableError, current, effectiveness
+from pde.frontend.services import work as work_service
+from pde.frontend.services.catalogue import ACTIONS
+from pde.frontend.views import effectiveness as effectiveness_view
+from pde.frontend.views import work as work_view
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,

@@ -9,11 +9,11 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 
-from frontend import ids
-from frontend.components import card, empty, figure, kpi, page_header, pct, unavailable
-from frontend.services import ServiceUnavailableError, current
-from frontend.services import models as model_service
-from pde.errors import PdeError
+from pde.core.errors import PdeError
+from pde.frontend import ids
+from pde.frontend.components import card, empty, figure, kpi, page_header, pct, unavailable
+from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import models as model_service
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,

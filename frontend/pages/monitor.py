@@ -8,11 +8,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from frontend import ids
-from frontend.components import card, empty, page_header, pct, tier_badge, unavailable, when
-from frontend.services import ServiceUnavailableError, current
-from frontend.services import monitor as monitor_service
 from pde.db.types import utc_now
+from pde.frontend import ids
+from pde.frontend.components import card, empty, page_header, pct, tier_badge, unavailable, when
+from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import monitor as monitor_service
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__, path="/monitor", name="Monitor", order=3, icon="activity", title="Monitor · PDE"

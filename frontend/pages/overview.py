@@ -9,8 +9,8 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from frontend import ids
-from frontend.components import (
+from pde.frontend import ids
+from pde.frontend.components import (
     GRAPH_CONFIG,
     card,
     empty,
@@ -23,8 +23,8 @@ from frontend.components import (
     unavailable,
     when,
 )
-from frontend.services import ServiceUnavailableError, current, portfolio
-from frontend.services.catalogue import TIER_COLOURS, TIER_ORDER
+from pde.frontend.services import ServiceUnavailableError, current, portfolio
+from pde.frontend.services.catalogue import TIER_COLOURS, TIER_ORDER
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,

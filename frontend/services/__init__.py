@@ -3,6 +3,6 @@
 Pages get the process's `Services` with `current()`; nothing here connects at import time.
 """
 
-from frontend.services.base import Services, ServiceUnavailableError, current
+from pde.frontend.services.base import Services, ServiceUnavailableError, current
 
 __all__ = ["ServiceUnavailableError", "Services", "current"]

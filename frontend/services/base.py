@@ -15,14 +15,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
+from pde.core.errors import PdeError
+from pde.core.settings import Settings
 from pde.db.engine import session_scope
 from pde.db.policy import WorkflowPolicy, policy_from_settings
-from pde.errors import PdeError
-from pde.settings import Settings
 
 if TYPE_CHECKING:
-    from client.sync import RiskClient
-    from frontend.services.jobs import JobRunner
+    from pde.client.sync import RiskClient
+    from pde.frontend.services.jobs import JobRunner
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from frontend.services.snapshot import Snapshot, current_scores, latest_snapshot
-from frontend.services.tables import ASG, AUDIT, CUST, IV, OUT, RS
+from pde.frontend.services.snapshot import Snapshot, current_scores, latest_snapshot
+from pde.frontend.services.tables import ASG, AUDIT, CUST, IV, OUT, RS
 
 SEARCH_LIMIT = 20
 HISTORY_POINTS = 60

@@ -9,14 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from frontend.services.catalogue import (
+from pde.db.types import utc_now
+from pde.frontend.services.catalogue import (
     ACTIONS,
     LOSS_GIVEN_DEFAULT,
     RESPONSE_OUTCOMES,
     SUCCESS_OUTCOMES,
 )
-from frontend.services.tables import CUST, IV, OUT
-from pde.db.types import utc_now
+from pde.frontend.services.tables import CUST, IV, OUT
 
 
 @dataclass(frozen=True)

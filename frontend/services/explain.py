@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from frontend.services.base import Services, ServiceUnavailableError
-from pde.errors import PdeError
+from pde.core.errors import PdeError
+from pde.frontend.services.base import Services, ServiceUnavailableError
 
 LOOKBACK_DAYS = 90
 TOP_K = 6
@@ -31,7 +31,7 @@ def _rows(
 ) -> list[dict[str, Any]]:
     import polars as pl
 
-    from training.data.io import table_file
+    from pde.contracts.data.io import table_file
 
     path = table_file(data_dir, name)
     if path is None:
@@ -56,7 +56,7 @@ def latest_activity_date(data_dir: Path) -> date:
     """The day after the newest transaction in the data (the as-of of an unscored customer)."""
     import polars as pl
 
-    from training.data.io import table_file
+    from pde.contracts.data.io import table_file
 
     path = table_file(data_dir, "transactions")
     if path is None:
@@ -69,8 +69,8 @@ def latest_activity_date(data_dir: Path) -> date:
 
 
 def raw_activity(data_dir: Path, *, customer_id: str, profile: dict[str, Any], as_of: date) -> Any:
-    """The RawActivity message for one customer as of `as_of` (built by client.activity)."""
-    from client.activity import raw_activity as build
+    """The RawActivity message for one customer as of `as_of` (built by pde.client.activity)."""
+    from pde.client.activity import raw_activity as build
 
     start = as_of - timedelta(days=LOOKBACK_DAYS)
     transactions = _rows(
@@ -91,7 +91,7 @@ def explain_customer(
     services: Services, *, customer_id: str, profile: dict[str, Any], as_of: date
 ) -> Explained:
     """Calls Explain; an unreachable server raises ServiceUnavailableError."""
-    from client.errors import RiskServiceError
+    from pde.client.errors import RiskServiceError
 
     activity = raw_activity(
         services.settings.data_dir, customer_id=customer_id, profile=profile, as_of=as_of

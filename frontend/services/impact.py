@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from frontend.services.catalogue import ACTIONS, URGENCY_PRIORITY, expected_value
 from pde.db.models import InterventionType
+from pde.frontend.services.catalogue import ACTIONS, URGENCY_PRIORITY, expected_value
 
 
 @dataclass(frozen=True)

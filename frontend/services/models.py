@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from frontend.services.tables import MV
-from pde.errors import PdeError
+from pde.core.errors import PdeError
+from pde.frontend.services.tables import MV
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class BundleView:
 
 
 def current_version(model_dir: Path) -> str | None:
-    from training.bundle import BundleError, current_bundle_dir
+    from pde.contracts.bundle import BundleError, current_bundle_dir
 
     try:
         return current_bundle_dir(model_dir).name
@@ -36,14 +36,14 @@ def current_version(model_dir: Path) -> str | None:
 
 
 def bundles(model_dir: Path) -> list[str]:
-    from training.bundle import list_bundles
+    from pde.contracts.bundle import list_bundles
 
     return list_bundles(model_dir)
 
 
 def load_bundle(model_dir: Path, version: str | None = None) -> BundleView:
     """The bundle `version` (default: the current one); raises PdeError when missing."""
-    from training.bundle import current_bundle_dir, read_manifest
+    from pde.contracts.bundle import current_bundle_dir, read_manifest
 
     current = current_version(model_dir)
     directory = model_dir / version if version else current_bundle_dir(model_dir)
@@ -71,9 +71,9 @@ def registry(session: Session) -> list[dict[str, Any]]:
 
 def promote(session: Session, *, model_dir: Path, version: str, actor: str) -> None:
     """Makes `version` the champion (registry, audited) and moves the `current` pointer."""
+    from pde.contracts.bundle import read_manifest, set_current
     from pde.db.model_registry import ensure_model_version, set_status
     from pde.db.models import ModelStatus
-    from training.bundle import read_manifest, set_current
 
     read_manifest(model_dir / version)  # refuses an incomplete or corrupt bundle
     ensure_model_version(session=session, version=version, actor=actor)

@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from frontend.services.tables import AUDIT, IV, RS, RUNS
 from pde.db.policy import OPEN_STATUSES
 from pde.db.types import utc_now
+from pde.frontend.services.tables import AUDIT, IV, RS, RUNS
 
 FEED_ROWS = 15
 

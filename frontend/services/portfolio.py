@@ -12,13 +12,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from frontend.services.catalogue import (
+from pde.frontend.services.catalogue import (
     ACTIONS,
     LOSS_GIVEN_DEFAULT,
     SUCCESS_OUTCOMES,
 )
-from frontend.services.snapshot import Snapshot, current_scores, latest_snapshot, previous_scores
-from frontend.services.tables import CUST, IV, OUT, RS
+from pde.frontend.services.snapshot import (
+    Snapshot,
+    current_scores,
+    latest_snapshot,
+    previous_scores,
+)
+from pde.frontend.services.tables import CUST, IV, OUT, RS
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from frontend.services.catalogue import ACCELERATION_DELTA, ACTIONS, expected_value, recommend
-from frontend.services.snapshot import Snapshot, current_scores, latest_snapshot, previous_scores
-from frontend.services.success import success_rates
-from frontend.services.tables import ASG, CUST, IV
 from pde.db.policy import DEFAULT_POLICY, OPEN_STATUSES, WorkflowPolicy
 from pde.db.types import utc_now
+from pde.frontend.services.catalogue import ACCELERATION_DELTA, ACTIONS, expected_value, recommend
+from pde.frontend.services.snapshot import (
+    Snapshot,
+    current_scores,
+    latest_snapshot,
+    previous_scores,
+)
+from pde.frontend.services.success import success_rates
+from pde.frontend.services.tables import ASG, CUST, IV
 
 URGENCIES = ("imminent", "accelerating", "stable")
 

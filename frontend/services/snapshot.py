@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from frontend.services.tables import MV, RS
+from pde.frontend.services.tables import MV, RS
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from frontend.services.catalogue import MIN_OUTCOMES_FOR_RATE, SUCCESS_OUTCOMES
-from frontend.services.tables import IV, OUT
+from pde.frontend.services.catalogue import MIN_OUTCOMES_FOR_RATE, SUCCESS_OUTCOMES
+from pde.frontend.services.tables import IV, OUT
 
 
 def success_rates(session: Session) -> dict[str, float]:

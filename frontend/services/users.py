@@ -7,9 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from frontend.services.tables import USERS
 from pde.db import users as db_users
 from pde.db.models import Role, UserCreate, UserUpdate
+from pde.frontend.services.tables import USERS
 
 
 def list_users(session: Session) -> list[dict[str, Any]]:

@@ -14,8 +14,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from frontend.services.catalogue import DUE_SOON_HOURS
-from frontend.services.tables import IV, OUT, USERS
 from pde.db import customers as db_customers
 from pde.db import workflow
 from pde.db.models import (
@@ -27,6 +25,8 @@ from pde.db.models import (
 )
 from pde.db.policy import DEFAULT_POLICY, OPEN_STATUSES, WorkflowPolicy
 from pde.db.types import utc_now
+from pde.frontend.services.catalogue import DUE_SOON_HOURS
+from pde.frontend.services.tables import IV, OUT, USERS
 
 OPEN = tuple(s.value for s in OPEN_STATUSES)
 

@@ -8,9 +8,9 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from frontend.components import empty, when
-from frontend.services import current
-from frontend.services import users as user_service
+from pde.frontend.components import empty, when
+from pde.frontend.services import current
+from pde.frontend.services import users as user_service
 
 
 def jobs_view() -> Any:

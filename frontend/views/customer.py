@@ -8,18 +8,18 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from frontend import ids
-from frontend.components import (
+from pde.frontend import ids
+from pde.frontend.components import (
     empty,
     figure,
     money,
     pct,
     when,
 )
-from frontend.services import current
-from frontend.services import customer as customer_service
-from frontend.services.catalogue import ACTIONS, TIER_COLOURS
-from frontend.services.portfolio import reason_name
+from pde.frontend.services import current
+from pde.frontend.services import customer as customer_service
+from pde.frontend.services.catalogue import ACTIONS, TIER_COLOURS
+from pde.frontend.services.portfolio import reason_name
 
 
 def gauge(probability: float, tier: str) -> go.Figure:

@@ -8,8 +8,8 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc
 
-from frontend.components import GRAPH_CONFIG, card, empty, figure, kpi, money, pct
-from frontend.services import effectiveness
+from pde.frontend.components import GRAPH_CONFIG, card, empty, figure, kpi, money, pct
+from pde.frontend.services import effectiveness
 
 
 def kpi_row(k: effectiveness.TrackerKpis) -> Any:

@@ -7,8 +7,8 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-from frontend.components import money, pct
-from frontend.services.impact import Impact
+from pde.frontend.components import money, pct
+from pde.frontend.services.impact import Impact
 
 HEADERS = ("Customer", "Action", "Risk", "Success", "Cost", "Loss avoided", "Net", "Cool-down")
 

@@ -7,13 +7,13 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from frontend import auth, ids
-from frontend.components import (
+from pde.frontend import auth, ids
+from pde.frontend.components import (
     empty,
     unavailable,
 )
-from frontend.services import ServiceUnavailableError, current
-from frontend.services import work as work_service
+from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import work as work_service
 
 
 def sla_panel() -> Any:

@@ -7,10 +7,10 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from frontend import ids
-from frontend.components import empty, when
-from frontend.services.catalogue import ACTIONS
 from pde.db.models import Intervention, OutcomeKind
+from pde.frontend import ids
+from pde.frontend.components import empty, when
+from pde.frontend.services.catalogue import ACTIONS
 
 BUTTONS = [
     ("approve", "Approve", "check2", "success"),

@@ -28,9 +28,9 @@ def register(app: typer.Typer) -> None:
     )
     for name, summary in BENCHES.items():
         try:
-            module = importlib.import_module(f"bench.{name}")
+            module = importlib.import_module(f"pde.bench.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"bench.{name}":
+            if exc.name != f"pde.bench.{name}":
                 raise
             register_not_built(bench_app, name, summary.capitalize(), parent="pde bench")
             continue

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from pde.errors import PdeError
+from pde.core.errors import PdeError
 
 CLI_ACTOR = "system:cli"
 
@@ -88,9 +88,9 @@ def _register_data(db_app: typer.Typer) -> None:
     ) -> None:
         """Load or refresh customers (profile and exposure) from the canonical data."""
         from pde.cli.console import console
+        from pde.core.settings import get_settings
         from pde.db.customers import read_customer_records, upsert_customers
         from pde.db.engine import session_scope
-        from pde.settings import get_settings
 
         records = read_customer_records(data_dir or get_settings().data_dir)
         with session_scope() as session:
@@ -107,8 +107,8 @@ def _register_data(db_app: typer.Typer) -> None:
         from rich.table import Table
 
         from pde.cli.console import console
+        from pde.core.settings import get_settings
         from pde.db.seed import seed_demo as run
-        from pde.settings import get_settings
 
         summary = run(
             data_dir=data_dir or get_settings().data_dir, interventions=interventions, seed=seed

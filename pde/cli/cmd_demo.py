@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import typer
 
 from pde.cli.console import console
-from pde.errors import PdeError
-from pde.settings import Settings, get_settings
+from pde.core.errors import PdeError
+from pde.core.settings import Settings, get_settings
 
 SERVER_START_SECONDS = 120.0
 
@@ -116,7 +116,7 @@ def _has_users() -> bool:
 def _serve(demo: Demo) -> bool:
     if not demo.step("start the scoring server", "serve"):
         return False
-    from client.probe import probe
+    from pde.client.probe import probe
 
     child = demo.start("serve")
     deadline = time.monotonic() + SERVER_START_SECONDS

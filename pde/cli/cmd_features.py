@@ -9,7 +9,7 @@ import typer
 
 from pde.cli.console import console, progress_bar
 from pde.cli.dates import parse_date
-from pde.errors import PdeError
+from pde.core.errors import PdeError
 
 
 def features(
@@ -30,8 +30,8 @@ def features(
     ),
 ) -> None:
     """Compute point-in-time features (and 30-day labels) for every customer."""
-    from training.data.io import load_dataset
-    from training.features.export import feature_table, resolve_dates, write_parquet_atomically
+    from pde.contracts.data.io import load_dataset
+    from pde.training.features.export import feature_table, resolve_dates, write_parquet_atomically
 
     when = parse_date(as_of)
     if partitions > 1:
@@ -65,7 +65,7 @@ def features(
 def _distributed(
     data: Path, out: Path, when: date | None, *, partitions: int, lookback_days: int
 ) -> None:
-    from training.features.distributed import compute_features_distributed
+    from pde.training.features.distributed import compute_features_distributed
 
     if when is None:
         raise PdeError("--partitions needs --as-of DATE")

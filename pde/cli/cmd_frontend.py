@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from pde.cli.console import console
-from pde.settings import get_settings
+from pde.core.settings import get_settings
 
 
 def frontend(
@@ -20,7 +20,7 @@ def frontend(
     """Start the Dash app on PDE_FRONTEND_HOST:PDE_FRONTEND_PORT."""
     from waitress import serve
 
-    from frontend.app import create_app
+    from pde.frontend.app import create_app
 
     settings = get_settings()
     app = create_app(settings, session_minutes=session_minutes)

@@ -26,11 +26,11 @@ def register(app: typer.Typer) -> None:
         import polars as pl
 
         from pde.cli.console import console
-        from pde.errors import PdeError
-        from pde.settings import get_settings
-        from training.data.io import write_dataset
-        from training.data.label_rule import labels_at
-        from training.data.uci_taiwan import AS_OF, import_uci_taiwan
+        from pde.contracts.data.io import write_dataset
+        from pde.contracts.data.label_rule import labels_at
+        from pde.core.errors import PdeError
+        from pde.core.settings import get_settings
+        from pde.training.data.uci_taiwan import AS_OF, import_uci_taiwan
 
         if fmt not in ("parquet", "csv"):
             raise PdeError(f"--format {fmt!r}: expected parquet or csv")

@@ -20,9 +20,9 @@ def register(app: typer.Typer) -> None:
         address: str | None = typer.Option(None, help="Server (default: PDE_GRPC_ADDRESS)."),
         chunk_rows: int = typer.Option(5_000, min=1, help="Rows per streamed message."),
     ) -> None:
-        from client.batch import score_file
-        from client.sync import RiskClient
-        from pde.settings import get_settings
+        from pde.client.batch import score_file
+        from pde.client.sync import RiskClient
+        from pde.core.settings import get_settings
 
         settings = get_settings()
         with (

@@ -23,9 +23,9 @@ def score_portfolio(
     ),
 ) -> None:
     """Score the whole portfolio through the scoring server into the database (resumable)."""
-    from client.sync import RiskClient
-    from pde.portfolio import score_portfolio as run
-    from pde.settings import get_settings
+    from pde.client.sync import RiskClient
+    from pde.core.settings import get_settings
+    from pde.jobs.portfolio import score_portfolio as run
 
     settings = get_settings()
     client = RiskClient.from_settings(settings)

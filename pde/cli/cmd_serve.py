@@ -29,9 +29,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         # OpenMP reads this when the tree libraries load: idle threads must sleep, not spin.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        from pde.settings import get_settings
-        from server.transport.app import ServerOptions
-        from server.transport.app import serve as run
+        from pde.core.settings import get_settings
+        from pde.server.transport.app import ServerOptions
+        from pde.server.transport.app import serve as run
 
         overrides: dict[str, object] = {"grace_seconds": grace, "drain_seconds": drain}
         if handler_threads:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from pde.errors import PdeError
+from pde.core.errors import PdeError
 
 
 def _parse_start(value: str) -> date:
@@ -41,8 +41,8 @@ def register(app: typer.Typer) -> None:
         import time
 
         from pde.cli.console import console, progress_bar
-        from pde.settings import get_settings
-        from training.data.simulate import SimulationConfig, simulate
+        from pde.core.settings import get_settings
+        from pde.training.data.simulate import SimulationConfig, simulate
 
         config = SimulationConfig(
             customers=customers,

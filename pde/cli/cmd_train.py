@@ -12,11 +12,11 @@ import typer
 
 from pde.cli.console import console
 from pde.cli.dates import parse_date
-from pde.errors import PdeError
-from pde.settings import get_settings
+from pde.core.errors import PdeError
+from pde.core.settings import get_settings
 
 if TYPE_CHECKING:
-    from training.models import TrainConfig, TrainingFrame
+    from pde.training.models import TrainConfig, TrainingFrame
 
 
 def _announce(start: float) -> Callable[[str, str], None]:
@@ -38,7 +38,7 @@ def _frame(
     as_of: list[str],
     lookback_days: int | None,
 ) -> TrainingFrame:
-    from training.models import frame_from_table, load_canonical_frame, read_table_file
+    from pde.training.models import frame_from_table, load_canonical_frame, read_table_file
 
     if table is not None:
         if data is not None:
@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
         """Train CatBoost + XGBoost + LightGBM, calibrate, export ONNX, write a bundle."""
         # Before xgboost/lightgbm load OpenMP: idle threads must not spin on 2 shared cores.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        from training.models import TrainConfig, train_frame
+        from pde.training.models import TrainConfig, train_frame
 
         if calibration not in ("isotonic", "platt"):
             raise PdeError("--calibration must be isotonic or platt")

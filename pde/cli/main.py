@@ -9,9 +9,9 @@ import typer
 from pde import __version__
 from pde.cli import commands
 from pde.cli.console import error_console
-from pde.errors import PdeError
-from pde.logs import configure_logging
-from pde.settings import SettingsError, get_settings
+from pde.core.errors import PdeError
+from pde.core.logs import configure_logging
+from pde.core.settings import SettingsError, get_settings
 
 
 def _version(value: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pde.errors import NotBuiltError
+from pde.core.errors import NotBuiltError
 
 # Names ("pde x", "pde bench y") registered as not built; `pde demo` skips their stages.
 NOT_BUILT: set[str] = set()

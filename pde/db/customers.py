@@ -45,8 +45,8 @@ class DataMissingError(DatabaseError):
 
 def read_customer_records(data_dir: Path) -> list[dict[str, Any]]:
     """Profile and exposure of every customer in the canonical data directory (validated)."""
-    from training.data.io import load_table, table_file
-    from training.data.schema import CUSTOMERS
+    from pde.contracts.data.io import load_table, table_file
+    from pde.contracts.data.schema import CUSTOMERS
 
     if not data_dir.is_dir() or table_file(data_dir, "customers") is None:
         raise DataMissingError(

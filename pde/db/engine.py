@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
+from pde.core.settings import get_settings
 from pde.db.errors import ConcurrentUpdateError, constraint_error
-from pde.settings import get_settings
 
 log = logging.getLogger(__name__)
 

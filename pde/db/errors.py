@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy.exc import IntegrityError
 
-from pde.errors import PdeError
+from pde.core.errors import PdeError
 
 
 class DatabaseError(PdeError):

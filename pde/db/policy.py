@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
+from pde.core.settings import Settings
 from pde.db.models.enums import InterventionStatus as S
 from pde.db.models.enums import Priority
-from pde.settings import Settings
 
 # recommended -> approved -> assigned -> in_progress -> completed, or cancelled before completion.
 # An assigned intervention may be re-assigned to another officer.

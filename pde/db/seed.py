@@ -72,8 +72,8 @@ def _late_counts(data_dir: Path) -> dict[str, int]:
     """Late or missed credit instalments per customer (empty when there are no payments)."""
     import polars as pl
 
-    from training.data.io import load_table, table_file
-    from training.data.schema import CREDIT_KINDS, PAYMENTS
+    from pde.contracts.data.io import load_table, table_file
+    from pde.contracts.data.schema import CREDIT_KINDS, PAYMENTS
 
     if table_file(data_dir, "payments") is None:
         return {}

@@ -23,16 +23,16 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from pde.errors import PdeError
+from pde.core.errors import PdeError
+from pde.core.settings import Settings
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
-from pde.settings import Settings
-from server.bundle import LoadedBundle
-from server.errors import ReloadRefusedError
-from server.inputs import MAX_BATCH_ROWS
-from server.metrics import Metrics
-from server.scorer import Scorer
-from server.transport.auth import TokenAuthInterceptor
-from server.transport.servicer import RiskScoringServicer
+from pde.server.bundle import LoadedBundle
+from pde.server.errors import ReloadRefusedError
+from pde.server.inputs import MAX_BATCH_ROWS
+from pde.server.metrics import Metrics
+from pde.server.scorer import Scorer
+from pde.server.transport.auth import TokenAuthInterceptor
+from pde.server.transport.servicer import RiskScoringServicer
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ class ScoringServer:
         return self._stopped.wait(timeout)
 
     def metrics_snapshot(self) -> dict[str, Any]:
-        """Counters and latency histograms per RPC method (see `server.metrics`)."""
+        """Counters and latency histograms per RPC method (see `pde.server.metrics`)."""
         return self.metrics.snapshot()
 
     def metrics_summary(self) -> str:

@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from pde.contracts.bundle import MODEL_NAMES, Manifest
 from pde.risk.v1 import risk_pb2
-from server.activity import Activity
-from server.bundle import BatchScores, LoadedBundle, RowScore
-from server.errors import InvalidInputError
-from server.explain import Explanation, Reason
-from server.scorer import RowInput
-from training.bundle import MODEL_NAMES, Manifest
+from pde.server.activity import Activity
+from pde.server.bundle import BatchScores, LoadedBundle, RowScore
+from pde.server.errors import InvalidInputError
+from pde.server.explain import Explanation, Reason
+from pde.server.scorer import RowInput
 
 TextRequest = risk_pb2.ScoreRequest | risk_pb2.ExplainRequest
 

@@ -12,10 +12,10 @@ import logging
 from collections.abc import Iterator
 
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
-from server.metrics import Metrics
-from server.scorer import Scorer
-from server.transport import codecs
-from server.transport.status import Context, streaming, unary
+from pde.server.metrics import Metrics
+from pde.server.scorer import Scorer
+from pde.server.transport import codecs
+from pde.server.transport.status import Context, streaming, unary
 
 log = logging.getLogger(__name__)
 

@@ -11,15 +11,15 @@ from typing import Any, TypeVar
 
 import grpc
 
-from server.errors import (
+from pde.contracts.bundle import BundleError
+from pde.server.errors import (
     InvalidInputError,
     NotReadyError,
     ReloadRefusedError,
     ScoringError,
     VersionNotLoadedError,
 )
-from server.metrics import Metrics
-from training.bundle import BundleError
+from pde.server.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import grpc
 import numpy as np
 import pytest
 
-from client import AsyncRiskClient, RiskServiceError
+from pde.client import AsyncRiskClient, RiskServiceError
 
 
 def test_aio_twin_scores_streams_and_explains(served: Any, bundle_tools: ModuleType) -> None:

@@ -12,8 +12,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from client import RiskClient, RiskServiceError
-from client.channel import SERVICE_CONFIG
+from pde.client import RiskClient, RiskServiceError
+from pde.client.channel import SERVICE_CONFIG
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +112,8 @@ def test_sync_token_is_sent(model_dir: Path, start_server: Any) -> None:
 
 
 def test_sync_client_from_settings_uses_address_and_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    from client.sync import RiskClient
-    from pde.settings import load_settings
+    from pde.client.sync import RiskClient
+    from pde.core.settings import load_settings
 
     monkeypatch.setenv("PDE_GRPC_ADDRESS", "127.0.0.1:50999")
     monkeypatch.setenv("PDE_GRPC_TOKEN", "t0ken")

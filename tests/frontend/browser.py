@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from frontend.seed import DEFAULT_PASSWORD
+from pde.frontend.seed import DEFAULT_PASSWORD
 
 WAIT_S = 20
 

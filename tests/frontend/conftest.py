@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from frontend.seed import seed_portfolio
+from pde.core.settings import Settings
 from pde.db.engine import make_engine
-from pde.settings import Settings
+from pde.frontend.seed import seed_portfolio
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -60,7 +60,7 @@ def app_settings(
 
 @pytest.fixture(scope="session")
 def dash_app(app_settings: Settings, portfolio: tuple[str, Engine]) -> Any:
-    from frontend.app import create_app
+    from pde.frontend.app import create_app
 
     return create_app(app_settings, engine=portfolio[1], session_minutes=30)
 

@@ -12,7 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy.engine import Engine
 
-from frontend.services import Services
+from pde.frontend.services import Services
 from tests.frontend.browser import click, screenshot, sign_in, wait_for
 from tests.frontend.conftest import ARTIFACTS
 
@@ -23,9 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def live_scoring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path, str]]:
     """Simulated canonical data, a quick bundle trained on it by the real pipeline, and the
     real gRPC server serving it: (address, data dir, model dir, version)."""
-    from server.transport.app import ScoringServer, ServerOptions
-    from training.bundle import current_bundle_dir
-    from training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
+    from pde.contracts.bundle import current_bundle_dir
+    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 
     root = tmp_path_factory.mktemp("live")
     data_dir, model_dir = root / "data", root / "models"
@@ -63,9 +63,9 @@ def live_app(
 ) -> Iterator[tuple[str, str]]:
     """The shared app pointed at the live server, bundle and data for one test; one customer
     of the simulated data is added to the database. Yields (bundle version, customer id)."""
-    from frontend.app import _risk_client_factory
     from pde.db.customers import read_customer_records, upsert_customers
     from pde.db.engine import session_scope
+    from pde.frontend.app import _risk_client_factory
 
     address, data_dir, model_dir, version = live_scoring
     record = read_customer_records(data_dir)[0]

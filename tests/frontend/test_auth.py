@@ -6,8 +6,8 @@ import re
 import time
 from typing import Any
 
-from frontend.auth import CSRF_COOKIE, CSRF_HEADER
-from frontend.seed import DEFAULT_PASSWORD
+from pde.frontend.auth import CSRF_COOKIE, CSRF_HEADER
+from pde.frontend.seed import DEFAULT_PASSWORD
 
 CALLBACK = "/_dash-update-component"
 
@@ -93,8 +93,8 @@ def test_auth_sign_out_needs_the_token_and_ends_the_session(dash_app: Any) -> No
 
 
 def test_auth_a_one_time_password_must_be_changed_first(dash_app: Any) -> None:
-    from frontend.services import current
-    from frontend.services.users import create_user
+    from pde.frontend.services import current
+    from pde.frontend.services.users import create_user
 
     with dash_app.server.test_request_context("/"), current().session() as session:
         one_time = create_user(

@@ -8,7 +8,7 @@ from typing import Any
 import flask
 import sqlalchemy as sa
 
-from frontend.services import current
+from pde.frontend.services import current
 
 
 def _as_user(username: str, role: str) -> None:
@@ -27,7 +27,7 @@ def test_degraded_database_down_gives_banners_and_no_traceback(
     dash_app: Any, tmp_path: Any
 ) -> None:
     pages = {
-        name: sys.modules[f"frontend.pages.{name}"]
+        name: sys.modules[f"pde.frontend.pages.{name}"]
         for name in ("action_center", "overview", "deep_dive", "interventions")
     }
     with dash_app.server.test_request_context("/"):

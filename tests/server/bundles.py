@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from training.bundle import MANIFEST, current_bundle_dir, sha256_file
+from pde.contracts.bundle import MANIFEST, current_bundle_dir, sha256_file
 
 N_FEATURES = 8
 FEATURES = [f"f{i}" for i in range(N_FEATURES)]
@@ -38,7 +38,7 @@ def feature_table(rows: int, *, seed: int) -> pl.DataFrame:
 
 def build(model_dir: Path) -> Path:
     """Trains a quick `--table` bundle into model_dir; returns its directory (`current`)."""
-    from training.models import ParityError, TrainConfig, frame_from_table, train_frame
+    from pde.training.models import ParityError, TrainConfig, frame_from_table, train_frame
 
     frame = frame_from_table(feature_table(3000, seed=1), label="y", id_column="id")
     # The tests need a faithful bundle, not a particular one: should the trainer's parity

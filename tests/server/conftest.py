@@ -44,7 +44,7 @@ def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.getbasetemp() / "pde-bundle"
     if not root.exists():
         bundles.build(root)
-    from training.bundle import current_bundle_dir
+    from pde.contracts.bundle import current_bundle_dir
 
     return current_bundle_dir(root)
 
@@ -52,7 +52,7 @@ def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def model_dir(tmp_path: Path, bundle_dir: Path) -> Path:
     """A fresh model dir whose `current` is a copy of the session bundle named v1."""
-    from training.bundle import set_current
+    from pde.contracts.bundle import set_current
 
     bundles.copy_as(bundle_dir, tmp_path, "v1")
     set_current(tmp_path, "v1")
@@ -60,7 +60,7 @@ def model_dir(tmp_path: Path, bundle_dir: Path) -> Path:
 
 
 def _start_server(model_dir: Path, **options: object) -> object:
-    from server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer, ServerOptions
 
     values: dict[str, object] = {"address": "127.0.0.1:0", "model_dir": model_dir}
     values.update({"drain_seconds": 0.0, "grace_seconds": 5.0, **options})
@@ -78,7 +78,7 @@ def start_server() -> Any:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path) -> Iterator[object]:
     """A loaded server without auth, shared by a test module."""
-    from training.bundle import set_current
+    from pde.contracts.bundle import set_current
 
     root = tmp_path_factory.mktemp("served")
     bundles.copy_as(bundle_dir, root, "v1")

@@ -4,9 +4,9 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from server.bundle import load_bundle
-from server.explain import ensemble_contributions, explain_row
-from training.bundle import MODEL_NAMES, BundleError
+from pde.contracts.bundle import MODEL_NAMES, BundleError
+from pde.server.bundle import load_bundle
+from pde.server.explain import ensemble_contributions, explain_row
 
 
 def test_bundle_scores_match_native_models(bundle_dir: Path, bundle_tools: ModuleType) -> None:

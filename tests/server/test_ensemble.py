@@ -1,7 +1,7 @@
 import numpy as np
 
-from server.ensemble import EnsembleSpec
-from training.bundle import Manifest
+from pde.contracts.bundle import Manifest
+from pde.server.ensemble import EnsembleSpec
 
 
 def _spec(calibration: dict[str, object]) -> EnsembleSpec:

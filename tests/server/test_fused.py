@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from server.bundle import load_bundle, synthetic_rows
-from server.fused import merged_model
-from training.bundle import MODEL_NAMES, read_manifest
+from pde.contracts.bundle import MODEL_NAMES, read_manifest
+from pde.server.bundle import load_bundle, synthetic_rows
+from pde.server.fused import merged_model
 
 
 def test_fused_merged_session_equals_the_three_graphs(bundle_dir: Path) -> None:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pde.errors import PdeError
-from training.data.dataset import CanonicalData
-from training.data.io import empty_frame
-from training.data.schema import TRANSACTIONS
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.io import empty_frame
+from pde.contracts.data.schema import TRANSACTIONS
+from pde.core.errors import PdeError
 
 logger = logging.getLogger(__name__)
 

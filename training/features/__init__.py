@@ -1,6 +1,6 @@
 """Point-in-time behavioural features and 30-day labels.
 
-The catalogue (`training.features.catalogue`) defines every feature once; `compute_features`
+The catalogue (`pde.training.features.catalogue`) defines every feature once; `compute_features`
 builds them for any set of customers and as-of dates; `compute_labels` gives the 30-day label;
 `build_training_table` joins the two for training.
 """
@@ -11,10 +11,10 @@ from datetime import date
 
 import polars as pl
 
-from training.data.dataset import CanonicalData
-from training.features.catalogue import CATALOGUE, CATALOGUE_VERSION, FEATURE_NAMES
-from training.features.compute import DEFAULT_LOOKBACK_DAYS, compute_features
-from training.features.labels import compute_labels, weekly_as_of_dates
+from pde.contracts.data.dataset import CanonicalData
+from pde.training.features.catalogue import CATALOGUE, CATALOGUE_VERSION, FEATURE_NAMES
+from pde.training.features.compute import DEFAULT_LOOKBACK_DAYS, compute_features
+from pde.training.features.labels import compute_labels, weekly_as_of_dates
 
 __all__ = [
     "CATALOGUE",

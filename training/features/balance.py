@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from training.features.exprs import count_where, safe_div
-from training.features.window import Window
+from pde.training.features.exprs import count_where, safe_div
+from pde.training.features.window import Window
 
 NEAR_ZERO = 100.0
 ZERO_WHEN_NO_EVENTS = ("savings_transfers", "savings_deposits", "savings_withdrawals")

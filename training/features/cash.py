@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from training.features.exprs import safe_div, sum_where, trend
-from training.features.window import SALARY_CATEGORY, Window
+from pde.training.features.exprs import safe_div, sum_where, trend
+from pde.training.features.window import SALARY_CATEGORY, Window
 
 PRE_SALARY_DAYS = 7.0
 ZERO_WHEN_NO_EVENTS = ("atm_count", "atm_amount", "atm_amount_30d", "atm_pre_salary_amount")

@@ -9,7 +9,7 @@ monthly rate of the prior period (`30d vs prior`), so 1.0 means unchanged.
 
 from __future__ import annotations
 
-from training.features.spec import FAMILIES, Family, FeatureSpec
+from pde.training.features.spec import FAMILIES, Family, FeatureSpec
 
 CATALOGUE_VERSION = "pde-features-v2"
 

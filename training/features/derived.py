@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from training.data.schema import INCOME_BRACKETS
-from training.features.exprs import safe_div, sum_where, trend
-from training.features.salary import OTHER_INCOME
-from training.features.window import SALARY_CATEGORY, Window
+from pde.contracts.data.schema import INCOME_BRACKETS
+from pde.training.features.exprs import safe_div, sum_where, trend
+from pde.training.features.salary import OTHER_INCOME
+from pde.training.features.window import SALARY_CATEGORY, Window
 
 # Employment types ordered by income stability (a test checks it covers the schema).
 EMPLOYMENT_BY_STABILITY = (

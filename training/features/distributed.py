@@ -15,17 +15,17 @@ from pathlib import Path
 
 import polars as pl
 
-from pde.errors import PdeError
-from training.data.dataset import CanonicalData
-from training.data.io import empty_frame, table_file
-from training.data.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS, Table
-from training.data.validate import (
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.io import empty_frame, table_file
+from pde.contracts.data.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS, Table
+from pde.contracts.data.validate import (
     check_references,
     drop_rows,
     raise_if_any,
     validate_table,
 )
-from training.features.compute import compute_features
+from pde.core.errors import PdeError
+from pde.training.features.compute import compute_features
 
 HASH_SEED = 20_251_124  # fixed: every task must agree on who is in which partition
 

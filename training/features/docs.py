@@ -1,6 +1,6 @@
 """Renders the feature catalogue into `docs/features.md`.
 
-python -m training.features.docs          # rewrites docs/features.md
+python -m pde.training.features.docs          # rewrites docs/features.md
 """
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from training.features.catalogue import CATALOGUE, CATALOGUE_VERSION
-from training.features.catalogue import __doc__ as catalogue_doc
-from training.features.labels import __doc__ as labels_doc
-from training.features.spec import FAMILIES
-from training.features.window import __doc__ as window_doc
+from pde.training.features.catalogue import CATALOGUE, CATALOGUE_VERSION
+from pde.training.features.catalogue import __doc__ as catalogue_doc
+from pde.training.features.labels import __doc__ as labels_doc
+from pde.training.features.spec import FAMILIES
+from pde.training.features.window import __doc__ as window_doc
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "features.md"
 
@@ -26,7 +26,7 @@ def render_markdown() -> str:
         "# Feature catalogue",
         "",
         f"Version `{CATALOGUE_VERSION}`, {len(CATALOGUE)} features. Generated from "
-        "`training/features/catalogue.py` by `python -m training.features.docs`; do not edit.",
+        "`training/features/catalogue.py` by `python -m pde.training.features.docs`; do not edit.",
         "",
         "## Time rules",
         "",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import polars as pl
 
-from training.data.dataset import CanonicalData
-from training.features.compute import compute_features
-from training.features.labels import compute_labels, weekly_as_of_dates
+from pde.contracts.data.dataset import CanonicalData
+from pde.training.features.compute import compute_features
+from pde.training.features.labels import compute_labels, weekly_as_of_dates
 
 
 def feature_table(

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from training.data.dataset import CanonicalData
-from training.data.label_rule import labels_at
-from training.data.schema import GRACE_DAYS, LABEL_HORIZON_DAYS, MIN_PAID_FRACTION
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.label_rule import labels_at
+from pde.contracts.data.schema import GRACE_DAYS, LABEL_HORIZON_DAYS, MIN_PAID_FRACTION
 
 # The weekly grid starts once a full default lookback window (90 days) of data precedes it:
 # rows with a truncated window look unlike the rows the model will score.

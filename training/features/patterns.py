@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from training.features.exprs import count_where, safe_div, sum_where, trend
-from training.features.window import Window
+from pde.training.features.exprs import count_where, safe_div, sum_where, trend
+from pde.training.features.window import Window
 
 CHANNEL_SHARES = ("online", "mobile", "branch", "card")
 ZERO_WHEN_NO_EVENTS = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from training.features.exprs import count_where, safe_div, sum_where
-from training.features.window import Window
+from pde.training.features.exprs import count_where, safe_div, sum_where
+from pde.training.features.window import Window
 
 BILL_KINDS = ("utility", "rent")
 ZERO_WHEN_NO_EVENTS = (

@@ -12,8 +12,8 @@ import math
 
 import polars as pl
 
-from training.data.schema import DISCRETIONARY_CATEGORIES, ESSENTIAL_CATEGORIES
-from training.features.window import Window
+from pde.contracts.data.schema import DISCRETIONARY_CATEGORIES, ESSENTIAL_CATEGORIES
+from pde.training.features.window import Window
 
 HALF_LIFE_DAYS = 14.0
 _DECAY = math.log(2) / HALF_LIFE_DAYS

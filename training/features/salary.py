@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from training.features.exprs import safe_div
-from training.features.window import SALARY_CATEGORY, Window
+from pde.training.features.exprs import safe_div
+from pde.training.features.window import SALARY_CATEGORY, Window
 
 DEFAULT_INTERVAL_DAYS = 30.4
 OTHER_INCOME = ("other_income", "transfer_in")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from training.data.schema import DISCRETIONARY_CATEGORIES, ESSENTIAL_CATEGORIES
-from training.features.exprs import count_where, safe_div, sum_where, trend
-from training.features.window import Window
+from pde.contracts.data.schema import DISCRETIONARY_CATEGORIES, ESSENTIAL_CATEGORIES
+from pde.training.features.exprs import count_where, safe_div, sum_where, trend
+from pde.training.features.window import Window
 
 SHARE_CATEGORIES = (
     "groceries",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from training.features.window import Window
+from pde.training.features.window import Window
 
 HOARDING_SHARE_OF_SALARY = 0.25
 SPIKE_FACTOR = 2.0

@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from training.data.dataset import CanonicalData
-from training.data.schema import (
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.schema import (
     CHANNELS,
     CREDIT_KINDS,
     GRACE_DAYS,

@@ -6,15 +6,15 @@
 
 from __future__ import annotations
 
-from training.models.config import ParityError, TrainConfig, TrainingError
-from training.models.frame import (
+from pde.training.models.config import ParityError, TrainConfig, TrainingError
+from pde.training.models.frame import (
     TrainingFrame,
     frame_from_table,
     frame_from_training_table,
     load_canonical_frame,
     read_table_file,
 )
-from training.models.pipeline import TrainResult, train_frame
+from pde.training.models.pipeline import TrainResult, train_frame
 
 __all__ = [
     "ParityError",

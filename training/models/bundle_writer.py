@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from training.bundle import (
+from pde.contracts.bundle import (
     MANIFEST,
     MODEL_NAMES,
     BundleError,
@@ -21,8 +21,8 @@ from training.bundle import (
     set_current,
     sha256_file,
 )
-from training.models.native import NATIVE_SUFFIX, save_native
-from training.models.onnx_export import OnnxGraph, check_parity
+from pde.training.models.native import NATIVE_SUFFIX, save_native
+from pde.training.models.onnx_export import OnnxGraph, check_parity
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def write_bundle(
     the written ONNX files against the reloaded native files. Any failure leaves `current`
     and existing bundles untouched and removes the partial directory.
     """
-    from training.models.native import load_native
+    from pde.training.models.native import load_native
 
     version = str(contents.manifest_fields["version"])
     final = model_dir / version

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pde.errors import PdeError
+from pde.core.errors import PdeError
 
 # Called as (stage, detail) when a stage starts; detail may be empty.
 StageCallback = Callable[[str, str], None]

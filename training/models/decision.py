@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.bundle import TierBand
+from pde.contracts.bundle import TierBand
 
 # Quantiles of the flagged validation risk where `high` and `critical` start.
 FLAGGED_QUANTILES = (0.5, 0.9)

@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from training.bundle import Calibration
+from pde.contracts.bundle import Calibration
 
 EPSILON = 1e-6
 WEIGHT_STEP = 0.05

@@ -10,14 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from training.bundle import Calibration, TierBand
-from training.models.config import OPERATING_RECALL, TrainConfig
-from training.models.decision import recall_threshold, tier_of
-from training.models.ensemble import calibrate, fit_calibration
-from training.models.learners import fit_model
-from training.models.metrics import binary_metrics, curves
-from training.models.native import predict_native, shap_contributions
-from training.models.tuning import Tuned
+from pde.contracts.bundle import Calibration, TierBand
+from pde.training.models.config import OPERATING_RECALL, TrainConfig
+from pde.training.models.decision import recall_threshold, tier_of
+from pde.training.models.ensemble import calibrate, fit_calibration
+from pde.training.models.learners import fit_model
+from pde.training.models.metrics import binary_metrics, curves
+from pde.training.models.native import predict_native, shap_contributions
+from pde.training.models.tuning import Tuned
 
 SHAP_ROWS = 1000
 SHAP_TOP = 20

@@ -1,7 +1,7 @@
 """The rows a run trains on: features, labels, customers and as-of times, from either source.
 
 `--table` files (CSV or Parquet of numeric columns) and the canonical training table of
-`training.features` both become a `TrainingFrame`; everything downstream sees only this.
+`pde.training.features` both become a `TrainingFrame`; everything downstream sees only this.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from training.models.config import TrainingError
+from pde.training.models.config import TrainingError
 
 
 @dataclass(frozen=True)
@@ -190,8 +190,8 @@ def load_canonical_frame(
 ) -> TrainingFrame:
     """Features and labels of a canonical data directory (with the simulator's truth if any),
     at `as_of_dates` (default: the data's weekly grid)."""
-    from training.data.io import load_dataset
-    from training.features import (
+    from pde.contracts.data.io import load_dataset
+    from pde.training.features import (
         CATALOGUE_VERSION,
         DEFAULT_LOOKBACK_DAYS,
         FEATURE_NAMES,

@@ -1,7 +1,7 @@
 """Fitting one CatBoost, XGBoost or LightGBM model, and the spaces random search samples from.
 
 Each fit stops early on the validation AUC and returns the native model cut to its best
-iteration (see training.models.native), so native predictions, the saved file and the ONNX
+iteration (see pde.training.models.native), so native predictions, the saved file and the ONNX
 graph all use the same trees.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from training.models.config import TrainConfig
+from pde.training.models.config import TrainConfig
 
 ParamSpace = dict[str, tuple[Any, ...]]
 
@@ -139,7 +139,7 @@ def fit_model(
         model = _fit_lightgbm(params, fit, config, weight)
     else:
         raise ValueError(f"unknown model {name!r}")
-    from training.models.native import predict_native, tree_count
+    from pde.training.models.native import predict_native, tree_count
 
     auc = math.nan
     if x_val is not None and y_val is not None:

@@ -1,7 +1,7 @@
 """The native models of a bundle: file names, save, load, predict and SHAP contributions.
 
 Free of training state, so the server can load a bundle's native files (explanations) and
-check them against the ONNX graphs with `training.models.onnx_export.check_parity`.
+check them against the ONNX graphs with `pde.training.models.onnx_export.check_parity`.
 Native models are: `catboost.CatBoostClassifier`, `xgboost.Booster`, `lightgbm.Booster`,
 each already cut to its best iteration.
 """

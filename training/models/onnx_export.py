@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from training.models.config import ParityError
-from training.models.native import predict_native
+from pde.training.models.config import ParityError
+from pde.training.models.native import predict_native
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def _strip_zipmap(model: Any) -> Any:
 
 
 def export_onnx(name: str, model: Any, *, n_features: int) -> OnnxGraph:
-    """Converts a native model (see training.models.native) to an ONNX graph."""
+    """Converts a native model (see pde.training.models.native) to an ONNX graph."""
     if name == "catboost":
         import onnx
 

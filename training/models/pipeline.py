@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from training.bundle import MODEL_NAMES, Manifest, read_manifest
-from training.models.bundle_writer import BundleContents, bundle_version, write_bundle
-from training.models.config import StageCallback, TrainConfig, no_progress
-from training.models.decision import cost_threshold, risk_tiers
-from training.models.ensemble import blend, calibrate, fit_calibration, learn_weights
-from training.models.evaluation import (
+from pde.contracts.bundle import MODEL_NAMES, Manifest, read_manifest
+from pde.training.models.bundle_writer import BundleContents, bundle_version, write_bundle
+from pde.training.models.config import StageCallback, TrainConfig, no_progress
+from pde.training.models.decision import cost_threshold, risk_tiers
+from pde.training.models.ensemble import blend, calibrate, fit_calibration, learn_weights
+from pde.training.models.evaluation import (
     Scores,
     all_curves,
     oracle_figures,
@@ -28,15 +28,15 @@ from training.models.evaluation import (
     smote_effect,
     tier_table,
 )
-from training.models.frame import TrainingFrame
-from training.models.learners import fit_model
-from training.models.native import predict_native, tree_count
-from training.models.onnx_export import check_parity, export_onnx, parity_rows
-from training.models.preprocess import apply_clip, clip_bounds, prune_features, smote_resample
-from training.models.report import render_report
-from training.models.splits import cv_folds, make_split, sample_by_group
-from training.models.summary import RunRecord, evaluation_data, imbalance_note, manifest_fields
-from training.models.tuning import Tuned, cross_validate, random_search
+from pde.training.models.frame import TrainingFrame
+from pde.training.models.learners import fit_model
+from pde.training.models.native import predict_native, tree_count
+from pde.training.models.onnx_export import check_parity, export_onnx, parity_rows
+from pde.training.models.preprocess import apply_clip, clip_bounds, prune_features, smote_resample
+from pde.training.models.report import render_report
+from pde.training.models.splits import cv_folds, make_split, sample_by_group
+from pde.training.models.summary import RunRecord, evaluation_data, imbalance_note, manifest_fields
+from pde.training.models.tuning import Tuned, cross_validate, random_search
 
 log = logging.getLogger(__name__)
 

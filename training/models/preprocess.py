@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.models.config import TrainConfig
+from pde.training.models.config import TrainConfig
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from training.models.svg import Series, bar_chart, line_chart
+from pde.training.models.svg import Series, bar_chart, line_chart
 
 ORDER = ("ensemble", "catboost", "xgboost", "lightgbm")
 STYLE = """

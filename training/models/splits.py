@@ -7,8 +7,8 @@ from typing import Literal
 
 import numpy as np
 
-from training.models.config import TrainConfig, TrainingError
-from training.models.frame import TrainingFrame
+from pde.training.models.config import TrainConfig, TrainingError
+from pde.training.models.frame import TrainingFrame
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from training.bundle import MODEL_NAMES, Calibration, TierBand
-from training.models.config import OPERATING_RECALL, TrainConfig
-from training.models.frame import TrainingFrame
-from training.models.preprocess import Pruning
-from training.models.splits import Split
-from training.models.tuning import CrossValidation, Tuned
+from pde.contracts.bundle import MODEL_NAMES, Calibration, TierBand
+from pde.training.models.config import OPERATING_RECALL, TrainConfig
+from pde.training.models.frame import TrainingFrame
+from pde.training.models.preprocess import Pruning
+from pde.training.models.splits import Split
+from pde.training.models.tuning import CrossValidation, Tuned
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def _catalogue_entries(names: list[str], version: str | None) -> list[dict[str, 
     by this engine's catalogue only; other tables have no catalogue)."""
     from dataclasses import asdict
 
-    from training.features.catalogue import CATALOGUE_VERSION, feature_spec
+    from pde.training.features.catalogue import CATALOGUE_VERSION, feature_spec
 
     if version != CATALOGUE_VERSION:
         return []

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from training.models.config import StageCallback, TrainConfig
-from training.models.learners import Fitted, fit_model, sample_params
-from training.models.native import predict_native
-from training.models.preprocess import smote_resample
+from pde.training.models.config import StageCallback, TrainConfig
+from pde.training.models.learners import Fitted, fit_model, sample_params
+from pde.training.models.native import predict_native
+from pde.training.models.preprocess import smote_resample
 
 log = logging.getLogger(__name__)
 

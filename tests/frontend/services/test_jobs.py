@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from frontend.services.jobs import Job, JobRunner
+from pde.frontend.services.jobs import Job, JobRunner
 
 
 def _wait(job: Job, timeout: float = 60.0) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from frontend.services import portfolio as overview_service
-from frontend.services import queue
-from frontend.services.catalogue import ACCELERATION_DELTA, LOSS_GIVEN_DEFAULT
-from frontend.services.snapshot import latest_snapshot
 from pde.db.engine import session_scope
+from pde.frontend.services import portfolio as overview_service
+from pde.frontend.services import queue
+from pde.frontend.services.catalogue import ACCELERATION_DELTA, LOSS_GIVEN_DEFAULT
+from pde.frontend.services.snapshot import latest_snapshot
 
 
 def _rows(

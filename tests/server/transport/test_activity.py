@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from client.activity import raw_activity
+from pde.client.activity import raw_activity
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
 
 AS_OF = date(2025, 4, 7)
@@ -23,7 +23,7 @@ AS_OF = date(2025, 4, 7)
 @pytest.fixture(scope="module")
 def canonical(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A small simulated data directory and a quick bundle trained on it (~20 s)."""
-    from training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
+    from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 
     root = tmp_path_factory.mktemp("canonical")
     data_dir, model_dir = root / "data", root / "models"
@@ -75,8 +75,8 @@ def _activity(data_dir: Path, customer_id: str) -> risk_pb2.RawActivity:
 def test_activity_score_equals_training_features(
     canonical: tuple[Path, Path], activity_server: Any
 ) -> None:
-    from training.data.io import load_dataset
-    from training.features import compute_features
+    from pde.contracts.data.io import load_dataset
+    from pde.training.features import compute_features
 
     data_dir, _ = canonical
     bundle = activity_server.scorer.bundle()

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from pde.contracts.bundle import set_current
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
-from training.bundle import set_current
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVICE = "pde.risk.v1.RiskScoring"

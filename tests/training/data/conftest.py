@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training.data.simulate import SimulationConfig, SimulationSummary, simulate
+from pde.training.data.simulate import SimulationConfig, SimulationSummary, simulate
 
 CUSTOMERS_CSV = """\
 customer_id,open_date,birth_year,income_bracket,employment_type,region,product,credit_limit,outstanding_balance,monthly_obligation

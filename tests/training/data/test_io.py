@@ -4,10 +4,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pde.errors import PdeError
-from training.data.dataset import CanonicalData
-from training.data.io import load_dataset, write_dataset
-from training.data.validate import DataValidationError
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.io import load_dataset, write_dataset
+from pde.contracts.data.validate import DataValidationError
+from pde.core.errors import PdeError
 
 from .conftest import CUSTOMERS_CSV, PAYMENTS_CSV, TRANSACTIONS_CSV, MakeDir
 

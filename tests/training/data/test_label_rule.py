@@ -2,7 +2,7 @@ from datetime import date
 
 import polars as pl
 
-from training.data.label_rule import labels_at, missed
+from pde.contracts.data.label_rule import labels_at, missed
 
 AS_OF = date(2025, 3, 1)
 

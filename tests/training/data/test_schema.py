@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from training.data.schema import TABLES
+from pde.contracts.data.schema import TABLES
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "data-schema.md"
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import polars as pl
 
-from training.data.io import load_dataset
-from training.data.label_rule import missed
-from training.data.simulate import SimulationSummary
+from pde.contracts.data.io import load_dataset
+from pde.contracts.data.label_rule import missed
+from pde.training.data.simulate import SimulationSummary
 
 from .conftest import SMALL
 

@@ -7,10 +7,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pde.errors import PdeError
-from training.data.io import load_dataset
-from training.data.label_rule import labels_at
-from training.data.simulate import SimulationConfig, SimulationSummary, roc_auc, simulate
+from pde.contracts.data.io import load_dataset
+from pde.contracts.data.label_rule import labels_at
+from pde.core.errors import PdeError
+from pde.training.data.simulate import SimulationConfig, SimulationSummary, roc_auc, simulate
 
 from .conftest import SMALL
 
@@ -108,8 +108,8 @@ def test_simulate_shocks_have_a_daily_hazard() -> None:
     hazards), so the share of customers under a shock does not depend on the run's length."""
     import numpy as np
 
-    from training.data.simulate.latent import draw_latent
-    from training.data.simulate.population import draw_profiles
+    from pde.training.data.simulate.latent import draw_latent
+    from pde.training.data.simulate.population import draw_profiles
 
     def shocks(n_days: int) -> tuple[int, int]:
         rng = np.random.default_rng(4)

@@ -4,10 +4,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pde.errors import PdeError
-from training.data.io import load_dataset, write_dataset
-from training.data.label_rule import labels_at
-from training.data.uci_taiwan import AS_OF, import_uci_taiwan
+from pde.contracts.data.io import load_dataset, write_dataset
+from pde.contracts.data.label_rule import labels_at
+from pde.core.errors import PdeError
+from pde.training.data.uci_taiwan import AS_OF, import_uci_taiwan
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from training.data.dataset import CanonicalData
+from pde.contracts.data.dataset import CanonicalData
 
 START = date(2025, 1, 6)
 DAYS = 160

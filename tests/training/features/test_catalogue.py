@@ -2,12 +2,12 @@ from collections import Counter
 
 import polars as pl
 
-from training.data.dataset import CanonicalData
-from training.data.schema import EMPLOYMENT_TYPES
-from training.features import FEATURE_NAMES, compute_features, weekly_as_of_dates
-from training.features.catalogue import CATALOGUE, CATALOGUE_VERSION, feature_spec
-from training.features.derived import EMPLOYMENT_BY_STABILITY
-from training.features.docs import render_markdown
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.schema import EMPLOYMENT_TYPES
+from pde.training.features import FEATURE_NAMES, compute_features, weekly_as_of_dates
+from pde.training.features.catalogue import CATALOGUE, CATALOGUE_VERSION, feature_spec
+from pde.training.features.derived import EMPLOYMENT_BY_STABILITY
+from pde.training.features.docs import render_markdown
 
 MINIMUM_PER_FAMILY = {
     "salary": 12,
@@ -65,5 +65,5 @@ def test_catalogue_docs_are_rendered_from_code() -> None:
 
     committed = Path(__file__).resolve().parents[3] / "docs" / "features.md"
     assert committed.read_text() == render_markdown(), (
-        "docs/features.md is stale: run `python -m training.features.docs`"
+        "docs/features.md is stale: run `python -m pde.training.features.docs`"
     )

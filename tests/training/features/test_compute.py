@@ -4,9 +4,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from training.data.dataset import CanonicalData
-from training.features import FEATURE_NAMES, compute_features, weekly_as_of_dates
-from training.features.catalogue import family_names
+from pde.contracts.data.dataset import CanonicalData
+from pde.training.features import FEATURE_NAMES, compute_features, weekly_as_of_dates
+from pde.training.features.catalogue import family_names
 
 AS_OF = date(2025, 4, 14)
 

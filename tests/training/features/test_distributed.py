@@ -4,11 +4,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from training.data.dataset import CanonicalData
-from training.data.io import write_dataset
-from training.data.validate import DataValidationError
-from training.features import FEATURE_NAMES, compute_features, weekly_as_of_dates
-from training.features.distributed import compute_features_distributed, load_partition
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.io import write_dataset
+from pde.contracts.data.validate import DataValidationError
+from pde.training.features import FEATURE_NAMES, compute_features, weekly_as_of_dates
+from pde.training.features.distributed import compute_features_distributed, load_partition
 
 
 @pytest.fixture

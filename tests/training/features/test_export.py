@@ -4,9 +4,9 @@ import polars as pl
 import pytest
 
 from pde.cli.main import main
-from training.data.dataset import CanonicalData
-from training.data.io import write_dataset
-from training.features import FEATURE_NAMES
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.io import write_dataset
+from pde.training.features import FEATURE_NAMES
 
 
 @pytest.fixture
@@ -48,10 +48,10 @@ def test_export_cli_bad_input_is_one_line_error(
 
 
 def test_export_catalogue_ships_in_canonical_bundles(tmp_path: Path) -> None:
-    from training.bundle import read_manifest
-    from training.data.simulate import SimulationConfig, simulate
-    from training.features.catalogue import feature_spec
-    from training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
+    from pde.contracts.bundle import read_manifest
+    from pde.training.data.simulate import SimulationConfig, simulate
+    from pde.training.features.catalogue import feature_spec
+    from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 
     simulate(SimulationConfig(customers=300, weeks=12, seed=9), tmp_path / "data")
     frame = load_canonical_frame(tmp_path / "data")

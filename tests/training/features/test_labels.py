@@ -4,9 +4,9 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from training.data.dataset import CanonicalData
-from training.data.schema import LABEL_HORIZON_DAYS as HORIZON_DAYS
-from training.features import build_training_table, compute_labels, weekly_as_of_dates
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.schema import LABEL_HORIZON_DAYS as HORIZON_DAYS
+from pde.training.features import build_training_table, compute_labels, weekly_as_of_dates
 
 AS_OF = date(2025, 3, 10)
 

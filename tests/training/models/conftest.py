@@ -10,14 +10,14 @@ import numpy as np
 import polars as pl
 import pytest
 
-from training.models import (
+from pde.training.models import (
     TrainConfig,
     TrainingFrame,
     frame_from_table,
     frame_from_training_table,
 )
-from training.models.learners import DEFAULTS, fit_model
-from training.models.preprocess import apply_clip
+from pde.training.models.learners import DEFAULTS, fit_model
+from pde.training.models.preprocess import apply_clip
 
 # Before xgboost or lightgbm load OpenMP (they are imported lazily): no spinning threads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -5,10 +5,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from training.bundle import CURRENT, Calibration, TierBand, list_bundles, read_manifest
-from training.models import ParityError
-from training.models.bundle_writer import BundleContents, bundle_version, write_bundle
-from training.models.onnx_export import export_onnx
+from pde.contracts.bundle import CURRENT, Calibration, TierBand, list_bundles, read_manifest
+from pde.training.models import ParityError
+from pde.training.models.bundle_writer import BundleContents, bundle_version, write_bundle
+from pde.training.models.onnx_export import export_onnx
 
 
 def _contents(natives: dict[str, Any], x: np.ndarray, version: str) -> BundleContents:

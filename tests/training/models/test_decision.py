@@ -3,7 +3,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from training.models.decision import cost_threshold, recall_threshold, risk_tiers, tier_of
+from pde.training.models.decision import cost_threshold, recall_threshold, risk_tiers, tier_of
 
 
 def _data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from training.models.ensemble import blend, calibrate, fit_calibration, learn_weights
+from pde.training.models.ensemble import blend, calibrate, fit_calibration, learn_weights
 
 
 def _scores() -> tuple[dict[str, np.ndarray], np.ndarray]:

@@ -1,7 +1,7 @@
 import polars as pl
 import pytest
 
-from training.models import TrainingError, frame_from_table
+from pde.training.models import TrainingError, frame_from_table
 
 
 def test_frame_non_numeric_column_is_named() -> None:

@@ -5,9 +5,9 @@ import numpy as np
 import onnx
 import pytest
 
-from training.models import ParityError
-from training.models.native import NATIVE_SUFFIX, load_native, save_native
-from training.models.onnx_export import (
+from pde.training.models import ParityError
+from pde.training.models.native import NATIVE_SUFFIX, load_native, save_native
+from pde.training.models.onnx_export import (
     check_parity,
     export_onnx,
     onnx_probabilities,

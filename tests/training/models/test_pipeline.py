@@ -7,10 +7,16 @@ import polars as pl
 import pytest
 
 from pde.cli.main import main
-from training.bundle import CURRENT, current_bundle_dir, list_bundles, read_manifest
-from training.models import ParityError, TrainConfig, TrainingFrame, frame_from_table, train_frame
-from training.models.onnx_export import check_parity, onnx_probabilities, onnx_session
-from training.models.preprocess import apply_clip
+from pde.contracts.bundle import CURRENT, current_bundle_dir, list_bundles, read_manifest
+from pde.training.models import (
+    ParityError,
+    TrainConfig,
+    TrainingFrame,
+    frame_from_table,
+    train_frame,
+)
+from pde.training.models.onnx_export import check_parity, onnx_probabilities, onnx_session
+from pde.training.models.preprocess import apply_clip
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +87,7 @@ def test_pipeline_onnx_graphs_serve_the_manifest_numbers(
             session, x, input_name=member.input_name, output_name=member.output_name
         )
         assert p.shape == (400,) and np.all((p >= 0) & (p <= 1))
-        from training.models.native import load_native
+        from pde.training.models.native import load_native
 
         native = load_native(name, panel_bundle / member.native_file)
         diff = check_parity(name, native, panel_bundle / member.onnx_file, x, tolerance=1e-4)
@@ -140,9 +146,9 @@ def test_pipeline_uci_taiwan_imported_meets_quality_bar(shared_data: Path, tmp_p
     ensemble CV AUC of at least 0.78 (published results 0.77-0.79; above 0.80 suggests leakage)."""
     from datetime import date
 
-    from training.data.io import write_dataset
-    from training.data.uci_taiwan import import_uci_taiwan
-    from training.models import load_canonical_frame
+    from pde.contracts.data.io import write_dataset
+    from pde.training.data.uci_taiwan import import_uci_taiwan
+    from pde.training.models import load_canonical_frame
 
     data_dir = tmp_path / "uci"
     write_dataset(import_uci_taiwan(shared_data / "uci_taiwan_default" / "UCI_Credit_Card.csv"),

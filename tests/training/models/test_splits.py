@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from training.models import TrainConfig, TrainingError, TrainingFrame
-from training.models.splits import cv_folds, make_split, out_of_time_split, sample_by_group
+from pde.training.models import TrainConfig, TrainingError, TrainingFrame
+from pde.training.models.splits import cv_folds, make_split, out_of_time_split, sample_by_group
 
 
 def test_splits_out_of_time_never_trains_on_later_dates(panel_frame: TrainingFrame) -> None:

@@ -1,6 +1,6 @@
 """The behavioural simulator: customers on latent financial-health paths, with known truth."""
 
-from training.data.simulate.config import SimulationConfig
-from training.data.simulate.runner import SimulationSummary, roc_auc, simulate
+from pde.training.data.simulate.config import SimulationConfig
+from pde.training.data.simulate.runner import SimulationSummary, roc_auc, simulate
 
 __all__ = ["SimulationConfig", "SimulationSummary", "roc_auc", "simulate"]

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from pde.errors import PdeError
-from training.data.schema import GRACE_DAYS, LABEL_HORIZON_DAYS
+from pde.contracts.data.schema import GRACE_DAYS, LABEL_HORIZON_DAYS
+from pde.core.errors import PdeError
 
 # Customers are generated in chunks of this size, each from its own seed; fixed so that the
 # same seed gives the same data whatever the machine.

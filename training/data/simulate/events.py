@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.data.schema import CHANNELS, TRANSACTION_CATEGORIES
+from pde.contracts.data.schema import CHANNELS, TRANSACTION_CATEGORIES
 
 CATEGORY = {name: i for i, name in enumerate(TRANSACTION_CATEGORIES)}
 CHANNEL = {name: i for i, name in enumerate(CHANNELS)}

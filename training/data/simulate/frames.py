@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from training.data.schema import (
+from pde.contracts.data.schema import (
     AUTO_DEBIT_STATUSES,
     CHANNELS,
     EMPLOYMENT_TYPES,
@@ -16,10 +16,10 @@ from training.data.schema import (
     PRODUCTS,
     TRANSACTION_CATEGORIES,
 )
-from training.data.simulate.config import SimulationConfig
-from training.data.simulate.events import Events
-from training.data.simulate.obligations import Obligations
-from training.data.simulate.population import REGIONS, Profiles
+from pde.training.data.simulate.config import SimulationConfig
+from pde.training.data.simulate.events import Events
+from pde.training.data.simulate.obligations import Obligations
+from pde.training.data.simulate.population import REGIONS, Profiles
 
 _EPOCH = date(1970, 1, 1)
 _US_PER_DAY = 86_400_000_000

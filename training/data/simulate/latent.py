@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.data.simulate.events import sigmoid
-from training.data.simulate.population import (
+from pde.training.data.simulate.events import sigmoid
+from pde.training.data.simulate.population import (
     CONTRACT,
     SALARIED,
     STUDENT,

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.data.schema import LABEL_HORIZON_DAYS, OBLIGATION_KINDS, PRODUCTS
-from training.data.simulate.config import Calendar, SimulationConfig
-from training.data.simulate.events import Events, sigmoid
-from training.data.simulate.latent import Latent
-from training.data.simulate.population import Profiles
+from pde.contracts.data.schema import LABEL_HORIZON_DAYS, OBLIGATION_KINDS, PRODUCTS
+from pde.training.data.simulate.config import Calendar, SimulationConfig
+from pde.training.data.simulate.events import Events, sigmoid
+from pde.training.data.simulate.latent import Latent
+from pde.training.data.simulate.population import Profiles
 
 MISS_INTERCEPT = -3.9
 MISS_SLOPE = 1.8

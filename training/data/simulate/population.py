@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.data.schema import EMPLOYMENT_TYPES, INCOME_BRACKETS, PRODUCTS
+from pde.contracts.data.schema import EMPLOYMENT_TYPES, INCOME_BRACKETS, PRODUCTS
 
 REGIONS = ("capital", "north", "south", "east", "west", "central", "coast", "rural")
 REGION_SHARE = (0.22, 0.14, 0.14, 0.12, 0.12, 0.10, 0.08, 0.08)

@@ -14,24 +14,24 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
-from training.data.atomic import atomic_directory
-from training.data.io import DATASET_FILES, PARQUET_COMPRESSION
-from training.data.schema import SCHEMA_VERSION
-from training.data.simulate import obligations as obligation_model
-from training.data.simulate.config import Calendar, SimulationConfig
-from training.data.simulate.events import Events
-from training.data.simulate.frames import (
+from pde.contracts.data.atomic import atomic_directory
+from pde.contracts.data.io import DATASET_FILES, PARQUET_COMPRESSION
+from pde.contracts.data.schema import SCHEMA_VERSION
+from pde.training.data.simulate import obligations as obligation_model
+from pde.training.data.simulate.config import Calendar, SimulationConfig
+from pde.training.data.simulate.events import Events
+from pde.training.data.simulate.frames import (
     customer_ids,
     customers_frame,
     payments_frame,
     transactions_frame,
     truth_frame,
 )
-from training.data.simulate.income import income_events, paydays
-from training.data.simulate.latent import draw_latent
-from training.data.simulate.obligations import draw_obligations, obligation_events
-from training.data.simulate.population import draw_profiles
-from training.data.simulate.spending import spending_events
+from pde.training.data.simulate.income import income_events, paydays
+from pde.training.data.simulate.latent import draw_latent
+from pde.training.data.simulate.obligations import draw_obligations, obligation_events
+from pde.training.data.simulate.population import draw_profiles
+from pde.training.data.simulate.spending import spending_events
 
 logger = logging.getLogger(__name__)
 

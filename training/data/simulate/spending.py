@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.data.simulate.config import Calendar
-from training.data.simulate.events import Events, lognormal, poisson_days, sigmoid
-from training.data.simulate.latent import Latent
-from training.data.simulate.population import Profiles
+from pde.training.data.simulate.config import Calendar
+from pde.training.data.simulate.events import Events, lognormal, poisson_days, sigmoid
+from pde.training.data.simulate.latent import Latent
+from pde.training.data.simulate.population import Profiles
 
 CASH_BEFORE_PAYDAY = 4  # days before salary day when the stressed take cash out
 BOOST_AFTER_PAYDAY = 7  # days after salary day when spending is higher

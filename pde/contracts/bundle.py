@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pde.errors import PdeError
+from pde.core.errors import PdeError
 
 MANIFEST = "manifest.json"
 CURRENT = "current"
@@ -83,7 +83,7 @@ class Manifest(BaseModel):
     source: Literal["canonical", "table"]
     feature_names: list[str] = Field(min_length=1, description="Model input order.")
     feature_catalogue_version: str | None = Field(
-        description="Version of training.features' catalogue; None for `--table` bundles."
+        description="Version of pde.training.features' catalogue; None for `--table` bundles."
     )
     feature_catalogue: list[dict[str, str]] = Field(
         default_factory=list,

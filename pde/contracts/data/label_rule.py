@@ -9,7 +9,12 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from training.data.schema import CREDIT_KINDS, GRACE_DAYS, LABEL_HORIZON_DAYS, MIN_PAID_FRACTION
+from pde.contracts.data.schema import (
+    CREDIT_KINDS,
+    GRACE_DAYS,
+    LABEL_HORIZON_DAYS,
+    MIN_PAID_FRACTION,
+)
 
 
 def missed(

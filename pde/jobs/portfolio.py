@@ -17,15 +17,15 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from client.results import ModelInfo
-from client.sync import RiskClient
+from pde.client.results import ModelInfo
+from pde.client.sync import RiskClient
+from pde.contracts.data.io import load_dataset
+from pde.core.errors import PdeError
 from pde.db.customers import customer_records, upsert_customers
 from pde.db.engine import session_scope
 from pde.db.scores import DEFAULT_CHUNK_ROWS, JOB_ACTOR, ScoreRow, resume_point, write_scores
-from pde.errors import PdeError
-from training.data.io import load_dataset
-from training.features import CATALOGUE_VERSION, compute_features
-from training.features.labels import event_span
+from pde.training.features import CATALOGUE_VERSION, compute_features
+from pde.training.features.labels import event_span
 
 log = logging.getLogger(__name__)
 

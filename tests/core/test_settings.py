@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pde.settings import Settings, SettingsError, load_settings
+from pde.core.settings import Settings, SettingsError, load_settings
 
 
 def test_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import func, select
 
+from pde.core.settings import get_settings
 from pde.db import engine as engine_module
 from pde.db.models import Customer
 from pde.db.types import utc_now
-from pde.settings import get_settings
 
 
 def test_engine_sqlite_pragmas(tmp_path: Path) -> None:

@@ -11,11 +11,10 @@ from typing import Literal
 
 import polars as pl
 
-from pde.errors import PdeError
-from training.data.atomic import atomic_directory
-from training.data.dataset import CanonicalData
-from training.data.schema import CUSTOMERS, PAYMENTS, TABLES, TRANSACTIONS, Table
-from training.data.validate import (
+from pde.contracts.data.atomic import atomic_directory
+from pde.contracts.data.dataset import CanonicalData
+from pde.contracts.data.schema import CUSTOMERS, PAYMENTS, TABLES, TRANSACTIONS, Table
+from pde.contracts.data.validate import (
     POLARS_DTYPES,
     Problem,
     check_references,
@@ -23,6 +22,7 @@ from training.data.validate import (
     raise_if_any,
     validate_table,
 )
+from pde.core.errors import PdeError
 
 logger = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pde.core.settings import load_settings
 from pde.db.models.enums import Priority
 from pde.db.policy import DEFAULT_POLICY, policy_from_settings
-from pde.settings import load_settings
 
 
 def test_policy_from_settings_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

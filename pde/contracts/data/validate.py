@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pde.errors import PdeError
-from training.data.schema import Column, Table
+from pde.contracts.data.schema import Column, Table
+from pde.core.errors import PdeError
 
 SHOWN = 5  # offending rows and values quoted per problem
 

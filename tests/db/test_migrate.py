@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 import pde.db.models  # noqa: F401  (registers the tables)
 from pde.db import migrate
 
-INIT_SQL = Path(__file__).resolve().parents[3] / "sql" / "init.sql"
+INIT_SQL = Path(__file__).resolve().parents[2] / "sql" / "init.sql"
 TABLES = {
     "users",
     "customers",

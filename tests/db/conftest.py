@@ -148,7 +148,7 @@ def staffed_db(db: Database, password_hash: str) -> Database:
 @pytest.fixture(scope="session")
 def canonical_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small simulated canonical data directory (150 customers, 8 weeks)."""
-    from training.data.simulate import SimulationConfig, simulate
+    from pde.training.data.simulate import SimulationConfig, simulate
 
     out = tmp_path_factory.mktemp("canonical") / "data"
     simulate(SimulationConfig(customers=150, weeks=8, seed=3), out)

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from pde.cli.main import main
+from pde.core.settings import get_settings
 from pde.db import engine as engine_module
-from pde.settings import get_settings
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pde.errors import PdeError
+from pde.core.errors import PdeError
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from pde.db import migrate
-from pde.portfolio import score_portfolio
+from pde.jobs.portfolio import score_portfolio
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -21,9 +21,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 @pytest.fixture(scope="module")
 def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """Simulated data, a quick bundle trained on it, and a server serving that bundle."""
-    from server.transport.app import ScoringServer, ServerOptions
-    from training.data.simulate import SimulationConfig, simulate
-    from training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
+    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.training.data.simulate import SimulationConfig, simulate
+    from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 
     root = tmp_path_factory.mktemp("portfolio")
     data_dir = root / "data"
@@ -70,7 +70,7 @@ def count(engine: sa.Engine, sql: str) -> int:
 def test_portfolio_scores_every_customer_once_and_resumes(
     backend: str, portfolio: tuple[Path, str], make_database: Callable[[str], Any]
 ) -> None:
-    from client.sync import RiskClient
+    from pde.client.sync import RiskClient
 
     data_dir, address = portfolio
     database = make_database(backend)

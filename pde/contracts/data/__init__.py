@@ -1,0 +1,1 @@
+"""The canonical data contract: schema, validation, loading and writing, the label rule."""

@@ -1,0 +1,1 @@
+"""Batch jobs over the whole portfolio: scoring through the server, loading customers."""
