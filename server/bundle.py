@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pde.contracts.bundle import MODEL_NAMES, BundleError, Manifest, read_manifest
+from pde.contracts.bundle import BundleError, Manifest, read_manifest
+from pde.core.names import MODEL_NAMES
 from pde.server import fused
 from pde.server.ensemble import F32, F64, EnsembleSpec
 from pde.server.native import NativeModel, load_native

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pde.contracts.bundle import MODEL_NAMES, Manifest
+from pde.contracts.bundle import Manifest
+from pde.core.names import MODEL_NAMES
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]

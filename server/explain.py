@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from pde.contracts.bundle import MODEL_NAMES
+from pde.core.names import MODEL_NAMES
 from pde.server.bundle import LoadedBundle
 from pde.server.ensemble import F32, F64
 

@@ -18,10 +18,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pde.core.errors import PdeError
+from pde.core.names import MODEL_NAMES, RiskTier
 
 MANIFEST = "manifest.json"
 CURRENT = "current"
-MODEL_NAMES = ("catboost", "xgboost", "lightgbm")
 
 
 class BundleError(PdeError):
@@ -66,7 +66,7 @@ class TierBand(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: Literal["low", "medium", "high", "critical"]
+    name: RiskTier
     lower: float = Field(ge=0.0, le=1.0)
     upper: float = Field(ge=0.0, le=1.0)
 

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from pde.contracts.bundle import MODEL_NAMES, Manifest
+from pde.contracts.bundle import Manifest
+from pde.core.names import MODEL_NAMES
 from pde.risk.v1 import risk_pb2
 from pde.server.activity import Activity
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore

@@ -4,7 +4,8 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from pde.contracts.bundle import MODEL_NAMES, BundleError
+from pde.contracts.bundle import BundleError
+from pde.core.names import MODEL_NAMES
 from pde.server.bundle import load_bundle
 from pde.server.explain import ensemble_contributions, explain_row
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pde.contracts.bundle import MODEL_NAMES, read_manifest
+from pde.contracts.bundle import read_manifest
+from pde.core.names import MODEL_NAMES
 from pde.server.bundle import load_bundle, synthetic_rows
 from pde.server.fused import merged_model
 

@@ -12,8 +12,9 @@ from datetime import date
 import polars as pl
 
 from pde.contracts.data.dataset import CanonicalData
+from pde.core.names import DEFAULT_LOOKBACK_DAYS
 from pde.training.features.catalogue import CATALOGUE, CATALOGUE_VERSION, FEATURE_NAMES
-from pde.training.features.compute import DEFAULT_LOOKBACK_DAYS, compute_features
+from pde.training.features.compute import compute_features
 from pde.training.features.labels import compute_labels, weekly_as_of_dates
 
 __all__ = [

@@ -13,13 +13,13 @@ from datetime import date
 import polars as pl
 
 from pde.contracts.data.dataset import CanonicalData
+from pde.core.names import DEFAULT_LOOKBACK_DAYS
 from pde.training.features import balance, cash, patterns, payments, recent, salary, spending
 from pde.training.features.catalogue import FEATURE_NAMES
 from pde.training.features.derived import activity_extras, derived_features, profile_features
 from pde.training.features.weekly import FLAGS, weekly_flags
 from pde.training.features.window import Window, slice_window
 
-DEFAULT_LOOKBACK_DAYS = 90
 KEYS = ("customer_id", "as_of")
 
 _TX_ZERO = (

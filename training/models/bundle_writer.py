@@ -13,7 +13,6 @@ from typing import Any
 
 from pde.contracts.bundle import (
     MANIFEST,
-    MODEL_NAMES,
     BundleError,
     Manifest,
     ModelFile,
@@ -21,6 +20,7 @@ from pde.contracts.bundle import (
     set_current,
     sha256_file,
 )
+from pde.core.names import MODEL_NAMES
 from pde.training.models.native import NATIVE_SUFFIX, save_native
 from pde.training.models.onnx_export import OnnxGraph, check_parity
 

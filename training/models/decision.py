@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pde.contracts.bundle import TierBand
+from pde.core.names import RiskTier
 
 # Quantiles of the flagged validation risk where `high` and `critical` start.
 FLAGGED_QUANTILES = (0.5, 0.9)
@@ -66,10 +67,8 @@ def risk_tiers(p_validation: np.ndarray, *, threshold: float) -> list[TierBand]:
     for i in (2, 3):
         if not bounds[i - 1] < bounds[i] < 1.0:
             bounds[i] = bounds[i - 1] + (1.0 - bounds[i - 1]) / (5 - i)
-    names = ("low", "medium", "high", "critical")
     return [
-        TierBand(name=name, lower=bounds[i], upper=bounds[i + 1])  # type: ignore[arg-type]
-        for i, name in enumerate(names)
+        TierBand(name=tier, lower=bounds[i], upper=bounds[i + 1]) for i, tier in enumerate(RiskTier)
     ]
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from pde.contracts.bundle import MODEL_NAMES, Manifest, read_manifest
+from pde.contracts.bundle import Manifest, read_manifest
+from pde.core.names import MODEL_NAMES
 from pde.training.models.bundle_writer import BundleContents, bundle_version, write_bundle
 from pde.training.models.config import StageCallback, TrainConfig, no_progress
 from pde.training.models.decision import cost_threshold, risk_tiers

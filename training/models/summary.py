@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pde.contracts.bundle import MODEL_NAMES, Calibration, TierBand
+from pde.contracts.bundle import Calibration, TierBand
+from pde.core.names import MODEL_NAMES
 from pde.training.models.config import OPERATING_RECALL, TrainConfig
 from pde.training.models.frame import TrainingFrame
 from pde.training.models.preprocess import Pruning

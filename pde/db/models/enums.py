@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pde.core.names import RiskTier, Role
 
-class Role(StrEnum):
-    OFFICER = "officer"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
+__all__ = ["RiskTier", "Role"]  # shared names, re-exported beside the tables' own sets
 
 
 class ModelStatus(StrEnum):
     CHAMPION = "champion"
     CHALLENGER = "challenger"
     RETIRED = "retired"
-
-
-class RiskTier(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
 
 
 class InterventionType(StrEnum):
