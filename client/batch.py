@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from pde.client.sync import RiskClient
+from pde.contracts.data.csv_shape import ragged_lines
 from pde.core.errors import PdeError
 
 SUFFIXES = (".parquet", ".csv")
@@ -33,15 +34,62 @@ def _check_suffix(path: Path, role: str) -> None:
 
 
 def read_features(path: Path) -> pl.DataFrame:
+    """The file's rows; a CSV line with a wrong number of fields is an error naming it."""
     _check_suffix(path, "input")
     if not path.is_file():
         raise ScoreFileError(f"input {path}: no such file")
     try:
         if path.suffix.lower() == ".parquet":
             return pl.read_parquet(path)
-        return pl.read_csv(path, infer_schema_length=10_000)
+        ragged = ragged_lines(path)
+        if ragged is not None:
+            raise ScoreFileError(f"input {ragged.describe()}")
+        return pl.read_csv(path, infer_schema=False)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise ScoreFileError(f"input {path}: {exc}") from None
+
+
+def _where(path: Path, index: int) -> str:
+    """A data row by its place in the file: the line of a CSV (header is line 1), else the row."""
+    if path.suffix.lower() == ".csv":
+        return f"{path.name} line {index + 2}"
+    return f"{path.name} row {index + 1}"
+
+
+def numeric_features(frame: pl.DataFrame, names: list[str], path: Path) -> pl.DataFrame:
+    """The feature columns as Float64; a cell that is not a number (empty means missing) is an
+    error naming the file, the line and the column."""
+    columns = []
+    for name in names:
+        cells = frame.get_column(name)
+        if cells.dtype.is_numeric() or cells.dtype == pl.Null:
+            columns.append(cells.cast(pl.Float64))
+            continue
+        if cells.dtype != pl.String:
+            raise ScoreFileError(f"input {path.name}, column {name!r}: has type {cells.dtype}")
+        text = cells.str.strip_chars()
+        numbers = text.cast(pl.Float64, strict=False)
+        bad = numbers.is_null() & text.is_not_null() & (text != "")
+        if bad.any():
+            first = int(bad.arg_true()[0])
+            raise ScoreFileError(
+                f"input {_where(path, first)}, column {name!r}: {str(cells[first])[:40]!r} is not "
+                f"a number ({int(bad.sum())} such cells in the column)"
+            )
+        columns.append(numbers)
+    return frame.with_columns(columns)
+
+
+def check_unique_ids(frame: pl.DataFrame, id_name: str, path: Path) -> None:
+    duplicated = frame.get_column(id_name).is_duplicated()
+    if duplicated.any():
+        rows = duplicated.arg_true()
+        first = int(rows[0])
+        raise ScoreFileError(
+            f"input {_where(path, first)}, column {id_name!r}: id "
+            f"{str(frame.get_column(id_name)[first])[:40]!r} appears more than once "
+            f"({len(rows)} rows share an id); pass --allow-duplicate-ids to score them anyway"
+        )
 
 
 def pick_id_column(frame: pl.DataFrame, feature_names: list[str], given: str | None) -> str | None:
@@ -63,12 +111,16 @@ def score_file(
     input_path: Path,
     output_path: Path,
     id_column: str | None = None,
+    allow_duplicate_ids: bool = False,
     chunk_rows: int = 5_000,
     on_rows: Callable[[int], None] = lambda n: None,
     on_total: Callable[[int], None] = lambda n: None,
 ) -> FileSummary:
     """Streams the features of input_path through the server; writes one row per input row:
-    id, probability, tier, alert, model_version (in input order)."""
+    id, probability, tier, alert, model_version (in input order).
+
+    Nothing is sent or written when the file is ragged or truncated, a feature cell is not a
+    number, or (unless allowed) two rows share an id: the error names file, line and column."""
     _check_suffix(output_path, "output")
     frame = read_features(input_path)
     info = client.model_info()
@@ -78,6 +130,9 @@ def score_file(
             f"input {input_path}: lacks {len(missing)} model features, e.g. {missing[:3]}"
         )
     id_name = pick_id_column(frame, info.feature_names, id_column)
+    frame = numeric_features(frame, info.feature_names, input_path)
+    if id_name is not None and not allow_duplicate_ids:
+        check_unique_ids(frame, id_name, input_path)
     on_total(frame.height)
     ids: list[str] = []
     probabilities: list[np.ndarray] = []

@@ -17,6 +17,9 @@ def register(app: typer.Typer) -> None:
         id_column: str | None = typer.Option(
             None, help="Id column (default: customer_id, id, or the first non-feature column)."
         ),
+        allow_duplicate_ids: bool = typer.Option(
+            False, "--allow-duplicate-ids", help="Score rows that share an id (refused otherwise)."
+        ),
         address: str | None = typer.Option(None, help="Server (default: PDE_GRPC_ADDRESS)."),
         chunk_rows: int = typer.Option(5_000, min=1, help="Rows per streamed message."),
     ) -> None:
@@ -35,6 +38,7 @@ def register(app: typer.Typer) -> None:
                 input_path=input,
                 output_path=output,
                 id_column=id_column,
+                allow_duplicate_ids=allow_duplicate_ids,
                 chunk_rows=chunk_rows,
                 on_total=lambda n: bar.update(task, total=n),
                 on_rows=lambda n: bar.advance(task, n),

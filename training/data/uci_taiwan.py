@@ -15,8 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
+from pde.contracts.data.csv_shape import ragged_lines
 from pde.contracts.data.dataset import CanonicalData
-from pde.contracts.data.io import empty_frame
+from pde.contracts.data.io import empty_frame, validate_dataset
 from pde.contracts.data.schema import TRANSACTIONS
 from pde.core.errors import PdeError
 
@@ -46,6 +47,7 @@ INCOME_BY_LIMIT = (
     (360_000, "upper_middle"),
 )
 RETIREMENT_AGE = 65
+ROW = "__row__"  # the input row a derived row comes from (see pde.contracts.data.validate)
 
 
 def _customer_id() -> pl.Expr:
@@ -62,6 +64,7 @@ def _income_bracket() -> pl.Expr:
 def customers(raw: pl.DataFrame) -> pl.DataFrame:
     bills = [pl.col(f"BILL_AMT{b}").clip(lower_bound=0) for _, b, _ in MONTHS]
     return raw.select(
+        pl.col(ROW),
         _customer_id().alias("customer_id"),
         pl.lit(OPEN_DATE).alias("open_date"),
         (AS_OF.year - pl.col("AGE")).cast(pl.Int64).alias("birth_year"),
@@ -89,6 +92,7 @@ def _statement(pay: int, bill: int, month: int) -> pl.Expr:
     # Status k >= 1: the payment was k months late; -2, -1 and 0 count as paid on time.
     delay = pl.when(status >= 1).then(status * 30).otherwise(0)
     return pl.struct(
+        pl.col(ROW),
         pl.format("{}-card-2005{}", _customer_id(), pl.lit(f"{month:02d}")).alias("obligation_id"),
         _customer_id().alias("customer_id"),
         pl.lit("card").alias("kind"),
@@ -104,6 +108,7 @@ def _target() -> pl.Expr:
     defaulted = pl.col(TARGET) == 1
     amount = pl.col("BILL_AMT1").clip(lower_bound=0).cast(pl.Float64)
     return pl.struct(
+        pl.col(ROW),
         pl.format("{}-card-200510", _customer_id()).alias("obligation_id"),
         _customer_id().alias("customer_id"),
         pl.lit("card").alias("kind"),
@@ -130,6 +135,9 @@ def read_uci(path: Path) -> pl.DataFrame:
     """The UCI CSV as integers; a missing column or a non-integer cell is a PdeError."""
     if not path.is_file():
         raise PdeError(f"{path}: no such file (expected UCI_Credit_Card.csv)")
+    ragged = ragged_lines(path)
+    if ragged is not None:
+        raise PdeError(ragged.describe())
     try:
         raw = pl.read_csv(path, infer_schema_length=None)
     except pl.exceptions.PolarsError as exc:
@@ -139,17 +147,37 @@ def read_uci(path: Path) -> pl.DataFrame:
         raise PdeError(
             f"{path.name}: not the UCI Taiwan file: missing column(s) {', '.join(missing)}"
         )
-    wrong = [c for c in REQUIRED if not raw.schema[c].is_numeric()]
-    if wrong:
-        raise PdeError(f"{path.name}: column(s) {', '.join(wrong)} are not numeric")
-    return raw.select(pl.col(REQUIRED).cast(pl.Int64))
+    for column in REQUIRED:
+        if raw.schema[column].is_integer():
+            continue
+        cells = raw.get_column(column)
+        integral = cells.cast(pl.Float64, strict=False)
+        bad = (integral.is_null() & cells.is_not_null()) | (integral.round(0) != integral)
+        if not bad.any():
+            continue
+        first = int(bad.arg_true()[0])
+        raise PdeError(
+            f"{path.name} line {first + 2}, column {column!r}: "
+            f"{str(cells[first])[:40]!r} is not a whole number"
+        )
+    # The file's data rows (1-based, header not counted) ride along, so that a rule the derived
+    # tables break is reported at the input row it came from.
+    return raw.select(pl.col(REQUIRED).cast(pl.Float64).cast(pl.Int64)).with_row_index(
+        ROW, offset=1
+    )
 
 
 def import_uci_taiwan(path: Path) -> CanonicalData:
     """Converts `UCI_Credit_Card.csv` into canonical data (no transactions)."""
     raw = read_uci(path)
-    data = CanonicalData(
+    derived = CanonicalData(
         customers=customers(raw), transactions=empty_frame(TRANSACTIONS), payments=payments(raw)
+    )
+    validate_dataset(derived, source=path.name)
+    data = CanonicalData(
+        customers=derived.customers.drop(ROW),
+        transactions=derived.transactions,
+        payments=derived.payments.drop(ROW),
     )
     logger.info(
         "UCI Taiwan: %d customers, %d obligations", data.customers.height, data.payments.height

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from pde.contracts.data.dataset import CanonicalData
-from pde.contracts.data.io import empty_frame, table_file
+from pde.contracts.data.io import empty_frame, extraction_date, table_file
 from pde.contracts.data.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS, Table
 from pde.contracts.data.validate import (
     check_references,
@@ -47,7 +47,7 @@ def _load_table(directory: Path, table: Table, *, part: int, parts: int) -> pl.D
             return empty_frame(table).with_row_index("__row__", offset=1)
         raise PdeError(f"{directory}: no {table.name}.parquet or {table.name}.csv")
     raw = _scan(path).with_row_index("__row__", offset=1).filter(_in_part(part, parts)).collect()
-    frame, problems = validate_table(raw, table, path.name)
+    frame, problems = validate_table(raw, table, path.name, extracted_on=extraction_date(directory))
     raise_if_any(problems)
     return frame
 

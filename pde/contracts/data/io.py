@@ -5,13 +5,16 @@ Each file is read once; validation works on the frame in memory (see `validate`)
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 
 from pde.contracts.data.atomic import atomic_directory
+from pde.contracts.data.csv_shape import ragged_lines
 from pde.contracts.data.dataset import CanonicalData
 from pde.contracts.data.schema import CUSTOMERS, PAYMENTS, TABLES, TRANSACTIONS, Table
 from pde.contracts.data.validate import (
@@ -31,8 +34,30 @@ PARQUET_COMPRESSION: Literal["zstd"] = "zstd"
 # Every file a dataset writer may produce: replaced as one set, never mixed with an older set.
 DATASET_FILES = frozenset(
     [f"{name}.{ext}" for name in TABLES for ext in ("parquet", "csv")]
-    + ["truth.parquet", "simulation.json", "import.json"]
+    + ["truth.parquet", "simulation.json", "import.json", "extract.json"]
 )
+EXTRACT_FILE = "extract.json"  # {"extracted_on": "YYYY-MM-DD"}: when the bank exported the data
+
+
+def extraction_date(directory: Path) -> date:
+    """The date the data was extracted (`extract.json`), or today (UTC) when it does not say.
+
+    No event in the data may be dated after it."""
+    path = directory / EXTRACT_FILE
+    if not path.is_file():
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(json.loads(path.read_text())["extracted_on"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PdeError(
+            f'{path}: expected {{"extracted_on": "YYYY-MM-DD"}} ({type(exc).__name__}: {exc})'
+        ) from None
+
+
+def write_extraction_date(directory: Path, extracted_on: date) -> None:
+    (directory / EXTRACT_FILE).write_text(
+        json.dumps({"extracted_on": extracted_on.isoformat()}) + "\n"
+    )
 
 
 def empty_frame(table: Table) -> pl.DataFrame:
@@ -50,9 +75,15 @@ def table_file(directory: Path, name: str) -> Path | None:
 
 
 def read_raw(path: Path) -> pl.DataFrame:
-    """The file as it is: CSV columns all as text (parsed later, with row numbers on failure)."""
+    """The file as it is: CSV columns all as text (parsed later, with row numbers on failure).
+
+    A CSV line with more or fewer fields than the header (a truncated or ragged file) is an
+    error naming the file, the line and the column."""
     try:
         if path.suffix == ".csv":
+            ragged = ragged_lines(path)
+            if ragged is not None:
+                raise PdeError(ragged.describe())
             return pl.read_csv(path, infer_schema=False, raise_if_empty=False)
         return pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as exc:
@@ -61,16 +92,19 @@ def read_raw(path: Path) -> pl.DataFrame:
 
 
 def load_table(
-    directory: Path, table: Table, *, optional: bool = False
+    directory: Path, table: Table, *, optional: bool = False, extracted_on: date | None = None
 ) -> tuple[pl.DataFrame, str]:
-    """Reads and validates one table; returns the frame (with row numbers) and its file name."""
+    """Reads and validates one table; returns the frame (with row numbers) and its file name.
+
+    Events dated after `extracted_on` (default: the directory's extraction date) are errors."""
     path = table_file(directory, table.name)
     if path is None:
         if optional:
             return empty_frame(table).with_row_index("__row__", offset=1), table.name
         raise PdeError(f"{directory}: no {table.name}.parquet or {table.name}.csv")
     raw = read_raw(path)
-    frame, problems = validate_table(raw, table, path.name)
+    when = extracted_on if extracted_on is not None else extraction_date(directory)
+    frame, problems = validate_table(raw, table, path.name, extracted_on=when)
     raise_if_any(problems)
     logger.info("read %s: %d rows", path.name, frame.height)
     return frame, path.name
@@ -84,12 +118,13 @@ def load_dataset(path: Path) -> CanonicalData:
     """
     if not path.is_dir():
         raise PdeError(f"{path}: not a directory")
-    customers, _ = load_table(path, CUSTOMERS)
+    extracted_on = extraction_date(path)
+    customers, _ = load_table(path, CUSTOMERS, extracted_on=extracted_on)
     ids = customers.get_column("customer_id")
     problems: list[Problem] = []
     frames: dict[str, pl.DataFrame] = {}
     for table, optional in ((TRANSACTIONS, True), (PAYMENTS, False)):
-        frame, file = load_table(path, table, optional=optional)
+        frame, file = load_table(path, table, optional=optional, extracted_on=extracted_on)
         problems += check_references(frame, ids, file)
         frames[table.name] = drop_rows(frame)
     raise_if_any(problems)
@@ -100,18 +135,29 @@ def load_dataset(path: Path) -> CanonicalData:
     )
 
 
-def validate_dataset(data: CanonicalData) -> None:
-    """Runs the same checks as `load_dataset` on frames already in memory."""
+def validate_dataset(
+    data: CanonicalData, *, extracted_on: date | None = None, source: str | None = None
+) -> None:
+    """Runs the same checks as `load_dataset` on frames already in memory.
+
+    Events after `extracted_on` (default today, UTC) are errors. Messages name each table as
+    `<table> (in memory)`, or `<source> (as <table>)` for tables derived from an input file whose
+    rows the frames carry (a `__row__` column, so messages name the input's own rows)."""
+
+    def label(name: str) -> str:
+        return f"{source} (as {name})" if source else f"{name} (in memory)"
+
     problems: list[Problem] = []
     frames = {}
+    when = extracted_on if extracted_on is not None else datetime.now(UTC).date()
     for name, table in TABLES.items():
-        frame, found = validate_table(getattr(data, name), table, f"{name} (in memory)")
+        frame, found = validate_table(getattr(data, name), table, label(name), extracted_on=when)
         problems += found
         frames[name] = frame
     if not problems:
         ids = frames["customers"].get_column("customer_id")
         for name in ("transactions", "payments"):
-            problems += check_references(frames[name], ids, f"{name} (in memory)")
+            problems += check_references(frames[name], ids, label(name))
     raise_if_any(problems)
 
 

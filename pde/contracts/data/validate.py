@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -245,6 +246,23 @@ def check_references(frame: pl.DataFrame, customer_ids: pl.Series, file: str) ->
     )
 
 
+# The column that dates each table's events; none may come after the data was extracted.
+EVENT_DATES = {"customers": "open_date", "transactions": "timestamp", "payments": "paid_date"}
+
+
+def check_extraction(
+    frame: pl.DataFrame, table: Table, file: str, extracted_on: date
+) -> list[Problem]:
+    """Events dated after the extraction date (a due date may lie ahead; a payment may not)."""
+    column = EVENT_DATES.get(table.name)
+    if column is None or column not in frame.columns:
+        return []
+    value = pl.col(column)
+    day = value.dt.date() if frame.schema[column] == pl.Datetime("us") else value
+    what = f"dated after the data's extraction date {extracted_on.isoformat()}"
+    return offenders(frame, day > extracted_on, file=file, column=column, what=what)
+
+
 Rule = Callable[[pl.DataFrame, str], list[Problem]]
 
 
@@ -287,9 +305,11 @@ TABLE_RULES: dict[str, Rule] = {"customers": _customer_rules, "payments": _payme
 
 
 def validate_table(
-    raw: pl.DataFrame, table: Table, file: str
+    raw: pl.DataFrame, table: Table, file: str, *, extracted_on: date | None = None
 ) -> tuple[pl.DataFrame, list[Problem]]:
-    """Every single-table check; returns the coerced frame (schema dtypes) and the problems."""
+    """Every single-table check; returns the coerced frame (schema dtypes) and the problems.
+
+    With `extracted_on`, events dated after it are problems too."""
     problems = check_columns(raw.columns, table, file)
     if problems:
         return raw, problems
@@ -298,6 +318,8 @@ def validate_table(
         return raw, problems
     problems += check_values(frame, table, file)
     problems += check_key(frame, table, file)
+    if extracted_on is not None:
+        problems += check_extraction(frame, table, file, extracted_on)
     rule = TABLE_RULES.get(table.name)
     if rule is not None and not problems:
         problems += rule(frame, file)

@@ -195,3 +195,63 @@ def test_io_write_refuses_a_file_as_target(make_dataset: MakeDir, tmp_path: Path
         write_dataset(data, target)
     assert target.read_text() == "not a dataset"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report")]
+
+
+def test_io_truncated_csv_line_names_file_line_and_column(make_dataset: MakeDir) -> None:
+    cut = PAYMENTS_CSV.rstrip("\n").rsplit(",", 4)[0] + "\n"  # the last line loses 4 fields
+    with pytest.raises(PdeError) as caught:
+        load_dataset(make_dataset(payments=cut))
+    message = str(caught.value)
+    assert "payments.csv line 4 ends before column 'paid_date'" in message
+    assert "the header has 9" in message
+
+
+def test_io_ragged_csv_line_with_extra_fields_is_refused(make_dataset: MakeDir) -> None:
+    lines = CUSTOMERS_CSV.splitlines()
+    lines[2] += ",surplus"
+    with pytest.raises(PdeError, match=r"customers.csv line 3 has more fields than the header"):
+        load_dataset(make_dataset(customers="\n".join(lines) + "\n"))
+
+
+def test_io_quoted_separators_are_not_ragged(make_dataset: MakeDir) -> None:
+    quoted = CUSTOMERS_CSV.replace(",north,", ',"north, coast",')
+    data = load_dataset(make_dataset(customers=quoted))
+    assert data.customers["region"].to_list()[0] == "north, coast"
+
+
+def test_io_events_after_the_extraction_date_are_refused(make_dataset: MakeDir) -> None:
+    directory = make_dataset()
+    (directory / "extract.json").write_text('{"extracted_on": "2025-01-03"}')
+    problems = {(p.file, p.column, p.rows) for p in error_of(directory).problems}
+    # T2 (2025-01-03 11:30) is on the day; T3 too; nothing in transactions is later.
+    assert problems == {("payments.csv", "paid_date", (1, 3))}
+    (directory / "extract.json").write_text('{"extracted_on": "2025-02-10"}')
+    assert load_dataset(directory).payments.height == 3
+
+
+def test_io_events_years_ahead_are_refused_without_an_extraction_file(
+    make_dataset: MakeDir,
+) -> None:
+    late = TRANSACTIONS_CSV.replace("2025-01-02 10:00:00", "2031-01-02 10:00:00")
+    error = error_of(make_dataset(transactions=late))
+    (problem,) = error.problems
+    assert (problem.file, problem.column, problem.rows) == ("transactions.csv", "timestamp", (1,))
+    assert "dated after the data's extraction date" in problem.what
+
+
+def test_io_bad_extraction_file_is_named(make_dataset: MakeDir) -> None:
+    directory = make_dataset()
+    (directory / "extract.json").write_text('{"extracted": "soon"}')
+    with pytest.raises(PdeError, match=r"extract.json: expected"):
+        load_dataset(directory)
+
+
+def test_io_simulation_states_its_extraction_date(
+    small_simulation: tuple[Path, object],
+) -> None:
+    import json
+
+    directory, _ = small_simulation
+    simulated = json.loads((directory / "simulation.json").read_text())
+    extract = json.loads((directory / "extract.json").read_text())
+    assert extract == {"extracted_on": simulated["parameters"]["end"]}

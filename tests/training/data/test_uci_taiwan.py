@@ -55,3 +55,42 @@ def test_uci_taiwan_rejects_another_file(tmp_path: Path) -> None:
     other.write_text("ID,LIMIT_BAL\n1,2\n")
     with pytest.raises(PdeError, match="not the UCI Taiwan file: missing column"):
         import_uci_taiwan(other)
+
+
+def test_uci_taiwan_bad_cell_names_the_input_line(uci_csv: Path, tmp_path: Path) -> None:
+    lines = uci_csv.read_text().splitlines()[:6]
+    header = lines[0].split(",")
+    cells = lines[4].split(",")
+    cells[header.index("AGE")] = "forty"
+    lines[4] = ",".join(cells)
+    broken = tmp_path / "UCI_Credit_Card.csv"
+    broken.write_text("\n".join(lines) + "\n")
+    with pytest.raises(PdeError, match=r"UCI_Credit_Card.csv line 5, column 'AGE': 'forty'"):
+        import_uci_taiwan(broken)
+
+
+def test_uci_taiwan_rule_broken_by_derived_rows_names_the_input_row(
+    uci_csv: Path, tmp_path: Path
+) -> None:
+    from pde.contracts.data.validate import DataValidationError
+
+    lines = uci_csv.read_text().splitlines()[:6]
+    header = lines[0].split(",")
+    cells = lines[3].split(",")
+    cells[header.index("PAY_AMT2")] = "-5"  # a negative payment: amount_paid below 0
+    lines[3] = ",".join(cells)
+    broken = tmp_path / "UCI_Credit_Card.csv"
+    broken.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataValidationError) as caught:
+        import_uci_taiwan(broken)
+    (problem,) = caught.value.problems
+    assert problem.file == "UCI_Credit_Card.csv (as payments)"
+    assert (problem.column, problem.rows) == ("amount_paid", (3,))
+
+
+def test_uci_taiwan_truncated_file_is_refused(uci_csv: Path, tmp_path: Path) -> None:
+    text = uci_csv.read_text()[:5000]  # cut mid-line
+    cut = tmp_path / "UCI_Credit_Card.csv"
+    cut.write_text(text)
+    with pytest.raises(PdeError, match=r"UCI_Credit_Card.csv line \d+ ends before column"):
+        import_uci_taiwan(cut)

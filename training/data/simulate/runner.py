@@ -15,7 +15,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from pde.contracts.data.atomic import atomic_directory
-from pde.contracts.data.io import DATASET_FILES, PARQUET_COMPRESSION
+from pde.contracts.data.io import DATASET_FILES, PARQUET_COMPRESSION, write_extraction_date
 from pde.contracts.data.schema import SCHEMA_VERSION
 from pde.training.data.simulate import obligations as obligation_model
 from pde.training.data.simulate.config import Calendar, SimulationConfig
@@ -145,7 +145,7 @@ def simulate(
     config: SimulationConfig, out: Path, *, progress: Progress | None = None
 ) -> SimulationSummary:
     """Simulates `config` into `out` (replaced atomically): the canonical tables, `truth.parquet`
-    and `simulation.json`. Same config, same bytes."""
+    `simulation.json` and `extract.json` (the last simulated day). Same config, same bytes."""
     labels: list[np.ndarray] = []
     probabilities: list[np.ndarray] = []
     with atomic_directory(out, owned=DATASET_FILES) as staging:
@@ -178,6 +178,7 @@ def simulate(
         (staging / "simulation.json").write_text(
             json.dumps(_record(config, summary), indent=2, sort_keys=True) + "\n"
         )
+        write_extraction_date(staging, config.end)
     logger.info("simulated %d customers into %s", config.customers, out)
     return summary
 
