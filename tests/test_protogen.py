@@ -25,3 +25,33 @@ def test_protogen_generated_api_imports() -> None:
 
     assert risk_pb2.DESCRIPTOR.package == "pde.risk.v1"
     assert hasattr(risk_pb2_grpc, "RiskScoringServicer")
+
+
+def test_protogen_gencode_is_accepted_by_every_declared_runtime() -> None:
+    """The stubs' gencode version must not exceed the lowest protobuf and grpcio the package
+    declares: a runtime older than its gencode refuses to import it."""
+    import re
+    import tomllib
+
+    dependencies = tomllib.loads((protogen.ROOT / "pyproject.toml").read_text())["project"][
+        "dependencies"
+    ]
+
+    def floor(package: str) -> tuple[int, ...]:
+        (spec,) = [d for d in dependencies if re.match(rf"{package}\s*>=", d)]
+        found = re.search(r">=\s*([\d.]+)", spec)
+        assert found is not None
+        return tuple(int(part) for part in found.group(1).split("."))
+
+    generated = protogen.ROOT / protogen.GENERATED_DIR
+    header = re.search(
+        r"Protobuf Python Version: ([\d.]+)", (generated / "risk_pb2.py").read_text()
+    )
+    assert header is not None
+    gencode = tuple(int(part) for part in header.group(1).split("."))
+    assert gencode <= floor("protobuf"), f"gencode {gencode} needs a higher protobuf floor"
+    grpc = re.search(
+        r"GRPC_GENERATED_VERSION = '([\d.]+)'", (generated / "risk_pb2_grpc.py").read_text()
+    )
+    assert grpc is not None
+    assert tuple(int(p) for p in grpc.group(1).split(".")) <= floor("grpcio")

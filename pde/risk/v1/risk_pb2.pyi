@@ -59,7 +59,7 @@ class Payment(_message.Message):
     auto_debit: bool
     auto_debit_status: str
     kind: str
-    def __init__(self, due_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount_due: _Optional[float] = ..., paid_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount_paid: _Optional[float] = ..., auto_debit: _Optional[bool] = ..., auto_debit_status: _Optional[str] = ..., kind: _Optional[str] = ...) -> None: ...
+    def __init__(self, due_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount_due: _Optional[float] = ..., paid_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., amount_paid: _Optional[float] = ..., auto_debit: bool = ..., auto_debit_status: _Optional[str] = ..., kind: _Optional[str] = ...) -> None: ...
 
 class CustomerProfile(_message.Message):
     __slots__ = ("open_date", "birth_year", "income_bracket", "employment_type", "region", "product", "credit_limit", "outstanding_balance", "monthly_obligation", "declared_income")
@@ -148,7 +148,7 @@ class ScoreResponse(_message.Message):
     alert: bool
     model_version: str
     reasons: _containers.RepeatedCompositeFieldContainer[Reason]
-    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., model_probabilities: _Optional[_Mapping[str, float]] = ..., tier: _Optional[str] = ..., alert: _Optional[bool] = ..., model_version: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ...) -> None: ...
+    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., model_probabilities: _Optional[_Mapping[str, float]] = ..., tier: _Optional[str] = ..., alert: bool = ..., model_version: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ...) -> None: ...
 
 class ScoreBatch(_message.Message):
     __slots__ = ("row_ids", "features", "model_version")

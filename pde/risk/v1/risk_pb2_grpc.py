@@ -6,7 +6,7 @@ import warnings
 
 from pde.risk.v1 import risk_pb2 as pde_dot_risk_dot_v1_dot_risk__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.80.0'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 
@@ -26,7 +26,7 @@ if _version_not_supported:
     )
 
 
-class RiskScoringStub:
+class RiskScoringStub(object):
     """Missing associated documentation comment in .proto file."""
 
     def __init__(self, channel):
@@ -62,7 +62,7 @@ class RiskScoringStub:
                 _registered_method=True)
 
 
-class RiskScoringServicer:
+class RiskScoringServicer(object):
     """Missing associated documentation comment in .proto file."""
 
     def Score(self, request, context):
@@ -137,7 +137,7 @@ def add_RiskScoringServicer_to_server(servicer, server):
 
 
  # This class is part of an EXPERIMENTAL API.
-class RiskScoring:
+class RiskScoring(object):
     """Missing associated documentation comment in .proto file."""
 
     @staticmethod
