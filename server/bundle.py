@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pde.contracts.bundle import BundleError, Manifest, read_manifest
+from pde.contracts.catalogue import CatalogueEntry
 from pde.core.names import MODEL_NAMES
 from pde.server import fused
 from pde.server.ensemble import F32, F64, EnsembleSpec
@@ -112,6 +114,10 @@ class LoadedBundle:
         self.directory = directory
         self.manifest = manifest
         self.spec = EnsembleSpec.from_manifest(manifest)
+        # reason texts come from the catalogue this bundle was trained with, not the code's
+        self.catalogue: Mapping[str, CatalogueEntry] = {
+            entry.name: entry for entry in manifest.feature_catalogue
+        }
         self.graphs_ = graphs
         self.natives_ = natives
         self.merged_ = merged

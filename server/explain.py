@@ -7,13 +7,12 @@ additive approximation of the calibrated ensemble on the log-odds scale.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from pde.contracts.catalogue import CatalogueEntry, plain_reason
 from pde.core.names import MODEL_NAMES
 from pde.server.bundle import LoadedBundle
 from pde.server.ensemble import F32, F64
@@ -37,22 +36,23 @@ class Explanation:
     reasons: list[Reason]
 
 
-@lru_cache(maxsize=4096)
-def reason_text(feature: str, value: float) -> str:
-    """The catalogue's reason text for the feature, or `feature = value` outside it."""
-    try:
-        from pde.training.features.catalogue import feature_spec
-
-        return feature_spec(feature).format_reason(value)
-    except (ImportError, KeyError):
-        shown = "unknown" if math.isnan(value) else f"{value:.4g}"
-        return f"{feature} = {shown}"
+def reason_text(catalogue: Mapping[str, CatalogueEntry], feature: str, value: float) -> str:
+    """The reason text of the feature's entry in the bundle's catalogue, or `feature = value`
+    when the bundle ships none (a `--table` bundle)."""
+    entry = catalogue.get(feature)
+    return plain_reason(feature, value) if entry is None else entry.reason_text(value)
 
 
 def top_reasons(
-    feature_names: Sequence[str], *, values: F32, contributions: F64, k: int
+    feature_names: Sequence[str],
+    *,
+    values: F32,
+    contributions: F64,
+    k: int,
+    catalogue: Mapping[str, CatalogueEntry],
 ) -> list[Reason]:
-    """The k features that raise the risk most (positive contributions only), largest first."""
+    """The k features that raise the risk most (positive contributions only), largest first,
+    with the texts of `catalogue` (the served bundle's)."""
     if k <= 0:
         return []
     order = np.argsort(-contributions, kind="stable")[:k]
@@ -61,7 +61,7 @@ def top_reasons(
             feature=feature_names[i],
             value=float(values[i]),
             contribution=float(contributions[i]),
-            text=reason_text(feature_names[i], float(values[i])),
+            text=reason_text(catalogue, feature_names[i], float(values[i])),
         )
         for i in order
         if contributions[i] > 0
@@ -86,5 +86,7 @@ def explain_row(bundle: LoadedBundle, row: F32, *, top_k: int) -> Explanation:
         probability=float(bundle.score(row).probability[0]),
         base_value=float(contributions[-1]),
         contributions={name: float(v) for name, v in zip(names, per_feature, strict=True)},
-        reasons=top_reasons(names, values=row[0], contributions=per_feature, k=top_k),
+        reasons=top_reasons(
+            names, values=row[0], contributions=per_feature, k=top_k, catalogue=bundle.catalogue
+        ),
     )

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from pde.contracts.catalogue import CatalogueEntry
 from pde.core.errors import PdeError
 from pde.core.names import MODEL_NAMES, RiskTier
 
@@ -85,10 +86,10 @@ class Manifest(BaseModel):
     feature_catalogue_version: str | None = Field(
         description="Version of pde.training.features' catalogue; None for `--table` bundles."
     )
-    feature_catalogue: list[dict[str, str]] = Field(
+    feature_catalogue: list[CatalogueEntry] = Field(
         default_factory=list,
-        description="The catalogue entries (name, family, description, unit, window, reason) of "
-        "the model's features, as trained; empty for `--table` bundles.",
+        description="The catalogue entries of the model's features, as trained (the server's "
+        "reason texts come from them); empty for `--table` bundles.",
     )
     id_column: str | None = None
     label_column: str | None = None
@@ -111,7 +112,7 @@ class Manifest(BaseModel):
             raise ValueError("weights must name every model and sum to 1")
         if len(set(self.feature_names)) != len(self.feature_names):
             raise ValueError("feature_names has duplicates")
-        described = {entry.get("name") for entry in self.feature_catalogue}
+        described = {entry.name for entry in self.feature_catalogue}
         if self.feature_catalogue and not set(self.feature_names) <= described:
             raise ValueError("feature_catalogue must describe every feature")
         unknown = set(self.clip_bounds) - set(self.feature_names)

@@ -1,6 +1,7 @@
 """Point-in-time behavioural features and 30-day labels.
 
-The catalogue (`pde.training.features.catalogue`) defines every feature once; `compute_features`
+Each family module declares its features' catalogue entries beside the code computing them;
+`pde.training.features.catalogue` assembles them, in bundle order; `compute_features`
 builds them for any set of customers and as-of dates; `compute_labels` gives the 30-day label;
 `build_training_table` joins the two for training.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pde.training.features.exprs import count_where, safe_div
+from pde.training.features.spec import D30, LB, declare
 from pde.training.features.window import Window
 
 NEAR_ZERO = 100.0
@@ -94,3 +95,88 @@ def balance_features(window: Window) -> pl.DataFrame:
         "savings_withdrawals",
         "savings_last_flow",
     )
+
+
+# The catalogue entries of the features computed above.
+BALANCE_ENTRIES = declare(
+    __name__,
+    "balance",
+    [
+        ("balance_last", "Latest account balance", "currency", LB, "balance down to {v}"),
+        ("balance_mean", "Mean account balance", "currency", LB, "average balance {v}"),
+        ("balance_min", "Lowest account balance", "currency", LB, "balance fell to {v}"),
+        ("balance_max", "Highest account balance", "currency", LB, "peak balance {v}"),
+        ("balance_std", "Balance volatility (std)", "currency", LB, "volatile balance (std {v})"),
+        (
+            "balance_slope",
+            "Balance trend, currency per day (least squares)",
+            "currency/day",
+            LB,
+            "balance trending {v} per day",
+        ),
+        (
+            "balance_drawdown",
+            "Fall from the peak balance to the latest, share of the peak",
+            "share",
+            LB,
+            "savings drawn down by {v}",
+        ),
+        (
+            "balance_days_near_zero",
+            "Days with a balance under 100",
+            "days",
+            LB,
+            "balance near zero on {v} days",
+        ),
+        (
+            "balance_days_negative",
+            "Days with a negative balance",
+            "days",
+            LB,
+            "overdrawn on {v} days",
+        ),
+        (
+            "balance_change_30d",
+            "Latest balance minus the first balance of the last 30 days",
+            "currency",
+            D30,
+            "balance changed by {v} in 30 days",
+        ),
+    ],
+)
+
+
+SAVINGS_ENTRIES = declare(
+    __name__,
+    "balance",
+    [
+        (
+            "savings_transfers",
+            "Net transfers to savings (negative = withdrawn from savings)",
+            "currency",
+            LB,
+            "savings transfers of {v}",
+        ),
+        (
+            "savings_deposits",
+            "Transfers into savings",
+            "count",
+            LB,
+            "{v} transfers into savings",
+        ),
+        (
+            "savings_withdrawals",
+            "Withdrawals from savings",
+            "count",
+            LB,
+            "{v} withdrawals from savings",
+        ),
+        (
+            "savings_last_flow",
+            "Latest savings transfer (negative = withdrawn from savings)",
+            "currency",
+            LB,
+            "latest savings transfer {v}",
+        ),
+    ],
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pde.training.features.exprs import safe_div, sum_where, trend
+from pde.training.features.spec import D30, LB, TREND, declare
 from pde.training.features.window import SALARY_CATEGORY, Window
 
 PRE_SALARY_DAYS = 7.0
@@ -61,3 +62,44 @@ def cash_features(window: Window, spend_total: pl.DataFrame) -> pl.DataFrame:
             "atm_pre_salary_share",
         )
     )
+
+
+# The catalogue entries of the features computed above.
+ENTRIES = declare(
+    __name__,
+    "cash",
+    [
+        ("atm_count", "ATM withdrawals", "count", LB, "{v} ATM withdrawals"),
+        ("atm_amount", "ATM withdrawal amount", "currency", LB, "{v} withdrawn in cash"),
+        (
+            "atm_amount_30d",
+            "ATM withdrawal amount in the last 30 days",
+            "currency",
+            D30,
+            "{v} withdrawn in cash in 30 days",
+        ),
+        ("atm_share", "ATM share of spending", "share", LB, "{v} of spending in cash"),
+        (
+            "atm_trend",
+            "ATM withdrawals, last 30 days vs prior monthly rate",
+            "ratio",
+            TREND,
+            "cash withdrawals {v}x the usual rate",
+        ),
+        ("atm_mean_amount", "Mean ATM withdrawal", "currency", LB, "average withdrawal {v}"),
+        (
+            "atm_pre_salary_amount",
+            "Cash withdrawn in the 7 days before a salary credit",
+            "currency",
+            LB,
+            "{v} cash withdrawn just before payday",
+        ),
+        (
+            "atm_pre_salary_share",
+            "Share of cash withdrawn in the 7 days before salary",
+            "share",
+            LB,
+            "{v} of cash withdrawn just before payday",
+        ),
+    ],
+)

@@ -16,7 +16,9 @@ from pde.contracts.data.dataset import CanonicalData
 from pde.core.names import DEFAULT_LOOKBACK_DAYS
 from pde.training.features import balance, cash, patterns, payments, recent, salary, spending
 from pde.training.features.catalogue import FEATURE_NAMES
-from pde.training.features.derived import activity_extras, derived_features, profile_features
+from pde.training.features.derived import activity_extras, derived_features
+from pde.training.features.profile import profile_features
+from pde.training.features.stress import stress_features
 from pde.training.features.weekly import FLAGS, weekly_flags
 from pde.training.features.window import Window, slice_window
 
@@ -69,7 +71,7 @@ def features_at(window: Window) -> pl.DataFrame:
     for column in FEATURE_NAMES:
         if column not in joined.columns:  # a family with no source data at all
             joined = joined.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
-    frame = derived_features(window, joined)
+    frame = stress_features(derived_features(window, joined))
     return frame.select(
         "customer_id",
         pl.lit(window.as_of).alias("as_of"),

@@ -1,68 +1,18 @@
-"""Derived features: profile, ratios to income, trends, interactions and a stress score."""
+"""Derived features: ratios to income and to the credit line, cash flow, and trends."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from pde.contracts.data.schema import INCOME_BRACKETS
 from pde.training.features.exprs import safe_div, sum_where, trend
 from pde.training.features.salary import OTHER_INCOME
+from pde.training.features.spec import ASOF, D30, LB, RECENT, TREND, declare
 from pde.training.features.window import SALARY_CATEGORY, Window
-
-# Employment types ordered by income stability (a test checks it covers the schema).
-EMPLOYMENT_BY_STABILITY = (
-    "salaried",
-    "retired",
-    "self_employed",
-    "contract",
-    "student",
-    "unemployed",
-)
-
-# (indicator, weight): the composite stress score is the weighted share of indicators present.
-STRESS_SIGNALS: tuple[tuple[pl.Expr, float], ...] = (
-    (pl.col("credit_missed_count") > 0, 0.20),
-    (pl.col("autodebit_failed_30d") > 0, 0.15),
-    (pl.col("salary_missing") > 0, 0.15),
-    (pl.col("salary_delay_last") > 3, 0.10),
-    (pl.col("lending_app_30d") > 0, 0.10),
-    (pl.col("bills_late_count") > 0, 0.08),
-    (pl.col("balance_days_near_zero") > 5, 0.07),
-    (pl.col("balance_drawdown") > 0.5, 0.05),
-    (pl.col("gambling_amount_30d") > 0, 0.05),
-    (pl.col("atm_trend") > 1.5, 0.05),
-)
-
-
-def profile_features(window: Window) -> pl.DataFrame:
-    customers = window.customers
-    t = pl.lit(window.as_of)
-    declared = (
-        pl.col("declared_income").cast(pl.Float64)
-        if "declared_income" in customers.columns
-        else pl.lit(None, dtype=pl.Float64)
-    )
-    return customers.select(
-        "customer_id",
-        age_years=(pl.lit(window.as_of.year) - pl.col("birth_year")).cast(pl.Float64),
-        tenure_months=(t - pl.col("open_date")).dt.total_days() / 30.44,
-        credit_limit=pl.col("credit_limit").cast(pl.Float64),
-        outstanding_balance=pl.col("outstanding_balance").cast(pl.Float64),
-        monthly_obligation=pl.col("monthly_obligation").cast(pl.Float64),
-        declared_income=declared,
-        income_bracket_rank=pl.col("income_bracket")
-        .replace_strict(INCOME_BRACKETS, list(range(len(INCOME_BRACKETS))), default=None)
-        .cast(pl.Float64),
-        employment_rank=pl.col("employment_type")
-        .replace_strict(
-            EMPLOYMENT_BY_STABILITY, list(range(len(EMPLOYMENT_BY_STABILITY))), default=None
-        )
-        .cast(pl.Float64),
-    )
 
 
 def activity_extras(window: Window) -> pl.DataFrame:
-    """Window aggregates that only derived features use (not in the catalogue)."""
+    """Window aggregates the derived features start from (`net_flow`, `net_flow_30d` are
+    features themselves)."""
     income = pl.col("category").is_in((SALARY_CATEGORY, *OTHER_INCOME)) & (pl.col("amount") > 0)
     recent = pl.col("in_30d")
     balance = pl.col("balance_after") if "balance_after" in window.transactions.columns else None
@@ -140,24 +90,199 @@ def derived_features(window: Window, joined: pl.DataFrame) -> pl.DataFrame:
             prior,
         ),
     )
-    frame = frame.with_columns(
-        salary_delay_x_failed_debits=pl.col("salary_delay_last") * pl.col("autodebit_failed_count"),
-        missed_x_lending_app=pl.col("credit_missed_count") * pl.col("lending_app_count"),
-        gambling_x_low_balance=pl.col("gambling_amount") * pl.col("balance_days_near_zero"),
-        salary_missing_x_burden=pl.col("salary_missing") * pl.col("payment_burden"),
-        overdue_x_utilisation=pl.col("credit_overdue_count") * pl.col("utilisation"),
-        hoarding_x_salary_delay=pl.col("cash_hoarding_week_mean") * pl.col("salary_delay_last"),
-        failed_debits_x_low_balance=pl.col("autodebit_failed_count")
-        * pl.col("balance_days_near_zero"),
-        lending_in_x_drawdown=pl.col("lending_app_to_income") * pl.col("balance_drawdown"),
-        stress_signal_count=pl.sum_horizontal(
-            *(signal.fill_null(False).cast(pl.Float64) for signal, _ in STRESS_SIGNALS)
-        ),
-        stress_score=pl.sum_horizontal(
-            *(
-                signal.fill_null(False).cast(pl.Float64) * weight
-                for signal, weight in STRESS_SIGNALS
-            )
-        ),
-    )
     return frame
+
+
+# The catalogue entries of the features computed above.
+EMERGENCY_FUND_ENTRIES = declare(
+    __name__,
+    "balance",
+    [
+        (
+            "emergency_fund_months",
+            "Latest balance over mean monthly spending",
+            "months",
+            LB,
+            "savings cover only {v} months of spending",
+        ),
+    ],
+)
+
+
+ENTRIES = declare(
+    __name__,
+    "derived",
+    [
+        (
+            "utilisation",
+            "Outstanding balance over credit limit",
+            "ratio",
+            ASOF,
+            "credit utilisation {v}",
+        ),
+        (
+            "bill_to_limit",
+            "Latest credit instalment over the credit limit",
+            "ratio",
+            LB,
+            "latest bill is {v} of the limit",
+        ),
+        (
+            "payment_to_limit",
+            "Mean credit payment over the credit limit",
+            "ratio",
+            LB,
+            "payments are {v} of the limit",
+        ),
+        (
+            "monthly_income",
+            "Observed monthly income (salary, or declared when none)",
+            "currency",
+            LB,
+            "monthly income {v}",
+        ),
+        (
+            "payment_burden",
+            "Monthly obligation over monthly income",
+            "ratio of income",
+            LB,
+            "repayments take {v} of income",
+        ),
+        (
+            "spend_to_income",
+            "Monthly spending over monthly income",
+            "ratio of income",
+            LB,
+            "spending is {v} of income",
+        ),
+        (
+            "essential_to_income",
+            "Monthly essential spending over income",
+            "ratio of income",
+            LB,
+            "essentials take {v} of income",
+        ),
+        (
+            "recent_essential_to_income",
+            "Recency-weighted essential spending over monthly income",
+            "ratio of income",
+            RECENT,
+            "recent essential spending {v} of income (recency-weighted)",
+        ),
+        (
+            "recent_net_flow_to_income",
+            "Recency-weighted net cash flow over monthly income",
+            "ratio of income",
+            RECENT,
+            "recent net cash flow {v} of income (recency-weighted)",
+        ),
+        (
+            "discretionary_to_income",
+            "Monthly discretionary spending over income",
+            "ratio of income",
+            LB,
+            "discretionary spending {v} of income",
+        ),
+        (
+            "atm_to_income",
+            "Monthly cash withdrawals over income",
+            "ratio of income",
+            LB,
+            "cash withdrawals {v} of income",
+        ),
+        (
+            "gambling_to_income",
+            "Monthly gambling over income",
+            "ratio of income",
+            LB,
+            "gambling {v} of income",
+        ),
+        (
+            "lending_app_to_income",
+            "Monthly lending-app borrowing over income",
+            "ratio of income",
+            LB,
+            "lending-app borrowing {v} of income",
+        ),
+        (
+            "balance_to_obligation",
+            "Latest balance over the monthly obligation",
+            "ratio",
+            LB,
+            "balance covers {v}x the monthly repayment",
+        ),
+        ("net_flow", "Credits minus debits", "currency", LB, "net cash flow {v}"),
+        (
+            "net_flow_30d",
+            "Credits minus debits in the last 30 days",
+            "currency",
+            D30,
+            "net cash flow {v} in 30 days",
+        ),
+        (
+            "net_flow_trend",
+            "Net flow, last 30 days minus prior monthly rate",
+            "currency",
+            TREND,
+            "cash flow worsened by {v}",
+        ),
+        ("savings_rate", "Net flow over income", "ratio of income", LB, "saving {v} of income"),
+        (
+            "expense_coverage_days",
+            "Days of spending the latest balance covers",
+            "days",
+            LB,
+            "balance covers {v} days of spending",
+        ),
+        (
+            "income_trend",
+            "Income, last 30 days vs prior monthly rate",
+            "ratio",
+            TREND,
+            "income {v}x its usual rate",
+        ),
+        (
+            "balance_trend",
+            "Mean balance, last 30 days over prior",
+            "ratio",
+            TREND,
+            "balance {v}x its usual level",
+        ),
+        (
+            "gambling_trend",
+            "Gambling, last 30 days vs prior monthly rate",
+            "ratio",
+            TREND,
+            "gambling {v}x its usual rate",
+        ),
+        (
+            "lending_app_trend",
+            "Lending-app activity, last 30 days vs prior monthly rate",
+            "ratio",
+            TREND,
+            "lending-app use {v}x its usual rate",
+        ),
+        (
+            "autodebit_failed_trend",
+            "Failed auto-debits, last 30 days vs prior monthly rate",
+            "ratio",
+            TREND,
+            "failed auto-debits {v}x the usual rate",
+        ),
+    ],
+)
+
+
+HISTORY_ENTRIES = declare(
+    __name__,
+    "derived",
+    [
+        (
+            "history_days",
+            "Days from the first observed event to the as-of date",
+            "days",
+            LB,
+            "only {v} days of history",
+        ),
+    ],
+)

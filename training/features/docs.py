@@ -25,8 +25,9 @@ def render_markdown() -> str:
     lines = [
         "# Feature catalogue",
         "",
-        f"Version `{CATALOGUE_VERSION}`, {len(CATALOGUE)} features. Generated from "
-        "`training/features/catalogue.py` by `python -m pde.training.features.docs`; do not edit.",
+        f"Version `{CATALOGUE_VERSION}`, {len(CATALOGUE)} features. Generated from the entries "
+        "that the modules of `training/features/` declare beside the code computing them "
+        "(assembled in `catalogue.py`) by `python -m pde.training.features.docs`; do not edit.",
         "",
         "## Time rules",
         "",

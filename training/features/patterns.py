@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pde.training.features.exprs import count_where, safe_div, sum_where, trend
+from pde.training.features.spec import D30, LB, TREND, declare
 from pde.training.features.window import Window
 
 CHANNEL_SHARES = ("online", "mobile", "branch", "card")
@@ -82,3 +83,123 @@ def pattern_features(window: Window) -> pl.DataFrame:
         "lending_app_out",
         "lending_app_30d",
     )
+
+
+# The catalogue entries of the features computed above.
+ENTRIES = declare(
+    __name__,
+    "patterns",
+    [
+        ("txn_count", "Transactions", "count", LB, "{v} transactions"),
+        (
+            "txn_count_30d",
+            "Transactions in the last 30 days",
+            "count",
+            D30,
+            "{v} transactions in 30 days",
+        ),
+        (
+            "txn_count_trend",
+            "Transaction count, last 30 days vs prior monthly rate",
+            "ratio",
+            TREND,
+            "activity {v}x the usual rate",
+        ),
+        (
+            "txn_amount_mean",
+            "Mean absolute transaction amount",
+            "currency",
+            LB,
+            "average transaction {v}",
+        ),
+        (
+            "txn_amount_std",
+            "Std of transaction amounts",
+            "currency",
+            LB,
+            "transaction amounts vary by {v}",
+        ),
+        ("txn_debit_max", "Largest single debit", "currency", LB, "a single debit of {v}"),
+        ("txn_days_active", "Days with at least one transaction", "days", LB, "active on {v} days"),
+        (
+            "channel_online_share",
+            "Online share of transactions",
+            "share",
+            LB,
+            "{v} of transactions online",
+        ),
+        (
+            "channel_mobile_share",
+            "Mobile share of transactions",
+            "share",
+            LB,
+            "{v} of transactions on mobile",
+        ),
+        (
+            "channel_branch_share",
+            "Branch share of transactions",
+            "share",
+            LB,
+            "{v} of transactions in branch",
+        ),
+        (
+            "channel_card_share",
+            "Card share of transactions",
+            "share",
+            LB,
+            "{v} of transactions by card",
+        ),
+        (
+            "weekend_spend_share",
+            "Weekend share of spending",
+            "share",
+            LB,
+            "{v} of spending at weekends",
+        ),
+        (
+            "month_end_spend_share",
+            "Share of spending on day 25 or later",
+            "share",
+            LB,
+            "{v} of spending at month end",
+        ),
+        ("fees_count", "Fees charged (overdraft, returned items)", "count", LB, "{v} bank fees"),
+        ("gambling_count", "Gambling transactions", "count", LB, "{v} gambling transactions"),
+        ("gambling_amount", "Gambling spend", "currency", LB, "{v} spent on gambling"),
+        (
+            "gambling_amount_30d",
+            "Gambling spend in the last 30 days",
+            "currency",
+            D30,
+            "{v} spent on gambling in 30 days",
+        ),
+        (
+            "lending_app_count",
+            "Lending-app transactions",
+            "count",
+            LB,
+            "{v} payday-lending app transactions",
+        ),
+        (
+            "lending_app_in",
+            "Money received from lending apps",
+            "currency",
+            LB,
+            "{v} borrowed from lending apps",
+        ),
+        (
+            "lending_app_out",
+            "Money paid to lending apps",
+            "currency",
+            LB,
+            "{v} repaid to lending apps",
+        ),
+        (
+            "lending_app_30d",
+            "Lending-app transactions in the last 30 days",
+            "count",
+            D30,
+            "{v} lending-app transactions in 30 days",
+        ),
+    ],
+)

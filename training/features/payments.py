@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pde.training.features.exprs import count_where, safe_div, sum_where
+from pde.training.features.spec import D30, LB, declare
 from pde.training.features.window import Window
 
 BILL_KINDS = ("utility", "rent")
@@ -110,3 +111,182 @@ def payment_features(window: Window) -> pl.DataFrame:
         "bills_late_count",
         "bills_days_late_mean",
     )
+
+
+# The catalogue entries of the features computed above.
+ENTRIES = declare(
+    __name__,
+    "payments",
+    [
+        ("credit_due_count", "Credit instalments due", "count", LB, "{v} instalments due"),
+        (
+            "credit_missed_count",
+            "Credit instalments missed (unpaid, >5 days late or <50% paid)",
+            "count",
+            LB,
+            "{v} missed credit payments",
+        ),
+        (
+            "credit_missed_30d",
+            "Credit instalments missed in the last 30 days",
+            "count",
+            D30,
+            "{v} missed credit payments in 30 days",
+        ),
+        (
+            "credit_days_late_max",
+            "Most days late on a credit instalment",
+            "days",
+            LB,
+            "a credit payment {v} days late",
+        ),
+        (
+            "credit_days_late_mean",
+            "Mean days late on credit instalments",
+            "days",
+            LB,
+            "credit payments {v} days late on average",
+        ),
+        (
+            "credit_days_late_last",
+            "Days late on the latest credit instalment",
+            "days",
+            LB,
+            "latest credit payment {v} days late",
+        ),
+        (
+            "credit_late_count",
+            "Credit instalments paid after the due date",
+            "count",
+            LB,
+            "{v} late credit payments",
+        ),
+        (
+            "credit_partial_count",
+            "Credit instalments paid only in part",
+            "count",
+            LB,
+            "{v} partial credit payments",
+        ),
+        (
+            "credit_paid_ratio",
+            "Paid over due on credit instalments",
+            "ratio",
+            LB,
+            "paid {v} of what was due",
+        ),
+        (
+            "credit_unpaid_amount",
+            "Credit amount due and still unpaid",
+            "currency",
+            LB,
+            "{v} overdue on credit",
+        ),
+        (
+            "credit_overdue_count",
+            "Credit instalments past due and unpaid",
+            "count",
+            LB,
+            "{v} instalments currently overdue",
+        ),
+        (
+            "credit_due_amount_last",
+            "Amount of the latest credit instalment",
+            "currency",
+            LB,
+            "latest bill {v}",
+        ),
+        (
+            "credit_due_amount_mean",
+            "Mean credit instalment amount",
+            "currency",
+            LB,
+            "average bill {v}",
+        ),
+        (
+            "credit_due_trend",
+            "Latest instalment over the mean instalment",
+            "ratio",
+            LB,
+            "latest bill {v}x the usual",
+        ),
+        (
+            "credit_paid_amount_last",
+            "Amount paid on the latest credit instalment",
+            "currency",
+            LB,
+            "paid {v} on the latest bill",
+        ),
+        (
+            "credit_days_late_prev",
+            "Days late on the instalment before the latest",
+            "days",
+            LB,
+            "previous credit payment {v} days late",
+        ),
+        (
+            "credit_late_streak",
+            "Latest instalments in a row paid late or unpaid",
+            "count",
+            LB,
+            "{v} late credit payments in a row",
+        ),
+        (
+            "credit_paid_to_due_last",
+            "Paid over due on the latest instalment",
+            "ratio",
+            LB,
+            "paid {v} of the latest bill",
+        ),
+        (
+            "credit_paid_amount_mean",
+            "Mean amount paid per credit instalment",
+            "currency",
+            LB,
+            "pays {v} per instalment on average",
+        ),
+        ("credit_due_amount_max", "Largest credit instalment", "currency", LB, "a bill of {v}"),
+        (
+            "credit_days_since_missed",
+            "Days since the latest missed credit instalment",
+            "days",
+            LB,
+            "missed a payment {v} days ago",
+        ),
+        (
+            "autodebit_failed_count",
+            "Failed auto-debits (all obligations)",
+            "count",
+            LB,
+            "{v} failed auto-debits",
+        ),
+        (
+            "autodebit_failed_30d",
+            "Failed auto-debits in the last 30 days",
+            "count",
+            D30,
+            "{v} failed auto-debits in 30 days",
+        ),
+        (
+            "autodebit_failed_share",
+            "Failed share of auto-debit attempts",
+            "share",
+            LB,
+            "{v} of auto-debits failed",
+        ),
+        (
+            "bills_late_count",
+            "Utility and rent bills paid late or unpaid",
+            "count",
+            LB,
+            "{v} late utility or rent bills",
+        ),
+        (
+            "bills_days_late_mean",
+            "Mean days late on utility and rent bills",
+            "days",
+            LB,
+            "bills paid {v} days late on average",
+        ),
+    ],
+)

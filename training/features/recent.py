@@ -13,6 +13,7 @@ import math
 import polars as pl
 
 from pde.contracts.data.schema import DISCRETIONARY_CATEGORIES, ESSENTIAL_CATEGORIES
+from pde.training.features.spec import RECENT, declare
 from pde.training.features.window import Window
 
 HALF_LIFE_DAYS = 14.0
@@ -44,3 +45,68 @@ def recent_features(window: Window) -> pl.DataFrame:
         .sum(),
         recent_net_flow=(weight * pl.col("amount")).sum(),
     )
+
+
+# The catalogue entries of the features computed above.
+ENTRIES = declare(
+    __name__,
+    "recent",
+    [
+        (
+            "recent_discretionary",
+            "Discretionary purchases, each weighted by recency (half-life 14 days)",
+            "weighted count",
+            RECENT,
+            "discretionary purchases in recent days: {v} (recency-weighted)",
+        ),
+        (
+            "recent_atm",
+            "ATM withdrawals, weighted by recency",
+            "weighted count",
+            RECENT,
+            "ATM withdrawals in recent days: {v} (recency-weighted)",
+        ),
+        (
+            "recent_lending_app",
+            "Lending-app transactions, weighted by recency",
+            "weighted count",
+            RECENT,
+            "lending-app activity in recent days: {v} (recency-weighted)",
+        ),
+        (
+            "recent_gambling",
+            "Gambling stakes, weighted by recency",
+            "weighted count",
+            RECENT,
+            "gambling in recent days: {v} (recency-weighted)",
+        ),
+        (
+            "recent_transfers_in",
+            "Incoming transfers (family help), weighted by recency",
+            "weighted count",
+            RECENT,
+            "incoming transfers in recent days: {v} (recency-weighted)",
+        ),
+        (
+            "recent_fees",
+            "Bank fees (returned debits), weighted by recency",
+            "weighted count",
+            RECENT,
+            "bank fees in recent days: {v} (recency-weighted)",
+        ),
+        (
+            "recent_essential_amount",
+            "Essential spending amount, weighted by recency",
+            "currency",
+            RECENT,
+            "recent essential spending {v} (recency-weighted)",
+        ),
+        (
+            "recent_net_flow",
+            "Money in minus money out, weighted by recency",
+            "currency",
+            RECENT,
+            "recent net cash flow {v} (recency-weighted)",
+        ),
+    ],
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pde.training.features.exprs import safe_div
+from pde.training.features.spec import LB, declare
 from pde.training.features.window import SALARY_CATEGORY, Window
 
 DEFAULT_INTERVAL_DAYS = 30.4
@@ -76,3 +77,99 @@ def salary_features(window: Window) -> pl.DataFrame:
         "salary_day_std",
         "other_income_total",
     )
+
+
+# The catalogue entries of the features computed above.
+ENTRIES = declare(
+    __name__,
+    "salary",
+    [
+        (
+            "salary_count",
+            "Salary credits received",
+            "count",
+            LB,
+            "{v} salary credits in the period",
+        ),
+        ("salary_total", "Sum of salary credits", "currency", LB, "salary income of {v}"),
+        ("salary_mean_amount", "Mean salary credit", "currency", LB, "average salary {v}"),
+        ("salary_last_amount", "Latest salary credit", "currency", LB, "latest salary {v}"),
+        (
+            "salary_amount_change",
+            "Latest salary vs the mean of the earlier ones, relative",
+            "ratio",
+            LB,
+            "latest salary changed by {v} (relative)",
+        ),
+        (
+            "salary_amount_cv",
+            "Coefficient of variation of salary amounts",
+            "ratio",
+            LB,
+            "irregular salary amounts (CV {v})",
+        ),
+        (
+            "salary_interval_mean",
+            "Mean days between salary credits",
+            "days",
+            LB,
+            "salary every {v} days on average",
+        ),
+        (
+            "salary_interval_std",
+            "Std of days between salary credits (irregularity)",
+            "days",
+            LB,
+            "salary timing varies by {v} days",
+        ),
+        (
+            "salary_delay_last",
+            "Days the latest salary came later than the usual interval",
+            "days",
+            LB,
+            "salary arrived {v} days late",
+        ),
+        (
+            "salary_delay_max",
+            "Largest salary delay against the usual interval",
+            "days",
+            LB,
+            "a salary arrived up to {v} days late",
+        ),
+        (
+            "salary_days_since_last",
+            "Days since the latest salary credit",
+            "days",
+            LB,
+            "no salary for {v} days",
+        ),
+        (
+            "salary_missing",
+            "1 when the expected salary has not arrived (overdue by 25%)",
+            "flag",
+            LB,
+            "expected salary has not arrived",
+        ),
+        (
+            "salary_missed_estimate",
+            "Expected minus received salary credits",
+            "count",
+            LB,
+            "{v} expected salary credits missing",
+        ),
+        (
+            "salary_day_std",
+            "Std of the day of month salaries arrive",
+            "days",
+            LB,
+            "salary day varies by {v} days",
+        ),
+        (
+            "other_income_total",
+            "Non-salary income (other income, transfers in)",
+            "currency",
+            LB,
+            "other income of {v}",
+        ),
+    ],
+)

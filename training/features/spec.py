@@ -1,10 +1,13 @@
-"""What a feature is: its name, family, meaning, unit, window and reason-code text."""
+"""What a feature is (name, family, meaning, unit, window, reason-code text) and how a module
+declares the features it computes, beside the code that computes them."""
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from pde.contracts.catalogue import ValueFormat, format_reason, unit_format
 
 Family = Literal[
     "salary", "balance", "spending", "payments", "cash", "patterns", "recent", "derived"
@@ -20,13 +23,22 @@ FAMILIES: tuple[Family, ...] = (
     "derived",
 )
 
+# The windows a feature is computed over (see `pde.training.features.catalogue`).
+LB = "lookback"
+D30 = "30d"
+TREND = "30d vs prior"
+WEEKLY = "weekly"
+ASOF = "as of"
+RECENT = "recency-weighted"
+
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """One feature of the catalogue.
+    """One feature of the catalogue; its fields are what a bundle ships
+    (`pde.contracts.catalogue.CatalogueEntry`).
 
     `reason` is the text a risk officer reads when this feature pushes a score up; `{v}` is
-    replaced by the formatted value (see `format_reason`).
+    replaced by the value shown as `value_format` says (see `format_reason`).
     """
 
     name: str
@@ -35,14 +47,30 @@ class FeatureSpec:
     unit: str
     window: str
     reason: str
+    value_format: ValueFormat
 
     def format_reason(self, value: float) -> str:
-        if math.isnan(value):
-            return self.reason.replace("{v}", "unknown")
-        if self.unit in ("share", "ratio of income", "ratio"):
-            shown = f"{value:.0%}" if self.unit == "share" else f"{value:.2f}"
-        elif self.unit in ("count", "days", "weeks", "months", "years", "flag", "rank"):
-            shown = f"{value:.0f}"
-        else:
-            shown = f"{value:,.2f}"
-        return self.reason.replace("{v}", shown)
+        return format_reason(self.reason, value, self.value_format)
+
+
+# A declared feature: (name, description, unit, window, reason text).
+Row = tuple[str, str, str, str, str]
+
+
+@dataclass(frozen=True)
+class FeatureGroup:
+    """Catalogue entries declared together by `module`, the module that computes them."""
+
+    module: str
+    features: tuple[FeatureSpec, ...]
+
+
+def declare(module: str, family: Family, rows: Sequence[Row]) -> FeatureGroup:
+    """The entries of features that `module` computes; a value shows as its unit's format."""
+    return FeatureGroup(
+        module,
+        tuple(
+            FeatureSpec(name, family, description, unit, window, reason, unit_format(unit))
+            for name, description, unit, window, reason in rows
+        ),
+    )

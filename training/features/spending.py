@@ -6,6 +6,7 @@ import polars as pl
 
 from pde.contracts.data.schema import DISCRETIONARY_CATEGORIES, ESSENTIAL_CATEGORIES
 from pde.training.features.exprs import count_where, safe_div, sum_where, trend
+from pde.training.features.spec import D30, LB, TREND, declare
 from pde.training.features.window import Window
 
 SHARE_CATEGORIES = (
@@ -99,3 +100,112 @@ def spending_features(window: Window) -> pl.DataFrame:
         "discretionary_count_30d",
         "discretionary_count_trend",
     )
+
+
+# The catalogue entries of the features computed above.
+ENTRIES = declare(
+    __name__,
+    "spending",
+    [
+        ("spend_total", "Total debits (absolute)", "currency", LB, "spending of {v}"),
+        ("spend_30d", "Debits in the last 30 days", "currency", D30, "spending of {v} in 30 days"),
+        (
+            "spend_essential",
+            "Essential spending (utilities, rent, groceries, health, fuel, loans)",
+            "currency",
+            LB,
+            "essential spending {v}",
+        ),
+        (
+            "spend_discretionary",
+            "Discretionary spending (card, dining, entertainment, travel, gambling)",
+            "currency",
+            LB,
+            "discretionary spending {v}",
+        ),
+        (
+            "spend_essential_share",
+            "Essential share of spending",
+            "share",
+            LB,
+            "{v} of spending is essential",
+        ),
+        (
+            "spend_discretionary_share",
+            "Discretionary share of spending",
+            "share",
+            LB,
+            "{v} of spending is discretionary",
+        ),
+        ("share_groceries", "Groceries share of spending", "share", LB, "groceries {v} of spend"),
+        ("share_dining", "Dining share of spending", "share", LB, "dining {v} of spend"),
+        (
+            "share_entertainment",
+            "Entertainment share of spending",
+            "share",
+            LB,
+            "entertainment {v} of spend",
+        ),
+        ("share_travel", "Travel share of spending", "share", LB, "travel {v} of spend"),
+        ("share_utility", "Utilities share of spending", "share", LB, "utilities {v} of spend"),
+        ("share_rent", "Rent share of spending", "share", LB, "rent {v} of spend"),
+        (
+            "share_healthcare",
+            "Healthcare share of spending",
+            "share",
+            LB,
+            "healthcare {v} of spend",
+        ),
+        (
+            "share_card_purchase",
+            "Card purchases share of spending",
+            "share",
+            LB,
+            "card purchases {v} of spend",
+        ),
+        ("share_fuel", "Fuel share of spending", "share", LB, "fuel {v} of spend"),
+        (
+            "spend_trend",
+            "Spending, last 30 days vs prior monthly rate",
+            "ratio",
+            TREND,
+            "spending {v}x its usual rate",
+        ),
+        (
+            "spend_essential_trend",
+            "Essential spending trend",
+            "ratio",
+            TREND,
+            "essential spending {v}x its usual rate",
+        ),
+        (
+            "spend_discretionary_trend",
+            "Discretionary spending trend",
+            "ratio",
+            TREND,
+            "discretionary spending {v}x its usual rate",
+        ),
+        ("spend_daily_max", "Largest day of spending", "currency", LB, "a day of {v} spending"),
+        (
+            "spend_categories",
+            "Distinct spending categories",
+            "count",
+            LB,
+            "spending in {v} categories",
+        ),
+        (
+            "discretionary_count_30d",
+            "Discretionary purchases (shopping, dining, entertainment, travel, gambling)",
+            "count",
+            D30,
+            "{v} discretionary purchases in 30 days",
+        ),
+        (
+            "discretionary_count_trend",
+            "Discretionary purchase count trend",
+            "ratio",
+            TREND,
+            "discretionary purchases {v}x their usual rate",
+        ),
+    ],
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pde.training.features.spec import WEEKLY, declare
 from pde.training.features.window import Window
 
 HOARDING_SHARE_OF_SALARY = 0.25
@@ -58,3 +59,132 @@ def weekly_flags(window: Window, salary_mean: pl.DataFrame, span: pl.DataFrame) 
             (pl.col(flag) > 0).cast(pl.Float64).alias(f"{flag}_week_max"),
         ]
     return counts.select("customer_id", *summaries)
+
+
+# The catalogue entries of the features computed above.
+CASH_ENTRIES = declare(
+    __name__,
+    "cash",
+    [
+        (
+            "cash_hoarding_week_mean",
+            "Share of weeks with cash hoarding (cash > 25% of salary)",
+            "share",
+            WEEKLY,
+            "cash hoarding in {v} of weeks",
+        ),
+        (
+            "cash_hoarding_week_std",
+            "Std of the weekly cash-hoarding flag",
+            "ratio",
+            WEEKLY,
+            "erratic cash hoarding",
+        ),
+        (
+            "cash_hoarding_week_min",
+            "Min of the weekly cash-hoarding flag",
+            "flag",
+            WEEKLY,
+            "cash hoarding every week",
+        ),
+        (
+            "cash_hoarding_week_max",
+            "Max of the weekly cash-hoarding flag",
+            "flag",
+            WEEKLY,
+            "cash hoarding in some week",
+        ),
+        (
+            "atm_spike_week_mean",
+            "Share of weeks with an ATM spike (> 2x the weekly mean)",
+            "share",
+            WEEKLY,
+            "ATM spikes in {v} of weeks",
+        ),
+        (
+            "atm_spike_week_std",
+            "Std of the weekly ATM-spike flag",
+            "ratio",
+            WEEKLY,
+            "erratic ATM spikes",
+        ),
+        (
+            "atm_spike_week_min",
+            "Min of the weekly ATM-spike flag",
+            "flag",
+            WEEKLY,
+            "ATM spike every week",
+        ),
+        (
+            "atm_spike_week_max",
+            "Max of the weekly ATM-spike flag",
+            "flag",
+            WEEKLY,
+            "an ATM spike in some week",
+        ),
+    ],
+)
+
+
+PATTERNS_ENTRIES = declare(
+    __name__,
+    "patterns",
+    [
+        (
+            "gambling_week_mean",
+            "Share of weeks with gambling",
+            "share",
+            WEEKLY,
+            "gambling in {v} of weeks",
+        ),
+        (
+            "gambling_week_std",
+            "Std of the weekly gambling flag",
+            "ratio",
+            WEEKLY,
+            "intermittent gambling",
+        ),
+        (
+            "gambling_week_min",
+            "Min of the weekly gambling flag",
+            "flag",
+            WEEKLY,
+            "gambling every week",
+        ),
+        (
+            "gambling_week_max",
+            "Max of the weekly gambling flag",
+            "flag",
+            WEEKLY,
+            "gambling in some week",
+        ),
+        (
+            "lending_app_week_mean",
+            "Share of weeks with lending-app transfers",
+            "share",
+            WEEKLY,
+            "lending-app transfers in {v} of weeks",
+        ),
+        (
+            "lending_app_week_std",
+            "Std of the weekly lending-app flag",
+            "ratio",
+            WEEKLY,
+            "intermittent lending-app use",
+        ),
+        (
+            "lending_app_week_min",
+            "Min of the weekly lending-app flag",
+            "flag",
+            WEEKLY,
+            "lending-app transfers every week",
+        ),
+        (
+            "lending_app_week_max",
+            "Max of the weekly lending-app flag",
+            "flag",
+            WEEKLY,
+            "lending-app transfers in some week",
+        ),
+    ],
+)

@@ -63,7 +63,10 @@ def test_export_catalogue_ships_in_canonical_bundles(tmp_path: Path) -> None:
         except ParityError:
             continue
     manifest = read_manifest(tmp_path / "models" / result.manifest.version)
-    shipped = {entry["name"]: entry for entry in manifest.feature_catalogue}
+    shipped = {entry.name: entry for entry in manifest.feature_catalogue}
     assert list(shipped) == manifest.feature_names
-    some = manifest.feature_names[0]
-    assert shipped[some]["description"] == feature_spec(some).description
+    for name in manifest.feature_names:
+        spec = feature_spec(name)
+        assert shipped[name].description == spec.description
+        assert shipped[name].value_format == spec.value_format
+        assert shipped[name].reason_text(0.5) == spec.format_reason(0.5)
