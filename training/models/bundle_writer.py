@@ -21,8 +21,8 @@ from pde.contracts.bundle import (
     sha256_file,
 )
 from pde.core.names import MODEL_NAMES
-from pde.training.models.native import NATIVE_SUFFIX, save_native
-from pde.training.models.onnx_export import OnnxGraph, check_parity
+from pde.training.learners import OnnxGraph, get_learner
+from pde.training.models.onnx_export import check_parity
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,11 @@ def _write_members(tmp: Path, contents: BundleContents) -> dict[str, ModelFile]:
     models: dict[str, ModelFile] = {}
     for name in MODEL_NAMES:
         graph = contents.graphs[name]
+        learner = get_learner(name)
         onnx_file = f"{name}.onnx"
-        native_file = f"{name}{NATIVE_SUFFIX[name]}"
+        native_file = f"{name}{learner.suffix}"
         (tmp / onnx_file).write_bytes(graph.data)
-        save_native(name, contents.natives[name], tmp / native_file)
+        learner.save(contents.natives[name], tmp / native_file)
         models[name] = ModelFile(
             onnx_file=onnx_file,
             onnx_sha256=sha256_file(tmp / onnx_file),
@@ -82,8 +83,6 @@ def write_bundle(
     the written ONNX files against the reloaded native files. Any failure leaves `current`
     and existing bundles untouched and removes the partial directory.
     """
-    from pde.training.models.native import load_native
-
     version = str(contents.manifest_fields["version"])
     final = model_dir / version
     if final.exists():
@@ -101,7 +100,7 @@ def write_bundle(
             for name, member in models.items():
                 check_parity(
                     name,
-                    load_native(name, tmp / member.native_file),
+                    get_learner(name).load(tmp / member.native_file),
                     tmp / member.onnx_file,
                     parity_rows,
                     tolerance=parity_tolerance,

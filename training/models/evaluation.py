@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 from pde.contracts.bundle import Calibration, TierBand
+from pde.training.learners import get_learner
 from pde.training.models.config import OPERATING_RECALL, TrainConfig
 from pde.training.models.decision import recall_threshold, tier_of
 from pde.training.models.ensemble import calibrate, fit_calibration
-from pde.training.models.learners import fit_model
+from pde.training.models.fitting import fit_model
 from pde.training.models.metrics import binary_metrics, curves
-from pde.training.models.native import predict_native, shap_contributions
 from pde.training.models.tuning import Tuned
 
 SHAP_ROWS = 1000
@@ -102,6 +102,7 @@ def shap_importance(
     names: list[str],
     weights: dict[str, float],
     seed: int,
+    threads: int = 1,
 ) -> dict[str, list[dict[str, Any]]]:
     """Mean |SHAP| (log-odds) per feature on up to SHAP_ROWS test rows, top 20 per model.
 
@@ -110,10 +111,10 @@ def shap_importance(
     """
     rng = np.random.default_rng(seed)
     rows = x[np.sort(rng.choice(len(x), size=min(SHAP_ROWS, len(x)), replace=False))]
-    per_model = {
-        name: np.abs(shap_contributions(name, model, rows)).mean(axis=0)
-        for name, model in models.items()
-    }
+    per_model: dict[str, np.ndarray] = {}
+    for name, model in models.items():
+        values = get_learner(name).contributions(model, rows, threads=threads)
+        per_model[name] = np.abs(values[:, :-1]).mean(axis=0)  # the bias (last) is no feature's
     per_model["ensemble"] = np.sum([weights[n] * per_model[n] for n in models], axis=0)
 
     def top(values: np.ndarray) -> list[dict[str, Any]]:
@@ -162,16 +163,16 @@ def smote_effect(
     weighted_config = replace(config, smote=False)
     effect: dict[str, Any] = {}
     for name, natives_model in natives.items():
+        learner = get_learner(name)
         weighted = fit_model(
             name, tuned[name].params, x_train=plain[0], y_train=plain[1], x_val=None, y_val=None,
             config=weighted_config, trees=max(tuned[name].trees, 1),
         ).model  # fmt: skip
         effect[name] = {}
         for label, model in (("smote", natives_model), ("class_weights", weighted)):
-            own = fit_calibration(
-                predict_native(name, model, validation[0]), validation[1], method=config.calibration
-            )
-            p = calibrate(predict_native(name, model, test[0]), own)
+            p_val = learner.predict(model, validation[0], threads=config.threads)
+            own = fit_calibration(p_val, validation[1], method=config.calibration)
+            p = calibrate(learner.predict(model, test[0], threads=config.threads), own)
             effect[name][label] = {
                 "auc": float(roc_auc_score(test[1], p)),
                 "pr_auc": float(average_precision_score(test[1], p)),

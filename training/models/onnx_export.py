@@ -1,83 +1,22 @@
-"""ONNX export of the native models and the parity check between the two.
+"""The parity check between a native model and its ONNX graph, and the sessions it runs.
 
-Every graph takes one float32 [N, F] input and has a plain float32 [N, 2] probability output
-(no ZipMap). Nothing here depends on a training run: `check_parity` can verify a bundle on load.
+The learners (`pde.training.learners`) export the graphs: one float32 [N, F] input, a plain
+float32 [N, 2] probability output. Nothing here depends on a training run: `check_parity` can
+verify a bundle on load.
 """
 
 from __future__ import annotations
 
 import logging
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pde.training.learners import PROBABILITIES, OnnxGraph, get_learner
 from pde.training.models.config import ParityError
-from pde.training.models.native import predict_native
 
 log = logging.getLogger(__name__)
-
-TARGET_OPSET = 15
-PROBABILITIES = "probabilities"
-
-
-@dataclass(frozen=True)
-class OnnxGraph:
-    """A serialized graph and the names of its input and probability output."""
-
-    data: bytes
-    input_name: str
-    output_name: str
-
-
-def _strip_zipmap(model: Any) -> Any:
-    """Removes CatBoost's ZipMap so the probability tensor itself is the graph's output."""
-    from onnx import TensorProto, helper
-
-    graph = model.graph
-    zipmaps = [node for node in graph.node if node.op_type == "ZipMap"]
-    for node in zipmaps:
-        tensor, output = node.input[0], node.output[0]
-        graph.node.remove(node)
-        for other in graph.node:
-            for position, name in enumerate(other.output):
-                if name == tensor:
-                    other.output[position] = output
-        for position, value in enumerate(graph.output):
-            if value.name == output:
-                plain = helper.make_tensor_value_info(output, TensorProto.FLOAT, [None, 2])
-                graph.output.remove(value)
-                graph.output.insert(position, plain)
-    return model
-
-
-def export_onnx(name: str, model: Any, *, n_features: int) -> OnnxGraph:
-    """Converts a native model (see pde.training.models.native) to an ONNX graph."""
-    if name == "catboost":
-        import onnx
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "model.onnx"
-            model.save_model(str(path), format="onnx")
-            graph = _strip_zipmap(onnx.load(str(path)))
-        onnx.checker.check_model(graph)
-        return OnnxGraph(graph.SerializeToString(), graph.graph.input[0].name, PROBABILITIES)
-
-    from onnxmltools import convert_lightgbm, convert_xgboost
-    from onnxmltools.convert.common.data_types import FloatTensorType
-
-    types = [("input", FloatTensorType([None, n_features]))]
-    if name == "xgboost":
-        graph = convert_xgboost(model, initial_types=types, target_opset=TARGET_OPSET)
-    elif name == "lightgbm":
-        graph = convert_lightgbm(
-            model, initial_types=types, target_opset=TARGET_OPSET, zipmap=False
-        )
-    else:
-        raise ValueError(f"unknown model {name!r}")
-    return OnnxGraph(graph.SerializeToString(), "input", PROBABILITIES)
 
 
 def onnx_session(graph: bytes | Path, *, threads: int = 1) -> Any:
@@ -120,6 +59,7 @@ def check_parity(
     tolerance: float,
     input_name: str | None = None,
     output_name: str = PROBABILITIES,
+    threads: int = 1,
 ) -> float:
     """Max abs difference between ONNX and native probabilities on x; ParityError above tolerance.
 
@@ -133,7 +73,7 @@ def check_parity(
         input_name = input_name or session.get_inputs()[0].name
     rows = np.asarray(x, dtype=np.float32)
     from_onnx = onnx_probabilities(session, rows, input_name=input_name, output_name=output_name)
-    from_native = predict_native(name, native, rows)
+    from_native = get_learner(name).predict(native, rows, threads=threads)
     diff = float(np.max(np.abs(from_onnx - from_native))) if len(rows) else 0.0
     log.info("%s parity: max abs diff %.3g on %d rows", name, diff, len(rows))
     if not diff <= tolerance:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from pde.core.names import MODEL_NAMES
 from pde.training.models.svg import Series, bar_chart, line_chart
 
-ORDER = ("ensemble", "catboost", "xgboost", "lightgbm")
+ORDER = ("ensemble", *MODEL_NAMES)
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 table{border-collapse:collapse;margin:8px 0 18px}

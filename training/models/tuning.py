@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from pde.training.learners import get_learner
 from pde.training.models.config import StageCallback, TrainConfig
-from pde.training.models.learners import Fitted, fit_model, sample_params
-from pde.training.models.native import predict_native
+from pde.training.models.fitting import Fitted, fit_model
 from pde.training.models.preprocess import smote_resample
 
 log = logging.getLogger(__name__)
@@ -55,11 +55,12 @@ def random_search(
     """`config.trials` settings (the first the library defaults), best by validation AUC."""
     import time
 
+    learner = get_learner(name)
     rng = np.random.default_rng(config.seed + len(name))
     trials: list[Trial] = []
     best: Fitted | None = None
     for trial in range(config.trials):
-        params = sample_params(name, rng, trial)
+        params = learner.sample_params(rng, trial)
         progress("tune", f"{name} trial {trial + 1}/{config.trials}")
         start = time.perf_counter()
         fitted = fit_model(
@@ -117,6 +118,7 @@ def cross_validate(
     from sklearn.metrics import roc_auc_score
 
     fold_auc: dict[str, list[float]] = {name: [] for name in (*tuned, "ensemble")}
+    learners = {name: get_learner(name) for name in tuned}
     for number, (fit_rows, held_rows) in enumerate(folds, start=1):
         blend = np.zeros(len(held_rows))
         for name, best in tuned.items():
@@ -134,7 +136,7 @@ def cross_validate(
                 config=config,
                 trees=max(best.trees, 1),
             )
-            predicted = predict_native(name, fitted.model, x[held_rows])
+            predicted = learners[name].predict(fitted.model, x[held_rows], threads=config.threads)
             fold_auc[name].append(float(roc_auc_score(y[held_rows], predicted)))
             blend += weights[name] * predicted
         fold_auc["ensemble"].append(float(roc_auc_score(y[held_rows], blend)))

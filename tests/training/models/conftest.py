@@ -10,13 +10,14 @@ import numpy as np
 import polars as pl
 import pytest
 
+from pde.training.learners import get_learner
 from pde.training.models import (
     TrainConfig,
     TrainingFrame,
     frame_from_table,
     frame_from_training_table,
 )
-from pde.training.models.learners import DEFAULTS, fit_model
+from pde.training.models.fitting import fit_model
 from pde.training.models.preprocess import apply_clip
 
 # Before xgboost or lightgbm load OpenMP (they are imported lazily): no spinning threads.
@@ -82,7 +83,7 @@ def fitted(table_frame: TrainingFrame) -> tuple[dict[str, Any], np.ndarray]:
     models = {
         name: fit_model(
             name,
-            DEFAULTS[name],
+            dict(get_learner(name).defaults),
             x_train=x[:half],
             y_train=table_frame.y[:half],
             x_val=x[half:],

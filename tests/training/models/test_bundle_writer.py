@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from pde.contracts.bundle import CURRENT, Calibration, TierBand, list_bundles, read_manifest
+from pde.training.learners import get_learner
 from pde.training.models import ParityError
 from pde.training.models.bundle_writer import BundleContents, bundle_version, write_bundle
-from pde.training.models.onnx_export import export_onnx
 
 
 def _contents(natives: dict[str, Any], x: np.ndarray, version: str) -> BundleContents:
     names = [f"f{i}" for i in range(x.shape[1])]
-    graphs = {n: export_onnx(n, m, n_features=x.shape[1]) for n, m in natives.items()}
+    graphs = {n: get_learner(n).export_onnx(m, n_features=x.shape[1]) for n, m in natives.items()}
     return BundleContents(
         natives=natives,
         graphs=graphs,

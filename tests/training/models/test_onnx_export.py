@@ -5,11 +5,10 @@ import numpy as np
 import onnx
 import pytest
 
+from pde.training.learners import get_learner
 from pde.training.models import ParityError
-from pde.training.models.native import NATIVE_SUFFIX, load_native, save_native
 from pde.training.models.onnx_export import (
     check_parity,
-    export_onnx,
     onnx_probabilities,
     onnx_session,
     parity_rows,
@@ -21,7 +20,7 @@ def test_onnx_export_gives_plain_probability_tensors(
 ) -> None:
     natives, x = fitted
     for name, native in natives.items():
-        graph = export_onnx(name, native, n_features=x.shape[1])
+        graph = get_learner(name).export_onnx(native, n_features=x.shape[1])
         model = onnx.load_from_string(graph.data)
         assert "ZipMap" not in {node.op_type for node in model.graph.node}
         output = next(o for o in model.graph.output if o.name == graph.output_name)
@@ -39,15 +38,15 @@ def test_onnx_export_parity_holds_with_missing_values_and_fails_loudly(
     rows = parity_rows(x, seed=0)
     assert np.isnan(rows[len(x) :]).mean() > 0.1
     for name, native in natives.items():
-        graph = export_onnx(name, native, n_features=x.shape[1])
+        graph = get_learner(name).export_onnx(native, n_features=x.shape[1])
         assert check_parity(name, native, graph, rows, tolerance=1e-4) <= 1e-4
         with pytest.raises(ParityError, match=f"{name}: ONNX and native"):
             check_parity(name, native, graph, rows, tolerance=-1.0)
         # the reusable form: files on disk, as a server would check a bundle on load
         (tmp_path / f"{name}.onnx").write_bytes(graph.data)
-        native_path = tmp_path / f"{name}{NATIVE_SUFFIX[name]}"
-        save_native(name, native, native_path)
-        reloaded = load_native(name, native_path)
+        native_path = tmp_path / f"{name}{get_learner(name).suffix}"
+        get_learner(name).save(native, native_path)
+        reloaded = get_learner(name).load(native_path)
         check_parity(
             name, reloaded, tmp_path / f"{name}.onnx", rows, tolerance=1e-4,
             input_name=graph.input_name,

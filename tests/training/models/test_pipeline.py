@@ -87,9 +87,9 @@ def test_pipeline_onnx_graphs_serve_the_manifest_numbers(
             session, x, input_name=member.input_name, output_name=member.output_name
         )
         assert p.shape == (400,) and np.all((p >= 0) & (p <= 1))
-        from pde.training.models.native import load_native
+        from pde.training.learners import get_learner
 
-        native = load_native(name, panel_bundle / member.native_file)
+        native = get_learner(name).load(panel_bundle / member.native_file)
         diff = check_parity(name, native, panel_bundle / member.onnx_file, x, tolerance=1e-4)
         assert diff <= 1e-4
 
