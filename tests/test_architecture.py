@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,12 +15,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 def test_architecture_wheel_holds_only_pde(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), "."],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    build = ROOT / "build"  # setuptools' scratch folder in the source tree
+    existed = build.exists()
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), "."],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+    finally:
+        if not existed:
+            shutil.rmtree(build, ignore_errors=True)
     (wheel,) = tmp_path.glob("pde-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
