@@ -75,13 +75,13 @@ def _assign_all(session: Session, customer_ids: list[str], officers: list[str], 
     now = utc_now()
     rows = [
         {
-            "customer_id": cid,
+            "customer_id": customer,
             "officer": officers[i % len(officers)],
             "assigned_by": by,
             "assigned_at": now,
             "ended_at": None,
         }
-        for i, cid in enumerate(customer_ids)
+        for i, customer in enumerate(customer_ids)
     ]
     table = CustomerAssignment.__table__  # type: ignore[attr-defined]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -137,7 +137,7 @@ def _history(
             customer_id=customer_id, type=kind, priority=priority, reason=reason
         ),
     )
-    iid = int(row.id or 0)
+    intervention_id = int(row.id or 0)
     days = age.days
     target = (
         "recommended"
@@ -153,7 +153,7 @@ def _history(
     if target == "cancelled":
         workflow.cancel(
             session=session,
-            intervention_id=iid,
+            intervention_id=intervention_id,
             actor=rng.choice(supervisors),
             reason="customer paid before contact",
             now=at + timedelta(hours=rng.uniform(1, 20)),
@@ -165,16 +165,22 @@ def _history(
     for step in steps[: steps.index(target) + 1] if target != "recommended" else []:
         at += timedelta(hours=rng.uniform(1, 30))
         if step == "approved":
-            workflow.approve(session=session, intervention_id=iid, actor=approver, now=at)
+            workflow.approve(
+                session=session, intervention_id=intervention_id, actor=approver, now=at
+            )
         elif step == "assigned":
             workflow.assign(
-                session=session, intervention_id=iid, officer=owner, actor=approver, now=at
+                session=session,
+                intervention_id=intervention_id,
+                officer=owner,
+                actor=approver,
+                now=at,
             )
         elif step == "in_progress":
-            workflow.start(session=session, intervention_id=iid, actor=owner, now=at)
+            workflow.start(session=session, intervention_id=intervention_id, actor=owner, now=at)
             summary.outcomes += _outcomes(
                 session,
-                iid=iid,
+                intervention_id=intervention_id,
                 owner=owner,
                 late=late,
                 monthly=monthly,
@@ -184,14 +190,16 @@ def _history(
             )
         else:
             at += timedelta(days=rng.uniform(1, 8))
-            workflow.complete(session=session, intervention_id=iid, actor=owner, now=min(at, now))
+            workflow.complete(
+                session=session, intervention_id=intervention_id, actor=owner, now=min(at, now)
+            )
     summary.interventions[target] += 1
 
 
 def _outcomes(
     session: Session,
     *,
-    iid: int,
+    intervention_id: int,
     owner: str,
     late: int,
     monthly: Decimal,
@@ -225,7 +233,7 @@ def _outcomes(
     for n, outcome in enumerate(written):
         workflow.record_outcome(
             session=session,
-            intervention_id=iid,
+            intervention_id=intervention_id,
             data=outcome,
             actor=owner,
             now=at + timedelta(hours=2 + 24 * 7 * n),
@@ -268,23 +276,23 @@ def seed_demo(
         supervisors = [u.username for u in summary.users if u.role == Role.SUPERVISOR]
         ids = sorted(str(r["customer_id"]) for r in customers)
         summary.assignments = _assign_all(session, ids, officers, by=DEMO_STAFF[0][0])
-        owner = {cid: officers[i % len(officers)] for i, cid in enumerate(ids)}
+        owner = {customer: officers[i % len(officers)] for i, customer in enumerate(ids)}
         monthly = {
             str(r["customer_id"]): Decimal(str(round(float(r["monthly_obligation"]), 2)))
             for r in customers
         }
-        ranked = sorted(ids, key=lambda cid: (-late_payments.get(cid, 0), rng.random()))
+        ranked = sorted(ids, key=lambda customer: (-late_payments.get(customer, 0), rng.random()))
         chosen = ranked[: min(interventions, len(ranked))]
         now = utc_now()
-        for position, cid in enumerate(chosen):
+        for position, customer in enumerate(chosen):
             _history(
                 session,
-                customer_id=cid,
+                customer_id=customer,
                 rank=position / max(len(chosen), 1),
-                owner=owner[cid],
+                owner=owner[customer],
                 supervisors=supervisors,
-                late=late_payments.get(cid, 0),
-                monthly=monthly[cid],
+                late=late_payments.get(customer, 0),
+                monthly=monthly[customer],
                 rng=rng,
                 now=now,
                 summary=summary,
