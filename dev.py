@@ -206,7 +206,11 @@ def supervise(*args: str | Path) -> int:
         with contextlib.suppress(ProcessLookupError):
             os.kill(child.pid, signum)
 
-    previous = {signum: signal.signal(signum, forward) for signum in FORWARDED_SIGNALS}
+    previous = {
+        signum: signal.signal(signum, forward)
+        for signum in FORWARDED_SIGNALS
+        if signal.getsignal(signum) is not signal.SIG_IGN  # as SIGHUP under nohup
+    }
     try:
         while True:
             try:

@@ -82,6 +82,24 @@ def _load_dev() -> ModuleType:
     return module
 
 
+@contextlib.contextmanager
+def _no_ignored_signals() -> Iterator[None]:
+    """As a supervisor starts a service: the child ignores no stop signal, even when pytest
+    was started with some ignored (an ignored signal stays ignored across exec)."""
+    ignored = [
+        signum
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        if signal.getsignal(signum) is signal.SIG_IGN
+    ]
+    for signum in ignored:
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        for signum in ignored:
+            signal.signal(signum, signal.SIG_IGN)
+
+
 class Started:
     """The processes a test started, and what they started in turn."""
 
@@ -91,7 +109,7 @@ class Started:
         self.children: set[int] = set()
 
     def start(self, command: list[str], log: Path) -> subprocess.Popen[bytes]:
-        with log.open("ab") as out:
+        with log.open("ab") as out, _no_ignored_signals():
             process = subprocess.Popen(
                 command,
                 cwd=self.setup.directory,

@@ -70,12 +70,17 @@ def _stage(title: str) -> None:
 
 @contextmanager
 def _stop_like_ctrl_c() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise KeyboardInterrupt, so they stop the demo as Ctrl-C does."""
+    """SIGTERM and SIGHUP raise KeyboardInterrupt, so they stop the demo as Ctrl-C does
+    (a signal ignored when the demo started, as SIGHUP under nohup, stays ignored)."""
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    previous = {signum: signal.signal(signum, interrupt) for signum in STOP_SIGNALS}
+    previous = {
+        signum: signal.signal(signum, interrupt)
+        for signum in STOP_SIGNALS
+        if signal.getsignal(signum) is not signal.SIG_IGN
+    }
     try:
         yield
     finally:
