@@ -29,7 +29,10 @@ from pde.core.settings import Settings, get_settings
 SERVER_START_SECONDS = 120.0
 APP_START_SECONDS = 60.0
 STOP_SECONDS = 30.0
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# Besides Ctrl-C (SIGINT); SIGHUP does not exist on Windows.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 @dataclass
