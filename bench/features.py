@@ -58,13 +58,15 @@ print(json.dumps({"seconds": timing.seconds, "median": timing.median, "cpu_secon
 
 
 def _line(name: str, figures: dict[str, Any]) -> str:
-    f = figures
-    runs = ", ".join(f"{s:.2f}" for s in f["seconds"])
+    runs = ", ".join(f"{s:.2f}" for s in figures["seconds"])
+    size = (
+        f"{figures['customers']:,} customers, {figures['transactions']:,} transactions -> "
+        f"{figures['rows']:,} rows x {figures['columns']} features"
+    )
     return (
-        f"{name}: {f['customers']:,} customers, {f['transactions']:,} transactions -> "
-        f"{f['rows']:,} rows x {f['columns']} features: median {f['median']:.2f} s ({runs}), "
-        f"{f['cpu_seconds']:.2f} s CPU per run, load {f['load_seconds']:.2f} s, "
-        f"peak {f['peak_mb']:.0f} MiB"
+        f"{name}: {size}: median {figures['median']:.2f} s ({runs}), "
+        f"{figures['cpu_seconds']:.2f} s CPU per run, load {figures['load_seconds']:.2f} s, "
+        f"peak {figures['peak_mb']:.0f} MiB"
     )
 
 

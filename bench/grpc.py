@@ -62,12 +62,12 @@ def _rows(n: int, n_features: int, *, seed: int) -> Any:
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, n_features)).astype(np.float32)
-    x[rng.random(x.shape) < 0.1] = np.nan
-    return x
+    matrix = rng.normal(size=(n, n_features)).astype(np.float32)
+    matrix[rng.random(matrix.shape) < 0.1] = np.nan
+    return matrix
 
 
-def _unary_latency(address: str, x: Any, *, calls: int) -> tuple[float, float]:
+def _unary_latency(address: str, matrix: Any, *, calls: int) -> tuple[float, float]:
     import grpc
     import numpy as np
 
@@ -75,7 +75,7 @@ def _unary_latency(address: str, x: Any, *, calls: int) -> tuple[float, float]:
 
     requests = [
         risk_pb2.ScoreRequest(customer_id=str(i), packed=risk_pb2.PackedFeatures(values=row))
-        for i, row in enumerate(x[:200].astype(float).tolist())
+        for i, row in enumerate(matrix[:200].astype(float).tolist())
     ]
     with grpc.insecure_channel(address) as channel:
         score = risk_pb2_grpc.RiskScoringStub(channel).Score
@@ -86,11 +86,11 @@ def _unary_latency(address: str, x: Any, *, calls: int) -> tuple[float, float]:
             start = time.perf_counter()
             score(requests[i % len(requests)], timeout=5)
             seconds.append(time.perf_counter() - start)
-    ms = np.array(seconds) * 1000
-    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+    milliseconds = np.array(seconds) * 1000
+    return float(np.percentile(milliseconds, 50)), float(np.percentile(milliseconds, 99))
 
 
-def _concurrent_rps(address: str, x: Any, *, clients: int, seconds: float) -> float:
+def _concurrent_rps(address: str, matrix: Any, *, clients: int, seconds: float) -> float:
     """Requests per second of `clients` concurrent callers in one asyncio client process.
 
     Like an internal async service: one channel to the server (gRPC multiplexes the calls
@@ -102,7 +102,7 @@ def _concurrent_rps(address: str, x: Any, *, clients: int, seconds: float) -> fl
 
     requests = [
         risk_pb2.ScoreRequest(customer_id=str(i), packed=risk_pb2.PackedFeatures(values=row))
-        for i, row in enumerate(x[:200].astype(float).tolist())
+        for i, row in enumerate(matrix[:200].astype(float).tolist())
     ]
 
     async def one_client(score: Any, stop_at: float) -> int:
@@ -126,17 +126,17 @@ def _concurrent_rps(address: str, x: Any, *, clients: int, seconds: float) -> fl
     return asyncio.run(run())
 
 
-def _stream_rows_per_second(address: str, x: Any, *, chunk: int) -> float:
+def _stream_rows_per_second(address: str, matrix: Any, *, chunk: int) -> float:
     import grpc
 
     from pde.risk.v1 import risk_pb2, risk_pb2_grpc
 
-    ids = [str(i) for i in range(len(x))]
+    ids = [str(i) for i in range(len(matrix))]
 
     def batches() -> Any:
-        for start in range(0, len(x), chunk):
+        for start in range(0, len(matrix), chunk):
             yield risk_pb2.ScoreBatch(
-                row_ids=ids[start : start + chunk], features=x[start : start + chunk].tobytes()
+                row_ids=ids[start : start + chunk], features=matrix[start : start + chunk].tobytes()
             )
 
     with grpc.insecure_channel(
@@ -148,12 +148,12 @@ def _stream_rows_per_second(address: str, x: Any, *, chunk: int) -> float:
         return rows / (time.perf_counter() - start)
 
 
-def _portfolio_seconds(address: str, x: Any, names: list[str]) -> float:
+def _portfolio_seconds(address: str, matrix: Any, names: list[str]) -> float:
     import pandas as pd
 
     from pde.client.sync import RiskClient
 
-    frame = pd.DataFrame(x, columns=names)
+    frame = pd.DataFrame(matrix, columns=names)
     frame.insert(0, "customer_id", [f"C{i:07d}" for i in range(len(frame))])
     with RiskClient(address) as client:
         start = time.perf_counter()
@@ -192,10 +192,10 @@ def register(app: typer.Typer) -> None:
         out = console()
         bundle = load_bundle(bundle_dir)
         names = list(bundle.spec.feature_names)
-        x = _rows(stream_rows, len(names), seed=1)
+        matrix = _rows(stream_rows, len(names), seed=1)
         scorer = Scorer(model_dir=directory, workers=settings.grpc_workers)
-        timing, _ = time_repeated(lambda: scorer.score_rows(bundle, x), repeat=repeat)
-        in_process = len(x) / timing.median
+        timing, _ = time_repeated(lambda: scorer.score_rows(bundle, matrix), repeat=repeat)
+        in_process = len(matrix) / timing.median
         scorer.close()
         trees = bundle.manifest.training.get("trees") or {}
         sizes = ", ".join(f"{name} {count}" for name, count in trees.items()) or "unknown"
@@ -209,15 +209,16 @@ def register(app: typer.Typer) -> None:
         server = _start_server(directory, address, settings.grpc_workers)
         try:
             _wait_serving(address, server)
-            p50, p99 = _unary_latency(address, x, calls=calls)
+            p50, p99 = _unary_latency(address, matrix, calls=calls)
             rps = statistics.median(
-                _concurrent_rps(address, x, clients=clients, seconds=seconds) for _ in range(repeat)
+                _concurrent_rps(address, matrix, clients=clients, seconds=seconds)
+                for _ in range(repeat)
             )
             stream = statistics.median(
-                _stream_rows_per_second(address, x, chunk=10_000) for _ in range(repeat)
+                _stream_rows_per_second(address, matrix, chunk=10_000) for _ in range(repeat)
             )
             portfolio = statistics.median(
-                _portfolio_seconds(address, x[:30_000], names) for _ in range(repeat)
+                _portfolio_seconds(address, matrix[:30_000], names) for _ in range(repeat)
             )
         finally:
             server.terminate()

@@ -32,8 +32,8 @@ def _prepare(url: str, *, customers: int, schema: str | None) -> object:
 
     if schema:
         admin = sa.create_engine(url)
-        with admin.begin() as c:
-            c.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
         admin.dispose()
     engine = make_engine(
         url, connect_args={"options": f"-csearch_path={schema}"} if schema else None
@@ -59,8 +59,8 @@ def _prepare(url: str, *, customers: int, schema: str | None) -> object:
         for i in range(customers)
     ]
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-    with engine.begin() as c:
-        c.execute(insert(Customer.__table__), rows)  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(insert(Customer.__table__), rows)  # type: ignore[attr-defined]
     return engine
 
 
@@ -68,8 +68,8 @@ def _drop_schema(url: str, schema: str) -> None:
     import sqlalchemy as sa
 
     admin = sa.create_engine(url)
-    with admin.begin() as c:
-        c.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     admin.dispose()
 
 

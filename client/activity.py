@@ -43,24 +43,24 @@ def raw_activity(
     if customer.get("declared_income") is not None:
         profile.declared_income = float(customer["declared_income"])
     message = risk_pb2.RawActivity(as_of=_stamp(as_of), profile=profile)
-    for t in transactions:
-        item = message.transactions.add(
-            timestamp=_stamp(t["timestamp"]),
-            amount=float(t["amount"]),
-            category=t["category"],
-            channel=t["channel"],
+    for transaction in transactions:
+        added_transaction = message.transactions.add(
+            timestamp=_stamp(transaction["timestamp"]),
+            amount=float(transaction["amount"]),
+            category=transaction["category"],
+            channel=transaction["channel"],
         )
-        if t.get("balance_after") is not None:
-            item.balance_after = float(t["balance_after"])
-    for p in payments:
-        item_p = message.payments.add(
-            due_date=_stamp(p["due_date"]),
-            amount_due=float(p["amount_due"]),
-            amount_paid=float(p["amount_paid"]),
-            auto_debit=bool(p["auto_debit"]),
-            auto_debit_status=p.get("auto_debit_status") or "",
-            kind=p.get("kind") or "",
+        if transaction.get("balance_after") is not None:
+            added_transaction.balance_after = float(transaction["balance_after"])
+    for payment in payments:
+        added_payment = message.payments.add(
+            due_date=_stamp(payment["due_date"]),
+            amount_due=float(payment["amount_due"]),
+            amount_paid=float(payment["amount_paid"]),
+            auto_debit=bool(payment["auto_debit"]),
+            auto_debit_status=payment.get("auto_debit_status") or "",
+            kind=payment.get("kind") or "",
         )
-        if p.get("paid_date") is not None:
-            item_p.paid_date.CopyFrom(_stamp(p["paid_date"]))
+        if payment.get("paid_date") is not None:
+            added_payment.paid_date.CopyFrom(_stamp(payment["paid_date"]))
     return message

@@ -146,7 +146,7 @@ def score_file(
         alerts.append(chunk.alerts)
         versions.extend([chunk.model_version] * len(chunk.row_ids))
         on_rows(len(chunk.row_ids))
-    out = pl.DataFrame(
+    scored = pl.DataFrame(
         {
             id_name or "row": ids,
             "probability": np.concatenate(probabilities) if probabilities else [],
@@ -157,16 +157,16 @@ def score_file(
         schema_overrides={"probability": pl.Float32, "alert": pl.Boolean},
     )
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output_path.with_name(f".{output_path.name}.tmp")
+    partial = output_path.with_name(f".{output_path.name}.tmp")
     if output_path.suffix.lower() == ".parquet":
-        out.write_parquet(tmp)
+        scored.write_parquet(partial)
     else:
-        out.write_csv(tmp)
-    tmp.replace(output_path)
-    counts = out.get_column("tier").value_counts()
+        scored.write_csv(partial)
+    partial.replace(output_path)
+    counts = scored.get_column("tier").value_counts()
     return FileSummary(
-        rows=out.height,
-        alerts=int(out.get_column("alert").sum()),
+        rows=scored.height,
+        alerts=int(scored.get_column("alert").sum()),
         model_version=versions[-1] if versions else info.version,
         tiers=dict(zip(counts["tier"].to_list(), counts["count"].to_list(), strict=True)),
     )

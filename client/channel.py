@@ -18,8 +18,8 @@ SERVICE_CONFIG = {
     "methodConfig": [
         {
             "name": [
-                {"service": SERVICE, "method": m}
-                for m in ("Score", "ScoreStream", "Explain", "GetModelInfo")
+                {"service": SERVICE, "method": method}
+                for method in ("Score", "ScoreStream", "Explain", "GetModelInfo")
             ]
             + [{"service": HEALTH_SERVICE}],
             "retryPolicy": {

@@ -10,29 +10,13 @@ import importlib
 
 import typer
 
-from pde.cli.stub import register_not_built
-
-BENCHES = {
-    "data": "simulator speed and memory (30k and 300k customers)",
-    "features": "point-in-time features speed and memory",
-    "train": "full training run on 30k simulated customers",
-    "grpc": "scoring server latency and throughput",
-    "portfolio": "portfolio scoring into the database",
-    "frontend": "first render of each app page",
-}
+BENCHES = ("data", "features", "train", "grpc", "portfolio", "frontend")
 
 
 def register(app: typer.Typer) -> None:
     bench_app = typer.Typer(
         name="bench", help="Run a benchmark and print its figures.", no_args_is_help=True
     )
-    for name, summary in BENCHES.items():
-        try:
-            module = importlib.import_module(f"pde.bench.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"pde.bench.{name}":
-                raise
-            register_not_built(bench_app, name, summary.capitalize(), parent="pde bench")
-            continue
-        module.register(bench_app)
+    for name in BENCHES:
+        importlib.import_module(f"pde.bench.{name}").register(bench_app)
     app.add_typer(bench_app)

@@ -89,12 +89,10 @@ def _register_data(db_app: typer.Typer) -> None:
         """Load or refresh customers (profile and exposure) from the canonical data."""
         from pde.cli.console import console
         from pde.core.settings import get_settings
-        from pde.db.customers import read_customer_records, upsert_customers
-        from pde.db.engine import session_scope
+        from pde.jobs import customers
 
-        records = read_customer_records(data_dir or get_settings().data_dir)
-        with session_scope() as session:
-            count = upsert_customers(session=session, records=records, actor=CLI_ACTOR)
+        data = data_dir or get_settings().data_dir
+        count = customers.load_customers(data_dir=data, actor=CLI_ACTOR)
         console().print(f"loaded {count:,} customers")
 
     @db_app.command(name="seed-demo")
@@ -108,9 +106,9 @@ def _register_data(db_app: typer.Typer) -> None:
 
         from pde.cli.console import console
         from pde.core.settings import get_settings
-        from pde.db.seed import seed_demo as run
+        from pde.jobs.seed import seed_demo_from_data
 
-        summary = run(
+        summary = seed_demo_from_data(
             data_dir=data_dir or get_settings().data_dir, interventions=interventions, seed=seed
         )
         table = Table(title="Demo users: one-time passwords, shown only now")
@@ -140,16 +138,17 @@ def _register_data(db_app: typer.Typer) -> None:
         from pydantic import ValidationError
 
         from pde.cli.console import console
+        from pde.db import users
         from pde.db.engine import session_scope
         from pde.db.models import Role, UserCreate
-        from pde.db.users import create_user as create
-        from pde.db.users import generate_password
 
         try:
             role_value = Role(role)
         except ValueError:
             raise PdeError(f"--role {role!r}: expected officer, supervisor or admin") from None
-        password = sys.stdin.readline().rstrip("\n") if password_stdin else generate_password()
+        password = (
+            sys.stdin.readline().rstrip("\n") if password_stdin else users.generate_password()
+        )
         try:
             data = UserCreate(
                 username=username, full_name=full_name, role=role_value, password=password
@@ -158,7 +157,7 @@ def _register_data(db_app: typer.Typer) -> None:
             first = exc.errors()[0]
             raise PdeError(f"{first['loc'][0]}: {first['msg']}") from None
         with session_scope() as session:
-            create(session=session, data=data, actor=CLI_ACTOR)
+            users.create_user(session=session, data=data, actor=CLI_ACTOR)
         console().print(f"created {role_value.value} {data.username}")
         if not password_stdin:
             console().print(f"one-time password (shown once): {password}")

@@ -1,8 +1,9 @@
-"""`pde demo`: runs the engine end to end on the embedded default, as far as it is built.
+"""`pde demo`: runs the engine end to end on the embedded default.
 
 Each stage runs the real `pde` command in its own process (so each has its own settings, as in
-production); the scoring server and the app run as child processes until Ctrl-C, then both are
-stopped cleanly. Stages whose output already exists are reused unless `--fresh` is given.
+production); the scoring server and the app run as child processes until Ctrl-C or SIGTERM
+(a supervisor, an IDE) or SIGHUP (a closed terminal), then both are stopped cleanly. Stages
+whose output already exists are reused unless `--fresh` is given.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import FrameType
 
 import typer
 
@@ -21,6 +27,12 @@ from pde.core.errors import PdeError
 from pde.core.settings import Settings, get_settings
 
 SERVER_START_SECONDS = 120.0
+APP_START_SECONDS = 60.0
+STOP_SECONDS = 30.0
+# Besides Ctrl-C (SIGINT); SIGHUP does not exist on Windows.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 @dataclass
@@ -30,20 +42,6 @@ class Demo:
     quick: bool
     fresh: bool
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-    def built(self, command: str) -> bool:
-        from pde.cli.stub import NOT_BUILT  # filled when the CLI was built, before this ran
-
-        return f"pde {command}" not in NOT_BUILT
-
-    def step(self, title: str, command: str) -> bool:
-        if self.built(command):
-            console().print(f"[bold]>> {title}[/]")
-            return True
-        console().print(f"[yellow]not built yet:[/] {title} (`pde {command}`)")
-        self.skipped.append(title)
-        return False
 
     def run(self, *args: str) -> None:
         result = subprocess.run([sys.executable, "-m", "pde.cli.main", *args], check=False)
@@ -56,51 +54,82 @@ class Demo:
         return child
 
     def stop_all(self) -> None:
+        """SIGTERM to every child still running, newest first; SIGKILL after STOP_SECONDS."""
         for child in reversed(self.children):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
         for child in reversed(self.children):
             try:
-                child.wait(timeout=30)
+                child.wait(timeout=STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()
         self.children.clear()
 
 
-def _simulate(demo: Demo) -> bool:
+def _stage(title: str) -> None:
+    console().print(f"[bold]>> {title}[/]")
+
+
+@contextmanager
+def _stop_like_ctrl_c() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise KeyboardInterrupt, so they stop the demo as Ctrl-C does
+    (a signal ignored when the demo started, as SIGHUP under nohup, stays ignored)."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {
+        signum: signal.signal(signum, interrupt)
+        for signum in STOP_SIGNALS
+        if signal.getsignal(signum) is not signal.SIG_IGN
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Ignores Ctrl-C, SIGTERM and SIGHUP while the children are being stopped: a second
+    signal must not leave them running."""
+    signals = (signal.SIGINT, *STOP_SIGNALS)
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in signals}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _simulate(demo: Demo) -> None:
+    _stage("simulate behavioural data")
     data_dir = demo.settings.data_dir
-    if not demo.step("simulate behavioural data", "simulate"):
-        return (data_dir / "customers.parquet").exists()
     if (data_dir / "customers.parquet").exists() and not demo.fresh:
         console().print(f"   using the data in {data_dir} (--fresh to regenerate)")
-        return True
+        return
     demo.run("simulate", "--customers", str(demo.customers), "--out", str(data_dir))
-    return True
 
 
-def _train(demo: Demo, have_data: bool) -> bool:
+def _train(demo: Demo) -> None:
+    _stage("train the ensemble and export the ONNX bundle")
     model_dir = demo.settings.model_dir
-    if not demo.step("train the ensemble and export the ONNX bundle", "train"):
-        return (model_dir / "current").exists()
     if (model_dir / "current").exists() and not demo.fresh:
         console().print(f"   using the current bundle in {model_dir} (--fresh to retrain)")
-        return True
-    if not have_data:
-        raise PdeError("no data to train on")
-    args = ["train", "--data", str(demo.settings.data_dir)]
-    demo.run(*args, *(["--quick"] if demo.quick else []))
-    return True
+        return
+    quick = ["--quick"] if demo.quick else []
+    demo.run("train", "--data", str(demo.settings.data_dir), *quick)
 
 
-def _database(demo: Demo) -> bool:
-    if not demo.step("migrate the database and seed demo users", "db"):
-        return False
+def _database(demo: Demo) -> None:
+    _stage("migrate the database and seed demo users")
     demo.run("db", "upgrade")
     if _has_users():
         console().print("   the database already has users: sign in with yours")
     else:
         demo.run("db", "seed-demo")
-    return True
 
 
 def _has_users() -> bool:
@@ -113,41 +142,66 @@ def _has_users() -> bool:
         return bool(session.exec(select(func.count()).select_from(User)).one())
 
 
-def _serve(demo: Demo) -> bool:
-    if not demo.step("start the scoring server", "serve"):
-        return False
-    from pde.client.probe import probe
-
-    child = demo.start("serve")
-    deadline = time.monotonic() + SERVER_START_SECONDS
+def _wait_until(
+    ready: Callable[[], bool], *, child: subprocess.Popen[bytes], what: str, seconds: float
+) -> None:
+    """Polls `ready` until it holds; fails when the child exits or `seconds` pass."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if child.poll() is not None:
-            raise PdeError(f"the scoring server exited with code {child.returncode}")
-        if probe(demo.settings.grpc_address, timeout=1.0):
-            console().print(f"   scoring server SERVING on {demo.settings.grpc_address}")
-            return True
+            raise PdeError(f"{what} exited with code {child.returncode}")
+        if ready():
+            return
         time.sleep(0.5)
-    raise PdeError("the scoring server did not become SERVING in time")
+    raise PdeError(f"{what} did not start in {seconds:.0f} s")
+
+
+def _serve(demo: Demo) -> None:
+    _stage("start the scoring server")
+    from pde.client.probe import probe
+
+    address = demo.settings.grpc_address
+    child = demo.start("serve")
+    _wait_until(
+        lambda: probe(address, timeout=1.0),
+        child=child,
+        what="the scoring server",
+        seconds=SERVER_START_SECONDS,
+    )
+    console().print(f"   scoring server SERVING on {address}")
 
 
 def _score_portfolio(demo: Demo) -> None:
-    if demo.step("score the portfolio into the database", "score-portfolio"):
-        # four weekly dates, so the app's trends and rising-risk lists have history
-        demo.run("score-portfolio", "--weeks", "4")
+    _stage("score the portfolio into the database")
+    # four weekly dates, so the app's trends and rising-risk lists have history
+    demo.run("score-portfolio", "--weeks", "4")
 
 
-def _frontend(demo: Demo) -> bool:
-    if not demo.step("start the risk officers' app", "frontend"):
+def app_url(settings: Settings) -> str:
+    """Where the app answers on this machine (a wildcard bind is reached on loopback)."""
+    host = settings.frontend_host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://{host}:{settings.frontend_port}/"
+
+
+def app_answers(url: str, *, timeout: float = 2.0) -> bool:
+    """True when the app gives an HTTP answer other than a server error."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return int(response.status) < 500
+    except urllib.error.HTTPError as exc:
+        return exc.code < 500
+    except OSError:  # refused, reset or timed out: not listening yet
         return False
-    demo.start("frontend")
-    s = demo.settings
-    console().print(f"   the app is at http://{s.frontend_host}:{s.frontend_port}/")
-    return True
 
 
-def _skip(demo: Demo, title: str, needs: str) -> None:
-    console().print(f"[yellow]skipped:[/] {title} (needs {needs})")
-    demo.skipped.append(title)
+def _frontend(demo: Demo) -> None:
+    _stage("start the risk officers' app")
+    url = app_url(demo.settings)
+    child = demo.start("frontend")
+    _wait_until(lambda: app_answers(url), child=child, what="the app", seconds=APP_START_SECONDS)
+    console().print(f"   the app is at {url}")
 
 
 def demo(
@@ -157,37 +211,26 @@ def demo(
     wait: bool = typer.Option(True, "--wait/--no-wait", help="Keep running until Ctrl-C."),
 ) -> None:
     """Run everything end to end on the embedded default (SQLite, files under ./var)."""
-    settings = get_settings()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    run = Demo(settings=settings, customers=customers, quick=quick, fresh=fresh)
-    try:
-        have_data = _simulate(run)
-        have_bundle = _train(run, have_data)
-        have_db = _database(run)
-        serving = have_bundle and _serve(run)
-        if not have_bundle:
-            _skip(run, "start the scoring server", "a model bundle")
-        if serving and have_db:
+    run = Demo(settings=get_settings(), customers=customers, quick=quick, fresh=fresh)
+    with _stop_like_ctrl_c():
+        try:
+            _simulate(run)
+            _train(run)
+            _database(run)
+            _serve(run)
             _score_portfolio(run)
-        else:
-            _skip(run, "score the portfolio", "the scoring server and the database")
-        app = have_db and _frontend(run)
-        if not have_db:
-            _skip(run, "start the risk officers' app", "the database")
-        if run.skipped:
-            console().print(
-                f"[yellow]{len(run.skipped)} stage(s) not built yet or skipped[/]; "
-                "everything built so far ran."
-            )
-        if (serving or app) and wait:
-            console().print("running; press Ctrl-C to stop")
-            while all(child.poll() is None for child in run.children):
-                time.sleep(0.5)
-            raise PdeError("a demo process exited unexpectedly")
-    except KeyboardInterrupt:
-        console().print("stopping")
-    finally:
-        run.stop_all()
+            _frontend(run)
+            if wait:
+                console().print("running; press Ctrl-C to stop")
+                while all(child.poll() is None for child in run.children):
+                    time.sleep(0.5)
+                raise PdeError("a demo process exited unexpectedly")
+        except KeyboardInterrupt:
+            console().print("stopping")
+        finally:
+            with _uninterrupted():
+                run.stop_all()
 
 
 def register(app: typer.Typer) -> None:

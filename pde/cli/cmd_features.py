@@ -10,6 +10,7 @@ import typer
 from pde.cli.console import console, progress_bar
 from pde.cli.dates import parse_date
 from pde.core.errors import PdeError
+from pde.core.names import DEFAULT_LOOKBACK_DAYS
 
 
 def features(
@@ -19,7 +20,9 @@ def features(
     weekly: bool = typer.Option(
         False, "--weekly", help="Every weekly as-of date with an observed label (default)."
     ),
-    lookback_days: int = typer.Option(90, "--lookback-days", min=30, help="Feature window."),
+    lookback_days: int = typer.Option(
+        DEFAULT_LOOKBACK_DAYS, "--lookback-days", min=30, help="Feature window."
+    ),
     labels: bool = typer.Option(True, "--labels/--no-labels", help="Add the 30-day label."),
     partitions: int = typer.Option(
         1,

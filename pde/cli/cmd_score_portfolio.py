@@ -9,6 +9,7 @@ import typer
 
 from pde.cli.console import console, progress_bar
 from pde.cli.dates import parse_date
+from pde.core.names import DEFAULT_LOOKBACK_DAYS
 
 
 def score_portfolio(
@@ -17,7 +18,9 @@ def score_portfolio(
     ),
     data: Path | None = typer.Option(None, "--data", help="Canonical data (PDE_DATA_DIR)."),
     top_reasons: int = typer.Option(3, "--reasons", min=0, help="Reason codes per critical alert."),
-    lookback_days: int = typer.Option(90, "--lookback-days", min=30, help="Feature window."),
+    lookback_days: int = typer.Option(
+        DEFAULT_LOOKBACK_DAYS, "--lookback-days", min=30, help="Feature window."
+    ),
     weeks: int = typer.Option(
         1, "--weeks", min=1, max=52, help="Also score the weekly dates before --as-of (history)."
     ),
@@ -25,7 +28,7 @@ def score_portfolio(
     """Score the whole portfolio through the scoring server into the database (resumable)."""
     from pde.client.sync import RiskClient
     from pde.core.settings import get_settings
-    from pde.jobs.portfolio import score_portfolio as run
+    from pde.jobs import portfolio
 
     settings = get_settings()
     client = RiskClient.from_settings(settings)
@@ -35,7 +38,7 @@ def score_portfolio(
         def started(when: date, rows: int) -> None:
             progress.reset(task, total=rows, description=f"scoring {when}")
 
-        results = run(
+        results = portfolio.score_portfolio(
             data_dir=data or settings.data_dir,
             client=client,
             as_of=parse_date(as_of),

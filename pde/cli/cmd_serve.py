@@ -30,8 +30,7 @@ def register(app: typer.Typer) -> None:
         # OpenMP reads this when the tree libraries load: idle threads must sleep, not spin.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from pde.core.settings import get_settings
-        from pde.server.transport.app import ServerOptions
-        from pde.server.transport.app import serve as run
+        from pde.server.transport import app as server_app
 
         overrides: dict[str, object] = {"grace_seconds": grace, "drain_seconds": drain}
         if handler_threads:
@@ -40,4 +39,4 @@ def register(app: typer.Typer) -> None:
             overrides["address"] = address
         if model_dir:
             overrides["model_dir"] = model_dir
-        run(ServerOptions.from_settings(get_settings(), **overrides))
+        server_app.serve(server_app.ServerOptions.from_settings(get_settings(), **overrides))

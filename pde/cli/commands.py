@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-# (module under pde.cli, issue that builds it)
+# Modules under pde.cli, named cmd_<name>.
 SUBCOMMANDS = (
     "simulate",
     "import_data",

@@ -3,7 +3,3 @@
 
 class PdeError(Exception):
     """An error the user can act on; its message is shown as is."""
-
-
-class NotBuiltError(PdeError):
-    """A command whose capability has not been built yet."""

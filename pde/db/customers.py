@@ -1,4 +1,4 @@
-"""Customers: bulk load from the canonical data directory, officer assignments."""
+"""Customers: bulk upsert of profile and exposure rows, officer assignments."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -14,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from pde.db import audit
-from pde.db.errors import DatabaseError, NotFoundError
+from pde.db.errors import NotFoundError
 from pde.db.models.customer import Customer, CustomerAssignment
 from pde.db.models.enums import Role
 from pde.db.types import utc_now
@@ -37,24 +36,6 @@ PROFILE_COLUMNS = (
 )
 _MONEY = ("credit_limit", "outstanding_balance", "monthly_obligation", "declared_income")
 CHUNK_ROWS = 5000
-
-
-class DataMissingError(DatabaseError):
-    """The canonical data directory has no customers table."""
-
-
-def read_customer_records(data_dir: Path) -> list[dict[str, Any]]:
-    """Profile and exposure of every customer in the canonical data directory (validated)."""
-    from pde.contracts.data.io import load_table, table_file
-    from pde.contracts.data.schema import CUSTOMERS
-
-    if not data_dir.is_dir() or table_file(data_dir, "customers") is None:
-        raise DataMissingError(
-            f"no customers.parquet or customers.csv in {data_dir}: run pde simulate first "
-            "(or pde import), or point PDE_DATA_DIR at a canonical data directory"
-        )
-    frame, _ = load_table(data_dir, CUSTOMERS)
-    return customer_records(frame)
 
 
 def customer_records(frame: pl.DataFrame) -> list[dict[str, Any]]:

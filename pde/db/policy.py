@@ -8,23 +8,41 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from pde.core.settings import Settings
-from pde.db.models.enums import InterventionStatus as S
-from pde.db.models.enums import Priority
+from pde.db.models.enums import InterventionStatus, Priority
 
 # recommended -> approved -> assigned -> in_progress -> completed, or cancelled before completion.
 # An assigned intervention may be re-assigned to another officer.
-TRANSITIONS: Mapping[S, frozenset[S]] = MappingProxyType(
+TRANSITIONS: Mapping[InterventionStatus, frozenset[InterventionStatus]] = MappingProxyType(
     {
-        S.RECOMMENDED: frozenset({S.APPROVED, S.CANCELLED}),
-        S.APPROVED: frozenset({S.ASSIGNED, S.CANCELLED}),
-        S.ASSIGNED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.CANCELLED}),
-        S.IN_PROGRESS: frozenset({S.COMPLETED, S.CANCELLED}),
-        S.COMPLETED: frozenset(),
-        S.CANCELLED: frozenset(),
+        InterventionStatus.RECOMMENDED: frozenset(
+            {InterventionStatus.APPROVED, InterventionStatus.CANCELLED}
+        ),
+        InterventionStatus.APPROVED: frozenset(
+            {InterventionStatus.ASSIGNED, InterventionStatus.CANCELLED}
+        ),
+        InterventionStatus.ASSIGNED: frozenset(
+            {
+                InterventionStatus.ASSIGNED,
+                InterventionStatus.IN_PROGRESS,
+                InterventionStatus.CANCELLED,
+            }
+        ),
+        InterventionStatus.IN_PROGRESS: frozenset(
+            {InterventionStatus.COMPLETED, InterventionStatus.CANCELLED}
+        ),
+        InterventionStatus.COMPLETED: frozenset(),
+        InterventionStatus.CANCELLED: frozenset(),
     }
 )
-OPEN_STATUSES = frozenset({S.RECOMMENDED, S.APPROVED, S.ASSIGNED, S.IN_PROGRESS})
-OUTCOME_STATUSES = frozenset({S.IN_PROGRESS, S.COMPLETED})
+OPEN_STATUSES = frozenset(
+    {
+        InterventionStatus.RECOMMENDED,
+        InterventionStatus.APPROVED,
+        InterventionStatus.ASSIGNED,
+        InterventionStatus.IN_PROGRESS,
+    }
+)
+OUTCOME_STATUSES = frozenset({InterventionStatus.IN_PROGRESS, InterventionStatus.COMPLETED})
 
 DEFAULT_COOL_DOWN_DAYS = 7
 DEFAULT_SLA_HOURS: Mapping[Priority, int] = MappingProxyType(
@@ -32,7 +50,7 @@ DEFAULT_SLA_HOURS: Mapping[Priority, int] = MappingProxyType(
 )
 
 
-def can_move(current: S, target: S) -> bool:
+def can_move(current: InterventionStatus, target: InterventionStatus) -> bool:
     return target in TRANSITIONS[current]
 
 

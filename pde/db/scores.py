@@ -101,9 +101,14 @@ def begin_run(
     session.add(run)
     session.flush()
     audit.append(
-        session, actor=actor, action=action, entity_type="scoring_run", entity_id=run_id,
-        before=None, after={"attempts": run.attempts, "resume_after": run.last_customer_id},
-    )  # fmt: skip
+        session,
+        actor=actor,
+        action=action,
+        entity_type="scoring_run",
+        entity_id=run_id,
+        before=None,
+        after={"attempts": run.attempts, "resume_after": run.last_customer_id},
+    )
     return _state(run)
 
 
@@ -129,19 +134,26 @@ _REPLACED = ("probability", "tier", "alert", "top_reasons", "scored_at", "run_id
 _COLUMNS = (*_KEY, *_REPLACED)
 
 
+def _csv_row(row: ScoreRow, run_id: str) -> tuple[str, ...]:
+    """The row's fields in `_COLUMNS` order, as PostgreSQL's COPY reads them from CSV."""
+    return (
+        row.customer_id,
+        row.as_of.isoformat(),
+        row.model_version,
+        repr(float(row.probability)),
+        RiskTier(row.tier).value,
+        "t" if row.alert else "f",
+        json.dumps(row.top_reasons, separators=(",", ":")),
+        row.scored_at.isoformat(),
+        run_id,
+    )
+
+
 def _copy_upsert(session: Session, rows: Sequence[ScoreRow], *, run_id: str, replace: bool) -> None:
     """PostgreSQL: COPY the chunk into a temporary table, then one INSERT ... SELECT ... ON
     CONFLICT (several times faster than multi-row INSERTs from Python)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for r in rows:
-        writer.writerow(
-            (
-                r.customer_id, r.as_of.isoformat(), r.model_version, repr(float(r.probability)),
-                RiskTier(r.tier).value, "t" if r.alert else "f",
-                json.dumps(r.top_reasons, separators=(",", ":")), r.scored_at.isoformat(), run_id,
-            )
-        )  # fmt: skip
+    csv.writer(buffer).writerows(_csv_row(row, run_id) for row in rows)
     buffer.seek(0)
     columns = ", ".join(_COLUMNS)
     session.execute(
@@ -223,12 +235,20 @@ def close_run(
     run.finished_at = None if error else run.updated_at
     session.add(run)
     session.flush()
+    after = {
+        "rows_written": run.rows_written,
+        "last_customer_id": run.last_customer_id,
+        "error": run.error,
+    }
     audit.append(
-        session, actor=actor, action=f"scoring_run.{run.status.value}", entity_type="scoring_run",
-        entity_id=run_id, before=None,
-        after={"rows_written": run.rows_written, "last_customer_id": run.last_customer_id,
-               "error": run.error},
-    )  # fmt: skip
+        session,
+        actor=actor,
+        action=f"scoring_run.{run.status.value}",
+        entity_type="scoring_run",
+        entity_id=run_id,
+        before=None,
+        after=after,
+    )
     return _state(run)
 
 
@@ -273,9 +293,12 @@ def write_scores(
     """
     with session_scope(engine=engine) as session:
         state = begin_run(
-            session=session, run_id=run_id, as_of=as_of, model_version=model_version,
+            session=session,
+            run_id=run_id,
+            as_of=as_of,
+            model_version=model_version,
             total_customers=total_customers,
-        )  # fmt: skip
+        )
     if state.status == RunStatus.COMPLETED:
         log.info("run %s already completed (%d rows); nothing to do", run_id, state.rows_written)
         return state

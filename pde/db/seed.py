@@ -2,7 +2,8 @@
 
 Everything is written in one transaction (all or nothing) through the same services the app
 uses, so the history obeys the workflow rules and is in the audit log. Interventions go to
-the customers whose credit payments were most often late or missed in the canonical data.
+the customers whose credit payments were most often late or missed (`late_payments`); the
+job that reads both from the canonical data is `pde.jobs.seed`.
 """
 
 from __future__ import annotations
@@ -10,17 +11,18 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
+from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from pde.db import audit, workflow
-from pde.db.customers import read_customer_records, upsert_customers
+from pde.db.customers import upsert_customers
 from pde.db.engine import get_engine, session_scope
 from pde.db.errors import DatabaseError, MigrationError
 from pde.db.migrate import current_revision, head_revision
@@ -68,37 +70,18 @@ class SeedSummary:
     interventions: Counter[str] = field(default_factory=Counter)
 
 
-def _late_counts(data_dir: Path) -> dict[str, int]:
-    """Late or missed credit instalments per customer (empty when there are no payments)."""
-    import polars as pl
-
-    from pde.contracts.data.io import load_table, table_file
-    from pde.contracts.data.schema import CREDIT_KINDS, PAYMENTS
-
-    if table_file(data_dir, "payments") is None:
-        return {}
-    frame, _ = load_table(data_dir, PAYMENTS)
-    late = (
-        frame.filter(pl.col("kind").is_in(CREDIT_KINDS))
-        .filter(pl.col("paid_date").is_null() | (pl.col("paid_date") > pl.col("due_date")))
-        .group_by("customer_id")
-        .len()
-    )
-    return dict(zip(late["customer_id"].to_list(), late["len"].to_list(), strict=True))
-
-
 def _assign_all(session: Session, customer_ids: list[str], officers: list[str], *, by: str) -> int:
     """Every customer gets an owner, round robin; one audit row for the whole allocation."""
     now = utc_now()
     rows = [
         {
-            "customer_id": cid,
+            "customer_id": customer,
             "officer": officers[i % len(officers)],
             "assigned_by": by,
             "assigned_at": now,
             "ended_at": None,
         }
-        for i, cid in enumerate(customer_ids)
+        for i, customer in enumerate(customer_ids)
     ]
     table = CustomerAssignment.__table__  # type: ignore[attr-defined]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -154,7 +137,7 @@ def _history(
             customer_id=customer_id, type=kind, priority=priority, reason=reason
         ),
     )
-    iid = int(row.id or 0)
+    intervention_id = int(row.id or 0)
     days = age.days
     target = (
         "recommended"
@@ -170,7 +153,7 @@ def _history(
     if target == "cancelled":
         workflow.cancel(
             session=session,
-            intervention_id=iid,
+            intervention_id=intervention_id,
             actor=rng.choice(supervisors),
             reason="customer paid before contact",
             now=at + timedelta(hours=rng.uniform(1, 20)),
@@ -182,16 +165,22 @@ def _history(
     for step in steps[: steps.index(target) + 1] if target != "recommended" else []:
         at += timedelta(hours=rng.uniform(1, 30))
         if step == "approved":
-            workflow.approve(session=session, intervention_id=iid, actor=approver, now=at)
+            workflow.approve(
+                session=session, intervention_id=intervention_id, actor=approver, now=at
+            )
         elif step == "assigned":
             workflow.assign(
-                session=session, intervention_id=iid, officer=owner, actor=approver, now=at
+                session=session,
+                intervention_id=intervention_id,
+                officer=owner,
+                actor=approver,
+                now=at,
             )
         elif step == "in_progress":
-            workflow.start(session=session, intervention_id=iid, actor=owner, now=at)
+            workflow.start(session=session, intervention_id=intervention_id, actor=owner, now=at)
             summary.outcomes += _outcomes(
                 session,
-                iid=iid,
+                intervention_id=intervention_id,
                 owner=owner,
                 late=late,
                 monthly=monthly,
@@ -201,14 +190,16 @@ def _history(
             )
         else:
             at += timedelta(days=rng.uniform(1, 8))
-            workflow.complete(session=session, intervention_id=iid, actor=owner, now=min(at, now))
+            workflow.complete(
+                session=session, intervention_id=intervention_id, actor=owner, now=min(at, now)
+            )
     summary.interventions[target] += 1
 
 
 def _outcomes(
     session: Session,
     *,
-    iid: int,
+    intervention_id: int,
     owner: str,
     late: int,
     monthly: Decimal,
@@ -242,7 +233,7 @@ def _outcomes(
     for n, outcome in enumerate(written):
         workflow.record_outcome(
             session=session,
-            intervention_id=iid,
+            intervention_id=intervention_id,
             data=outcome,
             actor=owner,
             now=at + timedelta(hours=2 + 24 * 7 * n),
@@ -251,16 +242,20 @@ def _outcomes(
 
 
 def seed_demo(
-    *, data_dir: Path, engine: Engine | None = None, interventions: int = 80, seed: int = 7
+    *,
+    customers: Sequence[dict[str, Any]],
+    late_payments: Mapping[str, int],
+    engine: Engine | None = None,
+    interventions: int = 80,
+    seed: int = 7,
 ) -> SeedSummary:
-    """Seeds an empty, migrated database; returns the one-time passwords (shown once)."""
+    """Seeds an empty, migrated database with `customers` (upsert records) and a work history
+    for those with the most `late_payments`; returns the one-time passwords (shown once)."""
     engine = engine or get_engine()
     if current_revision(engine=engine) != head_revision():
         raise MigrationError(
             "the database is not at the latest migration: run pde db upgrade first"
         )
-    records = read_customer_records(data_dir)
-    late = _late_counts(data_dir)
     rng = random.Random(seed)
     summary = SeedSummary()
     with session_scope(engine=engine) as session:
@@ -276,28 +271,28 @@ def seed_demo(
                 ),
             )
             summary.users.append(DemoUser(username, role, password))
-        summary.customers = upsert_customers(session=session, records=records, actor=SEED_ACTOR)
+        summary.customers = upsert_customers(session=session, records=customers, actor=SEED_ACTOR)
         officers = [u.username for u in summary.users if u.role == Role.OFFICER]
         supervisors = [u.username for u in summary.users if u.role == Role.SUPERVISOR]
-        ids = sorted(str(r["customer_id"]) for r in records)
+        ids = sorted(str(r["customer_id"]) for r in customers)
         summary.assignments = _assign_all(session, ids, officers, by=DEMO_STAFF[0][0])
-        owner = {cid: officers[i % len(officers)] for i, cid in enumerate(ids)}
+        owner = {customer: officers[i % len(officers)] for i, customer in enumerate(ids)}
         monthly = {
             str(r["customer_id"]): Decimal(str(round(float(r["monthly_obligation"]), 2)))
-            for r in records
+            for r in customers
         }
-        ranked = sorted(ids, key=lambda cid: (-late.get(cid, 0), rng.random()))
+        ranked = sorted(ids, key=lambda customer: (-late_payments.get(customer, 0), rng.random()))
         chosen = ranked[: min(interventions, len(ranked))]
         now = utc_now()
-        for position, cid in enumerate(chosen):
+        for position, customer in enumerate(chosen):
             _history(
                 session,
-                customer_id=cid,
+                customer_id=customer,
                 rank=position / max(len(chosen), 1),
-                owner=owner[cid],
+                owner=owner[customer],
                 supervisors=supervisors,
-                late=late.get(cid, 0),
-                monthly=monthly[cid],
+                late=late_payments.get(customer, 0),
+                monthly=monthly[customer],
                 rng=rng,
                 now=now,
                 summary=summary,

@@ -24,8 +24,7 @@ from pde.db.errors import (
     constraint_error,
 )
 from pde.db.models.customer import Customer
-from pde.db.models.enums import InterventionStatus as S
-from pde.db.models.enums import Role
+from pde.db.models.enums import InterventionStatus, Role
 from pde.db.models.intervention import (
     Intervention,
     InterventionCreate,
@@ -85,7 +84,7 @@ def create_intervention(
         .where(
             Intervention.customer_id == data.customer_id,
             Intervention.type == data.type,
-            Intervention.status != S.CANCELLED,
+            Intervention.status != InterventionStatus.CANCELLED,
             col(Intervention.created_at) > policy.cool_down_start(now),
         )
         .order_by(col(Intervention.created_at).desc())
@@ -100,7 +99,7 @@ def create_intervention(
     row = Intervention.model_validate(
         data,
         update={
-            "status": S.RECOMMENDED,
+            "status": InterventionStatus.RECOMMENDED,
             "created_by": actor,
             "created_at": now,
             "updated_at": now,
@@ -125,7 +124,7 @@ def _transition(
     session: Session,
     *,
     intervention_id: int,
-    target: S,
+    target: InterventionStatus,
     actor: str,
     action: str,
     expected_version: int | None,
@@ -144,6 +143,7 @@ def _transition(
         )
     check(row)
     before = audit.snapshot(row)
+    row.status = target
     change(row)
     row.updated_at = now or utc_now()
     session.add(row)
@@ -160,8 +160,8 @@ def _transition(
     return row
 
 
-def _targets(status: S) -> frozenset[S]:
-    return frozenset(s for s in S if can_move(status, s))
+def _targets(status: InterventionStatus) -> frozenset[InterventionStatus]:
+    return frozenset(s for s in InterventionStatus if can_move(status, s))
 
 
 def approve(
@@ -183,13 +183,19 @@ def approve(
             )
 
     def change(row: Intervention) -> None:
-        row.status, row.approved_by, row.approved_at = S.APPROVED, actor, at
+        row.approved_by, row.approved_at = actor, at
 
     return _transition(
-        session, intervention_id=intervention_id, target=S.APPROVED, actor=actor,
-        action="intervention.approve", expected_version=expected_version, change=change,
-        check=check, now=at,
-    )  # fmt: skip
+        session,
+        intervention_id=intervention_id,
+        target=InterventionStatus.APPROVED,
+        actor=actor,
+        action="intervention.approve",
+        expected_version=expected_version,
+        change=change,
+        check=check,
+        now=at,
+    )
 
 
 def assign(
@@ -207,12 +213,18 @@ def assign(
     at = now or utc_now()
 
     def change(row: Intervention) -> None:
-        row.status, row.assigned_to, row.assigned_at = S.ASSIGNED, officer, at
+        row.assigned_to, row.assigned_at = officer, at
 
     return _transition(
-        session, intervention_id=intervention_id, target=S.ASSIGNED, actor=actor,
-        action="intervention.assign", expected_version=expected_version, change=change, now=at,
-    )  # fmt: skip
+        session,
+        intervention_id=intervention_id,
+        target=InterventionStatus.ASSIGNED,
+        actor=actor,
+        action="intervention.assign",
+        expected_version=expected_version,
+        change=change,
+        now=at,
+    )
 
 
 def _assignee_or_manager(session: Session, actor: str) -> Callable[[Intervention], None]:
@@ -239,13 +251,19 @@ def start(
     at = now or utc_now()
 
     def change(row: Intervention) -> None:
-        row.status, row.started_at = S.IN_PROGRESS, at
+        row.started_at = at
 
     return _transition(
-        session, intervention_id=intervention_id, target=S.IN_PROGRESS, actor=actor,
-        action="intervention.start", expected_version=expected_version, change=change,
-        check=_assignee_or_manager(session, actor), now=at,
-    )  # fmt: skip
+        session,
+        intervention_id=intervention_id,
+        target=InterventionStatus.IN_PROGRESS,
+        actor=actor,
+        action="intervention.start",
+        expected_version=expected_version,
+        change=change,
+        check=_assignee_or_manager(session, actor),
+        now=at,
+    )
 
 
 def complete(
@@ -260,13 +278,19 @@ def complete(
     at = now or utc_now()
 
     def change(row: Intervention) -> None:
-        row.status, row.completed_at = S.COMPLETED, at
+        row.completed_at = at
 
     return _transition(
-        session, intervention_id=intervention_id, target=S.COMPLETED, actor=actor,
-        action="intervention.complete", expected_version=expected_version, change=change,
-        check=_assignee_or_manager(session, actor), now=at,
-    )  # fmt: skip
+        session,
+        intervention_id=intervention_id,
+        target=InterventionStatus.COMPLETED,
+        actor=actor,
+        action="intervention.complete",
+        expected_version=expected_version,
+        change=change,
+        check=_assignee_or_manager(session, actor),
+        now=at,
+    )
 
 
 def cancel(
@@ -291,13 +315,19 @@ def cancel(
             )
 
     def change(row: Intervention) -> None:
-        row.status, row.cancelled_at, row.cancel_reason = S.CANCELLED, at, reason.strip()
+        row.cancelled_at, row.cancel_reason = at, reason.strip()
 
     return _transition(
-        session, intervention_id=intervention_id, target=S.CANCELLED, actor=actor,
-        action="intervention.cancel", expected_version=expected_version, change=change,
-        check=check, now=at,
-    )  # fmt: skip
+        session,
+        intervention_id=intervention_id,
+        target=InterventionStatus.CANCELLED,
+        actor=actor,
+        action="intervention.cancel",
+        expected_version=expected_version,
+        change=change,
+        check=check,
+        now=at,
+    )
 
 
 def record_outcome(

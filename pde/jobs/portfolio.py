@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from pde.client.results import ModelInfo
 from pde.client.sync import RiskClient
 from pde.contracts.data.io import load_dataset
 from pde.core.errors import PdeError
+from pde.core.names import DEFAULT_LOOKBACK_DAYS, RiskTier
 from pde.db.customers import customer_records, upsert_customers
 from pde.db.engine import session_scope
 from pde.db.scores import DEFAULT_CHUNK_ROWS, JOB_ACTOR, ScoreRow, resume_point, write_scores
@@ -29,7 +30,7 @@ from pde.training.features.labels import event_span
 
 log = logging.getLogger(__name__)
 
-REASON_TIERS = ("critical",)
+REASON_TIERS = (RiskTier.CRITICAL.value,)
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,7 @@ def _score_rows(
                 explanation = client.explain(
                     row.row_id, matrix[index], top_k=top_reasons, model_version=model_version
                 )
-                reasons = [
-                    {"feature": r.feature, "value": r.value, "text": r.text,
-                     "contribution": r.contribution}
-                    for r in explanation.reasons
-                ]  # fmt: skip
+                reasons = [asdict(reason) for reason in explanation.reasons]
         yield ScoreRow(
             customer_id=row.row_id,
             as_of=as_of,
@@ -104,7 +101,7 @@ def score_portfolio(
     client: RiskClient,
     as_of: date | None = None,
     weeks: int = 1,
-    lookback_days: int = 90,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     top_reasons: int = 3,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     engine: Engine | None = None,
@@ -137,14 +134,24 @@ def score_portfolio(
         alerts: list[str] = []
         # reason codes for the newest date only: the earlier ones are history for trends
         rows = _score_rows(
-            client, features, feature_names=info.feature_names, as_of=when,
-            model_version=info.version, top_reasons=top_reasons if when == latest else 0,
+            client,
+            features,
+            feature_names=info.feature_names,
+            as_of=when,
+            model_version=info.version,
+            top_reasons=top_reasons if when == latest else 0,
             alerts=alerts,
-        )  # fmt: skip
+        )
         state = write_scores(
-            rows=rows, run_id=run_id, as_of=when, model_version=info.version, engine=engine,
-            total_customers=total, chunk_rows=chunk_rows, on_chunk=on_chunk,
-        )  # fmt: skip
+            rows=rows,
+            run_id=run_id,
+            as_of=when,
+            model_version=info.version,
+            engine=engine,
+            total_customers=total,
+            chunk_rows=chunk_rows,
+            on_chunk=on_chunk,
+        )
         results.append(
             PortfolioResult(
                 run_id=run_id,

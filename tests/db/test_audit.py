@@ -108,10 +108,17 @@ def test_audit_detects_inserted_row(db) -> None:
     with db.scope() as s:
         prev = s.get(AuditEntry, 2).row_hash
     forged = AuditEntry(
-        id=3, occurred_at=audit.utc_now(), actor="mallory", action="thing.update",
-        entity_type="thing", entity_id="9", before=None, after={"n": 1}, prev_hash=prev,
+        id=3,
+        occurred_at=audit.utc_now(),
+        actor="mallory",
+        action="thing.update",
+        entity_type="thing",
+        entity_id="9",
+        before=None,
+        after={"n": 1},
+        prev_hash=prev,
         row_hash="",
-    )  # fmt: skip
+    )
     forged.row_hash = audit.entry_hash(forged)
     tamper(
         db,

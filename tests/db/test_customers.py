@@ -1,33 +1,60 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
+import polars as pl
 import pytest
 from sqlmodel import col, func, select
 
 from pde.db import customers
 from pde.db.errors import ConstraintViolationError, NotFoundError, PermissionDeniedError
-from pde.db.models import Customer, CustomerAssignment
+from pde.db.models import AuditEntry, Customer, CustomerAssignment
 
 
-def test_customers_load_from_canonical_data_and_refresh(db, canonical_dir: Path) -> None:
-    records = customers.read_customer_records(canonical_dir)
-    assert len(records) == 150
+def _record(customer_id: str, **changes: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "customer_id": customer_id,
+        "open_date": "2021-03-04",
+        "birth_year": 1979,
+        "income_bracket": "middle",
+        "employment_type": "salaried",
+        "region": "R02",
+        "product": "personal_loan",
+        "credit_limit": 8000.0,
+        "outstanding_balance": 4100.0,
+        "monthly_obligation": 310.5,
+        "declared_income": None,
+    }
+    return record | changes
+
+
+def test_customers_upsert_inserts_then_refreshes(db) -> None:
+    records = [_record(f"K{n:03d}") for n in range(1, 6)]
     with db.scope() as s:
-        assert customers.upsert_customers(session=s, records=records, actor="admin") == 150
-    changed = [dict(records[0], outstanding_balance=123.456)]
+        assert customers.upsert_customers(session=s, records=records, actor="admin") == 5
+    changed = [_record("K001", outstanding_balance=123.456, region="R09")]
     with db.scope() as s:
         customers.upsert_customers(session=s, records=changed, actor="admin")
     with db.scope() as s:
-        assert s.exec(select(func.count()).select_from(Customer)).one() == 150
-        row = s.get(Customer, records[0]["customer_id"])
+        assert s.exec(select(func.count()).select_from(Customer)).one() == 5
+        row = s.get(Customer, "K001")
         assert row.outstanding_balance == Decimal("123.46")  # money is exact, to the cent
+        assert row.region == "R09"
+        assert row.open_date == date(2021, 3, 4)
+        loads = s.exec(
+            select(AuditEntry)
+            .where(AuditEntry.action == "customer.load")
+            .order_by(col(AuditEntry.id))
+        ).all()
+        assert [entry.after for entry in loads] == [{"rows": 5}, {"rows": 1}]
 
 
-def test_customers_missing_data_dir(tmp_path: Path) -> None:
-    with pytest.raises(customers.DataMissingError, match="run pde simulate first"):
-        customers.read_customer_records(tmp_path)
+def test_customers_records_of_a_frame_keep_the_profile_columns() -> None:
+    frame = pl.DataFrame([_record("K001") | {"not_a_profile_column": 1}]).drop("declared_income")
+    [record] = customers.customer_records(frame)
+    assert set(record) == set(customers.PROFILE_COLUMNS)
+    assert record["declared_income"] is None
 
 
 def test_customers_assignment_moves_ownership(staffed_db) -> None:

@@ -30,9 +30,14 @@ def score_rows(
         if i == fail_at:
             raise ConnectionError("scoring server went away")
         yield scores.ScoreRow(
-            customer_id=f"C{i:05d}", as_of=AS_OF, probability=probability, tier="medium",
-            alert=i % 10 == 0, model_version="v1", top_reasons=[{"feature": "f1", "text": "late"}],
-        )  # fmt: skip
+            customer_id=f"C{i:05d}",
+            as_of=AS_OF,
+            probability=probability,
+            tier="medium",
+            alert=i % 10 == 0,
+            model_version="v1",
+            top_reasons=[{"feature": "f1", "text": "late"}],
+        )
 
 
 def count(db) -> int:
@@ -42,9 +47,14 @@ def count(db) -> int:
 
 def write(db, rows, run_id: str = "run-1", **kwargs) -> scores.RunState:
     return scores.write_scores(
-        rows=rows, run_id=run_id, as_of=AS_OF, model_version="v1", engine=db.engine,
-        chunk_rows=40, **kwargs,
-    )  # fmt: skip
+        rows=rows,
+        run_id=run_id,
+        as_of=AS_OF,
+        model_version="v1",
+        engine=db.engine,
+        chunk_rows=40,
+        **kwargs,
+    )
 
 
 def test_scores_written_in_chunks_with_progress(portfolio_db) -> None:

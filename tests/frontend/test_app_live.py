@@ -63,9 +63,10 @@ def live_app(
 ) -> Iterator[tuple[str, str]]:
     """The shared app pointed at the live server, bundle and data for one test; one customer
     of the simulated data is added to the database. Yields (bundle version, customer id)."""
-    from pde.db.customers import read_customer_records, upsert_customers
+    from pde.db.customers import upsert_customers
     from pde.db.engine import session_scope
     from pde.frontend.app import _risk_client_factory
+    from pde.jobs.customers import read_customer_records
 
     address, data_dir, model_dir, version = live_scoring
     record = read_customer_records(data_dir)[0]

@@ -31,8 +31,8 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     frame = load_canonical_frame(data_dir)
     for seed in (42, 7, 2026):  # tiny data can trip the parity check; any faithful bundle does
         try:
-            train_frame(frame, config=TrainConfig.quick_run(threads=1, seed=seed),
-                        model_dir=root / "models")  # fmt: skip
+            config = TrainConfig.quick_run(threads=1, seed=seed)
+            train_frame(frame, config=config, model_dir=root / "models")
             break
         except ParityError:
             continue
@@ -66,7 +66,9 @@ def count(engine: sa.Engine, sql: str) -> int:
         return int(connection.execute(sa.text(sql)).scalar_one())
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def test_portfolio_scores_every_customer_once_and_resumes(
     backend: str, portfolio: tuple[Path, str], make_database: Callable[[str], Any]
 ) -> None:
@@ -78,16 +80,21 @@ def test_portfolio_scores_every_customer_once_and_resumes(
     with RiskClient(address) as client:
         crashing = CrashingClient(client, rows=250)
         with pytest.raises(ConnectionError):
-            score_portfolio(data_dir=data_dir, client=crashing, chunk_rows=100,  # type: ignore[arg-type]
-                            engine=database.engine)  # fmt: skip
+            score_portfolio(
+                data_dir=data_dir,
+                client=crashing,  # type: ignore[arg-type]
+                chunk_rows=100,
+                engine=database.engine,
+            )
         partial = count(database.engine, "SELECT count(*) FROM risk_scores")
         assert partial == 200  # two committed chunks of 100
         assert (
             count(database.engine, "SELECT count(*) FROM scoring_runs WHERE status = 'failed'") == 1
         )
 
-        [result] = score_portfolio(data_dir=data_dir, client=client, chunk_rows=100,
-                                   engine=database.engine)  # fmt: skip
+        [result] = score_portfolio(
+            data_dir=data_dir, client=client, chunk_rows=100, engine=database.engine
+        )
         assert result.customers == 400
         assert result.rows_written == 400
         [again] = score_portfolio(data_dir=data_dir, client=client, engine=database.engine)
