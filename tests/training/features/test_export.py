@@ -57,8 +57,11 @@ def test_export_catalogue_ships_in_canonical_bundles(tmp_path: Path) -> None:
     frame = load_canonical_frame(tmp_path / "data")
     for seed in (1, 2, 3):
         try:
-            result = train_frame(frame, config=TrainConfig.quick_run(threads=1, seed=seed),
-                                 model_dir=tmp_path / "models")  # fmt: skip
+            result = train_frame(
+                frame,
+                config=TrainConfig.quick_run(threads=1, seed=seed),
+                model_dir=tmp_path / "models",
+            )
             break
         except ParityError:
             continue

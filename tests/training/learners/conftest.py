@@ -26,8 +26,11 @@ def rows() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     x[rng.random(x.shape) < 0.1] = np.nan
     x[:, -1] = 1.0
     x = x.astype(np.float32)
-    return {"fit": (x[:1200], y[:1200]), "validation": (x[1200:1600], y[1200:1600]),
-            "held": (x[1600:], y[1600:])}  # fmt: skip
+    return {
+        "fit": (x[:1200], y[:1200]),
+        "validation": (x[1200:1600], y[1200:1600]),
+        "held": (x[1600:], y[1600:]),
+    }
 
 
 @pytest.fixture(scope="session")
