@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dash_table, html
 
-from pde.frontend.services.catalogue import TIER_COLOURS, TIER_ORDER
+from pde.frontend.services.catalogue import TIER_COLOURS, TIER_NAMES
 
 PAGE_SIZE = 12
 GRAPH_CONFIG: Any = {"displayModeBar": False}
@@ -124,7 +124,7 @@ def tier_colour_rules(column: str = "tier") -> list[dict[str, Any]]:
             "backgroundColor": TIER_COLOURS[tier],
             "fontWeight": "600",
         }
-        for tier in TIER_ORDER
+        for tier in TIER_NAMES
     ]
 
 

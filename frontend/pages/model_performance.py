@@ -155,11 +155,9 @@ def render(version: str | None) -> Any:
     ensemble = (metrics.get("metrics") or manifest.get("metrics") or {}).get("ensemble") or {}
     curves = metrics.get("curves") or {}
     try:
-        with svc.session() as session:
-            registry = {r["version"]: r for r in model_service.registry(session)}
+        status = model_service.registry_status(svc, version)
     except ServiceUnavailableError:
-        registry = {}
-    status = registry.get(version, {}).get("status")
+        status = None
     kpis = dbc.Row(
         [
             kpi("AUC", f"{ensemble.get('auc', float('nan')):.3f}", note="held-out test"),
@@ -173,7 +171,7 @@ def render(version: str | None) -> Any:
     )
     meta = [
         ("Version", bundle.version),
-        ("Status", str(getattr(status, "value", status) or "not registered")),
+        ("Status", status or "not registered"),
         ("Serving pointer", "current" if bundle.is_current else "–"),
         ("Created", str(manifest.get("created_at", ""))[:19].replace("T", " ")),
         (
