@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -33,6 +34,11 @@ def money(value: float | None) -> str:
 
 def pct(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def shown_value(value: float) -> str:
+    """A feature value as the reason codes show it (NaN: the feature had no data)."""
+    return "missing" if math.isnan(value) else f"{value:,.3g}"
 
 
 def when(value: datetime | date | None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import dash
@@ -16,6 +15,7 @@ from pde.frontend.components import (
     empty,
     page_header,
     pct,
+    shown_value,
     tier_badge,
     unavailable,
     when,
@@ -214,11 +214,6 @@ def render(customer_id: str | None, _: int) -> Any:
         ),
         card("Interventions and history", history, class_name="history", extra=None),
     ]
-
-
-def shown_value(value: float) -> str:
-    """A feature value as the reasons show it."""
-    return "missing" if math.isnan(value) else f"{value:,.3g}"
 
 
 @callback(

@@ -26,7 +26,12 @@ from pde.frontend.services import (
     effectiveness,
 )
 from pde.frontend.services import work as work_service
-from pde.frontend.services.catalogue import ACTIONS, OPEN_STATUS_NAMES, STATUS_NAMES
+from pde.frontend.services.catalogue import (
+    ACTIONS,
+    OPEN_STATUS_NAMES,
+    STATUS_NAMES,
+    InterventionStatus,
+)
 from pde.frontend.views import effectiveness as effectiveness_view
 from pde.frontend.views import work as work_view
 
@@ -48,8 +53,8 @@ PERIODS = [
 STATUS_FILTERS = [
     ("open", "Open"),
     ("all", "All"),
-    ("completed", "Completed"),
-    ("cancelled", "Cancelled"),
+    (InterventionStatus.COMPLETED.value, "Completed"),
+    (InterventionStatus.CANCELLED.value, "Cancelled"),
 ]
 COLUMNS = [
     ("id", "#"),

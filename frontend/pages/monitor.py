@@ -13,6 +13,7 @@ from pde.frontend import ids
 from pde.frontend.components import card, empty, page_header, pct, tier_badge, unavailable, when
 from pde.frontend.services import ServiceUnavailableError, current
 from pde.frontend.services import monitor as monitor_service
+from pde.frontend.services.catalogue import RUN_STATUS_COLOURS
 from pde.frontend.services.monitor import ScoreChange
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -20,7 +21,6 @@ dash.register_page(  # type: ignore[no-untyped-call]
 )
 
 REFRESH_MS = 10_000
-RUN_COLOURS = {"completed": "success", "failed": "danger"}
 
 
 def layout(**kwargs: Any) -> Any:
@@ -111,7 +111,10 @@ def refresh(_: int | None) -> tuple[Any, Any]:
         html.Div(
             [
                 html.Span(r.run_id, className="fw-semibold me-2"),
-                html.Span(r.status, className=f"badge bg-{RUN_COLOURS.get(r.status, 'info')} me-2"),
+                html.Span(
+                    r.status,
+                    className=f"badge bg-{RUN_STATUS_COLOURS.get(r.status, 'info')} me-2",
+                ),
                 html.Span(
                     f"{r.rows_written:,}"
                     + (f" / {r.total_customers:,}" if r.total_customers else "")

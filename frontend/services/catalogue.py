@@ -7,7 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pde.core.names import ALERT_TIERS, TIER_NAMES, RiskTier
-from pde.db.models.enums import InterventionStatus, InterventionType, OutcomeKind, Priority
+from pde.db.models.enums import (
+    InterventionStatus,
+    InterventionType,
+    OutcomeKind,
+    Priority,
+    RunStatus,
+)
 from pde.db.policy import OPEN_STATUSES
 
 __all__ = [
@@ -58,6 +64,7 @@ RESPONSE_OUTCOMES = (
     OutcomeKind.PROMISE_KEPT.value,
     OutcomeKind.PROMISE_BROKEN.value,
 )
+RUN_STATUS_COLOURS = {RunStatus.COMPLETED.value: "success", RunStatus.FAILED.value: "danger"}
 # Interventions whose cost was spent: work started or done.
 COSTED_STATUSES = (InterventionStatus.IN_PROGRESS.value, InterventionStatus.COMPLETED.value)
 
