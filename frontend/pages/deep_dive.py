@@ -24,6 +24,7 @@ from pde.frontend.services import ServiceUnavailableError, access, actions, curr
 from pde.frontend.services import customer as customer_service
 from pde.frontend.services import work as work_service
 from pde.frontend.services.explain import Explained, explain_customer
+from pde.frontend.services.history import customer_history
 from pde.frontend.views import customer as parts
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -43,10 +44,10 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
     user = auth.require_user()
     services = current()
     status = services.status()
-    manages = access.can_assign_customers(user)
+    can_assign = access.can_assign_customers(user)
     try:
         top = customer_service.top_risk(services, user)
-        officers = work_service.assignable_officers(services) if manages else []
+        officers = work_service.assignable_officers(services) if can_assign else []
     except ServiceUnavailableError as exc:
         return html.Div([page_header("Customer Deep Dive", ""), unavailable(str(exc))])
     selected = id or (top[0][0] if top else None)
@@ -68,7 +69,7 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
         id=ids.DD_TOP,
     )
     disabled = not status.database_ok
-    controls = parts.actions_panel(officers, disabled=disabled, can_assign=manages)
+    controls = parts.actions_panel(officers, disabled=disabled, can_assign=can_assign)
     return html.Div(
         [
             page_header(
@@ -160,7 +161,7 @@ def render(customer_id: str | None, _: int) -> Any:
         view = customer_service.customer_view(services, customer_id)
         if view is None:
             return unavailable(f"Customer {customer_id} not found.")
-        history = parts.history_panel(customer_service.customer_history(services, customer_id))
+        history = parts.history_panel(customer_history(services, customer_id))
     except ServiceUnavailableError as exc:
         return unavailable(str(exc))
     score = view.score

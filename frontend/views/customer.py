@@ -23,7 +23,8 @@ from pde.frontend.services.catalogue import (
     InterventionType,
     Priority,
 )
-from pde.frontend.services.customer import CustomerHistory, CustomerView
+from pde.frontend.services.customer import CustomerView
+from pde.frontend.services.history import CustomerHistory
 from pde.frontend.services.work import StaffMember
 
 
