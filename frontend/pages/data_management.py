@@ -41,13 +41,13 @@ def layout(**kwargs: Any) -> Any:
                 ),
             ]
         )
-    svc = current()
-    versions = model_service.bundles(svc.settings.model_dir)
-    champion = model_service.current_version(svc.settings.model_dir)
-    db_ok = svc.status().database_ok
+    services = current()
+    versions = model_service.bundles(services.settings.model_dir)
+    champion = model_service.current_version(services.settings.model_dir)
+    db_ok = services.status().database_ok
     data = [
         html.P(
-            f"Simulates customers into {svc.settings.data_dir}, then migrates the database and"
+            f"Simulates customers into {services.settings.data_dir}, then migrates the database and"
             " loads the demo set (pde simulate, pde db upgrade, pde db seed-demo).",
             className="small text-muted",
         ),
@@ -76,7 +76,7 @@ def layout(**kwargs: Any) -> Any:
     ]
     models = [
         html.P(
-            f"Trains the ensemble on {svc.settings.data_dir} into a new bundle (pde train);"
+            f"Trains the ensemble on {services.settings.data_dir} into a new bundle (pde train);"
             " promotion is a separate, audited step.",
             className="small text-muted",
         ),

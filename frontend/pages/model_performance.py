@@ -146,16 +146,16 @@ def _importance(metrics: dict[str, Any]) -> Any:
 def render(version: str | None) -> Any:
     if not version:
         return unavailable("No model bundle yet: train one with `pde train`.")
-    svc = current()
+    services = current()
     try:
-        bundle = model_service.load_bundle(svc.settings.model_dir, version)
+        bundle = model_service.load_bundle(services.settings.model_dir, version)
     except PdeError as exc:
         return unavailable(str(exc))
     manifest, metrics = bundle.manifest, bundle.metrics
     ensemble = (metrics.get("metrics") or manifest.get("metrics") or {}).get("ensemble") or {}
     curves = metrics.get("curves") or {}
     try:
-        status = model_service.registry_status(svc, version)
+        status = model_service.registry_status(services, version)
     except ServiceUnavailableError:
         status = None
     kpis = dbc.Row(

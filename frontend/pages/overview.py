@@ -94,38 +94,38 @@ def pick_segment(click: dict[str, Any] | None, _: Any, dimension: str) -> Any:
     return {"dimension": dimension, "value": str(point.get("y") or point.get("label"))}
 
 
-def _kpis(k: Kpis) -> dbc.Row:
+def _kpis(kpis: Kpis) -> dbc.Row:
     return dbc.Row(
         [
-            kpi("Customers", f"{k.customers:,}", note=f"{k.scored:,} scored"),
+            kpi("Customers", f"{kpis.customers:,}", note=f"{kpis.scored:,} scored"),
             kpi(
                 "High risk",
-                f"{k.high_risk:,}",
-                note=pct(k.high_risk / k.scored if k.scored else None),
+                f"{kpis.high_risk:,}",
+                note=pct(kpis.high_risk / kpis.scored if kpis.scored else None),
                 tone="warn",
             ),
             kpi(
                 "Critical",
-                f"{k.critical:,}",
-                note=pct(k.critical / k.scored if k.scored else None),
+                f"{kpis.critical:,}",
+                note=pct(kpis.critical / kpis.scored if kpis.scored else None),
                 tone="bad",
             ),
-            kpi("Mean risk", pct(k.mean_risk), note="30-day miss probability"),
-            kpi("Total exposure", money(k.total_exposure), note="outstanding balances"),
-            kpi("Expected loss", money(k.expected_loss), note="PD × exposure × LGD", tone="bad"),
+            kpi("Mean risk", pct(kpis.mean_risk), note="30-day miss probability"),
+            kpi("Total exposure", money(kpis.total_exposure), note="outstanding balances"),
+            kpi("Expected loss", money(kpis.expected_loss), note="PD × exposure × LGD", tone="bad"),
             kpi(
                 "Prevented defaults",
-                f"{k.prevented_defaults:,}",
+                f"{kpis.prevented_defaults:,}",
                 note="paid or promise kept",
                 tone="good",
             ),
             kpi(
                 "Cost saved",
-                money(k.cost_saved),
+                money(kpis.cost_saved),
                 note="loss avoided − action cost",
-                tone="good" if k.cost_saved >= 0 else "bad",
+                tone="good" if kpis.cost_saved >= 0 else "bad",
             ),
-            kpi("Success rate", pct(k.success_rate), note="interventions with an outcome"),
+            kpi("Success rate", pct(kpis.success_rate), note="interventions with an outcome"),
         ],
         className="g-2",
     )

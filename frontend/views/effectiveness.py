@@ -14,29 +14,28 @@ from pde.frontend.services import effectiveness
 from pde.frontend.services.effectiveness import OutcomeCount, TypeEffect
 
 
-def kpi_row(k: effectiveness.TrackerKpis) -> Any:
-    kpis = dbc.Row(
+def kpi_row(kpis: effectiveness.TrackerKpis) -> Any:
+    return dbc.Row(
         [
-            kpi("Interventions", f"{k.count:,}", note=f"{k.completed:,} completed"),
+            kpi("Interventions", f"{kpis.count:,}", note=f"{kpis.completed:,} completed"),
             kpi(
                 "Success rate",
-                pct(k.success_rate),
-                note=f"of {k.with_outcome:,} with an outcome",
+                pct(kpis.success_rate),
+                note=f"of {kpis.with_outcome:,} with an outcome",
                 tone="good",
             ),
-            kpi("Prevented defaults", f"{k.prevented_defaults:,}", tone="good"),
-            kpi("Prevented loss", money(k.prevented_loss), note="exposure × LGD", tone="good"),
-            kpi("ROI", pct(k.roi, 0), note=f"on {money(k.cost)} spent"),
-            kpi("Response rate", pct(k.response_rate), note="customer answered"),
+            kpi("Prevented defaults", f"{kpis.prevented_defaults:,}", tone="good"),
+            kpi("Prevented loss", money(kpis.prevented_loss), note="exposure × LGD", tone="good"),
+            kpi("ROI", pct(kpis.roi, 0), note=f"on {money(kpis.cost)} spent"),
+            kpi("Response rate", pct(kpis.response_rate), note="customer answered"),
             kpi(
                 "Time to respond",
-                f"{k.hours_to_respond:.1f} h" if k.hours_to_respond is not None else "–",
+                f"{kpis.hours_to_respond:.1f} h" if kpis.hours_to_respond is not None else "–",
                 note="created → started",
             ),
         ],
         className="g-2",
     )
-    return kpis
 
 
 def charts(per_type: Sequence[TypeEffect], mix: Sequence[OutcomeCount]) -> Any:
@@ -62,7 +61,7 @@ def charts(per_type: Sequence[TypeEffect], mix: Sequence[OutcomeCount]) -> Any:
         )
     outcomes.update_layout(barmode="stack", yaxis_title="outcomes")
     figure(outcomes, height=240)
-    charts = dbc.Row(
+    return dbc.Row(
         [
             dbc.Col(
                 card(
@@ -82,4 +81,3 @@ def charts(per_type: Sequence[TypeEffect], mix: Sequence[OutcomeCount]) -> Any:
             ),
         ]
     )
-    return charts
