@@ -88,6 +88,7 @@ def run(*, customers: int, db: Path, repeat: int) -> None:
     from pde.frontend.app import create_app
     from pde.frontend.seed import USERS
     from pde.frontend.services import current
+    from pde.frontend.services.access import SignedIn
     from pde.frontend.services.customer import top_risk
     from pde.frontend.services.models import current_version
 
@@ -111,9 +112,11 @@ def run(*, customers: int, db: Path, repeat: int) -> None:
         )
     }
     users = {u.username: u for u in USERS}
+    supervisor = next(u for u in USERS if u.username == "sup1")
     with app.server.test_request_context("/"):
-        with current().session() as session:
-            top = top_risk(session, n=1)
+        top = top_risk(
+            current(), SignedIn(supervisor.username, supervisor.full_name, supervisor.role)
+        )
         bundle = current_version(settings.model_dir)
     out.print(
         f"[bold]First render per page[/] ({customers:,} customers, SQLite, median of {repeat};"

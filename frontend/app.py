@@ -14,7 +14,7 @@ import flask
 from dash import Input, Output, dcc, html
 
 from pde.frontend import auth, ids
-from pde.frontend.services import portfolio
+from pde.frontend.services import access, portfolio
 from pde.frontend.services.base import EXTENSION, Services, current
 
 if TYPE_CHECKING:
@@ -49,8 +49,7 @@ def _navbar() -> dbc.Navbar:
     user = auth.current_user()
     links = []
     for page in dash.page_registry.values():
-        roles = page.get("roles")
-        if roles and (user is None or user.role not in roles):
+        if not access.can_open_page(user, page.get("roles")):
             continue
         links.append(
             dbc.NavItem(
@@ -68,7 +67,7 @@ def _navbar() -> dbc.Navbar:
                 html.Span(
                     [html.I(className="bi bi-person-circle me-1"), user.full_name], className="me-2"
                 ),
-                html.Span(user.role, className="badge role-badge me-3"),
+                html.Span(user.role.value, className="badge role-badge me-3"),
                 html.Form(
                     [
                         dcc.Input(type="hidden", name="csrf_token", value=auth.csrf_field()),

@@ -15,12 +15,15 @@ import json
 import logging
 import secrets
 import time
-from dataclasses import dataclass
 
 import flask
 from flask.typing import ResponseReturnValue
 
+from pde.core.errors import PdeError
+from pde.core.names import Role
 from pde.frontend.auth_pages import csrf_token, login_page, password_page, safe_next
+from pde.frontend.services import accounts
+from pde.frontend.services.access import SignedIn
 from pde.frontend.services.base import EXTENSION, Services
 
 log = logging.getLogger(__name__)
@@ -36,19 +39,11 @@ PUBLIC_PREFIXES = (
     "/_favicon",
     "/favicon.ico",
 )
-ROLES = ("officer", "supervisor", "admin")
 SESSION_PROBE = "status-banner.children"
 
 
-@dataclass(frozen=True)
-class SignedIn:
-    username: str
-    full_name: str
-    role: str
-
-    @property
-    def manages(self) -> bool:
-        return self.role in ("supervisor", "admin")
+class SessionEndedError(PdeError):
+    """No one is signed in (the session ended)."""
 
 
 def current_user() -> SignedIn | None:
@@ -58,16 +53,18 @@ def current_user() -> SignedIn | None:
     data = flask.session.get("user")
     if not isinstance(data, dict):
         return None
-    return SignedIn(str(data["username"]), str(data["full_name"]), str(data["role"]))
+    try:
+        role = Role(str(data["role"]))
+    except (KeyError, ValueError):
+        return None
+    return SignedIn(str(data["username"]), str(data["full_name"]), role)
 
 
-def require_user(*roles: str) -> SignedIn:
-    """The signed-in user, provided their role is one of `roles` (any role when empty)."""
+def require_user() -> SignedIn:
+    """The signed-in user; what they may do is `services.access`'s decision."""
     user = current_user()
     if user is None:
-        raise PermissionError("your session has ended; sign in again")
-    if roles and user.role not in roles:
-        raise PermissionError(f"this needs the role {' or '.join(roles)}")
+        raise SessionEndedError("your session has ended; sign in again")
     return user
 
 
@@ -100,21 +97,9 @@ def _is_session_probe(request: flask.Request) -> bool:
 
 
 def _audit(services: Services, *, actor: str, action: str) -> None:
-    from pde.db import audit
-
-    try:
-        with services.session() as session:
-            audit.append(
-                session,
-                actor=actor,
-                action=action,
-                entity_type="user",
-                entity_id=actor,
-                before=None,
-                after={"remote_addr": flask.request.remote_addr},
-            )
-    except Exception as exc:  # signing in must not fail because the audit write failed
-        log.warning("could not audit %s for %s: %s", action, actor, exc)
+    accounts.record_session(
+        services, username=actor, action=action, remote_addr=flask.request.remote_addr
+    )
 
 
 def install(server: flask.Flask, *, session_minutes: float) -> None:
@@ -138,30 +123,25 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
             return login_page(message="The form expired; try again.", status=400)
         username = (flask.request.form.get("username") or "").strip().lower()
         password = flask.request.form.get("password") or ""
-        from pde.core.errors import PdeError
-        from pde.db.users import authenticate
-
         try:
-            with services().session() as session:
-                user = authenticate(session, username=username, password=password)
-                found = (
-                    None
-                    if user is None
-                    else SignedIn(user.username, user.full_name, user.role.value)
-                )
-                must_change = bool(user and user.must_change_password)
+            signed_in = accounts.sign_in(services(), username=username, password=password)
         except PdeError as exc:
             return login_page(message=str(exc), username=username, status=503)
-        if found is None:
+        if signed_in is None:
             log.info("failed sign-in for %r", username)
             return login_page(
                 message="Unknown user or wrong password.", username=username, status=401
             )
+        found, must_change = signed_in.user, signed_in.must_change_password
         target = safe_next(flask.request.form.get("next"))
         flask.session.clear()
         now = time.time()
         flask.session.update(
-            user={"username": found.username, "full_name": found.full_name, "role": found.role},
+            user={
+                "username": found.username,
+                "full_name": found.full_name,
+                "role": found.role.value,
+            },
             issued=now,
             seen=now,
             csrf=secrets.token_urlsafe(32),
@@ -181,21 +161,12 @@ def install(server: flask.Flask, *, session_minutes: float) -> None:
         if flask.request.method == "GET":
             return password_page()
         new = flask.request.form.get("password") or ""
-        from pde.core.errors import PdeError
-        from pde.db.models.user import MIN_PASSWORD_LENGTH
-        from pde.db.users import set_password
-
         if new != (flask.request.form.get("confirm") or ""):
             return password_page(message="The two passwords differ.", status=400)
-        if len(new) < MIN_PASSWORD_LENGTH:
-            return password_page(
-                message=f"Use at least {MIN_PASSWORD_LENGTH} characters.", status=400
-            )
         try:
-            with services().session() as session:
-                set_password(
-                    session=session, username=user.username, password=new, actor=user.username
-                )
+            accounts.change_password(services(), user, password=new)
+        except accounts.WeakPasswordError as exc:
+            return password_page(message=str(exc), status=400)
         except PdeError as exc:
             return password_page(message=str(exc), status=503)
         flask.session["must_change"] = False

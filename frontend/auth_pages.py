@@ -69,7 +69,7 @@ PASSWORD_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 
 def password_page(*, message: str = "", status: int = 200) -> flask.Response:
-    from pde.db.models.user import MIN_PASSWORD_LENGTH
+    from pde.frontend.services.accounts import MIN_PASSWORD_LENGTH
 
     alert = f'<div class="alert alert-danger py-2">{escape(message)}</div>' if message else ""
     html = PASSWORD_PAGE.format(message=alert, csrf=csrf_token(), min_length=MIN_PASSWORD_LENGTH)

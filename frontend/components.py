@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -10,7 +11,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dash_table, html
 
-from pde.frontend.services.catalogue import TIER_COLOURS, TIER_ORDER
+from pde.frontend.services.catalogue import TIER_COLOURS, TIER_NAMES
 
 PAGE_SIZE = 12
 GRAPH_CONFIG: Any = {"displayModeBar": False}
@@ -33,6 +34,11 @@ def money(value: float | None) -> str:
 
 def pct(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def shown_value(value: float) -> str:
+    """A feature value as the reason codes show it (NaN: the feature had no data)."""
+    return "missing" if math.isnan(value) else f"{value:,.3g}"
 
 
 def when(value: datetime | date | None) -> str:
@@ -124,7 +130,7 @@ def tier_colour_rules(column: str = "tier") -> list[dict[str, Any]]:
             "backgroundColor": TIER_COLOURS[tier],
             "fontWeight": "600",
         }
-        for tier in TIER_ORDER
+        for tier in TIER_NAMES
     ]
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from pde.core.errors import PdeError
 from pde.frontend import auth, ids
 from pde.frontend.components import (
     card,
@@ -20,12 +20,10 @@ from pde.frontend.components import (
     unavailable,
     when,
 )
-from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import ServiceUnavailableError, access, actions, current
 from pde.frontend.services import impact as impact_service
 from pde.frontend.services import queue as queue_service
-from pde.frontend.services import work as work_service
 from pde.frontend.services.catalogue import ACTIONS, URGENCY_LABELS
-from pde.frontend.services.success import success_rates
 from pde.frontend.views import sla
 from pde.frontend.views.impact import impact_view
 
@@ -59,7 +57,7 @@ COLUMNS = [
 
 def layout(**kwargs: Any) -> Any:
     user = auth.require_user()
-    scope = "your customers" if user.role == "officer" else "the whole portfolio"
+    scope = "the whole portfolio" if access.sees_whole_portfolio(user) else "your customers"
     db_ok = current().status().database_ok
     options = [{"label": "Recommended action", "value": ""}] + [
         {"label": spec.label, "value": kind.value} for kind, spec in ACTIONS.items()
@@ -150,11 +148,6 @@ def layout(**kwargs: Any) -> Any:
     )
 
 
-def _officer_scope() -> str | None:
-    user = auth.require_user()
-    return user.username if user.role == "officer" else None
-
-
 @callback(
     Output(ids.AC_TABLE, "data"),
     Output(ids.AC_TABLE, "page_count"),
@@ -167,18 +160,15 @@ def _officer_scope() -> str | None:
     Input(REFRESH, "data"),
 )
 def load_queue(urgency: str, page: int | None, size: int | None, _: int) -> tuple[Any, ...]:
-    svc = current()
     labels = [{"label": label, "value": key} for key, label in URGENCY_LABELS.items()]
     try:
-        with svc.session() as session:
-            result = queue_service.queue_page(
-                session,
-                urgency=urgency,
-                page=page or 0,
-                page_size=size or 12,
-                officer=_officer_scope(),
-                policy=svc.policy,
-            )
+        result = queue_service.queue_page(
+            current(),
+            auth.require_user(),
+            urgency=urgency,
+            page=page or 0,
+            page_size=size or 12,
+        )
     except ServiceUnavailableError as exc:
         return [], 1, labels, unavailable(str(exc)), []
     if result.snapshot is None:
@@ -189,30 +179,28 @@ def load_queue(urgency: str, page: int | None, size: int | None, _: int) -> tupl
             "No scores yet: score the portfolio (pde score-portfolio) to fill the queue.",
             [],
         )
-    rows = []
-    for r in result.rows:
-        rows.append(
-            {
-                **{k: v for k, v in r.items() if isinstance(v, (str, int, float, bool))},
-                "link": f"[{r['customer_id']}](/customer?id={r['customer_id']})",
-                "probability_pct": pct(r["probability"]),
-                "delta_pct": f"{r['delta'] * 100:+.1f} pts",
-                "exposure": money(float(r["outstanding_balance"])),
-                "outstanding_balance": float(r["outstanding_balance"]),
-                "success_pct": pct(r["success_rate"], 0),
-                "cost_fmt": money(r["cost"]),
-                "net_fmt": money(r["net_benefit"]),
-                "open_work_fmt": "yes" if r["open_work"] else "",
-            }
-        )
+    rows = [
+        {
+            **asdict(r),  # every field: the impact simulation reads the selected rows back
+            "link": f"[{r.customer_id}](/customer?id={r.customer_id})",
+            "probability_pct": pct(r.probability),
+            "delta_pct": f"{r.delta * 100:+.1f} pts",
+            "exposure": money(r.outstanding_balance),
+            "success_pct": pct(r.success_rate, 0),
+            "cost_fmt": money(r.cost),
+            "net_fmt": money(r.net_benefit),
+            "open_work_fmt": "yes" if r.open_work else "",
+        }
+        for r in result.rows
+    ]
     labels = [
         {"label": f"{label} ({result.counts.get(key, 0):,})", "value": key}
         for key, label in URGENCY_LABELS.items()
     ]
     pages = max(1, -(-result.total // (size or 12)))
-    snap = result.snapshot
+    snapshot = result.snapshot
     note = (
-        f"Scores as of {when(snap.as_of)}, model {snap.model_version};"
+        f"Scores as of {when(snapshot.as_of)}, model {snapshot.model_version};"
         f" {result.total:,} customers in this tier."
     )
     return rows, pages, labels, note, []
@@ -243,20 +231,10 @@ def simulate(
             None,
         )
     try:
-        with current().session() as session:
-            rates = success_rates(session)
+        impact = impact_service.simulate_impact(current(), chosen, override=override or None)
     except ServiceUnavailableError as exc:
         return True, unavailable(str(exc)), None
-    impact = impact_service.simulate(chosen, override=override or None, rates=rates)
-    plan = [
-        {
-            "customer_id": a.customer_id,
-            "type": a.kind,
-            "priority": a.priority,
-            "probability": a.probability,
-        }
-        for a in impact.actions
-    ]
+    plan = [action.to_record() for action in impact.actions]
     return True, impact_view(impact), plan
 
 
@@ -272,28 +250,12 @@ def simulate(
 def execute(_: Any, plan: list[dict[str, Any]] | None, refresh: int) -> tuple[Any, ...]:
     if not plan:
         return no_update, False, no_update
-    user = auth.require_user()
-    actor = work_service.Actor(user.username, user.role)
-    created, refused = [], []
-    svc = current()
-    for item in plan:
-        try:
-            with svc.session() as session:
-                created.append(
-                    work_service.create(
-                        session,
-                        actor,
-                        customer_id=item["customer_id"],
-                        kind=item["type"],
-                        priority=item["priority"],
-                        reason="from the Action Center queue",
-                        probability=item["probability"],
-                        policy=svc.policy,
-                        model_version=None,
-                    )
-                )
-        except PdeError as exc:
-            refused.append(f"{item['customer_id']}: {exc}")
+    report = actions.create_planned(
+        current(),
+        auth.require_user(),
+        [impact_service.PlanItem.from_record(item) for item in plan],
+    )
+    created, refused = report.created, report.refused
     alerts = []
     if created:
         alerts.append(

@@ -11,10 +11,13 @@ from dash import Input, Output, State, callback, dcc, html
 from pde.core.errors import PdeError
 from pde.frontend import auth, ids
 from pde.frontend.components import card, page_header, unavailable
-from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import access, current
+from pde.frontend.services import jobs as job_service
 from pde.frontend.services import models as model_service
 from pde.frontend.services import users as user_service
 from pde.frontend.views import admin
+
+DEFAULT_CUSTOMERS = 30_000
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,
@@ -23,13 +26,13 @@ dash.register_page(  # type: ignore[no-untyped-call]
     order=6,
     icon="database-gear",
     title="Data Management · PDE",
-    roles=("admin",),
+    roles=access.ADMINISTRATORS,
 )
 
 
 def layout(**kwargs: Any) -> Any:
     user = auth.require_user()
-    if user.role != "admin":
+    if not access.can_open_page(user, access.ADMINISTRATORS):
         return html.Div(
             [
                 page_header("Data Management", ""),
@@ -38,13 +41,13 @@ def layout(**kwargs: Any) -> Any:
                 ),
             ]
         )
-    svc = current()
-    versions = model_service.bundles(svc.settings.model_dir)
-    champion = model_service.current_version(svc.settings.model_dir)
-    db_ok = svc.status().database_ok
+    services = current()
+    versions = model_service.bundles(services.settings.model_dir)
+    champion = model_service.current_version(services.settings.model_dir)
+    db_ok = services.status().database_ok
     data = [
         html.P(
-            f"Simulates customers into {svc.settings.data_dir}, then migrates the database and"
+            f"Simulates customers into {services.settings.data_dir}, then migrates the database and"
             " loads the demo set (pde simulate, pde db upgrade, pde db seed-demo).",
             className="small text-muted",
         ),
@@ -52,7 +55,12 @@ def layout(**kwargs: Any) -> Any:
             [
                 dbc.InputGroupText("Customers"),
                 dbc.Input(
-                    id=ids.DM_CUSTOMERS, type="number", min=100, max=300_000, step=100, value=30_000
+                    id=ids.DM_CUSTOMERS,
+                    type="number",
+                    min=100,
+                    max=300_000,
+                    step=100,
+                    value=DEFAULT_CUSTOMERS,
                 ),
             ],
             size="sm",
@@ -68,7 +76,7 @@ def layout(**kwargs: Any) -> Any:
     ]
     models = [
         html.P(
-            f"Trains the ensemble on {svc.settings.data_dir} into a new bundle (pde train);"
+            f"Trains the ensemble on {services.settings.data_dir} into a new bundle (pde train);"
             " promotion is a separate, audited step.",
             className="small text-muted",
         ),
@@ -110,8 +118,8 @@ def layout(**kwargs: Any) -> Any:
                 dbc.Col(
                     dbc.Select(
                         id=ids.DM_NEW_ROLE,
-                        options=[{"label": r, "value": r} for r in auth.ROLES],
-                        value="officer",
+                        options=[{"label": r.value, "value": r.value} for r in access.ROLES],
+                        value=access.ROLES[0].value,
                         size="sm",
                     ),
                     md=2,
@@ -176,12 +184,12 @@ def layout(**kwargs: Any) -> Any:
     Input(ids.DM_RESULT, "children"),
 )
 def refresh(_: Any, __: Any) -> tuple[Any, Any]:
-    auth.require_user("admin")
+    services, user = current(), auth.require_user()
     try:
-        users = admin.users_view()
-    except ServiceUnavailableError as exc:
+        users = admin.users_view(user_service.list_users(services, user))
+    except PdeError as exc:  # unavailable, or not an administrator
         users = unavailable(str(exc))
-    return admin.jobs_view(), users
+    return admin.jobs_view(job_service.recent_jobs(services)), users
 
 
 @callback(
@@ -204,56 +212,30 @@ def act(*args: Any) -> Any:
     customers, quick, bundle, username, full_name, role, toggle = args[5:]
     trigger = dash.ctx.triggered_id
     try:
-        user = auth.require_user("admin")
-        svc = current()
-        settings = svc.settings
-        if trigger in (ids.DM_GENERATE, ids.DM_RETRAIN):
-            if svc.jobs is None:
-                raise PdeError("background jobs are not available")
-            if trigger == ids.DM_GENERATE:
-                steps = [
-                    [
-                        "simulate",
-                        "--customers",
-                        str(int(customers or 30_000)),
-                        "--out",
-                        str(settings.data_dir),
-                    ],
-                    ["db", "upgrade"],
-                    ["db", "seed-demo"],
-                ]
-                job = svc.jobs.start("Generate demo data", steps, started_by=user.username)
-            else:
-                job = svc.jobs.start(
-                    "Retrain",
-                    [["train", "--data", str(settings.data_dir), *(["--quick"] if quick else [])]],
-                    started_by=user.username,
-                )
+        user, services = auth.require_user(), current()
+        if trigger == ids.DM_GENERATE:
+            job = job_service.start_demo_data(
+                services, user, customers=int(customers or DEFAULT_CUSTOMERS)
+            )
+            message = f"Job #{job.job_id} started: {job.title}."
+        elif trigger == ids.DM_RETRAIN:
+            job = job_service.start_retrain(services, user, quick=bool(quick))
             message = f"Job #{job.job_id} started: {job.title}."
         elif trigger == ids.DM_PROMOTE:
             if not bundle:
                 raise PdeError("choose a bundle")
-            with svc.session() as session:
-                model_service.promote(
-                    session, model_dir=settings.model_dir, version=bundle, actor=user.username
+            done = model_service.promote(services, user, bundle)
+            message = f"{done.version} is the champion and the current bundle."
+            if done.served_version is not None:
+                message += f" The scoring server now serves {done.served_version}."
+            if done.reload_error is not None:
+                message += (
+                    f" The bundle was promoted but the server did not reload: {done.reload_error}"
                 )
-            message = f"{bundle} is the champion and the current bundle."
-            try:
-                served = model_service.reload_server(svc)
-                message += f" The scoring server now serves {served}."
-            except PdeError as exc:
-                message += f" {exc}"
         elif trigger == ids.DM_CREATE_USER:
-            if not username or not full_name:
-                raise PdeError("give a username and a full name")
-            with svc.session() as session:
-                password = user_service.create_user(
-                    session,
-                    username=username.strip().lower(),
-                    full_name=full_name.strip(),
-                    role=role,
-                    actor=user.username,
-                )
+            password = user_service.create_user(
+                services, user, username=username or "", full_name=full_name or "", role=role
+            )
             return dbc.Alert(
                 [f"User {username} created. One-time password (shown once): ", html.Code(password)],
                 color="success",
@@ -262,15 +244,8 @@ def act(*args: Any) -> Any:
         else:
             if not toggle:
                 raise PdeError("give a username")
-            with svc.session() as session:
-                rows = {r["username"]: r for r in user_service.list_users(session)}
-                if toggle not in rows:
-                    raise PdeError(f"no user {toggle!r}")
-                active = not rows[toggle]["is_active"]
-                user_service.set_active(
-                    session, username=toggle, active=active, actor=user.username
-                )
+            active = user_service.toggle_active(services, user, username=toggle)
             message = f"{toggle} is now {'active' if active else 'deactivated'}."
-    except (PdeError, PermissionError, ValueError, RuntimeError) as exc:
+    except (PdeError, ValueError) as exc:
         return dbc.Alert(str(exc), color="danger", dismissable=True)
     return dbc.Alert(message, color="success", dismissable=True)

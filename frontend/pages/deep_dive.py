@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import dash
@@ -16,14 +15,16 @@ from pde.frontend.components import (
     empty,
     page_header,
     pct,
+    shown_value,
     tier_badge,
     unavailable,
     when,
 )
-from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import ServiceUnavailableError, access, actions, current
 from pde.frontend.services import customer as customer_service
 from pde.frontend.services import work as work_service
-from pde.frontend.services.explain import explain_customer, latest_activity_date
+from pde.frontend.services.explain import Explained, explain_customer
+from pde.frontend.services.history import customer_history
 from pde.frontend.views import customer as parts
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -39,18 +40,14 @@ REFRESH = "dd-refresh"
 EXPLAIN_DOWN = "Explain needs the scoring service, which is unavailable."
 
 
-def _officer_scope() -> str | None:
-    user = auth.require_user()
-    return user.username if user.role == "officer" else None
-
-
 def layout(id: str | None = None, **kwargs: Any) -> Any:
     user = auth.require_user()
-    status = current().status()
+    services = current()
+    status = services.status()
+    can_assign = access.can_assign_customers(user)
     try:
-        with current().session() as session:
-            top = customer_service.top_risk(session, officer=_officer_scope())
-            officers = work_service.assignable_officers(session) if user.manages else []
+        top = customer_service.top_risk(services, user)
+        officers = work_service.assignable_officers(services) if can_assign else []
     except ServiceUnavailableError as exc:
         return html.Div([page_header("Customer Deep Dive", ""), unavailable(str(exc))])
     selected = id or (top[0][0] if top else None)
@@ -72,7 +69,7 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
         id=ids.DD_TOP,
     )
     disabled = not status.database_ok
-    actions = parts.actions_panel(officers, disabled=disabled, manages=user.manages)
+    controls = parts.actions_panel(officers, disabled=disabled, can_assign=can_assign)
     return html.Div(
         [
             page_header(
@@ -103,7 +100,7 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
                         [
                             card(
                                 "Actions",
-                                [*actions, html.Div(id=ids.DD_ACTION_RESULT, className="mt-2")],
+                                [*controls, html.Div(id=ids.DD_ACTION_RESULT, className="mt-2")],
                             ),
                             card(
                                 "Live reason codes",
@@ -145,8 +142,7 @@ def search(text: str | None, value: str | None) -> Any:
     if not text:
         return no_update
     try:
-        with current().session() as session:
-            found = customer_service.search(session, text, officer=_officer_scope())
+        found = customer_service.search(current(), auth.require_user(), text)
     except ServiceUnavailableError:
         return no_update
     return sorted(set(found) | ({value} if value else set()))
@@ -161,27 +157,27 @@ def render(customer_id: str | None, _: int) -> Any:
     if not customer_id:
         return empty("Choose a customer.")
     try:
-        with current().session() as session:
-            view = customer_service.customer_view(session, customer_id)
+        services = current()
+        view = customer_service.customer_view(services, customer_id)
         if view is None:
             return unavailable(f"Customer {customer_id} not found.")
-        history = parts.history_panel(customer_id)
+        history = parts.history_panel(customer_history(services, customer_id))
     except ServiceUnavailableError as exc:
         return unavailable(str(exc))
     score = view.score
     head = html.Div(
         [
             html.H4(customer_id, className="d-inline me-2", id=ids.DD_CUSTOMER),
-            tier_badge(str(score["tier"])) if score else dbc.Badge("not scored", color="secondary"),
+            tier_badge(score.tier) if score else dbc.Badge("not scored", color="secondary"),
         ]
         + (
             [
                 html.Span(
-                    f"  scored {when(view.snapshot.as_of)} · model {view.snapshot.model_version}",
+                    f"  scored {when(score.as_of)} · model {score.model_version}",
                     className="small-muted ms-2",
                 )
             ]
-            if score and view.snapshot
+            if score
             else []
         ),
         className="mb-2",
@@ -194,7 +190,7 @@ def render(customer_id: str | None, _: int) -> Any:
                     card(
                         "Risk",
                         dcc.Graph(
-                            figure=parts.gauge(score["probability"], str(score["tier"])),
+                            figure=parts.gauge(score.probability, score.tier),
                             config={"displayModeBar": False},
                         )
                         if score
@@ -221,10 +217,6 @@ def render(customer_id: str | None, _: int) -> Any:
     ]
 
 
-def _shown(value: float) -> str:
-    return "missing" if math.isnan(value) else f"{value:,.3g}"
-
-
 @callback(
     Output(ids.DD_EXPLAIN, "children"),
     Input(ids.DD_EXPLAIN_BTN, "n_clicks"),
@@ -234,53 +226,57 @@ def _shown(value: float) -> str:
 def explain(_: Any, customer_id: str | None) -> Any:
     if not customer_id:
         return no_update
-    svc = current()
     try:
-        with svc.session() as session:
-            view = customer_service.customer_view(session, customer_id)
-        if view is None:
-            return empty("No such customer.")
-        as_of = (
-            view.snapshot.as_of
-            if view.snapshot is not None
-            else latest_activity_date(svc.settings.data_dir)
-        )
-        result = explain_customer(svc, customer_id=customer_id, profile=view.profile, as_of=as_of)
+        result = explain_customer(current(), customer_id=customer_id)
     except ServiceUnavailableError as exc:
         return unavailable(str(exc))
     except PdeError as exc:
         return unavailable(f"Explain failed: {exc}")
+    return _explained(result)
+
+
+def _explained(result: Explained) -> list[Any]:
+    head = [
+        html.Div(
+            f"Live: {pct(result.probability)} · model {result.model_version}"
+            f" · as of {result.as_of:%Y-%m-%d}",
+            className="small mb-1",
+            id=ids.DD_EXPLAIN_HEAD,
+        )
+    ]
+    if result.as_of_note:
+        head.append(
+            html.Div(result.as_of_note, className="small-muted mb-2", id=ids.DD_EXPLAIN_NOTE)
+        )
     if not result.reasons:
-        return empty("No reason raises this customer's risk.")
-    top = max(abs(c) for _, _, c, _ in result.reasons) or 1.0
+        return [*head, empty("No reason raises this customer's risk.")]
+    top = max(abs(r.contribution) for r in result.reasons) or 1.0
     rows = [
         html.Div(
             [
                 html.Div(
-                    [html.Span(text or feature.replace("_", " "), className="fw-semibold small")]
+                    [
+                        html.Span(
+                            r.text or r.feature.replace("_", " "), className="fw-semibold small"
+                        )
+                    ]
                 ),
                 dbc.Progress(
-                    value=abs(c) / top * 100,
-                    color="danger" if c > 0 else "success",
+                    value=abs(r.contribution) / top * 100,
+                    color="danger" if r.contribution > 0 else "success",
                     style={"height": "6px"},
                     className="my-1",
                 ),
                 html.Div(
-                    f"{feature} = {_shown(value)} · {c:+.3f} log-odds",
+                    f"{r.feature} = {shown_value(r.value)} · {r.contribution:+.3f} log-odds",
                     className="small-muted",
                 ),
             ],
             className="reason-row",
         )
-        for feature, value, c, text in result.reasons
+        for r in result.reasons
     ]
-    return [
-        html.Div(
-            f"Live: {pct(result.probability)} · model {result.model_version}",
-            className="small mb-2",
-        ),
-        *rows,
-    ]
+    return [*head, *rows]
 
 
 @callback(
@@ -309,32 +305,23 @@ def act(  # noqa: PLR0917 - Dash passes callback arguments by position
     if not customer_id:
         return dbc.Alert("Choose a customer first.", color="info"), no_update
     try:
-        user = auth.require_user()
-        actor = work_service.Actor(user.username, user.role)
-        with current().session() as session:
-            if dash.ctx.triggered_id == ids.DD_ASSIGN_BTN:
-                if not officer:
-                    return dbc.Alert("Choose an officer.", color="info"), no_update
-                work_service.assign_customer(
-                    session, actor, customer_id=customer_id, officer=officer
-                )
-                message = f"{customer_id} is now assigned to {officer}."
-            else:
-                view = customer_service.customer_view(session, customer_id)
-                score = view.score if view else None
-                new_id = work_service.create(
-                    session,
-                    actor,
-                    customer_id=customer_id,
-                    kind=kind,
-                    priority=priority,
-                    reason=reason,
-                    probability=float(score["probability"]) if score else None,
-                    model_version=str(score["model_version"]) if score else None,
-                    policy=current().policy,
-                )
-                message = f"Intervention #{new_id} created; it awaits a supervisor's approval."
-    except (PdeError, PermissionError, ValueError) as exc:
+        user, services = auth.require_user(), current()
+        if dash.ctx.triggered_id == ids.DD_ASSIGN_BTN:
+            if not officer:
+                return dbc.Alert("Choose an officer.", color="info"), no_update
+            actions.assign_customer(services, user, customer_id=customer_id, officer=officer)
+            message = f"{customer_id} is now assigned to {officer}."
+        else:
+            new_id = actions.create_intervention(
+                services,
+                user,
+                customer_id=customer_id,
+                kind=kind,
+                priority=priority,
+                reason=reason,
+            )
+            message = f"Intervention #{new_id} created; it awaits a supervisor's approval."
+    except (PdeError, ValueError) as exc:
         return dbc.Alert(str(exc), color="danger", className="py-2 small", id="dd-error"), no_update
     return dbc.Alert(message, color="success", className="py-2 small", id="dd-ok"), (
         refresh or 0

@@ -9,8 +9,6 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from pde.core.errors import PdeError
-from pde.db.models import InterventionStatus
-from pde.db.policy import OUTCOME_STATUSES, can_move
 from pde.frontend import auth, ids
 from pde.frontend.components import (
     card,
@@ -20,9 +18,20 @@ from pde.frontend.components import (
     unavailable,
     when,
 )
-from pde.frontend.services import ServiceUnavailableError, current, effectiveness
+from pde.frontend.services import (
+    ServiceUnavailableError,
+    access,
+    actions,
+    current,
+    effectiveness,
+)
 from pde.frontend.services import work as work_service
-from pde.frontend.services.catalogue import ACTIONS
+from pde.frontend.services.catalogue import (
+    ACTIONS,
+    OPEN_STATUS_NAMES,
+    STATUS_NAMES,
+    InterventionStatus,
+)
 from pde.frontend.views import effectiveness as effectiveness_view
 from pde.frontend.views import work as work_view
 
@@ -44,8 +53,8 @@ PERIODS = [
 STATUS_FILTERS = [
     ("open", "Open"),
     ("all", "All"),
-    ("completed", "Completed"),
-    ("cancelled", "Cancelled"),
+    (InterventionStatus.COMPLETED.value, "Completed"),
+    (InterventionStatus.CANCELLED.value, "Cancelled"),
 ]
 COLUMNS = [
     ("id", "#"),
@@ -58,20 +67,12 @@ COLUMNS = [
     ("sla_due", "SLA due"),
     ("sla", "SLA"),
 ]
-TARGETS = {
-    "approve": InterventionStatus.APPROVED,
-    "assign": InterventionStatus.ASSIGNED,
-    "start": InterventionStatus.IN_PROGRESS,
-    "complete": InterventionStatus.COMPLETED,
-    "cancel": InterventionStatus.CANCELLED,
-}
 
 
 def layout(id: str | None = None, **kwargs: Any) -> Any:
     user = auth.require_user()
     try:
-        with current().session() as session:
-            officers = work_service.assignable_officers(session)
+        officers = work_service.assignable_officers(current())
     except ServiceUnavailableError as exc:
         return html.Div([page_header("Interventions", ""), unavailable(str(exc))])
     selected = int(id) if id and id.isdigit() else None
@@ -109,7 +110,11 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
         className="mb-3 g-2",
     )
     panel = work_view.action_panel(officers)
-    scope = "all interventions" if user.manages else "interventions you created or are assigned"
+    scope = (
+        "all interventions"
+        if access.sees_whole_portfolio(user)
+        else "interventions you created or are assigned"
+    )
     return html.Div(
         [
             page_header("Interventions Tracker", f"What was done and what it achieved · {scope}"),
@@ -149,21 +154,20 @@ def _kind(kind: str | None) -> str | None:
 def figures(period: str | None, kind: str | None, _: int) -> tuple[Any, Any]:
     days, kind = _days(period), _kind(kind)
     try:
-        with current().session() as session:
-            k = effectiveness.tracker_kpis(session, days=days, kind=kind)
-            per_type = effectiveness.by_type(session, days=days, kind=kind)
-            mix = effectiveness.outcome_mix(session, days=days, kind=kind)
+        found = effectiveness.tracker(current(), days=days, kind=kind)
     except ServiceUnavailableError as exc:
         return unavailable(str(exc)), None
-    return effectiveness_view.kpi_row(k), effectiveness_view.charts(per_type, mix)
+    return effectiveness_view.kpi_row(found.kpis), effectiveness_view.charts(
+        found.by_type, found.outcome_mix
+    )
 
 
 def _statuses(choice: str | None) -> tuple[str, ...]:
     if choice == "all":
-        return tuple(s.value for s in InterventionStatus)
-    if choice in ("completed", "cancelled"):
+        return STATUS_NAMES
+    if choice in STATUS_NAMES:
         return (str(choice),)
-    return work_service.OPEN
+    return OPEN_STATUS_NAMES
 
 
 @callback(
@@ -185,34 +189,32 @@ def work_list(
     _: int,
     selected: int | None,
 ) -> tuple[Any, ...]:
-    user = auth.require_user()
-    actor = work_service.Actor(user.username, user.role)
     try:
-        with current().session() as session:
-            rows, total = work_service.work_page(
-                session,
-                actor,
-                page=page or 0,
-                page_size=size or 12,
-                statuses=_statuses(status),
-                kind=_kind(kind),
-            )
+        found = work_service.work_page(
+            current(),
+            auth.require_user(),
+            page=page or 0,
+            page_size=size or 12,
+            statuses=_statuses(status),
+            kind=_kind(kind),
+        )
     except ServiceUnavailableError:
         return [], 1, []
     data = [
         {
-            "id": r["id"],
-            "link": f"[{r['customer_id']}](/customer?id={r['customer_id']})",
-            "type_label": str(r["type"]).replace("_", " "),
-            "priority": str(r["priority"]),
-            "status_label": str(r["status"]).replace("_", " "),
-            "created_by": r["created_by"],
-            "assigned_to": r["assigned_to"] or "–",
-            "sla_due": when(r["sla_due_at"]),
-            "sla": r["sla"],
+            "id": r.id,
+            "link": f"[{r.customer_id}](/customer?id={r.customer_id})",
+            "type_label": r.type.replace("_", " "),
+            "priority": r.priority,
+            "status_label": r.status.replace("_", " "),
+            "created_by": r.created_by,
+            "assigned_to": r.assigned_to or "–",
+            "sla_due": when(r.sla_due_at),
+            "sla": r.sla,
         }
-        for r in rows
+        for r in found.rows
     ]
+    total = found.total
     chosen = [i for i, r in enumerate(data) if r["id"] == selected]
     return data, max(1, -(-total // (size or 12))), chosen
 
@@ -242,30 +244,12 @@ def detail(selected: int | None, _: int) -> tuple[Any, ...]:
     off = [True] * len(work_view.BUTTONS)
     if selected is None:
         return empty("Select an intervention in the list."), off, True
-    user = auth.require_user()
     try:
-        with current().session() as session:
-            from pde.db.workflow import get_intervention
-
-            row = get_intervention(session, int(selected))
-            outcomes = work_service.outcomes_of(session, [int(selected)]).get(int(selected), [])
-    except (ServiceUnavailableError, PdeError) as exc:
+        detail = work_service.intervention_detail(current(), auth.require_user(), int(selected))
+    except PdeError as exc:  # unavailable, or no such intervention
         return unavailable(str(exc)), off, True
-    mine = row.assigned_to == user.username
-    allowed = {
-        "approve": user.manages and row.created_by != user.username,
-        "assign": user.manages,
-        "start": user.manages or mine,
-        "complete": user.manages or mine,
-        "cancel": user.manages or row.created_by == user.username,
-    }
-    disabled = [
-        not (allowed[name] and can_move(row.status, TARGETS[name]))
-        for name, *_ in work_view.BUTTONS
-    ]
-    record_off = not ((user.manages or mine) and row.status in OUTCOME_STATUSES)
-    body = work_view.facts(row, outcomes)
-    return body, disabled, record_off
+    disabled = [name not in detail.allowed_actions for name, *_ in work_view.BUTTONS]
+    return work_view.facts(detail), disabled, not detail.can_record_outcome
 
 
 @callback(
@@ -298,30 +282,27 @@ def act(  # noqa: PLR0917 - Dash passes callback arguments by position
         return no_update, no_update
     try:
         user = auth.require_user()
-        actor = work_service.Actor(user.username, user.role)
-        with current().session() as session:
-            if trigger == ids.IT_RECORD:
-                outcome_id = work_service.record_outcome(
-                    session,
-                    actor,
-                    intervention_id=int(selected),
-                    outcome=outcome,
-                    amount=float(amount) if amount not in (None, "") else None,
-                    note=note,
-                )
-                kind = outcome.replace("_", " ")
-                message = f"Outcome #{outcome_id} ({kind}) recorded on intervention {selected}."
-            else:
-                message = work_service.act(
-                    session,
-                    actor,
-                    action=str(trigger["action"]),
-                    intervention_id=int(selected),
-                    version=None,
-                    officer=officer,
-                    reason=reason,
-                )
-    except (PdeError, PermissionError, ValueError) as exc:
+        if trigger == ids.IT_RECORD:
+            outcome_id = actions.record_outcome(
+                current(),
+                user,
+                intervention_id=int(selected),
+                outcome=outcome,
+                amount=float(amount) if amount not in (None, "") else None,
+                note=note,
+            )
+            kind = outcome.replace("_", " ")
+            message = f"Outcome #{outcome_id} ({kind}) recorded on intervention {selected}."
+        else:
+            message = actions.act(
+                current(),
+                user,
+                action=str(trigger["action"]),
+                intervention_id=int(selected),
+                officer=officer,
+                reason=reason,
+            )
+    except (PdeError, ValueError) as exc:
         return dbc.Alert(str(exc), color="danger", className="py-2 small", id="it-error"), (
             refresh or 0
         ) + 1

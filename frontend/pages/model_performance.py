@@ -146,20 +146,18 @@ def _importance(metrics: dict[str, Any]) -> Any:
 def render(version: str | None) -> Any:
     if not version:
         return unavailable("No model bundle yet: train one with `pde train`.")
-    svc = current()
+    services = current()
     try:
-        bundle = model_service.load_bundle(svc.settings.model_dir, version)
+        bundle = model_service.load_bundle(services.settings.model_dir, version)
     except PdeError as exc:
         return unavailable(str(exc))
     manifest, metrics = bundle.manifest, bundle.metrics
     ensemble = (metrics.get("metrics") or manifest.get("metrics") or {}).get("ensemble") or {}
     curves = metrics.get("curves") or {}
     try:
-        with svc.session() as session:
-            registry = {r["version"]: r for r in model_service.registry(session)}
+        status = model_service.registry_status(services, version)
     except ServiceUnavailableError:
-        registry = {}
-    status = registry.get(version, {}).get("status")
+        status = None
     kpis = dbc.Row(
         [
             kpi("AUC", f"{ensemble.get('auc', float('nan')):.3f}", note="held-out test"),
@@ -173,7 +171,7 @@ def render(version: str | None) -> Any:
     )
     meta = [
         ("Version", bundle.version),
-        ("Status", str(getattr(status, "value", status) or "not registered")),
+        ("Status", status or "not registered"),
         ("Serving pointer", "current" if bundle.is_current else "–"),
         ("Created", str(manifest.get("created_at", ""))[:19].replace("T", " ")),
         (

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from pde.db.types import utc_now
 from pde.frontend import ids
 from pde.frontend.components import card, empty, page_header, pct, tier_badge, unavailable, when
 from pde.frontend.services import ServiceUnavailableError, current
 from pde.frontend.services import monitor as monitor_service
+from pde.frontend.services.catalogue import RUN_STATUS_COLOURS
+from pde.frontend.services.monitor import ScoreChange
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__, path="/monitor", name="Monitor", order=3, icon="activity", title="Monitor · PDE"
 )
 
 REFRESH_MS = 10_000
-RUN_COLOURS = {"completed": "success", "failed": "danger"}
 
 
 def layout(**kwargs: Any) -> Any:
@@ -40,23 +41,23 @@ def layout(**kwargs: Any) -> Any:
     )
 
 
-def _change(row: dict[str, Any]) -> Any:
-    previous = row["previous"]
-    if previous is None:
+def _change(row: ScoreChange) -> Any:
+    if row.previous is None:
         delta = html.Span("new", className="badge bg-secondary")
     else:
-        d = (row["probability"] - previous) * 100
+        points = (row.probability - row.previous) * 100
         delta = html.Span(
-            f"{d:+.1f} pts", className="text-danger fw-semibold" if d > 0 else "text-success"
+            f"{points:+.1f} pts",
+            className="text-danger fw-semibold" if points > 0 else "text-success",
         )
     return html.Tr(
         [
-            html.Td(when(row["scored_at"])),
-            html.Td(dcc.Link(row["customer_id"], href=f"/customer?id={row['customer_id']}")),
-            html.Td(pct(row["probability"])),
+            html.Td(when(row.scored_at)),
+            html.Td(dcc.Link(row.customer_id, href=f"/customer?id={row.customer_id}")),
+            html.Td(pct(row.probability)),
             html.Td(delta),
-            html.Td(tier_badge(str(row["tier"]))),
-            html.Td(html.I(className="bi bi-bell-fill text-danger") if row["alert"] else ""),
+            html.Td(tier_badge(row.tier)),
+            html.Td(html.I(className="bi bi-bell-fill text-danger") if row.alert else ""),
         ]
     )
 
@@ -67,14 +68,13 @@ def _change(row: dict[str, Any]) -> Any:
     Input(ids.MO_INTERVAL, "n_intervals"),
 )
 def refresh(_: int | None) -> tuple[Any, Any]:
-    updated = f"updated {utc_now():%H:%M:%S} UTC"
+    updated = f"updated {datetime.now(UTC):%H:%M:%S} UTC"
     try:
-        with current().session() as session:
-            feed = monitor_service.feed(session)
+        feed = monitor_service.feed(current())
     except ServiceUnavailableError as exc:
         return unavailable(str(exc)), updated
     alerts = [
-        dbc.Alert(text, color=level, className="py-2 mb-2") for level, text in feed.alerts
+        dbc.Alert(alert.text, color=alert.level, className="py-2 mb-2") for alert in feed.alerts
     ] or [empty("No alerts.")]
     changes = (
         dbc.Table(
@@ -99,9 +99,9 @@ def refresh(_: int | None) -> tuple[Any, Any]:
     activity = [
         html.Div(
             [
-                html.Span(when(a["occurred_at"]), className="small-muted me-2"),
-                html.Span(a["actor"], className="fw-semibold me-1"),
-                html.Span(f"{a['action']} {a['entity_type']} {a['entity_id']}"),
+                html.Span(when(a.occurred_at), className="small-muted me-2"),
+                html.Span(a.actor, className="fw-semibold me-1"),
+                html.Span(f"{a.action} {a.entity_type} {a.entity_id}"),
             ],
             className="feed-item",
         )
@@ -110,14 +110,14 @@ def refresh(_: int | None) -> tuple[Any, Any]:
     runs = [
         html.Div(
             [
-                html.Span(r["run_id"], className="fw-semibold me-2"),
+                html.Span(r.run_id, className="fw-semibold me-2"),
                 html.Span(
-                    str(r["status"]),
-                    className=f"badge bg-{RUN_COLOURS.get(str(r['status']), 'info')} me-2",
+                    r.status,
+                    className=f"badge bg-{RUN_STATUS_COLOURS.get(r.status, 'info')} me-2",
                 ),
                 html.Span(
-                    f"{r['rows_written']:,}"
-                    + (f" / {r['total_customers']:,}" if r["total_customers"] else "")
+                    f"{r.rows_written:,}"
+                    + (f" / {r.total_customers:,}" if r.total_customers else "")
                     + " rows",
                     className="small-muted",
                 ),

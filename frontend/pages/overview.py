@@ -24,7 +24,8 @@ from pde.frontend.components import (
     when,
 )
 from pde.frontend.services import ServiceUnavailableError, current, portfolio
-from pde.frontend.services.catalogue import TIER_COLOURS, TIER_ORDER
+from pde.frontend.services.catalogue import TIER_COLOURS, TIER_NAMES
+from pde.frontend.services.portfolio_kpis import SEGMENT_DIMENSIONS, Kpis, Segment
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,
@@ -37,9 +38,7 @@ dash.register_page(  # type: ignore[no-untyped-call]
 
 
 def layout(**kwargs: Any) -> Any:
-    dimensions = [
-        {"label": label, "value": key} for key, label in portfolio.SEGMENT_DIMENSIONS.items()
-    ]
+    dimensions = [{"label": label, "value": key} for key, label in SEGMENT_DIMENSIONS.items()]
     return html.Div(
         [
             page_header(
@@ -95,38 +94,38 @@ def pick_segment(click: dict[str, Any] | None, _: Any, dimension: str) -> Any:
     return {"dimension": dimension, "value": str(point.get("y") or point.get("label"))}
 
 
-def _kpis(k: portfolio.Kpis) -> dbc.Row:
+def _kpis(kpis: Kpis) -> dbc.Row:
     return dbc.Row(
         [
-            kpi("Customers", f"{k.customers:,}", note=f"{k.scored:,} scored"),
+            kpi("Customers", f"{kpis.customers:,}", note=f"{kpis.scored:,} scored"),
             kpi(
                 "High risk",
-                f"{k.high_risk:,}",
-                note=pct(k.high_risk / k.scored if k.scored else None),
+                f"{kpis.high_risk:,}",
+                note=pct(kpis.high_risk / kpis.scored if kpis.scored else None),
                 tone="warn",
             ),
             kpi(
                 "Critical",
-                f"{k.critical:,}",
-                note=pct(k.critical / k.scored if k.scored else None),
+                f"{kpis.critical:,}",
+                note=pct(kpis.critical / kpis.scored if kpis.scored else None),
                 tone="bad",
             ),
-            kpi("Mean risk", pct(k.mean_risk), note="30-day miss probability"),
-            kpi("Total exposure", money(k.total_exposure), note="outstanding balances"),
-            kpi("Expected loss", money(k.expected_loss), note="PD × exposure × LGD", tone="bad"),
+            kpi("Mean risk", pct(kpis.mean_risk), note="30-day miss probability"),
+            kpi("Total exposure", money(kpis.total_exposure), note="outstanding balances"),
+            kpi("Expected loss", money(kpis.expected_loss), note="PD × exposure × LGD", tone="bad"),
             kpi(
                 "Prevented defaults",
-                f"{k.prevented_defaults:,}",
+                f"{kpis.prevented_defaults:,}",
                 note="paid or promise kept",
                 tone="good",
             ),
             kpi(
                 "Cost saved",
-                money(k.cost_saved),
+                money(kpis.cost_saved),
                 note="loss avoided − action cost",
-                tone="good" if k.cost_saved >= 0 else "bad",
+                tone="good" if kpis.cost_saved >= 0 else "bad",
             ),
-            kpi("Success rate", pct(k.success_rate), note="interventions with an outcome"),
+            kpi("Success rate", pct(kpis.success_rate), note="interventions with an outcome"),
         ],
         className="g-2",
     )
@@ -135,7 +134,7 @@ def _kpis(k: portfolio.Kpis) -> dbc.Row:
 def _distribution(view: portfolio.Overview) -> go.Figure:
     fig = go.Figure()
     width = 1 / portfolio.HISTOGRAM_BINS
-    for tier in TIER_ORDER:
+    for tier in TIER_NAMES:
         points = [(b, n) for b, t, n in view.histogram if t == tier]
         if points:
             fig.add_bar(
@@ -196,11 +195,11 @@ def _rising(view: portfolio.Overview) -> Any:
     rows = [
         html.Tr(
             [
-                html.Td(dcc.Link(r["customer_id"], href=f"/customer?id={r['customer_id']}")),
-                html.Td(pct(r["probability"])),
-                html.Td(f"+{r['delta'] * 100:.1f} pts", className="text-danger fw-semibold"),
-                html.Td(tier_badge(str(r["tier"]))),
-                html.Td(str(r["product"]).replace("_", " ")),
+                html.Td(dcc.Link(r.customer_id, href=f"/customer?id={r.customer_id}")),
+                html.Td(pct(r.probability)),
+                html.Td(f"+{r.delta * 100:.1f} pts", className="text-danger fw-semibold"),
+                html.Td(tier_badge(r.tier)),
+                html.Td(r.product.replace("_", " ")),
             ]
         )
         for r in view.rising
@@ -219,14 +218,14 @@ def _rising(view: portfolio.Overview) -> Any:
 
 
 def _segments(view: portfolio.Overview) -> go.Figure:
-    segs = list(reversed(view.segments))
+    shown = list(reversed(view.segments))
     fig = go.Figure(
         go.Bar(
-            x=[s["mean_risk"] * 100 for s in segs],
-            y=[str(s["segment"]) for s in segs],
+            x=[s.mean_risk * 100 for s in shown],
+            y=[s.segment for s in shown],
             orientation="h",
             marker_color="#1f6feb",
-            customdata=[[s["customers"], s["high_risk"]] for s in segs],
+            customdata=[[s.customers, s.high_risk] for s in shown],
             hovertemplate=(
                 "%{y}: mean risk %{x:.1f}%<br>%{customdata[0]} customers,"
                 " %{customdata[1]} high risk<extra></extra>"
@@ -244,13 +243,13 @@ def _segments(view: portfolio.Overview) -> go.Figure:
     Input(ids.RO_DIMENSION, "value"),
 )
 def render(segment_data: dict[str, str] | None, dimension: str) -> tuple[Any, Any]:
-    segment = portfolio.Segment(**segment_data) if segment_data else None
+    segment = Segment(**segment_data) if segment_data else None
     try:
-        view = portfolio.cached_overview(current(), segment, dimension)
+        view = portfolio.overview(current(), segment, dimension)
     except ServiceUnavailableError as exc:
         return unavailable(str(exc)), no_update
     label = (
-        f"Filtered to {portfolio.SEGMENT_DIMENSIONS[segment.dimension].lower()} = {segment.value}"
+        f"Filtered to {SEGMENT_DIMENSIONS[segment.dimension].lower()} = {segment.value}"
         if segment
         else "Whole portfolio · click a segment bar to filter the page"
     )

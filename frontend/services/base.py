@@ -92,12 +92,8 @@ class Services:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One unit of work; an unreachable database becomes ServiceUnavailableError."""
-        try:
-            with session_scope(engine=self.engine) as session:
-                yield session
-        except (OperationalError, DBAPIError) as exc:
-            log.warning("database error: %s", exc)
-            raise ServiceUnavailableError(_database_problem(exc)) from exc
+        with database_errors(), session_scope(engine=self.engine) as session:
+            yield session
 
     def client(self) -> RiskClient:
         with self._lock:
@@ -155,6 +151,17 @@ class Services:
         return True, None
 
 
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """An unreachable (or unmigrated) database inside the block becomes
+    ServiceUnavailableError with a one-line message."""
+    try:
+        yield
+    except (OperationalError, DBAPIError) as exc:
+        log.warning("database error: %s", exc)
+        raise ServiceUnavailableError(_database_problem(exc)) from exc
+
+
 def _database_problem(exc: Exception) -> str:
     text = str(exc).lower()
     if "no such table" in text or "undefinedtable" in text or "does not exist" in text:
@@ -168,11 +175,3 @@ def current() -> Services:
 
     services: Services = flask.current_app.extensions[EXTENSION]
     return services
-
-
-def run_guarded(func: Callable[[], Any]) -> tuple[Any, str | None]:
-    """(result, None), or (None, a one-line message) when a service or a rule refused it."""
-    try:
-        return func(), None
-    except PdeError as exc:
-        return None, str(exc)

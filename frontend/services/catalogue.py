@@ -1,11 +1,29 @@
 """What each intervention costs and how often it works, tiers and their colours, loss given
-default: the business assumptions the pages compute with, in one place."""
+default, and the closed sets the pages offer in their widgets: the business assumptions and
+names the pages work with, in one place."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pde.db.models import InterventionType, Priority
+from pde.core.names import ALERT_TIERS, TIER_NAMES, RiskTier
+from pde.db.models.enums import (
+    InterventionStatus,
+    InterventionType,
+    OutcomeKind,
+    Priority,
+    RunStatus,
+)
+from pde.db.policy import OPEN_STATUSES
+
+__all__ = [
+    "ALERT_TIERS",
+    "TIER_NAMES",
+    "InterventionStatus",
+    "InterventionType",
+    "OutcomeKind",
+    "Priority",
+]  # the shared names the pages' widgets offer, with the catalogue below
 
 # Share of the exposure lost when a customer defaults (Basel foundation IRB, unsecured: 45%).
 LOSS_GIVEN_DEFAULT = 0.45
@@ -16,12 +34,11 @@ DUE_SOON_HOURS = 8
 # With fewer recorded outcomes than this, the prior success rate is used.
 MIN_OUTCOMES_FOR_RATE = 20
 
-TIER_ORDER = ("low", "medium", "high", "critical")
 TIER_COLOURS = {
-    "low": "#2e7d32",
-    "medium": "#f9a825",
-    "high": "#ef6c00",
-    "critical": "#c62828",
+    RiskTier.LOW.value: "#2e7d32",
+    RiskTier.MEDIUM.value: "#f9a825",
+    RiskTier.HIGH.value: "#ef6c00",
+    RiskTier.CRITICAL.value: "#c62828",
 }
 URGENCY_LABELS = {
     "imminent": "Imminent",
@@ -34,8 +51,22 @@ URGENCY_PRIORITY = {
     "accelerating": Priority.HIGH,
     "stable": Priority.MEDIUM,
 }
-SUCCESS_OUTCOMES = ("paid", "promise_kept")
-RESPONSE_OUTCOMES = ("paid", "promise_to_pay", "promise_kept", "promise_broken")
+PRIORITIES_MOST_URGENT_FIRST: tuple[str, ...] = tuple(p.value for p in reversed(Priority))
+OPEN_STATUS_NAMES: tuple[str, ...] = tuple(
+    s.value for s in InterventionStatus if s in OPEN_STATUSES
+)
+STATUS_NAMES: tuple[str, ...] = tuple(s.value for s in InterventionStatus)
+OUTCOME_NAMES: tuple[str, ...] = tuple(o.value for o in OutcomeKind)
+SUCCESS_OUTCOMES = (OutcomeKind.PAID.value, OutcomeKind.PROMISE_KEPT.value)
+RESPONSE_OUTCOMES = (
+    OutcomeKind.PAID.value,
+    OutcomeKind.PROMISE_TO_PAY.value,
+    OutcomeKind.PROMISE_KEPT.value,
+    OutcomeKind.PROMISE_BROKEN.value,
+)
+RUN_STATUS_COLOURS = {RunStatus.COMPLETED.value: "success", RunStatus.FAILED.value: "danger"}
+# Interventions whose cost was spent: work started or done.
+COSTED_STATUSES = (InterventionStatus.IN_PROGRESS.value, InterventionStatus.COMPLETED.value)
 
 
 @dataclass(frozen=True)
@@ -57,7 +88,7 @@ ACTIONS: dict[InterventionType, ActionSpec] = {
 
 def recommend(*, tier: str, urgency: str, probability: float, exposure: float) -> InterventionType:
     """The next-best action for a customer in the queue (cheapest that fits the urgency)."""
-    if urgency == "imminent" or tier == "critical":
+    if urgency == "imminent" or tier == RiskTier.CRITICAL:
         return (
             InterventionType.RESTRUCTURING
             if exposure >= 20_000 and probability >= 0.6
@@ -65,7 +96,7 @@ def recommend(*, tier: str, urgency: str, probability: float, exposure: float) -
         )
     if urgency == "accelerating":
         return InterventionType.AGENT_CALL
-    if tier == "high":
+    if tier == RiskTier.HIGH:
         return InterventionType.AGENT_CALL if probability >= 0.4 else InterventionType.SOFT_REMINDER
     return InterventionType.SOFT_REMINDER
 

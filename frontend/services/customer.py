@@ -1,146 +1,240 @@
-"""Customer Deep Dive: search, profile and exposure, score history, segment comparison."""
+"""Customer Deep Dive: search, profile and exposure, score history, segment comparison (the
+customer's interventions and audit trail: see `history`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from pde.core.names import ALERT_TIERS
+from pde.frontend.services import access
+from pde.frontend.services.base import Services
 from pde.frontend.services.snapshot import Snapshot, current_scores, latest_snapshot
-from pde.frontend.services.tables import ASG, AUDIT, CUST, IV, OUT, RS
+from pde.frontend.services.tables import (
+    ASSIGNMENTS,
+    CUSTOMERS,
+    RISK_SCORES,
+)
 
 SEARCH_LIMIT = 20
 HISTORY_POINTS = 60
+TOP_RISK = 10
 
 
-@dataclass
+@dataclass(frozen=True)
+class CustomerProfile:
+    customer_id: str
+    open_date: date
+    birth_year: int
+    income_bracket: str
+    employment_type: str
+    region: str
+    product: str
+    credit_limit: float
+    outstanding_balance: float
+    monthly_obligation: float
+    declared_income: float | None
+
+    def as_record(self) -> dict[str, Any]:
+        """The profile as a canonical customers row (what an Explain request carries)."""
+        return {
+            "customer_id": self.customer_id,
+            "open_date": self.open_date,
+            "birth_year": self.birth_year,
+            "income_bracket": self.income_bracket,
+            "employment_type": self.employment_type,
+            "region": self.region,
+            "product": self.product,
+            "credit_limit": self.credit_limit,
+            "outstanding_balance": self.outstanding_balance,
+            "monthly_obligation": self.monthly_obligation,
+            "declared_income": self.declared_income,
+        }
+
+
+@dataclass(frozen=True)
+class StoredReason:
+    feature: str
+    text: str | None
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    as_of: date
+    model_version: str
+    probability: float
+    tier: str
+    reasons: tuple[StoredReason, ...]
+
+
+@dataclass(frozen=True)
+class SegmentFigures:
+    """The customer's product segment in the current snapshot."""
+
+    product: str
+    customers: int
+    mean_risk: float
+    mean_balance: float
+    mean_limit: float
+    high_share: float  # share in the alert tiers
+
+
+@dataclass(frozen=True)
 class CustomerView:
-    profile: dict[str, Any]
+    profile: CustomerProfile
     snapshot: Snapshot | None
-    score: dict[str, Any] | None
+    score: StoredScore | None  # the customer's score in the snapshot
     officer: str | None
-    history: list[tuple[date, float]] = field(default_factory=list)
-    segment: dict[str, Any] = field(default_factory=dict)
+    history: tuple[tuple[date, float], ...]  # (as_of, probability), oldest first
+    segment: SegmentFigures | None
 
 
-def search(session: Session, text: str, *, officer: str | None = None) -> list[str]:
-    """Customer ids starting with `text` (case-insensitive), at most SEARCH_LIMIT."""
-    query = sa.select(CUST.c.customer_id).order_by(CUST.c.customer_id).limit(SEARCH_LIMIT)
+def _owned_by(query: sa.Select[Any], customer_id: Any, officer: str | None) -> sa.Select[Any]:
+    if officer is None:
+        return query
+    return query.join(
+        ASSIGNMENTS,
+        (ASSIGNMENTS.c.customer_id == customer_id) & ASSIGNMENTS.c.ended_at.is_(None),
+    ).where(ASSIGNMENTS.c.officer == officer)
+
+
+def search(services: Services, user: access.SignedIn, text: str) -> list[str]:
+    """Customer ids starting with `text` (case-insensitive) among the customers the user's
+    lists show, at most SEARCH_LIMIT."""
+    query = sa.select(CUSTOMERS.c.customer_id).order_by(CUSTOMERS.c.customer_id).limit(SEARCH_LIMIT)
     if text:
-        query = query.where(CUST.c.customer_id.ilike(f"{text.strip()}%"))
-    if officer is not None:
-        query = query.join(
-            ASG, (ASG.c.customer_id == CUST.c.customer_id) & ASG.c.ended_at.is_(None)
-        ).where(ASG.c.officer == officer)
-    return [str(c) for (c,) in session.execute(query)]
+        query = query.where(CUSTOMERS.c.customer_id.ilike(f"{text.strip()}%"))
+    query = _owned_by(query, CUSTOMERS.c.customer_id, access.officer_scope(user))
+    with services.session() as session:
+        return [str(c) for (c,) in session.execute(query)]
 
 
-def top_risk(
-    session: Session, *, n: int = 10, officer: str | None = None
-) -> list[tuple[str, float]]:
-    snapshot = latest_snapshot(session)
-    if snapshot is None:
-        return []
-    cur = current_scores(snapshot)
-    query = sa.select(cur.c.customer_id, cur.c.probability).order_by(
-        cur.c.probability.desc(), cur.c.customer_id
+def top_risk(services: Services, user: access.SignedIn) -> list[tuple[str, float]]:
+    """(customer, probability) of the riskiest customers the user's lists show."""
+    with services.session() as session:
+        snapshot = latest_snapshot(session)
+        if snapshot is None:
+            return []
+        current = current_scores(snapshot)
+        query = sa.select(current.c.customer_id, current.c.probability).order_by(
+            current.c.probability.desc(), current.c.customer_id
+        )
+        query = _owned_by(query, current.c.customer_id, access.officer_scope(user))
+        return [(str(c), float(p)) for c, p in session.execute(query.limit(TOP_RISK))]
+
+
+def _profile(row: Any) -> CustomerProfile:
+    return CustomerProfile(
+        customer_id=str(row.customer_id),
+        open_date=row.open_date,
+        birth_year=int(row.birth_year),
+        income_bracket=str(row.income_bracket),
+        employment_type=str(row.employment_type),
+        region=str(row.region),
+        product=str(row.product),
+        credit_limit=float(row.credit_limit),
+        outstanding_balance=float(row.outstanding_balance),
+        monthly_obligation=float(row.monthly_obligation),
+        declared_income=None if row.declared_income is None else float(row.declared_income),
     )
-    if officer is not None:
-        query = query.join(
-            ASG, (ASG.c.customer_id == cur.c.customer_id) & ASG.c.ended_at.is_(None)
-        ).where(ASG.c.officer == officer)
-    return [(str(c), float(p)) for c, p in session.execute(query.limit(n))]
 
 
-def customer_view(session: Session, customer_id: str) -> CustomerView | None:
-    row = session.execute(sa.select(CUST).where(CUST.c.customer_id == customer_id)).first()
-    if row is None:
+def _reasons(stored: Any) -> tuple[StoredReason, ...]:
+    found = []
+    for reason in stored or []:
+        if isinstance(reason, dict):
+            name = reason.get("feature") or reason.get("name")
+            text = reason.get("text")
+            if name:
+                found.append(StoredReason(str(name), str(text) if text else None))
+        elif reason:
+            found.append(StoredReason(str(reason), None))
+    return tuple(found)
+
+
+def customer_view(services: Services, customer_id: str) -> CustomerView | None:
+    """The customer's page, or None when there is no such customer."""
+    with services.session() as session:
+        return read_customer_view(session, customer_id)
+
+
+def read_profile(session: Session, customer_id: str) -> CustomerProfile | None:
+    row = session.execute(
+        sa.select(CUSTOMERS).where(CUSTOMERS.c.customer_id == customer_id)
+    ).first()
+    return None if row is None else _profile(row)
+
+
+def read_customer_view(session: Session, customer_id: str) -> CustomerView | None:
+    profile = read_profile(session, customer_id)
+    if profile is None:
         return None
-    profile = dict(row._mapping)
     snapshot = latest_snapshot(session)
     officer = session.execute(
-        sa.select(ASG.c.officer).where(ASG.c.customer_id == customer_id, ASG.c.ended_at.is_(None))
+        sa.select(ASSIGNMENTS.c.officer).where(
+            ASSIGNMENTS.c.customer_id == customer_id, ASSIGNMENTS.c.ended_at.is_(None)
+        )
     ).scalar_one_or_none()
-    view = CustomerView(profile=profile, snapshot=snapshot, score=None, officer=officer)
     if snapshot is None:
-        return view
-    score = session.execute(
-        sa.select(RS).where(
-            RS.c.customer_id == customer_id,
-            RS.c.as_of == snapshot.as_of,
-            RS.c.model_version == snapshot.model_version,
+        return CustomerView(profile, None, None, officer, (), None)
+    scores = RISK_SCORES.c
+    stored = session.execute(
+        sa.select(scores.probability, scores.tier, scores.top_reasons).where(
+            scores.customer_id == customer_id,
+            scores.as_of == snapshot.as_of,
+            scores.model_version == snapshot.model_version,
         )
     ).first()
-    view.score = dict(score._mapping) if score is not None else None
+    score = (
+        None
+        if stored is None
+        else StoredScore(
+            as_of=snapshot.as_of,
+            model_version=snapshot.model_version,
+            probability=float(stored.probability),
+            tier=str(stored.tier),
+            reasons=_reasons(stored.top_reasons),
+        )
+    )
     history = session.execute(
-        sa.select(RS.c.as_of, RS.c.probability)
-        .where(RS.c.customer_id == customer_id, RS.c.model_version == snapshot.model_version)
-        .order_by(RS.c.as_of.desc())
+        sa.select(scores.as_of, scores.probability)
+        .where(scores.customer_id == customer_id, scores.model_version == snapshot.model_version)
+        .order_by(scores.as_of.desc())
         .limit(HISTORY_POINTS)
     ).all()
-    view.history = [(d, float(p)) for d, p in reversed(history)]
-    view.segment = segment_comparison(session, snapshot, product=str(profile["product"]))
-    return view
+    return CustomerView(
+        profile=profile,
+        snapshot=snapshot,
+        score=score,
+        officer=officer,
+        history=tuple((d, float(p)) for d, p in reversed(history)),
+        segment=segment_comparison(session, snapshot, product=profile.product),
+    )
 
 
-def segment_comparison(session: Session, snapshot: Snapshot, *, product: str) -> dict[str, Any]:
-    cur = current_scores(snapshot)
+def segment_comparison(session: Session, snapshot: Snapshot, *, product: str) -> SegmentFigures:
+    current = current_scores(snapshot)
     row = session.execute(
         sa.select(
             sa.func.count(),
-            sa.func.avg(cur.c.probability),
-            sa.func.avg(CUST.c.outstanding_balance),
-            sa.func.avg(CUST.c.credit_limit),
-            sa.func.sum(sa.case((cur.c.tier.in_(("high", "critical")), 1), else_=0)),
+            sa.func.avg(current.c.probability),
+            sa.func.avg(CUSTOMERS.c.outstanding_balance),
+            sa.func.avg(CUSTOMERS.c.credit_limit),
+            sa.func.sum(sa.case((current.c.tier.in_(ALERT_TIERS), 1), else_=0)),
         )
-        .select_from(cur.join(CUST, CUST.c.customer_id == cur.c.customer_id))
-        .where(CUST.c.product == product)
+        .select_from(current.join(CUSTOMERS, CUSTOMERS.c.customer_id == current.c.customer_id))
+        .where(CUSTOMERS.c.product == product)
     ).one()
     n = int(row[0] or 0)
-    return {
-        "product": product,
-        "customers": n,
-        "mean_risk": float(row[1] or 0.0),
-        "mean_balance": float(row[2] or 0.0),
-        "mean_limit": float(row[3] or 0.0),
-        "high_share": (int(row[4] or 0) / n) if n else 0.0,
-    }
-
-
-def history_of(session: Session, customer_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
-    """The customer's interventions (newest first) with their outcomes."""
-    rows = session.execute(
-        sa.select(IV).where(IV.c.customer_id == customer_id).order_by(IV.c.id.desc()).limit(limit)
-    ).all()
-    records = [dict(r._mapping) for r in rows]
-    ids = [r["id"] for r in records]
-    outcomes: dict[int, list[str]] = {}
-    if ids:
-        for iv_id, outcome in session.execute(
-            sa.select(OUT.c.intervention_id, OUT.c.outcome).where(OUT.c.intervention_id.in_(ids))
-        ):
-            outcomes.setdefault(int(iv_id), []).append(str(outcome))
-    for record in records:
-        record["outcomes"] = ", ".join(outcomes.get(record["id"], []))
-    return records
-
-
-def audit_of(session: Session, customer_id: str, *, limit: int = 30) -> list[dict[str, Any]]:
-    """Audit rows about this customer and its interventions, newest first."""
-    iv_ids = [
-        str(i)
-        for (i,) in session.execute(sa.select(IV.c.id).where(IV.c.customer_id == customer_id))
-    ]
-    about = (AUDIT.c.entity_type == "customer") & (AUDIT.c.entity_id == customer_id)
-    if iv_ids:
-        about = about | ((AUDIT.c.entity_type == "intervention") & AUDIT.c.entity_id.in_(iv_ids))
-    rows = session.execute(
-        sa.select(AUDIT.c.id, AUDIT.c.occurred_at, AUDIT.c.actor, AUDIT.c.action, AUDIT.c.entity_id)
-        .where(about)
-        .order_by(AUDIT.c.id.desc())
-        .limit(limit)
+    return SegmentFigures(
+        product=product,
+        customers=n,
+        mean_risk=float(row[1] or 0.0),
+        mean_balance=float(row[2] or 0.0),
+        mean_limit=float(row[3] or 0.0),
+        high_share=(int(row[4] or 0) / n) if n else 0.0,
     )
-    return [dict(r._mapping) for r in rows]

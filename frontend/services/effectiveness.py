@@ -9,14 +9,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from pde.db.models.enums import InterventionStatus
 from pde.db.types import utc_now
+from pde.frontend.services.base import Services
 from pde.frontend.services.catalogue import (
     ACTIONS,
+    COSTED_STATUSES,
     LOSS_GIVEN_DEFAULT,
     RESPONSE_OUTCOMES,
     SUCCESS_OUTCOMES,
 )
-from pde.frontend.services.tables import CUST, IV, OUT
+from pde.frontend.services.tables import CUSTOMERS, INTERVENTIONS, OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,41 @@ class TrackerKpis:
     hours_to_respond: float | None
 
 
+@dataclass(frozen=True)
+class TypeEffect:
+    """One intervention type: how many, how many with an outcome, how many succeeded."""
+
+    type: str
+    count: int
+    with_outcome: int
+    succeeded: int
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    type: str
+    outcome: str
+    count: int
+
+
+@dataclass(frozen=True)
+class TrackerFigures:
+    kpis: TrackerKpis
+    by_type: tuple[TypeEffect, ...]
+    outcome_mix: tuple[OutcomeCount, ...]
+
+
+def tracker(services: Services, *, days: int | None, kind: str | None) -> TrackerFigures:
+    """The Tracker's figures over the interventions created in the last `days` (all when
+    None), of type `kind` (all when None)."""
+    with services.session() as session:
+        return TrackerFigures(
+            kpis=tracker_kpis(session, days=days, kind=kind),
+            by_type=by_type(session, days=days, kind=kind),
+            outcome_mix=outcome_mix(session, days=days, kind=kind),
+        )
+
+
 def _hours(session: Session, start: Any, end: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return sa.func.extract("epoch", end - start) / 3600.0
@@ -41,54 +79,68 @@ def _hours(session: Session, start: Any, end: Any) -> Any:
 
 def _filters(query: sa.Select[Any], *, days: int | None, kind: str | None) -> sa.Select[Any]:
     if days:
-        query = query.where(IV.c.created_at >= utc_now() - timedelta(days=days))
+        query = query.where(INTERVENTIONS.c.created_at >= utc_now() - timedelta(days=days))
     if kind:
-        query = query.where(IV.c.type == kind)
+        query = query.where(INTERVENTIONS.c.type == kind)
     return query
 
 
 def _per_intervention() -> sa.Subquery:
-    ok = sa.func.max(sa.case((OUT.c.outcome.in_(SUCCESS_OUTCOMES), 1), else_=0))
-    responded = sa.func.max(sa.case((OUT.c.outcome.in_(RESPONSE_OUTCOMES), 1), else_=0))
+    """Per intervention with an outcome: succeeded (0/1) and responded (0/1)."""
+    succeeded = sa.func.max(sa.case((OUTCOMES.c.outcome.in_(SUCCESS_OUTCOMES), 1), else_=0))
+    responded = sa.func.max(sa.case((OUTCOMES.c.outcome.in_(RESPONSE_OUTCOMES), 1), else_=0))
     return (
-        sa.select(OUT.c.intervention_id, ok.label("ok"), responded.label("responded"))
-        .group_by(OUT.c.intervention_id)
-        .subquery("per")
+        sa.select(
+            OUTCOMES.c.intervention_id,
+            succeeded.label("succeeded"),
+            responded.label("responded"),
+        )
+        .group_by(OUTCOMES.c.intervention_id)
+        .subquery("per_intervention")
     )
 
 
 def tracker_kpis(session: Session, *, days: int | None, kind: str | None) -> TrackerKpis:
-    per = _per_intervention()
-    cost = sa.case(*((IV.c.type == k.value, spec.cost) for k, spec in ACTIONS.items()), else_=0.0)
+    per_intervention = _per_intervention()
+    work = INTERVENTIONS.c
+    cost = sa.case(*((work.type == k.value, spec.cost) for k, spec in ACTIONS.items()), else_=0.0)
     query = _filters(
         sa.select(
-            sa.func.count(IV.c.id),
-            sa.func.sum(sa.case((IV.c.status == "completed", 1), else_=0)),
-            sa.func.count(per.c.intervention_id),
-            sa.func.sum(sa.func.coalesce(per.c.ok, 0)),
-            sa.func.sum(sa.func.coalesce(per.c.responded, 0)),
+            sa.func.count(work.id),
+            sa.func.sum(sa.case((work.status == InterventionStatus.COMPLETED.value, 1), else_=0)),
+            sa.func.count(per_intervention.c.intervention_id),
+            sa.func.sum(sa.func.coalesce(per_intervention.c.succeeded, 0)),
+            sa.func.sum(sa.func.coalesce(per_intervention.c.responded, 0)),
             sa.func.sum(
-                sa.case((per.c.ok == 1, CUST.c.outstanding_balance * LOSS_GIVEN_DEFAULT), else_=0)
+                sa.case(
+                    (
+                        per_intervention.c.succeeded == 1,
+                        CUSTOMERS.c.outstanding_balance * LOSS_GIVEN_DEFAULT,
+                    ),
+                    else_=0,
+                )
             ),
-            sa.func.sum(sa.case((IV.c.status.in_(("in_progress", "completed")), cost), else_=0)),
-            sa.func.avg(_hours(session, IV.c.created_at, IV.c.started_at)),
+            sa.func.sum(sa.case((work.status.in_(COSTED_STATUSES), cost), else_=0)),
+            sa.func.avg(_hours(session, work.created_at, work.started_at)),
         ).select_from(
-            IV.join(CUST, CUST.c.customer_id == IV.c.customer_id).join(
-                per, per.c.intervention_id == IV.c.id, isouter=True
+            INTERVENTIONS.join(CUSTOMERS, CUSTOMERS.c.customer_id == work.customer_id).join(
+                per_intervention, per_intervention.c.intervention_id == work.id, isouter=True
             )
         ),
         days=days,
         kind=kind,
     )
-    n, completed, with_outcome, ok, responded, loss, spent, hours = session.execute(query).one()
+    n, completed, with_outcome, succeeded, responded, loss, spent, hours = session.execute(
+        query
+    ).one()
     with_outcome = int(with_outcome or 0)
-    ok, spent, loss = int(ok or 0), float(spent or 0), float(loss or 0)
+    succeeded, spent, loss = int(succeeded or 0), float(spent or 0), float(loss or 0)
     return TrackerKpis(
         count=int(n or 0),
         completed=int(completed or 0),
         with_outcome=with_outcome,
-        success_rate=ok / with_outcome if with_outcome else None,
-        prevented_defaults=ok,
+        success_rate=succeeded / with_outcome if with_outcome else None,
+        prevented_defaults=succeeded,
         prevented_loss=loss,
         cost=spent,
         roi=(loss - spent) / spent if spent else None,
@@ -97,38 +149,39 @@ def tracker_kpis(session: Session, *, days: int | None, kind: str | None) -> Tra
     )
 
 
-def by_type(session: Session, *, days: int | None, kind: str | None) -> list[dict[str, Any]]:
-    per = _per_intervention()
+def by_type(session: Session, *, days: int | None, kind: str | None) -> tuple[TypeEffect, ...]:
+    per_intervention = _per_intervention()
+    work = INTERVENTIONS.c
     query = _filters(
         sa.select(
-            IV.c.type.label("type"),
-            sa.func.count(IV.c.id).label("count"),
-            sa.func.count(per.c.intervention_id).label("with_outcome"),
-            sa.func.sum(sa.func.coalesce(per.c.ok, 0)).label("succeeded"),
+            work.type,
+            sa.func.count(work.id),
+            sa.func.count(per_intervention.c.intervention_id),
+            sa.func.sum(sa.func.coalesce(per_intervention.c.succeeded, 0)),
         )
-        .select_from(IV.join(per, per.c.intervention_id == IV.c.id, isouter=True))
-        .group_by(IV.c.type),
+        .select_from(
+            INTERVENTIONS.join(
+                per_intervention, per_intervention.c.intervention_id == work.id, isouter=True
+            )
+        )
+        .group_by(work.type),
         days=days,
         kind=kind,
     )
-    return [dict(row._mapping) for row in session.execute(query)]
+    return tuple(
+        TypeEffect(str(t), int(n), int(with_outcome or 0), int(succeeded or 0))
+        for t, n, with_outcome, succeeded in session.execute(query)
+    )
 
 
-def outcome_mix(session: Session, *, days: int | None, kind: str | None) -> list[dict[str, Any]]:
+def outcome_mix(
+    session: Session, *, days: int | None, kind: str | None
+) -> tuple[OutcomeCount, ...]:
     query = _filters(
-        sa.select(IV.c.type.label("type"), OUT.c.outcome.label("outcome"), sa.func.count())
-        .select_from(IV.join(OUT, OUT.c.intervention_id == IV.c.id))
-        .group_by(IV.c.type, OUT.c.outcome),
+        sa.select(INTERVENTIONS.c.type, OUTCOMES.c.outcome, sa.func.count())
+        .select_from(INTERVENTIONS.join(OUTCOMES, OUTCOMES.c.intervention_id == INTERVENTIONS.c.id))
+        .group_by(INTERVENTIONS.c.type, OUTCOMES.c.outcome),
         days=days,
         kind=kind,
     )
-    return [
-        {"type": str(t), "outcome": str(o), "count": int(n)} for t, o, n in session.execute(query)
-    ]
-
-
-def status_mix(session: Session, *, days: int | None, kind: str | None) -> dict[str, int]:
-    query = _filters(
-        sa.select(IV.c.status, sa.func.count()).group_by(IV.c.status), days=days, kind=kind
-    )
-    return {str(s): int(n) for s, n in session.execute(query)}
+    return tuple(OutcomeCount(str(t), str(o), int(n)) for t, o, n in session.execute(query))

@@ -3,6 +3,10 @@
 The activity (transactions and obligations in the look-back window before the as-of date)
 comes from the canonical data directory (PDE_DATA_DIR); the profile from the database. The
 server computes the features with the training code, so the app never computes features.
+
+The as-of date is the one the customer was last scored at, unless that is later than the
+data: the window would then hold no activity and every feature would read "missing", so the
+customer is explained as of the end of the data instead, and the result says so.
 """
 
 from __future__ import annotations
@@ -12,23 +16,40 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from pde.core.errors import PdeError
-from pde.frontend.services.base import Services, ServiceUnavailableError
+import sqlalchemy as sa
 
-LOOKBACK_DAYS = 90
+from pde.core.errors import PdeError
+from pde.core.names import DEFAULT_LOOKBACK_DAYS
+from pde.frontend.services.base import Services, ServiceUnavailableError
+from pde.frontend.services.customer import CustomerProfile, read_profile
+from pde.frontend.services.tables import RISK_SCORES
+
 TOP_K = 6
+EXPLAIN_TIMEOUT_S = 10.0
+
+
+class NotInDataError(PdeError):
+    """The customer has no rows in the canonical data: there is no activity to explain."""
+
+
+@dataclass(frozen=True)
+class LiveReason:
+    feature: str
+    value: float  # the customer's feature value (NaN when the feature has no data)
+    contribution: float  # in log-odds; > 0 raises the risk
+    text: str
 
 
 @dataclass(frozen=True)
 class Explained:
     probability: float
     model_version: str
-    reasons: list[tuple[str, float, float, str]]  # feature, value, contribution, text
+    as_of: date
+    as_of_note: str | None  # why as_of is not the stored score's date
+    reasons: tuple[LiveReason, ...]
 
 
-def _rows(
-    data_dir: Path, name: str, *, customer_id: str, column: str, start: date, end: date
-) -> list[dict[str, Any]]:
+def _scan(data_dir: Path, name: str) -> Any:
     import polars as pl
 
     from pde.contracts.data.io import table_file
@@ -36,68 +57,113 @@ def _rows(
     path = table_file(data_dir, name)
     if path is None:
         raise PdeError(f"no {name} data in {data_dir} to explain from (set PDE_DATA_DIR)")
-    frame = (
-        pl.scan_parquet(path)
-        if path.suffix == ".parquet"
-        else pl.scan_csv(path, try_parse_dates=True)
-    )
-    lower = datetime.combine(start, time())
-    upper = datetime.combine(end, time())
-    value = pl.col(column).cast(pl.Datetime("us"))
-    return (
-        frame.filter(pl.col("customer_id") == customer_id)
-        .filter((value >= lower) & (value < upper))
-        .collect()
-        .to_dicts()
-    )
+    return pl.scan_parquet(path) if path.suffix == ".parquet" else pl.scan_csv(path)
 
 
-def latest_activity_date(data_dir: Path) -> date:
-    """The day after the newest transaction in the data (the as-of of an unscored customer)."""
+def _rows(
+    data_dir: Path, name: str, *, customer_id: str, column: str, start: date, end: date
+) -> list[dict[str, Any]]:
     import polars as pl
 
-    from pde.contracts.data.io import table_file
+    value = pl.col(column).cast(pl.Datetime("us"))
+    lower, upper = datetime.combine(start, time()), datetime.combine(end, time())
+    frame = _scan(data_dir, name).filter(pl.col("customer_id") == customer_id)
+    rows: list[dict[str, Any]] = (
+        frame.filter((value >= lower) & (value < upper)).collect().to_dicts()
+    )
+    return rows
 
-    path = table_file(data_dir, "transactions")
-    if path is None:
-        raise PdeError(f"no transactions data in {data_dir} to explain from (set PDE_DATA_DIR)")
-    frame = pl.scan_parquet(path) if path.suffix == ".parquet" else pl.scan_csv(path)
-    newest = frame.select(pl.col("timestamp").cast(pl.Datetime("us")).max()).collect().item()
+
+def last_event_date(data_dir: Path) -> date:
+    """The day of the newest transaction in the data."""
+    import polars as pl
+
+    newest = (
+        _scan(data_dir, "transactions")
+        .select(pl.col("timestamp").cast(pl.Datetime("us")).max())
+        .collect()
+        .item()
+    )
     if newest is None:
-        raise PdeError(f"{path} has no transactions")
-    return newest.date() + timedelta(days=1)  # type: ignore[no-any-return]
+        raise PdeError(f"{data_dir} has no transactions")
+    return newest.date()  # type: ignore[no-any-return]
 
 
-def raw_activity(data_dir: Path, *, customer_id: str, profile: dict[str, Any], as_of: date) -> Any:
+def in_data(data_dir: Path, customer_id: str) -> bool:
+    """Whether the data's customers table has the customer."""
+    import polars as pl
+
+    found = (
+        _scan(data_dir, "customers")
+        .filter(pl.col("customer_id") == customer_id)
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    return bool(found)
+
+
+def raw_activity(
+    data_dir: Path, *, profile: CustomerProfile, as_of: date, lookback_days: int
+) -> Any:
     """The RawActivity message for one customer as of `as_of` (built by pde.client.activity)."""
     from pde.client.activity import raw_activity as build
 
-    start = as_of - timedelta(days=LOOKBACK_DAYS)
+    start = as_of - timedelta(days=lookback_days)
+    customer = profile.customer_id
     transactions = _rows(
-        data_dir,
-        "transactions",
-        customer_id=customer_id,
-        column="timestamp",
-        start=start,
-        end=as_of,
+        data_dir, "transactions", customer_id=customer, column="timestamp", start=start, end=as_of
     )
     payments = _rows(
-        data_dir, "payments", customer_id=customer_id, column="due_date", start=start, end=as_of
+        data_dir, "payments", customer_id=customer, column="due_date", start=start, end=as_of
     )
-    return build(as_of=as_of, customer=profile, transactions=transactions, payments=payments)
+    return build(
+        as_of=as_of, customer=profile.as_record(), transactions=transactions, payments=payments
+    )
 
 
-def explain_customer(
-    services: Services, *, customer_id: str, profile: dict[str, Any], as_of: date
-) -> Explained:
-    """Calls Explain; an unreachable server raises ServiceUnavailableError."""
+def choose_as_of(*, scored: date | None, last_event: date) -> tuple[date, str | None]:
+    """The date to explain at, and a note when it is not the stored score's date."""
+    end = last_event + timedelta(days=1)  # features see events before as_of: all of the data
+    if scored is None:
+        return end, f"explained as of {end:%Y-%m-%d}, the end of the data (no stored score)"
+    if scored > end:
+        return end, (
+            f"explained as of {end:%Y-%m-%d}, the end of the data (last event"
+            f" {last_event:%Y-%m-%d}): the stored score is dated {scored:%Y-%m-%d}, later"
+            " than the data"
+        )
+    return scored, None
+
+
+def explain_customer(services: Services, *, customer_id: str) -> Explained:
+    """Calls Explain for the customer; an unreachable server raises ServiceUnavailableError,
+    a customer absent from the database or the data raises PdeError."""
     from pde.client.errors import RiskServiceError
 
+    with services.session() as session:
+        profile = read_profile(session, customer_id)
+        scored = session.execute(
+            sa.select(sa.func.max(RISK_SCORES.c.as_of)).where(
+                RISK_SCORES.c.customer_id == customer_id
+            )
+        ).scalar_one_or_none()
+    if profile is None:
+        raise PdeError(f"customer {customer_id} not found")
+    data_dir = services.settings.data_dir
+    if not in_data(data_dir, customer_id):
+        raise NotInDataError(
+            f"customer {customer_id} is not in the data at {data_dir}: there is no activity"
+            " to explain from"
+        )
+    as_of, note = choose_as_of(scored=scored, last_event=last_event_date(data_dir))
     activity = raw_activity(
-        services.settings.data_dir, customer_id=customer_id, profile=profile, as_of=as_of
+        data_dir, profile=profile, as_of=as_of, lookback_days=DEFAULT_LOOKBACK_DAYS
     )
     try:
-        result = services.client().explain(customer_id, activity, top_k=TOP_K, timeout=10.0)
+        result = services.client().explain(
+            customer_id, activity, top_k=TOP_K, timeout=EXPLAIN_TIMEOUT_S
+        )
     except RiskServiceError as exc:
         if exc.code.name in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
             raise ServiceUnavailableError(
@@ -107,5 +173,9 @@ def explain_customer(
     return Explained(
         probability=result.probability,
         model_version=result.model_version,
-        reasons=[(r.feature, r.value, r.contribution, r.text) for r in result.reasons],
+        as_of=as_of,
+        as_of_note=note,
+        reasons=tuple(
+            LiveReason(r.feature, r.value, r.contribution, r.text) for r in result.reasons
+        ),
     )

@@ -10,10 +10,21 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pde.core.errors import PdeError
+from pde.frontend.services import access
+
+if TYPE_CHECKING:
+    from pde.frontend.services.base import Services
 
 log = logging.getLogger(__name__)
 
 TAIL_LINES = 12
+
+
+class JobBusyError(PdeError):
+    """A job is already running: one at a time."""
 
 
 @dataclass
@@ -54,7 +65,7 @@ class JobRunner:
     def start(self, title: str, steps: list[list[str]], *, started_by: str) -> Job:
         with self._lock:
             if any(j.state == "running" for j in self._jobs):
-                raise RuntimeError("another job is running; wait for it to finish")
+                raise JobBusyError("another job is running; wait for it to finish")
             job = Job(job_id=len(self._jobs) + 1, title=title, steps=steps, started_by=started_by)
             self._jobs.append(job)
         threading.Thread(
@@ -92,3 +103,31 @@ class JobRunner:
         job.state = "failed" if error else "completed"
         job.finished_at = time.time()
         log.info("job %d %s", job.job_id, job.state)
+
+
+def _runner(services: Services, user: access.SignedIn) -> JobRunner:
+    access.require(access.can_manage_models(user), "run data and training jobs")
+    if services.jobs is None:
+        raise PdeError("background jobs are not available")
+    return services.jobs
+
+
+def start_demo_data(services: Services, user: access.SignedIn, *, customers: int) -> Job:
+    """Simulates `customers` into PDE_DATA_DIR, migrates the database and seeds the demo."""
+    data_dir = str(services.settings.data_dir)
+    steps = [
+        ["simulate", "--customers", str(customers), "--out", data_dir],
+        ["db", "upgrade"],
+        ["db", "seed-demo"],
+    ]
+    return _runner(services, user).start("Generate demo data", steps, started_by=user.username)
+
+
+def start_retrain(services: Services, user: access.SignedIn, *, quick: bool) -> Job:
+    """Trains a new bundle on PDE_DATA_DIR (promotion is a separate step)."""
+    step = ["train", "--data", str(services.settings.data_dir), *(["--quick"] if quick else [])]
+    return _runner(services, user).start("Retrain", [step], started_by=user.username)
+
+
+def recent_jobs(services: Services) -> list[Job]:
+    return services.jobs.jobs() if services.jobs else []

@@ -1,4 +1,6 @@
-"""Model Performance and promotion: bundles under PDE_MODEL_DIR and the version registry."""
+"""Model Performance and promotion: bundles under PDE_MODEL_DIR and the version registry.
+
+Promotion is pde.jobs.models.promote, the same audited path as `pde models promote`."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
 
-from pde.core.errors import PdeError
-from pde.frontend.services.tables import MV
+from pde.contracts.bundle import current_bundle_dir, list_bundles, read_manifest
+from pde.frontend.services import access
+from pde.frontend.services.base import Services, database_errors
+from pde.frontend.services.tables import MODEL_VERSIONS
+from pde.jobs import models as model_jobs
 
 log = logging.getLogger(__name__)
 
@@ -26,25 +30,24 @@ class BundleView:
     is_current: bool
 
 
-def current_version(model_dir: Path) -> str | None:
-    from pde.contracts.bundle import BundleError, current_bundle_dir
+@dataclass(frozen=True)
+class PromotionResult:
+    version: str
+    served_version: str | None
+    reload_error: str | None
 
-    try:
-        return current_bundle_dir(model_dir).name
-    except BundleError:
-        return None
+
+def current_version(model_dir: Path) -> str | None:
+    return model_jobs.current_version(model_dir)
 
 
 def bundles(model_dir: Path) -> list[str]:
-    from pde.contracts.bundle import list_bundles
-
+    """Versions of the complete bundles, oldest first."""
     return list_bundles(model_dir)
 
 
 def load_bundle(model_dir: Path, version: str | None = None) -> BundleView:
     """The bundle `version` (default: the current one); raises PdeError when missing."""
-    from pde.contracts.bundle import current_bundle_dir, read_manifest
-
     current = current_version(model_dir)
     directory = model_dir / version if version else current_bundle_dir(model_dir)
     manifest = read_manifest(directory, verify=False)
@@ -64,30 +67,25 @@ def load_bundle(model_dir: Path, version: str | None = None) -> BundleView:
     )
 
 
-def registry(session: Session) -> list[dict[str, Any]]:
-    rows = session.execute(sa.select(MV).order_by(MV.c.registered_at.desc()).limit(50))
-    return [dict(r._mapping) for r in rows]
+def registry_status(services: Services, version: str) -> str | None:
+    """champion, challenger or retired; None when the version is not registered."""
+    with services.session() as session:
+        status = session.execute(
+            sa.select(MODEL_VERSIONS.c.status).where(MODEL_VERSIONS.c.version == version)
+        ).scalar_one_or_none()
+    return None if status is None else str(status)
 
 
-def promote(session: Session, *, model_dir: Path, version: str, actor: str) -> None:
-    """Makes `version` the champion (registry, audited) and moves the `current` pointer."""
-    from pde.contracts.bundle import read_manifest, set_current
-    from pde.db.model_registry import ensure_model_version, set_status
-    from pde.db.models import ModelStatus
-
-    read_manifest(model_dir / version)  # refuses an incomplete or corrupt bundle
-    ensure_model_version(session=session, version=version, actor=actor)
-    set_status(session=session, version=version, status=ModelStatus.CHAMPION, actor=actor)
-    try:  # last: a failure here rolls the registry change back with the caller's transaction
-        set_current(model_dir, version)
-    except OSError as exc:
-        raise PdeError(f"cannot move the current pointer in {model_dir}: {exc.strerror}") from exc
-
-
-def reload_server(services: Any) -> str:
-    """Asks the scoring server to load the current bundle; returns the version it serves."""
-    try:
-        info = services.client().reload(timeout=120.0)
-    except PdeError as exc:
-        raise PdeError(f"the bundle was promoted but the server did not reload: {exc}") from exc
-    return str(info.version)
+def promote(services: Services, user: access.SignedIn, version: str) -> PromotionResult:
+    """Makes `version` the champion and the current bundle, audited under the user, and asks
+    the scoring server to load it."""
+    access.require(access.can_manage_models(user), "promote a model")
+    with database_errors():
+        done = model_jobs.promote(
+            version,
+            actor=user.username,
+            model_dir=services.settings.model_dir,
+            engine=services.engine,
+            client=services.client() if services.client_factory is not None else None,
+        )
+    return PromotionResult(done.version, done.served_version, done.reload_error)

@@ -2,119 +2,158 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from pde.db.policy import OPEN_STATUSES
+from pde.core.names import RiskTier
+from pde.db.models.enums import RunStatus
 from pde.db.types import utc_now
-from pde.frontend.services.tables import AUDIT, IV, RS, RUNS
+from pde.frontend.services.base import Services
+from pde.frontend.services.catalogue import OPEN_STATUS_NAMES
+from pde.frontend.services.tables import AUDIT_LOG, INTERVENTIONS, RISK_SCORES, SCORING_RUNS
 
 FEED_ROWS = 15
+RUN_ROWS = 5
+FAILED_RUNS_SHOWN = 3
 
 
-@dataclass
+@dataclass(frozen=True)
+class ScoreChange:
+    scored_at: datetime
+    customer_id: str
+    probability: float
+    tier: str
+    alert: bool
+    previous: float | None  # the same model's probability at the date before; None if new
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    occurred_at: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+
+
+@dataclass(frozen=True)
+class Alert:
+    level: str  # a Bootstrap colour: danger, warning
+    text: str
+
+
+@dataclass(frozen=True)
+class RunLine:
+    run_id: str
+    status: str
+    rows_written: int
+    total_customers: int | None
+
+
+@dataclass(frozen=True)
 class MonitorFeed:
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    activity: list[dict[str, Any]] = field(default_factory=list)
-    alerts: list[tuple[str, str]] = field(default_factory=list)  # (level, text)
-    runs: list[dict[str, Any]] = field(default_factory=list)
+    changes: tuple[ScoreChange, ...]
+    activity: tuple[ActivityLine, ...]
+    alerts: tuple[Alert, ...]
+    runs: tuple[RunLine, ...]
 
 
-def score_changes(session: Session, *, limit: int = FEED_ROWS) -> list[dict[str, Any]]:
-    prev = RS.alias("prev")
-    previous = (
-        sa.select(prev.c.probability)
-        .where(
-            prev.c.customer_id == RS.c.customer_id,
-            prev.c.model_version == RS.c.model_version,
-            prev.c.as_of < RS.c.as_of,
+def feed(services: Services) -> MonitorFeed:
+    with services.session() as session:
+        return MonitorFeed(
+            changes=score_changes(session),
+            activity=activity(session),
+            alerts=alerts(session),
+            runs=runs(session),
         )
-        .order_by(prev.c.as_of.desc())
+
+
+def score_changes(session: Session, *, limit: int = FEED_ROWS) -> tuple[ScoreChange, ...]:
+    scores = RISK_SCORES.c
+    earlier = RISK_SCORES.alias("earlier_scores")
+    previous = (
+        sa.select(earlier.c.probability)
+        .where(
+            earlier.c.customer_id == scores.customer_id,
+            earlier.c.model_version == scores.model_version,
+            earlier.c.as_of < scores.as_of,
+        )
+        .order_by(earlier.c.as_of.desc())
         .limit(1)
         .scalar_subquery()
     )
     rows = session.execute(
         sa.select(
-            RS.c.scored_at,
-            RS.c.customer_id,
-            RS.c.probability,
-            RS.c.tier,
-            RS.c.alert,
+            scores.scored_at,
+            scores.customer_id,
+            scores.probability,
+            scores.tier,
+            scores.alert,
             previous.label("previous"),
         )
-        .where(RS.c.as_of == sa.select(sa.func.max(RS.c.as_of)).scalar_subquery())
-        .order_by(RS.c.scored_at.desc(), RS.c.customer_id)
+        .where(scores.as_of == sa.select(sa.func.max(scores.as_of)).scalar_subquery())
+        .order_by(scores.scored_at.desc(), scores.customer_id)
         .limit(limit)
     )
-    return [dict(r._mapping) for r in rows]
+    return tuple(
+        ScoreChange(at, str(c), float(p), str(t), bool(a), None if b is None else float(b))
+        for at, c, p, t, a, b in rows
+    )
 
 
-def activity(session: Session, *, limit: int = FEED_ROWS) -> list[dict[str, Any]]:
+def activity(session: Session, *, limit: int = FEED_ROWS) -> tuple[ActivityLine, ...]:
+    log = AUDIT_LOG.c
     rows = session.execute(
-        sa.select(
-            AUDIT.c.id,
-            AUDIT.c.occurred_at,
-            AUDIT.c.actor,
-            AUDIT.c.action,
-            AUDIT.c.entity_type,
-            AUDIT.c.entity_id,
-        )
-        .order_by(AUDIT.c.id.desc())
+        sa.select(log.occurred_at, log.actor, log.action, log.entity_type, log.entity_id)
+        .order_by(log.id.desc())
         .limit(limit)
     )
-    return [dict(r._mapping) for r in rows]
+    return tuple(ActivityLine(at, str(a), str(x), str(t), str(e)) for at, a, x, t, e in rows)
 
 
-def alerts(session: Session) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    now = utc_now()
+def alerts(session: Session) -> tuple[Alert, ...]:
+    found: list[Alert] = []
     overdue = session.execute(
         sa.select(sa.func.count()).where(
-            IV.c.status.in_([s.value for s in OPEN_STATUSES]), IV.c.sla_due_at < now
+            INTERVENTIONS.c.status.in_(OPEN_STATUS_NAMES), INTERVENTIONS.c.sla_due_at < utc_now()
         )
     ).scalar_one()
     if overdue:
-        found.append(("danger", f"{overdue} open intervention(s) past their SLA"))
+        found.append(Alert("danger", f"{overdue} open intervention(s) past their SLA"))
     failed = session.execute(
-        sa.select(RUNS.c.run_id, RUNS.c.error)
-        .where(RUNS.c.status == "failed")
-        .order_by(RUNS.c.updated_at.desc())
-        .limit(3)
+        sa.select(SCORING_RUNS.c.run_id, SCORING_RUNS.c.error)
+        .where(SCORING_RUNS.c.status == RunStatus.FAILED.value)
+        .order_by(SCORING_RUNS.c.updated_at.desc())
+        .limit(FAILED_RUNS_SHOWN)
     ).all()
     for run_id, error in failed:
-        found.append(("warning", f"scoring run {run_id} failed: {(error or '')[:120]}"))
-    latest = session.execute(sa.select(sa.func.max(RS.c.as_of))).scalar_one_or_none()
+        found.append(Alert("warning", f"scoring run {run_id} failed: {(error or '')[:120]}"))
+    latest: date | None = session.execute(
+        sa.select(sa.func.max(RISK_SCORES.c.as_of))
+    ).scalar_one_or_none()
     if latest is not None:
         critical = session.execute(
-            sa.select(sa.func.count()).where(RS.c.as_of == latest, RS.c.tier == "critical")
+            sa.select(sa.func.count()).where(
+                RISK_SCORES.c.as_of == latest, RISK_SCORES.c.tier == RiskTier.CRITICAL.value
+            )
         ).scalar_one()
         if critical:
-            found.append(("warning", f"{critical} customer(s) in the critical tier on {latest}"))
-    return found
+            found.append(
+                Alert("warning", f"{critical} customer(s) in the critical tier on {latest}")
+            )
+    return tuple(found)
 
 
-def runs(session: Session, *, limit: int = 5) -> list[dict[str, Any]]:
+def runs(session: Session, *, limit: int = RUN_ROWS) -> tuple[RunLine, ...]:
+    run = SCORING_RUNS.c
     rows = session.execute(
-        sa.select(
-            RUNS.c.run_id,
-            RUNS.c.status,
-            RUNS.c.rows_written,
-            RUNS.c.total_customers,
-            RUNS.c.updated_at,
-        )
-        .order_by(RUNS.c.started_at.desc())
+        sa.select(run.run_id, run.status, run.rows_written, run.total_customers)
+        .order_by(run.started_at.desc())
         .limit(limit)
     )
-    return [dict(r._mapping) for r in rows]
-
-
-def feed(session: Session) -> MonitorFeed:
-    return MonitorFeed(
-        changes=score_changes(session),
-        activity=activity(session),
-        alerts=alerts(session),
-        runs=runs(session),
+    return tuple(
+        RunLine(str(i), str(s), int(w or 0), None if n is None else int(n)) for i, s, w, n in rows
     )

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from pde.db.policy import DEFAULT_POLICY, OPEN_STATUSES, WorkflowPolicy
+from pde.core.names import ALERT_TIERS, RiskTier
+from pde.db.models.enums import InterventionStatus
+from pde.db.policy import WorkflowPolicy
 from pde.db.types import utc_now
-from pde.frontend.services.catalogue import ACCELERATION_DELTA, ACTIONS, expected_value, recommend
+from pde.frontend.services import access
+from pde.frontend.services.base import Services
+from pde.frontend.services.catalogue import (
+    ACCELERATION_DELTA,
+    ACTIONS,
+    OPEN_STATUS_NAMES,
+    expected_value,
+    recommend,
+)
 from pde.frontend.services.snapshot import (
     Snapshot,
     current_scores,
@@ -19,139 +30,208 @@ from pde.frontend.services.snapshot import (
     previous_scores,
 )
 from pde.frontend.services.success import success_rates
-from pde.frontend.services.tables import ASG, CUST, IV
+from pde.frontend.services.tables import ASSIGNMENTS, CUSTOMERS, INTERVENTIONS
 
 URGENCIES = ("imminent", "accelerating", "stable")
 
 
 @dataclass(frozen=True)
+class QueueRow:
+    """One customer in the queue, with the recommended action and its economics."""
+
+    customer_id: str
+    probability: float
+    tier: str
+    delta: float  # change in probability since the previous score date
+    urgency: str
+    outstanding_balance: float
+    product: str
+    region: str
+    action: str
+    action_label: str
+    success_rate: float
+    cost: float
+    loss_avoided: float
+    net_benefit: float
+    open_work: bool  # an open intervention exists for the customer
+    cool_down: str  # "" or which recent intervention blocks a new one, until when
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> QueueRow:
+        """The row back from a record that holds its fields (a table row of the page)."""
+        return cls(**{f.name: record[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
 class QueuePage:
     snapshot: Snapshot | None
-    counts: dict[str, int]
-    rows: list[dict[str, Any]]
-    total: int
+    counts: Mapping[str, int]  # customers per urgency
+    rows: tuple[QueueRow, ...]
+    total: int  # customers in the chosen urgency
+
+
+def queue_page(
+    services: Services, user: access.SignedIn, *, urgency: str, page: int, page_size: int
+) -> QueuePage:
+    """One page of the queue for `urgency`, limited to the user's customers for an officer."""
+    with services.session() as session:
+        return read_queue_page(
+            session,
+            urgency=urgency,
+            page=page,
+            page_size=page_size,
+            officer=access.officer_scope(user),
+            policy=services.policy,
+        )
 
 
 def _queue_query(
     snapshot: Snapshot, *, officer: str | None
 ) -> tuple[sa.Select[Any], sa.ColumnElement[str]]:
-    cur, prev = current_scores(snapshot), previous_scores(snapshot)
-    source = cur.join(CUST, CUST.c.customer_id == cur.c.customer_id)
+    current, previous = current_scores(snapshot), previous_scores(snapshot)
+    source = current.join(CUSTOMERS, CUSTOMERS.c.customer_id == current.c.customer_id)
     delta: sa.ColumnElement[Any] = sa.literal(0.0)
-    if prev is not None:
-        source = source.join(prev, prev.c.customer_id == cur.c.customer_id, isouter=True)
-        delta = sa.func.coalesce(cur.c.probability - prev.c.prev_probability, 0.0)
+    if previous is not None:
+        source = source.join(
+            previous, previous.c.customer_id == current.c.customer_id, isouter=True
+        )
+        delta = sa.func.coalesce(current.c.probability - previous.c.prev_probability, 0.0)
     if officer is not None:
         source = source.join(
-            ASG, (ASG.c.customer_id == cur.c.customer_id) & ASG.c.ended_at.is_(None)
+            ASSIGNMENTS,
+            (ASSIGNMENTS.c.customer_id == current.c.customer_id) & ASSIGNMENTS.c.ended_at.is_(None),
         )
     urgency = sa.case(
-        (cur.c.tier == "critical", "imminent"),
+        (current.c.tier == RiskTier.CRITICAL.value, "imminent"),
         (delta >= ACCELERATION_DELTA, "accelerating"),
         else_="stable",
     )
     query = (
         sa.select(
-            cur.c.customer_id,
-            cur.c.probability,
-            cur.c.tier,
+            current.c.customer_id,
+            current.c.probability,
+            current.c.tier,
             delta.label("delta"),
             urgency.label("urgency"),
-            CUST.c.outstanding_balance,
-            CUST.c.product,
-            CUST.c.region,
+            CUSTOMERS.c.outstanding_balance,
+            CUSTOMERS.c.product,
+            CUSTOMERS.c.region,
         )
         .select_from(source)
-        .where(cur.c.tier.in_(("high", "critical")))
+        .where(current.c.tier.in_(ALERT_TIERS))
     )
     if officer is not None:
-        query = query.where(ASG.c.officer == officer)
+        query = query.where(ASSIGNMENTS.c.officer == officer)
     return query, urgency
 
 
-def queue_page(
+def read_queue_page(
     session: Session,
     *,
     urgency: str,
     page: int,
     page_size: int,
     officer: str | None,
-    policy: WorkflowPolicy = DEFAULT_POLICY,
+    policy: WorkflowPolicy,
 ) -> QueuePage:
     """One page of the queue for `urgency`; `officer` limits it to that officer's customers."""
     snapshot = latest_snapshot(session)
     if snapshot is None:
-        return QueuePage(None, dict.fromkeys(URGENCIES, 0), [], 0)
-    query, urgency_col = _queue_query(snapshot, officer=officer)
-    inner = query.subquery("q")
+        return QueuePage(None, dict.fromkeys(URGENCIES, 0), (), 0)
+    query, urgency_column = _queue_query(snapshot, officer=officer)
+    queue = query.subquery("queue")
     counts = dict.fromkeys(URGENCIES, 0)
     for name, n in session.execute(
-        sa.select(inner.c.urgency, sa.func.count()).group_by(inner.c.urgency)
+        sa.select(queue.c.urgency, sa.func.count()).group_by(queue.c.urgency)
     ):
         counts[str(name)] = int(n)
     rows = session.execute(
-        query.where(urgency_col == urgency)
+        query.where(urgency_column == urgency)
         .order_by(query.selected_columns.probability.desc(), query.selected_columns.customer_id)
         .offset(page * page_size)
         .limit(page_size)
     ).all()
     records = [dict(row._mapping) for row in rows]
-    _decorate(session, records, policy)
-    return QueuePage(snapshot, counts, records, counts.get(urgency, 0))
+    return QueuePage(
+        snapshot, counts, tuple(_decorate(session, records, policy)), counts.get(urgency, 0)
+    )
 
 
-def _decorate(session: Session, records: list[dict[str, Any]], policy: WorkflowPolicy) -> None:
-    """Adds the recommendation, its economics, open work and cool-down to each row."""
-    ids = [r["customer_id"] for r in records]
-    if not ids:
-        return
-    rates = success_rates(session)
-    now = utc_now()
-    recent: dict[str, tuple[str, datetime, str]] = {}
-    for customer_id, kind, created_at, status in session.execute(
-        sa.select(IV.c.customer_id, IV.c.type, IV.c.created_at, IV.c.status)
+def _recent_work(
+    session: Session, customer_ids: list[str], policy: WorkflowPolicy
+) -> tuple[dict[str, tuple[str, datetime]], set[str]]:
+    """({customer: (type, created_at) of the latest intervention in cool-down}, customers
+    with open work)."""
+    work = INTERVENTIONS.c
+    recent: dict[str, tuple[str, datetime]] = {}
+    for customer_id, kind, created_at in session.execute(
+        sa.select(work.customer_id, work.type, work.created_at)
         .where(
-            IV.c.customer_id.in_(ids),
-            IV.c.status != "cancelled",
-            IV.c.created_at > policy.cool_down_start(now),
+            work.customer_id.in_(customer_ids),
+            work.status != InterventionStatus.CANCELLED.value,
+            work.created_at > policy.cool_down_start(utc_now()),
         )
-        .order_by(IV.c.created_at)
+        .order_by(work.created_at)
     ):
-        recent[customer_id] = (str(kind), created_at, str(status))
-    open_ids = {
-        cid
-        for (cid,) in session.execute(
-            sa.select(IV.c.customer_id).where(
-                IV.c.customer_id.in_(ids), IV.c.status.in_([s.value for s in OPEN_STATUSES])
+        recent[customer_id] = (str(kind), created_at)
+    with_open_work = {
+        str(customer_id)
+        for (customer_id,) in session.execute(
+            sa.select(work.customer_id).where(
+                work.customer_id.in_(customer_ids), work.status.in_(OPEN_STATUS_NAMES)
             )
         )
     }
+    return recent, with_open_work
+
+
+def _decorate(
+    session: Session, records: list[dict[str, Any]], policy: WorkflowPolicy
+) -> list[QueueRow]:
+    """Each row with the recommendation, its economics, open work and cool-down."""
+    if not records:
+        return []
+    rates = success_rates(session)
+    recent, with_open_work = _recent_work(session, [r["customer_id"] for r in records], policy)
+    rows = []
     for record in records:
         exposure = float(record["outstanding_balance"])
+        probability = float(record["probability"])
         action = recommend(
-            tier=record["tier"],
-            urgency=record["urgency"],
-            probability=record["probability"],
+            tier=str(record["tier"]),
+            urgency=str(record["urgency"]),
+            probability=probability,
             exposure=exposure,
         )
         spec = ACTIONS[action]
         rate = rates.get(action.value, spec.prior_success)
         avoided, net = expected_value(
-            probability=record["probability"], exposure=exposure, success_rate=rate, cost=spec.cost
-        )
-        record.update(
-            action=action.value,
-            action_label=spec.label,
-            success_rate=rate,
-            cost=spec.cost,
-            loss_avoided=avoided,
-            net_benefit=net,
-            open_work=record["customer_id"] in open_ids,
+            probability=probability, exposure=exposure, success_rate=rate, cost=spec.cost
         )
         last = recent.get(record["customer_id"])
+        cool_down = ""
         if last is not None:
-            kind, created_at, _ = last
+            kind, created_at = last
             until = created_at + timedelta(days=policy.cool_down_days)
-            record["cool_down"] = f"{kind.replace('_', ' ')} until {until:%d %b}"
-        else:
-            record["cool_down"] = ""
+            cool_down = f"{kind.replace('_', ' ')} until {until:%d %b}"
+        rows.append(
+            QueueRow(
+                customer_id=str(record["customer_id"]),
+                probability=probability,
+                tier=str(record["tier"]),
+                delta=float(record["delta"]),
+                urgency=str(record["urgency"]),
+                outstanding_balance=exposure,
+                product=str(record["product"]),
+                region=str(record["region"]),
+                action=action.value,
+                action_label=spec.label,
+                success_rate=rate,
+                cost=spec.cost,
+                loss_avoided=avoided,
+                net_benefit=net,
+                open_work=record["customer_id"] in with_open_work,
+                cool_down=cool_down,
+            )
+        )
+    return rows

@@ -8,7 +8,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from pde.frontend.services.tables import MV, RS
+from pde.db.models.enums import ModelStatus
+from pde.frontend.services.tables import MODEL_VERSIONS, RISK_SCORES
 
 
 @dataclass(frozen=True)
@@ -21,17 +22,20 @@ class Snapshot:
 def latest_snapshot(session: Session) -> Snapshot | None:
     """The newest scoring date, scored by the champion when it scored that date (else by the
     version with most rows), and the date scored before it by the same version."""
-    as_of = session.execute(sa.select(sa.func.max(RS.c.as_of))).scalar_one_or_none()
+    scores = RISK_SCORES.c
+    as_of = session.execute(sa.select(sa.func.max(scores.as_of))).scalar_one_or_none()
     if as_of is None:
         return None
     champion = session.execute(
-        sa.select(MV.c.version).where(MV.c.status == "champion")
+        sa.select(MODEL_VERSIONS.c.version).where(
+            MODEL_VERSIONS.c.status == ModelStatus.CHAMPION.value
+        )
     ).scalar_one_or_none()
     scored = (
         champion is not None
         and session.execute(
             sa.select(sa.literal(1))
-            .where(RS.c.as_of == as_of, RS.c.model_version == champion)
+            .where(scores.as_of == as_of, scores.model_version == champion)
             .limit(1)
         ).first()
     )
@@ -39,32 +43,39 @@ def latest_snapshot(session: Session) -> Snapshot | None:
         version = champion
     else:
         version = session.execute(
-            sa.select(RS.c.model_version)
-            .where(RS.c.as_of == as_of)
-            .group_by(RS.c.model_version)
+            sa.select(scores.model_version)
+            .where(scores.as_of == as_of)
+            .group_by(scores.model_version)
             .order_by(sa.func.count().desc())
             .limit(1)
         ).scalar_one()
     previous = session.execute(
-        sa.select(sa.func.max(RS.c.as_of)).where(RS.c.as_of < as_of, RS.c.model_version == version)
+        sa.select(sa.func.max(scores.as_of)).where(
+            scores.as_of < as_of, scores.model_version == version
+        )
     ).scalar_one_or_none()
     return Snapshot(as_of=as_of, model_version=str(version), previous=previous)
 
 
 def current_scores(snapshot: Snapshot) -> sa.Subquery:
     """The snapshot's rows: customer_id, probability, tier, alert, top_reasons."""
+    scores = RISK_SCORES.c
     return (
-        sa.select(RS.c.customer_id, RS.c.probability, RS.c.tier, RS.c.alert, RS.c.top_reasons)
-        .where(RS.c.as_of == snapshot.as_of, RS.c.model_version == snapshot.model_version)
-        .subquery("cur")
+        sa.select(
+            scores.customer_id, scores.probability, scores.tier, scores.alert, scores.top_reasons
+        )
+        .where(scores.as_of == snapshot.as_of, scores.model_version == snapshot.model_version)
+        .subquery("current_scores")
     )
 
 
 def previous_scores(snapshot: Snapshot) -> sa.Subquery | None:
+    """The same version's rows at the date before: customer_id, prev_probability."""
     if snapshot.previous is None:
         return None
+    scores = RISK_SCORES.c
     return (
-        sa.select(RS.c.customer_id, RS.c.probability.label("prev_probability"))
-        .where(RS.c.as_of == snapshot.previous, RS.c.model_version == snapshot.model_version)
-        .subquery("prev")
+        sa.select(scores.customer_id, scores.probability.label("prev_probability"))
+        .where(scores.as_of == snapshot.previous, scores.model_version == snapshot.model_version)
+        .subquery("previous_scores")
     )

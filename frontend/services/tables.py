@@ -23,12 +23,12 @@ def _table(model: object) -> sa.Table:
     return cast(sa.Table, model.__table__)  # type: ignore[attr-defined]
 
 
-RS = _table(RiskScore)
-CUST = _table(Customer)
-ASG = _table(CustomerAssignment)
-IV = _table(Intervention)
-OUT = _table(InterventionOutcome)
-AUDIT = _table(AuditEntry)
+RISK_SCORES = _table(RiskScore)
+CUSTOMERS = _table(Customer)
+ASSIGNMENTS = _table(CustomerAssignment)
+INTERVENTIONS = _table(Intervention)
+OUTCOMES = _table(InterventionOutcome)
+AUDIT_LOG = _table(AuditEntry)
 USERS = _table(User)
-MV = _table(ModelVersion)
-RUNS = _table(ScoringRun)
+MODEL_VERSIONS = _table(ModelVersion)
+SCORING_RUNS = _table(ScoringRun)

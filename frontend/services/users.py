@@ -2,43 +2,78 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session
 
+from pde.core.errors import PdeError
+from pde.core.names import Role
 from pde.db import users as db_users
-from pde.db.models import Role, UserCreate, UserUpdate
+from pde.db.models import UserCreate, UserUpdate
+from pde.frontend.services import access
+from pde.frontend.services.base import Services
 from pde.frontend.services.tables import USERS
 
 
-def list_users(session: Session) -> list[dict[str, Any]]:
-    rows = session.execute(
-        sa.select(
-            USERS.c.username,
-            USERS.c.full_name,
-            USERS.c.role,
-            USERS.c.is_active,
-            USERS.c.last_login_at,
-        ).order_by(USERS.c.username)
-    )
-    return [dict(r._mapping) for r in rows]
+@dataclass(frozen=True)
+class UserRow:
+    username: str
+    full_name: str
+    role: str
+    is_active: bool
+    last_login_at: datetime | None
 
 
-def create_user(session: Session, *, username: str, full_name: str, role: str, actor: str) -> str:
+def list_users(services: Services, user: access.SignedIn) -> list[UserRow]:
+    access.require(access.can_manage_users(user), "manage users")
+    with services.session() as session:
+        rows = session.execute(
+            sa.select(
+                USERS.c.username,
+                USERS.c.full_name,
+                USERS.c.role,
+                USERS.c.is_active,
+                USERS.c.last_login_at,
+            ).order_by(USERS.c.username)
+        )
+        return [UserRow(str(u), str(n), str(r), bool(a), at) for u, n, r, a, at in rows]
+
+
+def create_user(
+    services: Services, user: access.SignedIn, *, username: str, full_name: str, role: str
+) -> str:
     """Creates the user with a one-time password, returned to show once."""
+    access.require(access.can_manage_users(user), "manage users")
+    if not username.strip() or not full_name.strip():
+        raise PdeError("give a username and a full name")
     password = db_users.generate_password()
-    db_users.create_user(
-        session=session,
-        data=UserCreate(username=username, full_name=full_name, role=Role(role), password=password),
-        actor=actor,
+    data = UserCreate(
+        username=username.strip().lower(),
+        full_name=full_name.strip(),
+        role=Role(role),
+        password=password,
     )
+    with services.session() as session:
+        db_users.create_user(session=session, data=data, actor=user.username)
     return password
 
 
-def set_active(session: Session, *, username: str, active: bool, actor: str) -> None:
-    if username == actor and not active:
-        raise ValueError("you cannot deactivate yourself")
-    db_users.update_user(
-        session=session, username=username, data=UserUpdate(is_active=active), actor=actor
-    )
+def toggle_active(services: Services, user: access.SignedIn, *, username: str) -> bool:
+    """Deactivates an active user or reactivates an inactive one; returns the new state."""
+    access.require(access.can_manage_users(user), "manage users")
+    with services.session() as session:
+        active = session.execute(
+            sa.select(USERS.c.is_active).where(USERS.c.username == username)
+        ).scalar_one_or_none()
+        if active is None:
+            raise PdeError(f"no user {username!r}")
+        if username == user.username and active:
+            raise PdeError("you cannot deactivate yourself")
+        db_users.update_user(
+            session=session,
+            username=username,
+            data=UserUpdate(is_active=not active),
+            actor=user.username,
+        )
+    return not active

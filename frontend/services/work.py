@@ -1,44 +1,84 @@
-"""Interventions: the work list with SLA status, and every action, through pde.db.workflow.
-
-Each action runs in its own unit of work as the signed-in user; the workflow services check
-the role, the transition, the cool-down and the version, and append the audit row.
-"""
+"""Interventions as the signed-in user sees them: the work list with SLA status, SLA counts,
+one intervention's detail with what the user may do next (changes: see `actions`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
 
-from pde.db import customers as db_customers
 from pde.db import workflow
-from pde.db.models import (
-    InterventionCreate,
-    InterventionOutcomeCreate,
-    InterventionType,
-    OutcomeKind,
-    Priority,
-)
-from pde.db.policy import DEFAULT_POLICY, OPEN_STATUSES, WorkflowPolicy
 from pde.db.types import utc_now
-from pde.frontend.services.catalogue import DUE_SOON_HOURS
-from pde.frontend.services.tables import IV, OUT, USERS
+from pde.frontend.services import access
+from pde.frontend.services.base import Services
+from pde.frontend.services.catalogue import ACTIONS, DUE_SOON_HOURS, OPEN_STATUS_NAMES
+from pde.frontend.services.tables import INTERVENTIONS, OUTCOMES, USERS
 
-OPEN = tuple(s.value for s in OPEN_STATUSES)
+SLA_STATES = ("overdue", "due soon", "within SLA")
 
 
 @dataclass(frozen=True)
-class Actor:
+class StaffMember:
     username: str
-    role: str
+    full_name: str
 
-    @property
-    def manages(self) -> bool:
-        return self.role in ("supervisor", "admin")
+
+@dataclass(frozen=True)
+class SlaCounts:
+    overdue: int
+    due_soon: int
+    within_sla: int
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    id: int
+    customer_id: str
+    type: str
+    priority: str
+    status: str
+    created_by: str
+    assigned_to: str | None
+    sla_due_at: datetime
+    sla: str  # overdue, due soon, within SLA, or closed
+    age_hours: float
+
+
+@dataclass(frozen=True)
+class WorkPage:
+    rows: tuple[WorkRow, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class OutcomeLine:
+    outcome: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class InterventionDetail:
+    """One intervention, and what the signed-in user may do with it now."""
+
+    id: int
+    version: int
+    customer_id: str
+    action_label: str
+    status: str
+    priority: str
+    created_at: datetime
+    created_by: str
+    approved_at: datetime | None
+    approved_by: str | None
+    assigned_to: str | None
+    sla_due_at: datetime
+    reason: str | None
+    outcomes: tuple[OutcomeLine, ...]
+    allowed_actions: frozenset[str]
+    can_record_outcome: bool
 
 
 def sla_state(due: datetime, *, now: datetime) -> str:
@@ -49,177 +89,126 @@ def sla_state(due: datetime, *, now: datetime) -> str:
     return "within SLA"
 
 
-def _scope(query: sa.Select[Any], actor: Actor) -> sa.Select[Any]:
-    if actor.manages:
+def _scope(query: sa.Select[Any], user: access.SignedIn) -> sa.Select[Any]:
+    """An officer sees the interventions they created or were given."""
+    officer = access.officer_scope(user)
+    if officer is None:
         return query
-    return query.where((IV.c.assigned_to == actor.username) | (IV.c.created_by == actor.username))
+    work = INTERVENTIONS.c
+    return query.where((work.assigned_to == officer) | (work.created_by == officer))
 
 
-def sla_counts(session: Session, actor: Actor) -> dict[str, int]:
+def assignable_officers(services: Services) -> list[StaffMember]:
+    """Active users of the roles customers and interventions are given to."""
+    with services.session() as session:
+        rows = session.execute(
+            sa.select(USERS.c.username, USERS.c.full_name)
+            .where(
+                USERS.c.is_active.is_(True),
+                USERS.c.role.in_([r.value for r in access.ASSIGNABLE_ROLES]),
+            )
+            .order_by(USERS.c.username)
+        )
+        return [StaffMember(str(u), str(n)) for u, n in rows]
+
+
+def sla_counts(services: Services, user: access.SignedIn) -> SlaCounts:
+    """Open interventions the user sees, by SLA state."""
     now = utc_now()
+    work = INTERVENTIONS.c
     state = sa.case(
-        (IV.c.sla_due_at < now, "overdue"),
-        (IV.c.sla_due_at < now + timedelta(hours=DUE_SOON_HOURS), "due soon"),
+        (work.sla_due_at < now, "overdue"),
+        (work.sla_due_at < now + timedelta(hours=DUE_SOON_HOURS), "due soon"),
         else_="within SLA",
     )
     query = _scope(
-        sa.select(state, sa.func.count()).where(IV.c.status.in_(OPEN)).group_by(state), actor
+        sa.select(state, sa.func.count()).where(work.status.in_(OPEN_STATUS_NAMES)).group_by(state),
+        user,
     )
-    counts = {"overdue": 0, "due soon": 0, "within SLA": 0}
-    for name, n in session.execute(query):
-        counts[str(name)] = int(n)
-    return counts
+    with services.session() as session:
+        counts = {str(name): int(n) for name, n in session.execute(query)}
+    return SlaCounts(
+        overdue=counts.get("overdue", 0),
+        due_soon=counts.get("due soon", 0),
+        within_sla=counts.get("within SLA", 0),
+    )
 
 
 def work_page(
-    session: Session,
-    actor: Actor,
+    services: Services,
+    user: access.SignedIn,
     *,
     page: int,
     page_size: int,
-    statuses: tuple[str, ...] = OPEN,
-    customer_id: str | None = None,
+    statuses: Sequence[str] = OPEN_STATUS_NAMES,
     kind: str | None = None,
-    sla: str | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of interventions (open ones by default), most urgent SLA first."""
+) -> WorkPage:
+    """One page of the interventions the user sees (open ones by default), most urgent SLA
+    first."""
     now = utc_now()
-    query = _scope(sa.select(IV).where(IV.c.status.in_(statuses)), actor)
-    if customer_id:
-        query = query.where(IV.c.customer_id == customer_id)
+    work = INTERVENTIONS.c
+    query = _scope(sa.select(INTERVENTIONS).where(work.status.in_(statuses)), user)
     if kind:
-        query = query.where(IV.c.type == kind)
-    if sla == "overdue":
-        query = query.where(IV.c.sla_due_at < now)
-    elif sla == "due soon":
-        query = query.where(
-            IV.c.sla_due_at >= now, IV.c.sla_due_at < now + timedelta(hours=DUE_SOON_HOURS)
+        query = query.where(work.type == kind)
+    with services.session() as session:
+        total = session.execute(
+            sa.select(sa.func.count()).select_from(query.subquery())
+        ).scalar_one()
+        found = session.execute(
+            query.order_by(work.sla_due_at, work.id).offset(page * page_size).limit(page_size)
+        ).all()
+    rows = tuple(
+        WorkRow(
+            id=int(row.id),
+            customer_id=str(row.customer_id),
+            type=str(row.type),
+            priority=str(row.priority),
+            status=str(row.status),
+            created_by=str(row.created_by),
+            assigned_to=row.assigned_to,
+            sla_due_at=row.sla_due_at,
+            sla=sla_state(row.sla_due_at, now=now) if row.status in OPEN_STATUS_NAMES else "closed",
+            age_hours=(now - row.created_at).total_seconds() / 3600,
         )
-    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(
-        query.order_by(IV.c.sla_due_at, IV.c.id).offset(page * page_size).limit(page_size)
-    ).all()
-    records = []
-    for row in rows:
-        record = dict(row._mapping)
-        record["sla"] = (
-            sla_state(record["sla_due_at"], now=now) if record["status"] in OPEN else "closed"
-        )
-        record["age_hours"] = (now - record["created_at"]).total_seconds() / 3600
-        records.append(record)
-    return records, int(total)
-
-
-def outcomes_of(session: Session, intervention_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    found: dict[int, list[dict[str, Any]]] = {}
-    if not intervention_ids:
-        return found
-    for row in session.execute(
-        sa.select(OUT).where(OUT.c.intervention_id.in_(intervention_ids)).order_by(OUT.c.id)
-    ):
-        found.setdefault(row.intervention_id, []).append(dict(row._mapping))
-    return found
-
-
-def assignable_officers(session: Session) -> list[tuple[str, str]]:
-    """(username, full name) of active officers and supervisors."""
-    return [
-        (str(u), str(n))
-        for u, n in session.execute(
-            sa.select(USERS.c.username, USERS.c.full_name)
-            .where(USERS.c.is_active.is_(True), USERS.c.role.in_(("officer", "supervisor")))
-            .order_by(USERS.c.username)
-        )
-    ]
-
-
-def create(
-    session: Session,
-    actor: Actor,
-    *,
-    customer_id: str,
-    kind: str,
-    priority: str,
-    reason: str | None,
-    probability: float | None,
-    model_version: str | None,
-    policy: WorkflowPolicy = DEFAULT_POLICY,
-) -> int:
-    row = workflow.create_intervention(
-        session=session,
-        policy=policy,
-        data=InterventionCreate(
-            customer_id=customer_id,
-            type=InterventionType(kind),
-            priority=Priority(priority),
-            reason=reason or None,
-            risk_probability=probability,
-            model_version=model_version,
-        ),
-        actor=actor.username,
+        for row in found
     )
-    assert row.id is not None
-    return row.id
+    return WorkPage(rows, int(total))
 
 
-def act(
-    session: Session,
-    actor: Actor,
-    *,
-    action: str,
-    intervention_id: int,
-    version: int | None,
-    officer: str | None = None,
-    reason: str | None = None,
-) -> str:
-    """Runs one workflow transition; returns a one-line confirmation."""
-    common: dict[str, Any] = {
-        "session": session,
-        "intervention_id": intervention_id,
-        "actor": actor.username,
-        "expected_version": version,
-    }
-    if action == "approve":
-        workflow.approve(**common)
-    elif action == "assign":
-        if not officer:
-            raise ValueError("choose an officer to assign")
-        workflow.assign(officer=officer, **common)
-    elif action == "start":
-        workflow.start(**common)
-    elif action == "complete":
-        workflow.complete(**common)
-    elif action == "cancel":
-        workflow.cancel(reason=reason or "", **common)
-    else:
-        raise ValueError(f"unknown action {action!r}")
-    return f"intervention {intervention_id}: {action} done"
-
-
-def record_outcome(
-    session: Session,
-    actor: Actor,
-    *,
-    intervention_id: int,
-    outcome: str,
-    amount: float | None,
-    note: str | None,
-) -> int:
-    row = workflow.record_outcome(
-        session=session,
-        intervention_id=intervention_id,
-        data=InterventionOutcomeCreate(
-            outcome=OutcomeKind(outcome),
-            amount=Decimal(str(round(amount, 2))) if amount is not None else None,
-            note=note or None,
-        ),
-        actor=actor.username,
+def intervention_state(row: Any) -> access.InterventionState:
+    return access.InterventionState(
+        status=row.status, created_by=row.created_by, assigned_to=row.assigned_to
     )
+
+
+def intervention_detail(
+    services: Services, user: access.SignedIn, intervention_id: int
+) -> InterventionDetail:
+    """The intervention's facts and outcomes; raises PdeError when it does not exist."""
+    with services.session() as session:
+        row = workflow.get_intervention(session, intervention_id)
+        outcomes = session.execute(
+            sa.select(OUTCOMES.c.outcome, OUTCOMES.c.recorded_by)
+            .where(OUTCOMES.c.intervention_id == intervention_id)
+            .order_by(OUTCOMES.c.id)
+        ).all()
     assert row.id is not None
-    return row.id
-
-
-def assign_customer(session: Session, actor: Actor, *, customer_id: str, officer: str) -> None:
-    db_customers.assign_customer(
-        session=session, customer_id=customer_id, officer=officer, actor=actor.username
+    state = intervention_state(row)
+    return InterventionDetail(
+        id=row.id,
+        version=row.version,
+        customer_id=row.customer_id,
+        action_label=ACTIONS[row.type].label,
+        status=row.status.value,
+        priority=row.priority.value,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        approved_at=row.approved_at,
+        approved_by=row.approved_by,
+        assigned_to=row.assigned_to,
+        sla_due_at=row.sla_due_at,
+        reason=row.reason,
+        outcomes=tuple(OutcomeLine(str(o), str(by)) for o, by in outcomes),
+        allowed_actions=access.allowed_actions(user, state),
+        can_record_outcome=access.can_record_outcome(user, state),
     )

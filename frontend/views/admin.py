@@ -9,18 +9,18 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from pde.frontend.components import empty, when
-from pde.frontend.services import current
-from pde.frontend.services import users as user_service
+from pde.frontend.services.jobs import Job
+from pde.frontend.services.users import UserRow
+
+JOB_COLOURS = {"running": "info", "completed": "success", "failed": "danger"}
 
 
-def jobs_view() -> Any:
-    runner = current().jobs
-    jobs = runner.jobs() if runner else []
+def jobs_view(jobs: list[Job]) -> Any:
     if not jobs:
         return empty("No jobs started in this session of the app.")
     items = []
     for job in jobs:
-        colour = {"running": "info", "completed": "success", "failed": "danger"}[job.state]
+        colour = JOB_COLOURS[job.state]
         elapsed = (job.finished_at or time.time()) - job.started_at
         items.append(
             html.Div(
@@ -57,9 +57,7 @@ def jobs_view() -> Any:
     return items
 
 
-def users_view() -> Any:
-    with current().session() as session:
-        rows = user_service.list_users(session)
+def users_view(rows: list[UserRow]) -> Any:
     return dbc.Table(
         [
             html.Thead(
@@ -69,11 +67,11 @@ def users_view() -> Any:
                 [
                     html.Tr(
                         [
-                            html.Td(r["username"]),
-                            html.Td(r["full_name"]),
-                            html.Td(str(r["role"])),
-                            html.Td("yes" if r["is_active"] else "no"),
-                            html.Td(when(r["last_login_at"])),
+                            html.Td(r.username),
+                            html.Td(r.full_name),
+                            html.Td(r.role),
+                            html.Td("yes" if r.is_active else "no"),
+                            html.Td(when(r.last_login_at)),
                         ]
                     )
                     for r in rows

@@ -16,10 +16,16 @@ from pde.frontend.components import (
     pct,
     when,
 )
-from pde.frontend.services import current
-from pde.frontend.services import customer as customer_service
-from pde.frontend.services.catalogue import ACTIONS, TIER_COLOURS
-from pde.frontend.services.portfolio import reason_name
+from pde.frontend.services.catalogue import (
+    ACTIONS,
+    PRIORITIES_MOST_URGENT_FIRST,
+    TIER_COLOURS,
+    InterventionType,
+    Priority,
+)
+from pde.frontend.services.customer import CustomerView
+from pde.frontend.services.history import CustomerHistory
+from pde.frontend.services.work import StaffMember
 
 
 def gauge(probability: float, tier: str) -> go.Figure:
@@ -43,19 +49,19 @@ def gauge(probability: float, tier: str) -> go.Figure:
     return figure(fig, height=210)
 
 
-def metrics(view: customer_service.CustomerView) -> Any:
+def metrics(view: CustomerView) -> Any:
     p = view.profile
-    limit, balance = float(p["credit_limit"]), float(p["outstanding_balance"])
+    limit, balance = p.credit_limit, p.outstanding_balance
     items = [
-        ("Product", str(p["product"]).replace("_", " ")),
-        ("Region", p["region"]),
-        ("Employment", str(p["employment_type"]).replace("_", " ")),
-        ("Income bracket", str(p["income_bracket"]).replace("_", " ")),
+        ("Product", p.product.replace("_", " ")),
+        ("Region", p.region),
+        ("Employment", p.employment_type.replace("_", " ")),
+        ("Income bracket", p.income_bracket.replace("_", " ")),
         ("Credit limit", money(limit)),
         ("Outstanding", money(balance)),
         ("Utilisation", pct(balance / limit if limit else None)),
-        ("Monthly obligation", money(float(p["monthly_obligation"]))),
-        ("Customer since", when(p["open_date"])),
+        ("Monthly obligation", money(p.monthly_obligation)),
+        ("Customer since", when(p.open_date)),
         ("Officer", view.officer or "unassigned"),
     ]
     return html.Dl(
@@ -64,7 +70,7 @@ def metrics(view: customer_service.CustomerView) -> Any:
     )
 
 
-def history_figure(view: customer_service.CustomerView) -> Any:
+def history_figure(view: CustomerView) -> Any:
     if len(view.history) < 1:
         return empty("No score history.")
     fig = go.Figure(
@@ -79,33 +85,21 @@ def history_figure(view: customer_service.CustomerView) -> Any:
     return dcc.Graph(figure=figure(fig, height=220), config={"displayModeBar": False})
 
 
-def segment_table(view: customer_service.CustomerView) -> Any:
-    s, score = view.segment, view.score
-    if not s or score is None:
+def segment_table(view: CustomerView) -> Any:
+    segment, score = view.segment, view.score
+    if segment is None or score is None:
         return empty("No segment figures.")
+    profile = view.profile
     rows = [
-        ("30-day miss probability", pct(score["probability"]), pct(s["mean_risk"])),
-        (
-            "Outstanding balance",
-            money(float(view.profile["outstanding_balance"])),
-            money(s["mean_balance"]),
-        ),
-        ("Credit limit", money(float(view.profile["credit_limit"])), money(s["mean_limit"])),
-        ("High-risk share", "–", pct(s["high_share"])),
+        ("30-day miss probability", pct(score.probability), pct(segment.mean_risk)),
+        ("Outstanding balance", money(profile.outstanding_balance), money(segment.mean_balance)),
+        ("Credit limit", money(profile.credit_limit), money(segment.mean_limit)),
+        ("High-risk share", "–", pct(segment.high_share)),
     ]
+    title = f"{segment.product.replace('_', ' ')} segment ({segment.customers:,})"
     return dbc.Table(
         [
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th(""),
-                        html.Th("Customer"),
-                        html.Th(
-                            f"{str(s['product']).replace('_', ' ')} segment ({s['customers']:,})"
-                        ),
-                    ]
-                )
-            ),
+            html.Thead(html.Tr([html.Th(""), html.Th("Customer"), html.Th(title)])),
             html.Tbody([html.Tr([html.Td(a), html.Td(b), html.Td(c)]) for a, b, c in rows]),
         ],
         size="sm",
@@ -113,20 +107,19 @@ def segment_table(view: customer_service.CustomerView) -> Any:
     )
 
 
-def stored_reasons(view: customer_service.CustomerView) -> Any:
-    reasons = (view.score or {}).get("top_reasons") or []
+def stored_reasons(view: CustomerView) -> Any:
+    reasons = view.score.reasons if view.score else ()
     if not reasons:
         return empty("No reason codes stored with this score.")
     items = []
-    for r in reasons:
-        name = reason_name(r) or "?"
-        text = r.get("text") if isinstance(r, dict) else None
+    for reason in reasons:
+        name = reason.feature.replace("_", " ")
         items.append(
             html.Li(
                 [
-                    html.Span(name.replace("_", " "), className="fw-semibold"),
+                    html.Span(name, className="fw-semibold"),
                     html.Span(
-                        f" — {text}" if text and text != name.replace("_", " ") else "",
+                        f" — {reason.text}" if reason.text and reason.text != name else "",
                         className="text-muted",
                     ),
                 ]
@@ -135,22 +128,19 @@ def stored_reasons(view: customer_service.CustomerView) -> Any:
     return html.Ul(items, className="mb-0 small")
 
 
-def history_panel(customer_id: str) -> Any:
-    with current().session() as session:
-        rows = customer_service.history_of(session, customer_id)
-        trail = customer_service.audit_of(session, customer_id, limit=12)
+def history_panel(history: CustomerHistory) -> Any:
     body = [
         html.Tr(
             [
-                html.Td(f"#{r['id']}"),
-                html.Td(when(r["created_at"])),
-                html.Td(str(r["type"]).replace("_", " ")),
-                html.Td(str(r["status"]).replace("_", " ")),
-                html.Td(r["assigned_to"] or "–"),
-                html.Td(r["outcomes"] or "–"),
+                html.Td(f"#{r.id}"),
+                html.Td(when(r.created_at)),
+                html.Td(r.type.replace("_", " ")),
+                html.Td(r.status.replace("_", " ")),
+                html.Td(r.assigned_to or "–"),
+                html.Td(", ".join(r.outcomes) or "–"),
             ]
         )
-        for r in rows
+        for r in history.interventions
     ]
     table = (
         dbc.Table(
@@ -174,32 +164,30 @@ def history_panel(customer_id: str) -> Any:
     audit = html.Div(
         [
             html.Div(
-                f"{when(a['occurred_at'])} · {a['actor']} · {a['action']} {a['entity_id']}",
+                f"{when(a.occurred_at)} · {a.actor} · {a.action} {a.entity_id}",
                 className="feed-item",
             )
-            for a in trail
+            for a in history.audit
         ]
     )
     return [table, html.Div("Audit trail", className="fw-semibold mt-2 mb-1 small"), audit]
 
 
-def actions_panel(officers: list[tuple[str, str]], *, disabled: bool, manages: bool) -> list[Any]:
-    """Create an intervention; assign the customer (supervisors and admins only)."""
+def actions_panel(officers: list[StaffMember], *, disabled: bool, can_assign: bool) -> list[Any]:
+    """Create an intervention; assign the customer (when the user may)."""
     actions = [
         html.Div("Create intervention", className="fw-semibold mb-1"),
         dbc.Select(
             id=ids.DD_CREATE_TYPE,
             options=[{"label": s.label, "value": k.value} for k, s in ACTIONS.items()],
-            value="agent_call",
+            value=InterventionType.AGENT_CALL.value,
             className="mb-2",
             size="sm",
         ),
         dbc.Select(
             id=ids.DD_CREATE_PRIORITY,
-            options=[
-                {"label": p.capitalize(), "value": p} for p in ("critical", "high", "medium", "low")
-            ],
-            value="high",
+            options=[{"label": p.capitalize(), "value": p} for p in PRIORITIES_MOST_URGENT_FIRST],
+            value=Priority.HIGH.value,
             className="mb-2",
             size="sm",
         ),
@@ -219,14 +207,18 @@ def actions_panel(officers: list[tuple[str, str]], *, disabled: bool, manages: b
             className="mb-3",
         ),
     ]
-    # Officers do not assign; the controls stay in the page (hidden) so the callback's inputs exist.
+    # Those who may not assign see no controls; they stay in the page (hidden) so the callback's
+    # inputs exist.
     actions.append(
         html.Div(
             [
                 html.Div("Assign customer to officer", className="fw-semibold mb-1"),
                 dbc.Select(
                     id=ids.DD_ASSIGN_OFFICER,
-                    options=[{"label": f"{n} ({u})", "value": u} for u, n in officers],
+                    options=[
+                        {"label": f"{o.full_name} ({o.username})", "value": o.username}
+                        for o in officers
+                    ],
                     className="mb-2",
                     size="sm",
                 ),
@@ -235,10 +227,10 @@ def actions_panel(officers: list[tuple[str, str]], *, disabled: bool, manages: b
                     id=ids.DD_ASSIGN_BTN,
                     color="secondary",
                     size="sm",
-                    disabled=disabled or not manages,
+                    disabled=disabled or not can_assign,
                 ),
             ],
-            hidden=not manages,
+            hidden=not can_assign,
         )
     )
     return actions

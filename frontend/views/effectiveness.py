@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -10,60 +11,57 @@ from dash import dcc
 
 from pde.frontend.components import GRAPH_CONFIG, card, empty, figure, kpi, money, pct
 from pde.frontend.services import effectiveness
+from pde.frontend.services.effectiveness import OutcomeCount, TypeEffect
 
 
-def kpi_row(k: effectiveness.TrackerKpis) -> Any:
-    kpis = dbc.Row(
+def kpi_row(kpis: effectiveness.TrackerKpis) -> Any:
+    return dbc.Row(
         [
-            kpi("Interventions", f"{k.count:,}", note=f"{k.completed:,} completed"),
+            kpi("Interventions", f"{kpis.count:,}", note=f"{kpis.completed:,} completed"),
             kpi(
                 "Success rate",
-                pct(k.success_rate),
-                note=f"of {k.with_outcome:,} with an outcome",
+                pct(kpis.success_rate),
+                note=f"of {kpis.with_outcome:,} with an outcome",
                 tone="good",
             ),
-            kpi("Prevented defaults", f"{k.prevented_defaults:,}", tone="good"),
-            kpi("Prevented loss", money(k.prevented_loss), note="exposure × LGD", tone="good"),
-            kpi("ROI", pct(k.roi, 0), note=f"on {money(k.cost)} spent"),
-            kpi("Response rate", pct(k.response_rate), note="customer answered"),
+            kpi("Prevented defaults", f"{kpis.prevented_defaults:,}", tone="good"),
+            kpi("Prevented loss", money(kpis.prevented_loss), note="exposure × LGD", tone="good"),
+            kpi("ROI", pct(kpis.roi, 0), note=f"on {money(kpis.cost)} spent"),
+            kpi("Response rate", pct(kpis.response_rate), note="customer answered"),
             kpi(
                 "Time to respond",
-                f"{k.hours_to_respond:.1f} h" if k.hours_to_respond is not None else "–",
+                f"{kpis.hours_to_respond:.1f} h" if kpis.hours_to_respond is not None else "–",
                 note="created → started",
             ),
         ],
         className="g-2",
     )
-    return kpis
 
 
-def charts(per_type: list[dict[str, Any]], mix: list[dict[str, Any]]) -> Any:
+def charts(per_type: Sequence[TypeEffect], mix: Sequence[OutcomeCount]) -> Any:
     if not per_type:
         return None
-    labels = [str(r["type"]).replace("_", " ") for r in per_type]
+    labels = [r.type.replace("_", " ") for r in per_type]
     success = go.Figure(
         go.Bar(
             x=labels,
-            y=[
-                (r["succeeded"] or 0) / r["with_outcome"] * 100 if r["with_outcome"] else 0
-                for r in per_type
-            ],
+            y=[r.succeeded / r.with_outcome * 100 if r.with_outcome else 0 for r in per_type],
             marker_color="#2e7d32",
-            customdata=[r["with_outcome"] for r in per_type],
+            customdata=[r.with_outcome for r in per_type],
             hovertemplate="%{x}: %{y:.0f}% of %{customdata} outcomes<extra></extra>",
         )
     )
     success.update_layout(yaxis_title="success rate (%)")
     outcomes = go.Figure()
-    for outcome in sorted({m["outcome"] for m in mix}):
+    for outcome in sorted({m.outcome for m in mix}):
         outcomes.add_bar(
-            x=[m["type"].replace("_", " ") for m in mix if m["outcome"] == outcome],
-            y=[m["count"] for m in mix if m["outcome"] == outcome],
+            x=[m.type.replace("_", " ") for m in mix if m.outcome == outcome],
+            y=[m.count for m in mix if m.outcome == outcome],
             name=outcome.replace("_", " "),
         )
     outcomes.update_layout(barmode="stack", yaxis_title="outcomes")
     figure(outcomes, height=240)
-    charts = dbc.Row(
+    return dbc.Row(
         [
             dbc.Col(
                 card(
@@ -83,4 +81,3 @@ def charts(per_type: list[dict[str, Any]], mix: list[dict[str, Any]]) -> Any:
             ),
         ]
     )
-    return charts

@@ -15,27 +15,28 @@ from pde.frontend.components import (
 from pde.frontend.services import ServiceUnavailableError, current
 from pde.frontend.services import work as work_service
 
+URGENT_ROWS = 6
+SLA_COLOURS = {"overdue": "danger", "due soon": "warning"}
+
 
 def sla_panel() -> Any:
     user = auth.require_user()
-    actor = work_service.Actor(user.username, user.role)
-    svc = current()
+    services = current()
     try:
-        with svc.session() as session:
-            counts = work_service.sla_counts(session, actor)
-            rows, _ = work_service.work_page(session, actor, page=0, page_size=6)
+        counts = work_service.sla_counts(services, user)
+        rows = work_service.work_page(services, user, page=0, page_size=URGENT_ROWS).rows
     except ServiceUnavailableError as exc:
         return unavailable(str(exc))
     badges = html.Div(
         [
-            dbc.Badge(f"{counts['overdue']} overdue", color="danger", className="me-2 p-2"),
+            dbc.Badge(f"{counts.overdue} overdue", color="danger", className="me-2 p-2"),
             dbc.Badge(
-                f"{counts['due soon']} due soon",
+                f"{counts.due_soon} due soon",
                 color="warning",
                 text_color="dark",
                 className="me-2 p-2",
             ),
-            dbc.Badge(f"{counts['within SLA']} within SLA", color="success", className="me-2 p-2"),
+            dbc.Badge(f"{counts.within_sla} within SLA", color="success", className="me-2 p-2"),
         ],
         id=ids.AC_SLA,
         className="mb-2",
@@ -43,16 +44,11 @@ def sla_panel() -> Any:
     items = [
         html.Tr(
             [
-                html.Td(dcc.Link(f"#{r['id']}", href=f"/interventions?id={r['id']}")),
-                html.Td(dcc.Link(r["customer_id"], href=f"/customer?id={r['customer_id']}")),
-                html.Td(str(r["status"]).replace("_", " ")),
-                html.Td(
-                    dbc.Badge(
-                        r["sla"],
-                        color={"overdue": "danger", "due soon": "warning"}.get(r["sla"], "success"),
-                    )
-                ),
-                html.Td(f"{r['age_hours']:.0f} h"),
+                html.Td(dcc.Link(f"#{r.id}", href=f"/interventions?id={r.id}")),
+                html.Td(dcc.Link(r.customer_id, href=f"/customer?id={r.customer_id}")),
+                html.Td(r.status.replace("_", " ")),
+                html.Td(dbc.Badge(r.sla, color=SLA_COLOURS.get(r.sla, "success"))),
+                html.Td(f"{r.age_hours:.0f} h"),
             ]
         )
         for r in rows

@@ -7,10 +7,10 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from pde.db.models import Intervention, OutcomeKind
 from pde.frontend import ids
 from pde.frontend.components import empty, when
-from pde.frontend.services.catalogue import ACTIONS
+from pde.frontend.services.catalogue import OUTCOME_NAMES, OutcomeKind
+from pde.frontend.services.work import InterventionDetail, StaffMember
 
 BUTTONS = [
     ("approve", "Approve", "check2", "success"),
@@ -21,7 +21,7 @@ BUTTONS = [
 ]
 
 
-def action_panel(officers: list[tuple[str, str]]) -> list[Any]:
+def action_panel(officers: list[StaffMember]) -> list[Any]:
     return [
         html.Div(id="it-detail", children=empty("Select an intervention in the list.")),
         html.Div(
@@ -40,7 +40,9 @@ def action_panel(officers: list[tuple[str, str]]) -> list[Any]:
         ),
         dbc.Select(
             id=ids.IT_OFFICER,
-            options=[{"label": f"{n} ({u})", "value": u} for u, n in officers],
+            options=[
+                {"label": f"{o.full_name} ({o.username})", "value": o.username} for o in officers
+            ],
             placeholder="Officer to assign",
             size="sm",
             className="mt-2",
@@ -56,8 +58,8 @@ def action_panel(officers: list[tuple[str, str]]) -> list[Any]:
         html.Div("Record outcome", className="fw-semibold small mb-1"),
         dbc.Select(
             id=ids.IT_OUTCOME,
-            options=[{"label": o.value.replace("_", " "), "value": o.value} for o in OutcomeKind],
-            value="paid",
+            options=[{"label": o.replace("_", " "), "value": o} for o in OUTCOME_NAMES],
+            value=OutcomeKind.PAID.value,
             size="sm",
             className="mb-2",
         ),
@@ -81,24 +83,23 @@ def action_panel(officers: list[tuple[str, str]]) -> list[Any]:
     ]
 
 
-def facts(row: Intervention, outcomes: list[dict[str, Any]]) -> Any:
+def facts(row: InterventionDetail) -> Any:
     facts: list[tuple[str, Any]] = [
         ("Intervention", f"#{row.id} (version {row.version})"),
         ("Customer", dcc.Link(row.customer_id, href=f"/customer?id={row.customer_id}")),
-        ("Action", ACTIONS[row.type].label),
+        ("Action", row.action_label),
         (
             "Status",
-            html.Span(row.status.value.replace("_", " "), id="it-status-text", className="fw-bold"),
+            html.Span(row.status.replace("_", " "), id="it-status-text", className="fw-bold"),
         ),
-        ("Priority", row.priority.value),
+        ("Priority", row.priority),
         ("Created", f"{when(row.created_at)} by {row.created_by}"),
         ("Approved", f"{when(row.approved_at)} by {row.approved_by}" if row.approved_by else "–"),
         ("Assigned to", row.assigned_to or "–"),
         ("SLA due", when(row.sla_due_at)),
         ("Reason", row.reason or "–"),
-        ("Outcomes", ", ".join(f"{o['outcome']} ({o['recorded_by']})" for o in outcomes) or "–"),
+        ("Outcomes", ", ".join(f"{o.outcome} ({o.recorded_by})" for o in row.outcomes) or "–"),
     ]
-    body = html.Dl(
+    return html.Dl(
         [x for k, v in facts for x in (html.Dt(k), html.Dd(v))], className="metric-list mb-0"
     )
-    return body

@@ -12,6 +12,7 @@ SUBCOMMANDS = (
     "import_data",
     "features",
     "train",
+    "models",
     "serve",
     "score",
     "score_portfolio",

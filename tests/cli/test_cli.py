@@ -12,6 +12,7 @@ EXPECTED = {
     "import",
     "features",
     "train",
+    "models",
     "serve",
     "score",
     "score-portfolio",

@@ -29,7 +29,9 @@ def test_model_registry_one_champion(db) -> None:
 
 def test_model_registry_second_champion_refused_by_database(db) -> None:
     # PostgreSQL names the index; SQLite names the column.
-    match = r"uq_model_versions_one_champion|model_versions\.status"
+    match = (
+        "uq_model_versions_one_champion" if db.backend == "postgres" else r"model_versions\.status"
+    )
     with pytest.raises(ConstraintViolationError, match=match), db.scope() as s:
         s.add(ModelVersion(version="a", status=ModelStatus.CHAMPION))
         s.add(ModelVersion(version="b", status=ModelStatus.CHAMPION))

@@ -15,7 +15,9 @@ from sqlalchemy.engine import Engine
 
 from pde.core.settings import Settings
 from pde.db.engine import make_engine
-from pde.frontend.seed import seed_portfolio
+from pde.frontend.seed import USERS, seed_portfolio
+from pde.frontend.services import Services
+from pde.frontend.services.access import SignedIn
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -56,6 +58,18 @@ def app_settings(
     models = tmp_path_factory.mktemp("models")
     # Nothing listens on port 9: the scoring service is "down", as the tests expect.
     return Settings(database_url=portfolio[0], model_dir=models, grpc_address="127.0.0.1:9")
+
+
+@pytest.fixture(scope="session")
+def services(app_settings: Settings, portfolio: tuple[str, Engine]) -> Services:
+    """The services layer over the seeded portfolio, without a scoring client."""
+    return Services(settings=app_settings, engine=portfolio[1])
+
+
+def signed_in(username: str) -> SignedIn:
+    """A seeded user as the app's sign-in records them."""
+    user = next(u for u in USERS if u.username == username)
+    return SignedIn(user.username, user.full_name, user.role)
 
 
 @pytest.fixture(scope="session")

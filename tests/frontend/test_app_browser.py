@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from pde.db.audit import verify_chain
 from pde.db.engine import session_scope
+from pde.frontend.services.catalogue import ACTIONS
 from tests.frontend.browser import (
     click,
     screenshot,
@@ -83,24 +84,63 @@ def test_app_explain_is_disabled_while_scoring_is_down(browser: Any, app_url: st
     assert not browser.find_element(By.ID, "dd-explain-btn").is_enabled()
 
 
-def test_app_action_center_simulates_impact_then_creates(browser: Any, app_url: str) -> None:
+def test_app_action_center_simulates_impact_then_creates(
+    browser: Any, app_url: str, portfolio: tuple[str, Engine]
+) -> None:
     sign_in(browser, app_url, "sup1")
     browser.get(app_url + "/")
     wait_for(browser, "#ac-queue .dash-cell")
     browser.find_element(
         By.XPATH, "//label[starts-with(normalize-space(), 'High and stable')]"
     ).click()
-    wait_for(browser, "#ac-snapshot", text="customers in this tier")
-    boxes = browser.find_elements(By.CSS_SELECTOR, "#ac-queue input[type='checkbox']")
-    for box in boxes[-2:]:
+    # The stable tier holds no critical customer: its first row is high-risk once loaded.
+    wait_for(browser, "#ac-queue td[data-dash-column='tier']", text="high")
+    # Two customers for whom the recommended action was never taken: the workflow's
+    # cool-down (one intervention of a type per customer per week) cannot refuse them.
+    with session_scope(engine=portfolio[1]) as session:
+        taken = {
+            (str(c), str(t))
+            for c, t in session.execute(
+                sa.text("SELECT customer_id, type FROM interventions WHERE status != 'cancelled'")
+            )
+        }
+    kinds = {spec.label: kind.value for kind, spec in ACTIONS.items()}
+    chosen: dict[str, str] = {}
+    for row in browser.find_elements(By.CSS_SELECTOR, "#ac-queue tr"):
+        cells = {
+            cell.get_attribute("data-dash-column"): cell.text
+            for cell in row.find_elements(By.CSS_SELECTOR, "td[data-dash-column]")
+        }
+        if not cells or (cells["link"], kinds[cells["action_label"]]) in taken:
+            continue
+        chosen[cells["link"]] = kinds[cells["action_label"]]
+        box = row.find_element(By.CSS_SELECTOR, "input[type='checkbox']")
         browser.execute_script("arguments[0].click();", box)
+        if len(chosen) == 2:
+            break
+    assert len(chosen) == 2
     click(browser, "#ac-simulate")
     impact = wait_for(browser, "#ac-impact", text="Loss avoided")
-    assert "C0" in impact.text
+    assert all(customer in impact.text for customer in chosen)
     screenshot(browser, ARTIFACTS, "impact-simulation")
     click(browser, "#ac-execute")
-    result = wait_for(browser, "#ac-result .alert")
-    assert "Created" in result.text or "Refused" in result.text
+    result = wait_for(browser, "#ac-result .alert").text
+    match = re.fullmatch(
+        r"Created 2 intervention\(s\): #(\d+), #(\d+) \(awaiting approval\)\.", result
+    )
+    assert match is not None, result
+    assert not browser.find_elements(By.CSS_SELECTOR, "#ac-result .alert-warning")  # no refusal
+    created = [int(match.group(1)), int(match.group(2))]
+    with session_scope(engine=portfolio[1]) as session:
+        rows = session.execute(
+            sa.text(
+                "SELECT customer_id, type, status, created_by, reason FROM interventions"
+                " WHERE id IN (:a, :b)"
+            ),
+            {"a": created[0], "b": created[1]},
+        ).all()
+    assert {(r[0], r[1]) for r in rows} == set(chosen.items())
+    assert {tuple(r[2:]) for r in rows} == {("recommended", "sup1", "from the Action Center queue")}
 
 
 def _intervention_row(engine: Engine, intervention_id: int) -> dict[str, Any]:

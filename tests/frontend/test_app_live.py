@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import math
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
+import sqlalchemy as sa
 from selenium.webdriver.common.by import By
 from sqlalchemy.engine import Engine
 
+from pde.core.names import DEFAULT_LOOKBACK_DAYS
+from pde.db.engine import session_scope
+from pde.frontend.components import shown_value
 from pde.frontend.services import Services
 from tests.frontend.browser import click, screenshot, sign_in, wait_for
 from tests.frontend.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@dataclass(frozen=True)
+class LiveCustomer:
+    version: str  # the live bundle
+    customer_id: str  # in the data and in the database
+    data_dir: Path
+    data_end: date  # the day after the data's last transaction
+    scored: date  # the customer's stored score, later than the data
 
 
 @pytest.fixture(scope="module")
@@ -57,21 +75,51 @@ def live_scoring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     server.stop(grace=1)
 
 
+def _busiest_recent_customer(data_dir: Path) -> tuple[str, date]:
+    """The customer with most transactions in the look-back window before the end of the
+    data, and that end (the day after the last transaction)."""
+    transactions = pl.read_parquet(data_dir / "transactions.parquet")
+    end = transactions["timestamp"].max().date() + timedelta(days=1)  # type: ignore[union-attr]
+    start = datetime.combine(end - timedelta(days=DEFAULT_LOOKBACK_DAYS), time())
+    busiest = (
+        transactions.filter(pl.col("timestamp") >= start)
+        .group_by("customer_id")
+        .len()
+        .sort(["len", "customer_id"], descending=[True, False])
+    )
+    return str(busiest["customer_id"][0]), end
+
+
 @pytest.fixture
 def live_app(
     dash_app: Any, live_scoring: tuple[str, Path, Path, str], portfolio: tuple[str, Engine]
-) -> Iterator[tuple[str, str]]:
-    """The shared app pointed at the live server, bundle and data for one test; one customer
-    of the simulated data is added to the database. Yields (bundle version, customer id)."""
+) -> Iterator[LiveCustomer]:
+    """The shared app pointed at the live server, bundle and data for one test. The busiest
+    recent customer of the simulated data is added to the database with a stored score dated
+    like the seeded portfolio's (today, months after the simulated data ends)."""
     from pde.db.customers import upsert_customers
     from pde.db.engine import session_scope
+    from pde.db.scores import ScoreRow, write_scores
     from pde.frontend.app import _risk_client_factory
+    from pde.frontend.seed import MODEL_VERSION
     from pde.jobs.customers import read_customer_records
 
     address, data_dir, model_dir, version = live_scoring
-    record = read_customer_records(data_dir)[0]
-    with session_scope(engine=portfolio[1]) as session:
+    customer_id, data_end = _busiest_recent_customer(data_dir)
+    record = next(r for r in read_customer_records(data_dir) if r["customer_id"] == customer_id)
+    engine = portfolio[1]
+    with session_scope(engine=engine) as session:
         upsert_customers(session=session, records=[record], actor="system:test")
+        scored = session.execute(sa.text("SELECT max(as_of) FROM risk_scores")).scalar_one()
+    scored = date.fromisoformat(str(scored))
+    assert scored > data_end  # the situation the Deep Dive must handle
+    write_scores(
+        rows=[ScoreRow(customer_id, scored, 0.2, "medium", False, MODEL_VERSION)],
+        run_id=f"live-{customer_id}",
+        as_of=scored,
+        model_version=MODEL_VERSION,
+        engine=engine,
+    )
     with dash_app.server.app_context():
         services: Services = dash_app.server.extensions["pde_services"]
     saved = (services.settings, services.client_factory, services._client)
@@ -81,37 +129,87 @@ def live_app(
     services.client_factory = _risk_client_factory(services.settings)
     services._client = None
     services.status(fresh=True)
-    yield version, str(record["customer_id"])
+    yield LiveCustomer(version, customer_id, data_dir, data_end, scored)
     services.settings, services.client_factory, services._client = saved
     services.status(fresh=True)
 
 
+def _shown_reasons(driver: Any) -> list[tuple[str, str]]:
+    """(feature, value as shown) of each live reason row."""
+    found = []
+    for row in driver.find_elements(By.CSS_SELECTOR, "#dd-explain .reason-row"):
+        line = row.text.splitlines()[-1]  # "<feature> = <value> · <contribution> log-odds"
+        match = re.fullmatch(r"(\w+) = (.+) · [+-][\d.]+ log-odds", line)
+        assert match is not None, line
+        found.append((match.group(1), match.group(2)))
+    return found
+
+
 def test_app_live_model_page_promotion_and_explain(
-    browser: Any, app_url: str, live_app: tuple[str, str]
+    browser: Any, app_url: str, live_app: LiveCustomer, portfolio: tuple[str, Engine]
 ) -> None:
-    version, customer = live_app
+    from pde.contracts.data.io import load_dataset
+    from pde.training.features import compute_features
+
+    live = live_app
     sign_in(browser, app_url, "admin")
     browser.get(app_url + "/model")
     wait_for(browser, "#mp-body .js-plotly-plot")
     body = browser.find_element(By.ID, "mp-body").text
-    assert version in body and "AUC" in body
+    assert live.version in body and "AUC" in body
     # The scoring service is up: no scoring banner.
     assert "scoring service" not in browser.find_element(By.ID, "status-banner").text
     screenshot(browser, ARTIFACTS, "model-performance-live")
 
     browser.get(app_url + "/admin/data")
     wait_for(browser, "#dm-users table")
-    browser.find_element(By.CSS_SELECTOR, f"#dm-bundle option[value='{version}']").click()
+    browser.find_element(By.CSS_SELECTOR, f"#dm-bundle option[value='{live.version}']").click()
     click(browser, "#dm-promote")
     promoted = wait_for(browser, "#dm-result .alert")
-    assert f"{version} is the champion" in promoted.text
-    assert f"now serves {version}" in promoted.text
+    assert f"{live.version} is the champion" in promoted.text
+    assert f"now serves {live.version}" in promoted.text
+    with session_scope(engine=portfolio[1]) as session:
+        status = session.execute(
+            sa.text("SELECT status FROM model_versions WHERE version = :v"), {"v": live.version}
+        ).scalar_one()
+        promotion = session.execute(
+            sa.text(
+                "SELECT actor, after FROM action_audit_log"
+                " WHERE action = 'model_version.promote' AND entity_id = :v"
+            ),
+            {"v": live.version},
+        ).one()
+    assert status == "champion"
+    assert promotion[0] == "admin"
 
-    # Explain from the customer's raw activity in the canonical data (a live gRPC call).
-    browser.get(f"{app_url}/customer?id={customer}")
-    wait_for(browser, "#dd-customer", text=customer)
+    # Explain from the customer's raw activity in the canonical data (a live gRPC call). The
+    # stored score is dated after the data ends: the app explains as of the end of the data.
+    browser.get(f"{app_url}/customer?id={live.customer_id}")
+    wait_for(browser, "#dd-customer", text=live.customer_id)
     click(browser, "#dd-explain-btn")
-    explained = wait_for(browser, "#dd-explain", text="log-odds")
-    assert f"model {version}" in explained.text
-    assert browser.find_elements(By.CSS_SELECTOR, "#dd-explain .reason-row")
+    head = wait_for(browser, "#dd-explain-head", text="as of")
+    assert head.text.endswith(f"model {live.version} · as of {live.data_end:%Y-%m-%d}")
+    note = browser.find_element(By.ID, "dd-explain-note").text
+    assert note.startswith(f"explained as of {live.data_end:%Y-%m-%d}, the end of the data")
+    assert f"the stored score is dated {live.scored:%Y-%m-%d}" in note
+    shown = _shown_reasons(browser)
+    assert len(shown) == 6  # TOP_K: a customer this active has that many raising reasons
+    expected = compute_features(load_dataset(live.data_dir), [live.data_end]).filter(
+        pl.col("customer_id") == live.customer_id
+    )
+    values = {name: expected[name][0] for name, _ in shown}
+    assert [text for _, text in shown] == [shown_value(values[name]) for name, _ in shown]
+    assert sum(not math.isnan(v) for v in values.values()) >= 4  # real values, not "missing"
     screenshot(browser, ARTIFACTS, "explain-live")
+
+    # A customer who is not in the data at all: a clear refusal, not a score of nothing.
+    absent = "C000001"
+    browser.get(f"{app_url}/customer?id={absent}")
+    wait_for(browser, "#dd-customer", text=absent)
+    click(browser, "#dd-explain-btn")
+    refused = wait_for(browser, "#dd-explain .unavailable", text="not in the data")
+    assert refused.text == (
+        f"Explain failed: customer {absent} is not in the data at {live.data_dir}: there is no"
+        " activity to explain from"
+    )
+    assert not browser.find_elements(By.CSS_SELECTOR, "#dd-explain .reason-row")

@@ -8,6 +8,7 @@ from typing import Any
 
 from pde.frontend.auth import CSRF_COOKIE, CSRF_HEADER
 from pde.frontend.seed import DEFAULT_PASSWORD
+from tests.frontend.conftest import signed_in
 
 CALLBACK = "/_dash-update-component"
 
@@ -58,15 +59,27 @@ def test_auth_wrong_password_is_refused(dash_app: Any) -> None:
 def test_auth_callbacks_need_the_csrf_header(dash_app: Any) -> None:
     client = dash_app.server.test_client()
     _sign_in(client)
-    body = {"output": "x.children", "outputs": {"id": "x", "property": "children"}, "inputs": []}
-    assert client.post(CALLBACK, json=body).status_code == 403
+    body = {  # the shell's status banner callback, as the page's interval fires it
+        "output": "..status-banner.children...url.href..",
+        "outputs": [
+            {"id": "status-banner", "property": "children"},
+            {"id": "url", "property": "href"},
+        ],
+        "inputs": [{"id": "status-interval", "property": "n_intervals", "value": 1}],
+        "changedPropIds": ["status-interval.n_intervals"],
+    }
+    refused = client.post(CALLBACK, json=body)
+    assert refused.status_code == 403
+    assert refused.get_json() == {"error": "missing or wrong CSRF token"}
     wrong = client.post(CALLBACK, json=body, headers={CSRF_HEADER: "forged"})
     assert wrong.status_code == 403
     cookie = client.get_cookie(CSRF_COOKIE)
     assert cookie is not None
-    # With the right token the request passes the guard (Dash then rejects the fake callback).
     allowed = client.post(CALLBACK, json=body, headers={CSRF_HEADER: cookie.value})
-    assert allowed.status_code not in (401, 403)
+    assert allowed.status_code == 200
+    banner = allowed.get_json()["response"]["status-banner"]["children"]
+    # The scoring service is down in these tests: the callback ran and says so.
+    assert "The scoring service at 127.0.0.1:9 is unavailable" in str(banner)
 
 
 def test_auth_session_expires_after_idle_time(dash_app: Any) -> None:
@@ -96,9 +109,13 @@ def test_auth_a_one_time_password_must_be_changed_first(dash_app: Any) -> None:
     from pde.frontend.services import current
     from pde.frontend.services.users import create_user
 
-    with dash_app.server.test_request_context("/"), current().session() as session:
+    with dash_app.server.test_request_context("/"):
         one_time = create_user(
-            session, username="newbie", full_name="New Officer", role="officer", actor="admin"
+            current(),
+            signed_in("admin"),
+            username="newbie",
+            full_name="New Officer",
+            role="officer",
         )
     client = dash_app.server.test_client()
     assert _sign_in(client, "newbie", one_time).headers["Location"] == "/password"

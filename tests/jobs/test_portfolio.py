@@ -36,6 +36,8 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
             break
         except ParityError:
             continue
+    else:
+        pytest.fail("the quick training run failed its parity check with every seed")
     server = ScoringServer(
         ServerOptions(address="127.0.0.1:0", model_dir=root / "models", drain_seconds=0.0)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from pde import __version__
 from pde.frontend.services.jobs import Job, JobRunner
 
 
@@ -20,7 +21,8 @@ def test_jobs_run_their_steps_and_keep_the_output() -> None:
     assert job.state == "completed"
     assert job.progress == 1.0
     assert job.error is None
-    assert any("pde" in line for line in job.tail if not line.startswith("$"))
+    version = f"pde {__version__}"
+    assert list(job.tail) == ["$ pde --version", version, "$ pde --version", version]
     assert runner.jobs()[0] is job
 
 

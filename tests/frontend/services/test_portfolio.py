@@ -5,11 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from pde.core.names import ALERT_TIERS, RiskTier
 from pde.db.engine import session_scope
+from pde.frontend.services import Services, queue
 from pde.frontend.services import portfolio as overview_service
-from pde.frontend.services import queue
 from pde.frontend.services.catalogue import ACCELERATION_DELTA, LOSS_GIVEN_DEFAULT
+from pde.frontend.services.portfolio_kpis import Segment
 from pde.frontend.services.snapshot import latest_snapshot
+from tests.frontend.conftest import signed_in
 
 
 def _rows(
@@ -36,54 +39,61 @@ def _rows(
     )
 
 
-def test_portfolio_kpis_match_the_rows(portfolio: tuple[str, Engine]) -> None:
-    engine = portfolio[1]
-    scores, _, balances = _rows(engine)
-    with session_scope(engine=engine) as session:
-        k = overview_service.kpis(session, latest_snapshot(session), None)
+def test_portfolio_kpis_match_the_rows(portfolio: tuple[str, Engine], services: Services) -> None:
+    scores, _, balances = _rows(portfolio[1])
+    k = overview_service.overview(services, None, "product").kpis
     assert k.customers == len(balances)
     assert k.scored == len(scores)
-    assert k.high_risk == sum(t in ("high", "critical") for _, t in scores.values())
-    assert k.critical == sum(t == "critical" for _, t in scores.values())
+    assert k.high_risk == sum(t in ALERT_TIERS for _, t in scores.values())
+    assert k.critical == sum(t == RiskTier.CRITICAL for _, t in scores.values())
     assert abs(k.mean_risk - sum(p for p, _ in scores.values()) / len(scores)) < 1e-9
     expected_loss = sum(p * balances[c] for c, (p, _) in scores.items()) * LOSS_GIVEN_DEFAULT
     assert abs(k.expected_loss - expected_loss) < 0.01 * max(expected_loss, 1)
 
 
-def test_portfolio_segment_filter_narrows_every_figure(portfolio: tuple[str, Engine]) -> None:
-    engine = portfolio[1]
-    with session_scope(engine=engine) as session:
-        whole = overview_service.overview(session, None, "product")
-        product = str(whole.segments[0]["segment"])
-        part = overview_service.overview(
-            session, overview_service.Segment("product", product), "product"
-        )
+def test_portfolio_segment_filter_narrows_every_figure(services: Services) -> None:
+    whole = overview_service.overview(services, None, "product")
+    product = whole.segments[0].segment
+    part = overview_service.overview(services, Segment("product", product), "product")
     assert part.kpis.customers < whole.kpis.customers
-    assert part.kpis.scored == whole.segments[0]["customers"]
+    assert part.kpis.scored == whole.segments[0].customers
     assert sum(n for _, _, n in part.histogram) == part.kpis.scored
-    assert all(r["product"] == product for r in part.rising)
+    assert part.rising
+    assert all(r.product == product for r in part.rising)
 
 
-def test_queue_urgency_tiers_follow_tier_and_change(portfolio: tuple[str, Engine]) -> None:
-    engine = portfolio[1]
-    scores, previous, _ = _rows(engine)
+def test_queue_urgency_tiers_follow_tier_and_change(
+    portfolio: tuple[str, Engine], services: Services
+) -> None:
+    scores, previous, _ = _rows(portfolio[1])
     expected = {"imminent": 0, "accelerating": 0, "stable": 0}
     for customer, (p, tier) in scores.items():
-        if tier not in ("high", "critical"):
+        if tier not in ALERT_TIERS:
             continue
         delta = p - previous.get(customer, p)
-        if tier == "critical":
+        if tier == RiskTier.CRITICAL:
             expected["imminent"] += 1
         elif delta >= ACCELERATION_DELTA:
             expected["accelerating"] += 1
         else:
             expected["stable"] += 1
-    with session_scope(engine=engine) as session:
-        page = queue.queue_page(session, urgency="stable", page=0, page_size=5, officer=None)
-        mine = queue.queue_page(session, urgency="stable", page=0, page_size=500, officer="off1")
+    supervisor, officer = signed_in("sup1"), signed_in("off1")
+    page = queue.queue_page(services, supervisor, urgency="stable", page=0, page_size=5)
+    mine = queue.queue_page(services, officer, urgency="stable", page=0, page_size=500)
     assert page.counts == expected
     assert len(page.rows) == min(5, expected["stable"])
-    probabilities = [r["probability"] for r in page.rows]
+    probabilities = [r.probability for r in page.rows]
     assert probabilities == sorted(probabilities, reverse=True)
-    assert all(r["action"] and r["cost"] > 0 and 0 < r["success_rate"] < 1 for r in page.rows)
-    assert mine.total < page.total
+    assert all(r.action and r.cost > 0 and 0 < r.success_rate < 1 for r in page.rows)
+    assert 0 < mine.total < page.total
+    with session_scope(engine=portfolio[1]) as session:
+        owned = {
+            c
+            for (c,) in session.execute(
+                sa.text(
+                    "SELECT customer_id FROM customer_assignments"
+                    " WHERE officer = 'off1' AND ended_at IS NULL"
+                )
+            )
+        }
+    assert {r.customer_id for r in mine.rows} <= owned

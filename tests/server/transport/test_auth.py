@@ -14,6 +14,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
+from tests.conftest import skip_or_fail
 
 TOKEN = "s3cret-token"
 
@@ -56,7 +57,13 @@ def test_auth_accepts_the_token_and_leaves_health_open(guarded: Any) -> None:
     with grpc.insecure_channel(f"127.0.0.1:{guarded.port}") as channel:
         stub = risk_pb2_grpc.RiskScoringStub(channel)
         metadata = (("authorization", f"Bearer {TOKEN}"),)
-        assert stub.Score(_request(), timeout=5, metadata=metadata).model_version == "v1"
+        reply, call = stub.Score.with_call(_request(), timeout=5, metadata=metadata)
+        assert call.code() == grpc.StatusCode.OK
+        assert reply.model_version == "v1"
+        bundle = guarded.scorer.bundle()
+        expected = bundle.score(np.zeros((1, 8), dtype=np.float32))
+        assert reply.probability == pytest.approx(float(expected.probability[0]), abs=1e-6)
+        assert reply.tier == bundle.manifest.tiers[int(expected.tier[0])].name
         info = stub.ReloadModel(risk_pb2.ReloadRequest(), timeout=30, metadata=metadata)
         assert info.version == "v1"
         health = health_pb2_grpc.HealthStub(channel)
@@ -65,10 +72,11 @@ def test_auth_accepts_the_token_and_leaves_health_open(guarded: Any) -> None:
     assert guarded.metrics_snapshot()["Score"]["calls"] == {"OK": 1}
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 def test_auth_tls_serves_over_an_encrypted_channel(
     tmp_path: Path, model_dir: Path, start_server: Any
 ) -> None:
+    if shutil.which("openssl") is None:
+        skip_or_fail("the TLS test needs the openssl command")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         [

@@ -1,0 +1,202 @@
+"""Every change to interventions and ownership, through pde.db.workflow and pde.db.customers.
+
+Each change runs in its own unit of work as the signed-in user: `access` decides what the
+user's role allows; the workflow services check the transition, the cool-down and the
+version (and the role again) and append the audit row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from pde.core.errors import PdeError
+from pde.db import customers as db_customers
+from pde.db import workflow
+from pde.db.models import (
+    InterventionCreate,
+    InterventionOutcomeCreate,
+    InterventionType,
+    OutcomeKind,
+    Priority,
+)
+from pde.frontend.services import access
+from pde.frontend.services.base import Services
+from pde.frontend.services.impact import PlanItem
+from pde.frontend.services.snapshot import latest_snapshot
+from pde.frontend.services.tables import RISK_SCORES
+from pde.frontend.services.work import intervention_state
+
+QUEUE_REASON = "from the Action Center queue"
+
+
+@dataclass(frozen=True)
+class CreationReport:
+    created: tuple[int, ...]
+    refused: tuple[str, ...]  # "<customer>: <why>"
+
+
+def _create(
+    session: Session,
+    services: Services,
+    user: access.SignedIn,
+    *,
+    customer_id: str,
+    kind: str,
+    priority: str,
+    probability: float | None,
+    model_version: str | None,
+    reason: str | None,
+) -> int:
+    row = workflow.create_intervention(
+        session=session,
+        policy=services.policy,
+        data=InterventionCreate(
+            customer_id=customer_id,
+            type=InterventionType(kind),
+            priority=Priority(priority),
+            reason=reason or None,
+            risk_probability=probability,
+            model_version=model_version,
+        ),
+        actor=user.username,
+    )
+    assert row.id is not None
+    return row.id
+
+
+def create_intervention(
+    services: Services,
+    user: access.SignedIn,
+    *,
+    customer_id: str,
+    kind: str,
+    priority: str,
+    reason: str | None,
+) -> int:
+    """A new intervention for the customer, carrying its score in the current snapshot."""
+    with services.session() as session:
+        snapshot = latest_snapshot(session)
+        score = (
+            None
+            if snapshot is None
+            else session.execute(
+                sa.select(RISK_SCORES.c.probability).where(
+                    RISK_SCORES.c.customer_id == customer_id,
+                    RISK_SCORES.c.as_of == snapshot.as_of,
+                    RISK_SCORES.c.model_version == snapshot.model_version,
+                )
+            ).scalar_one_or_none()
+        )
+        return _create(
+            session,
+            services,
+            user,
+            customer_id=customer_id,
+            kind=kind,
+            priority=priority,
+            probability=None if score is None else float(score),
+            model_version=None if score is None or snapshot is None else snapshot.model_version,
+            reason=reason,
+        )
+
+
+def create_planned(
+    services: Services, user: access.SignedIn, plan: Sequence[PlanItem]
+) -> CreationReport:
+    """The simulated plan's interventions, each in its own unit of work; a refused one (cool-
+    down, for example) is reported and the others are still created."""
+    created: list[int] = []
+    refused: list[str] = []
+    for item in plan:
+        try:
+            with services.session() as session:
+                new_id = _create(
+                    session,
+                    services,
+                    user,
+                    customer_id=item.customer_id,
+                    kind=item.kind,
+                    priority=item.priority,
+                    probability=item.probability,
+                    model_version=None,
+                    reason=QUEUE_REASON,
+                )
+            created.append(new_id)
+        except PdeError as exc:
+            refused.append(f"{item.customer_id}: {exc}")
+    return CreationReport(tuple(created), tuple(refused))
+
+
+def act(
+    services: Services,
+    user: access.SignedIn,
+    *,
+    action: str,
+    intervention_id: int,
+    officer: str | None = None,
+    reason: str | None = None,
+) -> str:
+    """Runs one workflow transition; returns a one-line confirmation."""
+    with services.session() as session:
+        row = workflow.get_intervention(session, intervention_id)
+        access.refuse_if(access.action_refusal(user, action, intervention_state(row)))
+        common: dict[str, Any] = {
+            "session": session,
+            "intervention_id": intervention_id,
+            "actor": user.username,
+        }
+        if action == "approve":
+            workflow.approve(**common)
+        elif action == "assign":
+            if not officer:
+                raise PdeError("choose an officer to assign")
+            workflow.assign(officer=officer, **common)
+        elif action == "start":
+            workflow.start(**common)
+        elif action == "complete":
+            workflow.complete(**common)
+        else:  # cancel: action_refusal refused every other name
+            workflow.cancel(reason=reason or "", **common)
+    return f"intervention {intervention_id}: {action} done"
+
+
+def record_outcome(
+    services: Services,
+    user: access.SignedIn,
+    *,
+    intervention_id: int,
+    outcome: str,
+    amount: float | None,
+    note: str | None,
+) -> int:
+    with services.session() as session:
+        row = workflow.get_intervention(session, intervention_id)
+        access.refuse_if(access.outcome_refusal(user, intervention_state(row)))
+        recorded = workflow.record_outcome(
+            session=session,
+            intervention_id=intervention_id,
+            data=InterventionOutcomeCreate(
+                outcome=OutcomeKind(outcome),
+                amount=Decimal(str(round(amount, 2))) if amount is not None else None,
+                note=note or None,
+            ),
+            actor=user.username,
+        )
+        assert recorded.id is not None
+        return recorded.id
+
+
+def assign_customer(
+    services: Services, user: access.SignedIn, *, customer_id: str, officer: str
+) -> None:
+    access.require(access.can_assign_customers(user), "assign customers")
+    with services.session() as session:
+        db_customers.assign_customer(
+            session=session, customer_id=customer_id, officer=officer, actor=user.username
+        )
