@@ -80,7 +80,7 @@ def train_frame(
             progress=progress,
         )  # fmt: skip
     with timer.stage("threshold"):
-        decision = stages.decide(blended, m, config=config)
+        decision = stages.decide(blended, m, frame, config=config)
     with timer.stage("evaluate"):
         evaluation = stages.evaluate(
             frame, rows, features, m, tuned=tuned, natives=natives, blended=blended,

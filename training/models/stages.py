@@ -8,12 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from pde.contracts.bundle import Calibration, TierBand
+from pde.contracts.bundle import Calibration
 from pde.core.names import MODEL_NAMES
 from pde.training.learners import OnnxGraph, get_learner
+from pde.training.models.calibration import Method, calibrate, choose_calibration
 from pde.training.models.config import StageCallback, TrainConfig
-from pde.training.models.decision import cost_threshold, risk_tiers
-from pde.training.models.ensemble import blend, calibrate, fit_calibration, learn_weights
+from pde.training.models.decision import Decision, held_out_alerts, policy_figures
+from pde.training.models.decision import decide as decide_policy
+from pde.training.models.ensemble import blend, learn_weights
 from pde.training.models.evaluation import (
     Scores,
     all_curves,
@@ -46,6 +48,14 @@ class Blend:
     p_test: dict[str, np.ndarray]
     weights: dict[str, float]
     calibration: Calibration
+    # Out-of-fold validation log-loss of each calibration candidate.
+    candidates: dict[str, float]
+
+    @property
+    def method(self) -> Method:
+        """The chosen calibration method (the per-model figures use it too)."""
+        method = self.calibration.method
+        return method if method in ("platt", "beta", "isotonic_interp") else "platt"  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -54,14 +64,6 @@ class CrossValidated:
 
     cv: CrossValidation
     rows: int
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The cost-optimal alert threshold and the risk tiers around it."""
-
-    threshold: float
-    tiers: list[TierBand]
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,12 @@ def ensemble(natives: Natives, m: Matrices, *, config: TrainConfig) -> Blend:
         p_val[name] = learner.predict(natives[name], m.x_val, threads=config.threads)
         p_test[name] = learner.predict(natives[name], m.x_test, threads=config.threads)
     weights = learn_weights(p_val, m.y_val) if config.learn_weights else dict(config.weights)
-    calibration = fit_calibration(blend(p_val, weights), m.y_val, method=config.calibration)
-    p_val["ensemble"] = calibrate(blend(p_val, weights), calibration)
-    p_test["ensemble"] = calibrate(blend(p_test, weights), calibration)
-    return Blend(p_val, p_test, weights, calibration)
+    choice = choose_calibration(
+        blend(p_val, weights), m.y_val, method=config.calibration, seed=config.seed
+    )
+    p_val["ensemble"] = calibrate(blend(p_val, weights), choice.calibration)
+    p_test["ensemble"] = calibrate(blend(p_test, weights), choice.calibration)
+    return Blend(p_val, p_test, weights, choice.calibration, choice.candidates)
 
 
 def cross_validation(
@@ -148,13 +152,9 @@ def cross_validation(
     return CrossValidated(cv, len(cv_rows))
 
 
-def decide(blended: Blend, m: Matrices, *, config: TrainConfig) -> Decision:
-    """The threshold minimising expected cost on validation, and the tiers."""
-    threshold = cost_threshold(
-        blended.p_val["ensemble"], m.y_val,
-        cost_missed=config.cost_missed_default, cost_intervention=config.cost_intervention,
-    )  # fmt: skip
-    return Decision(threshold, risk_tiers(blended.p_val["ensemble"], threshold=threshold))
+def decide(blended: Blend, m: Matrices, frame: TrainingFrame, *, config: TrainConfig) -> Decision:
+    """The break-even floor of the policy, and tiers anchored on base rate and capacity."""
+    return decide_policy(blended.p_val["ensemble"], m.y_val, frame=frame, policy=config.policy)
 
 
 def evaluate(
@@ -173,7 +173,7 @@ def evaluate(
     """Held-out figures, curves, tiers, SHAP importance, the oracle, and SMOTE's effect."""
     scores = Scores(blended.p_val, blended.p_test, m.y_val, m.y_test)
     metrics, calibrated = per_model_metrics(
-        scores, threshold=decision.threshold, calibration_method=config.calibration, config=config
+        scores, threshold=decision.threshold, calibration_method=blended.method
     )
     for name, figures in cross_validated.cv.summary().items():
         metrics[name].update(figures)
@@ -182,7 +182,12 @@ def evaluate(
         natives, m.x_test, names=features.names, weights=blended.weights, seed=config.seed,
         threads=config.threads,
     )  # fmt: skip
+    alerts = held_out_alerts(
+        blended.p_test["ensemble"], frame=frame, rows=rows.split.test, policy=config.policy
+    )
     results: dict[str, Any] = {
+        "alerts": policy_figures(alerts, m.y_test, decision=decision, policy=config.policy),
+        "calibration_candidates": blended.candidates,
         "tiers": tier_table(blended.p_test["ensemble"], m.y_test, decision.tiers),
         "curves": all_curves(calibrated, m.y_test),
         "shap_top20": importance,
@@ -192,7 +197,8 @@ def evaluate(
     if config.smote:
         results["imbalance"]["smote_effect"] = smote_effect(
             tuned, natives, plain=(features.prepare(frame, rows.fit), frame.y[rows.fit]),
-            validation=(m.x_val, m.y_val), test=(m.x_test, m.y_test), config=config,
+            validation=(m.x_val, m.y_val), test=(m.x_test, m.y_test), method=blended.method,
+            config=config,
         )  # fmt: skip
     return Evaluation(metrics, results)
 
