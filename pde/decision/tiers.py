@@ -5,7 +5,7 @@ capacity, never on the cost floor alone.
     medium    max(base rate, break-even) <= p  above average and worth an action
     high      max(2 x base rate, ...)    <= p  at least twice the average risk
     critical  max(capacity cut-off, ...) <= p  the riskiest customers the team can work in a
-                                               week (at least a quarter of the way from
+                                               week (at least a tenth of the way from
                                                `high` to 1)
 
 Bands are contiguous, strictly increasing and cover [0, 1]; when anchors coincide a band is
@@ -35,12 +35,13 @@ def risk_tiers(*, base_rate: float, floor: float, cutoff: float) -> list[TierBan
     `base_rate` is the portfolio's mean default rate, `floor` the break-even probability and
     `cutoff` the capacity cut-off (`capacity_cutoff` on validation probabilities).
     """
-    rate = min(max(base_rate, 1e-6), 0.5)
+    rate = min(max(base_rate, 1e-6), 0.97)
     medium = min(max(rate, floor), 0.97)
     high = max(2.0 * rate, medium)
     if high <= medium:
         high = medium + (1.0 - medium) / 3.0
-    critical = max(cutoff, high + (1.0 - high) / 4.0)
+    high = min(high, medium + (1.0 - medium) * 2.0 / 3.0)
+    critical = max(cutoff, high + (1.0 - high) / 10.0)
     critical = min(critical, high + (1.0 - high) * 0.9)
     bounds = [0.0, medium, high, critical, 1.0]
     return [

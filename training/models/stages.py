@@ -138,13 +138,20 @@ def cross_validation(
     config: TrainConfig,
     progress: StageCallback,
 ) -> CrossValidated:
-    """Folds over training and validation rows, each customer kept on one side."""
+    """Folds over the training and validation rows (all of them, up to `cv_max_rows`), each
+    customer kept on one side. Every row is scored once, held out; each fold's models fit on
+    at most `fit_max_rows` of the other rows, as the bundle's models are, so the figures are
+    those of the training procedure that made the bundle."""
     dev = np.sort(np.concatenate([rows.split.train, rows.split.validation]))
     cv_rows = sample_by_group(dev, None, max_rows=config.cv_max_rows, seed=config.seed + 3)
     groups = frame.groups[cv_rows] if frame.groups is not None else None
-    folds = cv_folds(
-        np.arange(len(cv_rows)), frame.y[cv_rows], groups, folds=config.cv_folds, seed=config.seed
-    )
+    folds = [
+        (sample_by_group(fit_part, None, max_rows=config.fit_max_rows, seed=config.seed + i), held)
+        for i, (fit_part, held) in enumerate(
+            cv_folds(np.arange(len(cv_rows)), frame.y[cv_rows], groups, folds=config.cv_folds,
+                     seed=config.seed)
+        )
+    ]  # fmt: skip
     cv = cross_validate(
         tuned, folds, x=features.prepare(frame, cv_rows), y=frame.y[cv_rows], weights=weights,
         config=config, progress=progress,

@@ -59,8 +59,9 @@ def split_note(record: RunRecord) -> str:
     parts.append(
         f"Models fitted on {rows['fit']:,} training rows (tuning on {rows['tune']:,}, early"
         f" stopping on {rows['stop']:,} validation rows); {config.cv_folds}-fold cross-validation"
-        f"{grouped} on {rows['cv']:,} training and validation rows, with the tuned settings and"
-        f" tree counts. Row caps: fit {config.fit_max_rows:,}, tune {config.tune_max_rows:,},"
+        f"{grouped} on {rows['cv']:,} training and validation rows (each scored once, held"
+        f" out; each fold fits on at most {config.fit_max_rows:,} of the others, as the models"
+        " do), with the tuned settings and tree counts. Row caps: fit {config.fit_max_rows:,}, tune {config.tune_max_rows:,},"
         f" early stopping {config.stop_max_rows:,}, cross-validation {config.cv_max_rows:,}."
     )
     return " ".join(parts)
