@@ -61,7 +61,8 @@ def split_note(record: RunRecord) -> str:
         f" stopping on {rows['stop']:,} validation rows); {config.cv_folds}-fold cross-validation"
         f"{grouped} on {rows['cv']:,} training and validation rows (each scored once, held"
         f" out; each fold fits on at most {config.fit_max_rows:,} of the others, as the models"
-        " do), with the tuned settings and tree counts. Row caps: fit {config.fit_max_rows:,}, tune {config.tune_max_rows:,},"
+        " do), with the tuned settings and tree counts. Row caps:"
+        f" fit {config.fit_max_rows:,}, tune {config.tune_max_rows:,},"
         f" early stopping {config.stop_max_rows:,}, cross-validation {config.cv_max_rows:,}."
     )
     return " ".join(parts)
@@ -137,6 +138,7 @@ def manifest_fields(record: RunRecord) -> dict[str, Any]:
         "operating_recall": OPERATING_RECALL,
         "operating_threshold": record.metrics["ensemble"]["at_operating_point"]["threshold"],
         "oracle": record.results["oracle"],
+        "alerts": {k: v for k, v in record.results["alerts"].items() if k != "policy"},
         "time_column": frame.time_column,
         "timings": record.timings,
     }
