@@ -102,3 +102,11 @@ def test_policy_refuses_a_negative_capacity_and_bad_exposure_shapes() -> None:
         select_alerts([0.5], [1.0], _policy(), capacity=-1)
     with pytest.raises(ValueError, match="shape"):
         exposures(_policy(exposure_source="credit_limit"), [1.0, 2.0], 3)
+
+
+def test_policy_settings_refuse_impossible_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pde.core.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("PDE_ACTION_EFFECT", "1.5")
+    with pytest.raises(SettingsError, match="PDE_ACTION_EFFECT"):
+        load_settings()
