@@ -12,6 +12,7 @@ customer live.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -88,7 +89,9 @@ def _score_rows(
                     row.row_id, matrix[index], top_k=top_reasons, model_version=model_version
                 )
                 reasons = [
-                    {"feature": r.feature, "value": r.value, "text": r.text,
+                    # a missing feature value is null: JSON has no NaN (PostgreSQL refuses it)
+                    {"feature": r.feature, "value": r.value if math.isfinite(r.value) else None,
+                     "text": r.text,
                      "contribution": r.contribution}
                     for r in explanation.reasons
                 ]  # fmt: skip
