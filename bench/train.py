@@ -3,7 +3,9 @@
 The data is simulated first (not timed) unless `--data` names a canonical directory; the
 timed run is what `pde train --data` does: features and labels, then every training stage,
 export and report. It prints the stage timings, the total against the 5-minute budget, peak
-memory, and the ensemble's out-of-time AUC against the simulator's oracle on the same rows.
+memory, the ensemble's out-of-time AUC against the simulator's oracle on the same rows, and
+beside it the alert share, the capacity used (pde.decision's policy on the test dates) and
+the expected calibration error.
 """
 
 from __future__ import annotations
@@ -81,17 +83,24 @@ def register(app: typer.Typer) -> None:
                 frame, config=config, model_dir=Path(scratch) / "models", progress=progress
             )
         total = load_seconds + result.timings["total"]
-        out.print("stage timings (s): load " + f"{load_seconds:.1f}, " + ", ".join(
-            f"{stage} {seconds:.1f}" for stage, seconds in result.timings.items()
-        ))  # fmt: skip
+        out.print(
+            "stage timings (s): load "
+            + f"{load_seconds:.1f}, "
+            + ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in result.timings.items())
+        )
         out.print(
             f"total {total:.1f} s (budget {BUDGET_SECONDS:.0f} s:"
             f" {'met' if total <= BUDGET_SECONDS else 'NOT met'}), peak {peak_rss_mb():.0f} MiB"
         )
         ensemble = result.manifest.metrics["ensemble"]
+        alerts = result.manifest.training["alerts"]
         out.print(
             f"ensemble test AUC {ensemble['auc']:.4f}, CV AUC {ensemble['cv_auc_mean']:.4f}"
-            f" ± {ensemble['cv_auc_std']:.4f}"
+            f" ± {ensemble['cv_auc_std']:.4f} on {result.manifest.training['rows_used']['cv']:,}"
+            f" rows; ECE {ensemble['ece']:.4f} ({result.manifest.calibration.method}); alerts"
+            f" {alerts['share_alerted']:.1%} of test rows, capacity used"
+            f" {alerts['capacity_used']:.0%} of {alerts['capacity']:,} (precision"
+            f" {alerts['precision']:.3f}, lift {alerts['lift']:.1f})"
         )
         oracle = result.manifest.training.get("oracle")
         if oracle:

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pde.contracts.bundle import Manifest
+from pde.contracts.bundle import P_FLOOR, RAW_EPSILON, Manifest
 from pde.core.names import MODEL_NAMES
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
-_EPS = 1e-7
+
+
+def _logit(p: F64) -> F64:
+    return np.log(p / (1 - p))
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,10 @@ class EnsembleSpec:
     calibration_method: str
     calibration_x: F64
     calibration_y: F64
+    # platt: a, b; beta: a, b, c (see pde.contracts.bundle.Calibration)
     platt_a: float
     platt_b: float
+    beta_c: float
     threshold: float
     tier_names: tuple[str, ...]
     tier_lowers: F64
@@ -54,6 +59,7 @@ class EnsembleSpec:
             calibration_y=np.asarray(calibration.y, dtype=np.float64),
             platt_a=calibration.a,
             platt_b=calibration.b,
+            beta_c=calibration.c,
             threshold=manifest.threshold,
             tier_names=tuple(t.name for t in manifest.tiers),
             tier_lowers=np.array([t.lower for t in manifest.tiers], dtype=np.float64),
@@ -69,13 +75,21 @@ class EnsembleSpec:
         return self.weights @ per_model
 
     def calibrate(self, raw: F64) -> F64:
-        if self.calibration_method == "isotonic":
+        """The manifest's calibration; platt, beta and isotonic_interp give values strictly
+        inside (0, 1), strictly increasing in `raw` (as training computed them)."""
+        method = self.calibration_method
+        if method == "isotonic":  # bundles before isotonic_interp
             return np.interp(raw, self.calibration_x, self.calibration_y)
-        if self.calibration_method == "platt":
-            p = np.clip(raw, _EPS, 1 - _EPS)
-            z = self.platt_a * np.log(p / (1 - p)) + self.platt_b
-            return 1.0 / (1.0 + np.exp(-z))
-        return raw
+        if method not in ("platt", "beta", "isotonic_interp"):
+            return raw
+        s = np.clip(raw, RAW_EPSILON, 1 - RAW_EPSILON)
+        if method == "platt":
+            z = self.platt_a * _logit(s) + self.platt_b
+        elif method == "beta":
+            z = self.platt_a * np.log(s) - self.platt_b * np.log1p(-s) + self.beta_c
+        else:
+            z = np.interp(_logit(s), _logit(self.calibration_x), _logit(self.calibration_y))
+        return P_FLOOR + (1 - 2 * P_FLOOR) / (1 + np.exp(-z))
 
     def tiers(self, probability: F64) -> npt.NDArray[np.uint8]:
         """Index of each probability's band; bands are [lower, upper), the last includes 1.0."""

@@ -54,6 +54,25 @@ def score_portfolio(
             f"{result.model_version}: {result.rows_written:,} rows in run {result.run_id}, "
             f"{result.alerts:,} new alerts"
         )
+        console().print(_policy_line(result.policy))
+        for warning in result.warnings:
+            console().print(f"[yellow]warning:[/] {warning}")
+
+
+def _policy_line(figures: dict[str, float | int]) -> str:
+    """Share alerted and capacity used (and precision, recall, lift once outcomes are known)."""
+    line = (
+        f"  alerts: {figures['alerts']:,} ({figures['share_alerted']:.1%} of customers),"
+        f" capacity used {figures['capacity_used']:.0%} of {figures['capacity']:,};"
+        f" {figures['share_above_break_even']:.1%} above break-even"
+    )
+    if "precision" in figures:
+        line += (
+            f"; on {figures['labelled_rows']:,} known outcomes: precision"
+            f" {figures['precision']:.3f}, recall {figures['recall']:.3f},"
+            f" lift {figures['lift']:.1f}"
+        )
+    return line
 
 
 def register(app: typer.Typer) -> None:

@@ -12,11 +12,12 @@ import typer
 
 from pde.cli.console import console
 from pde.cli.dates import parse_date
+from pde.contracts.bundle import AlertPolicy
 from pde.core.errors import PdeError
 from pde.core.settings import get_settings
 
 if TYPE_CHECKING:
-    from pde.training.models import TrainConfig, TrainingFrame
+    from pde.training.models import TrainConfig, TrainingFrame, TrainResult
 
 
 def _announce(start: float) -> Callable[[str, str], None]:
@@ -35,6 +36,7 @@ def _frame(
     id_column: str | None,
     time_column: str | None,
     exclude: list[str],
+    keep: list[str],
     as_of: list[str],
     lookback_days: int | None,
 ) -> TrainingFrame:
@@ -47,15 +49,23 @@ def _frame(
             raise PdeError("--table needs --label COL (the 0/1 outcome column)")
         if as_of or lookback_days is not None:
             raise PdeError("--as-of and --lookback-days apply to --data only")
-        return frame_from_table(
+        frame = frame_from_table(
             read_table_file(table),
             label=label,
             id_column=id_column,
             time_column=time_column,
             exclude=tuple(exclude),
+            keep=tuple(keep),
         )
-    if label or id_column or time_column or exclude:
-        raise PdeError("--label, --id, --time and --exclude apply to --table only")
+        if frame.id_like:
+            shown = ", ".join(repr(n) for n in frame.id_like)
+            console().print(
+                f"[yellow]left out as row ids[/] (blank name or increasing integers): {shown};"
+                " use --keep-column NAME to use one as a feature, or --id NAME for customers"
+            )
+        return frame
+    if label or id_column or time_column or exclude or keep:
+        raise PdeError("--label, --id, --time, --exclude and --keep-column apply to --table only")
     directory = data or get_settings().data_dir
     if not directory.is_dir():
         raise PdeError(f"{directory}: no canonical data directory (give --data or --table)")
@@ -78,6 +88,11 @@ def register(app: typer.Typer) -> None:
             None, "--time", help="As-of date column of --table: enables the out-of-time split."
         ),
         exclude: list[str] = typer.Option([], "--exclude", help="Column of --table to ignore."),
+        keep: list[str] = typer.Option(
+            [],
+            "--keep-column",
+            help="Column of --table to use as a feature although it looks like a row id.",
+        ),
         as_of: list[str] = typer.Option(
             [], "--as-of", help="As-of date of --data (repeatable) [default: the weekly grid]."
         ),
@@ -95,12 +110,38 @@ def register(app: typer.Typer) -> None:
         learn_weights: bool = typer.Option(
             False, "--learn-weights", help="Fit the ensemble weights on validation."
         ),
-        calibration: str = typer.Option("isotonic", "--calibration", help="isotonic or platt."),
-        cost_missed: float = typer.Option(
-            5000.0, "--cost-missed", help="Cost of a missed default."
+        calibration: str = typer.Option(
+            "auto",
+            "--calibration",
+            help="auto (least validation log-loss), platt, beta or isotonic_interp.",
         ),
-        cost_intervention: float = typer.Option(
-            100.0, "--cost-intervention", help="Cost of one intervention."
+        officers: int | None = typer.Option(
+            None, "--officers", min=1, help="Officers working alerts [PDE_OFFICERS]."
+        ),
+        contacts: int | None = typer.Option(
+            None,
+            "--contacts-per-officer",
+            min=1,
+            help="Customers an officer works a week [PDE_CONTACTS_PER_OFFICER].",
+        ),
+        lgd: float | None = typer.Option(
+            None, "--lgd", help="Loss given default, 0-1 [PDE_LOSS_GIVEN_DEFAULT]."
+        ),
+        exposure_source: str | None = typer.Option(
+            None,
+            "--exposure-source",
+            help="fixed, outstanding_balance or credit_limit [PDE_EXPOSURE_SOURCE].",
+        ),
+        exposure: float | None = typer.Option(
+            None, "--exposure", help="Exposure at default, currency [PDE_EXPOSURE_AMOUNT]."
+        ),
+        cost_intervention: float | None = typer.Option(
+            None, "--cost-intervention", help="Cost of one action [PDE_INTERVENTION_COST]."
+        ),
+        action_effect: float | None = typer.Option(
+            None,
+            "--action-effect",
+            help="Share of defaults an action averts, 0-1 [PDE_ACTION_EFFECT].",
         ),
         test_periods: int | None = typer.Option(
             None, "--test-periods", min=1, help="As-of dates in test [default: a fifth, 1-4]."
@@ -116,6 +157,21 @@ def register(app: typer.Typer) -> None:
             " dates [default: 30 for --data, 0 for --table].",
         ),
         cv_folds: int | None = typer.Option(None, "--cv-folds", min=2, help="[default: 5]"),
+        cv_max_rows: int | None = typer.Option(
+            None, "--cv-max-rows", min=100, help="Rows cross-validated [default: 150,000]."
+        ),
+        fit_max_rows: int | None = typer.Option(
+            None, "--fit-max-rows", min=100, help="Rows the models fit on [default: 60,000]."
+        ),
+        tune_max_rows: int | None = typer.Option(
+            None, "--tune-max-rows", min=100, help="Rows tuning fits on [default: 25,000]."
+        ),
+        stop_max_rows: int | None = typer.Option(
+            None,
+            "--stop-max-rows",
+            min=100,
+            help="Validation rows watched for early stopping [default: 20,000].",
+        ),
         seed: int = typer.Option(42, "--seed"),
     ) -> None:
         """Train CatBoost + XGBoost + LightGBM, calibrate, export ONNX, write a bundle."""
@@ -123,8 +179,17 @@ def register(app: typer.Typer) -> None:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from pde.training.models import TrainConfig, train_frame
 
-        if calibration not in ("isotonic", "platt"):
-            raise PdeError("--calibration must be isotonic or platt")
+        if calibration not in ("auto", "platt", "beta", "isotonic_interp"):
+            raise PdeError("--calibration must be auto, platt, beta or isotonic_interp")
+        policy = _policy(
+            officers=officers,
+            contacts_per_officer=contacts,
+            loss_given_default=lgd,
+            exposure_source=exposure_source,
+            exposure_amount=exposure,
+            intervention_cost=cost_intervention,
+            action_effect=action_effect,
+        )
         start = time.perf_counter()
         progress = _announce(start)
         progress("load", str(table or data or get_settings().data_dir))
@@ -135,6 +200,7 @@ def register(app: typer.Typer) -> None:
             id_column=id_column,
             time_column=time_column,
             exclude=exclude,
+            keep=keep,
             as_of=as_of,
             lookback_days=lookback_days,
         )
@@ -143,8 +209,7 @@ def register(app: typer.Typer) -> None:
             "smote": smote,
             "learn_weights": learn_weights,
             "calibration": calibration,
-            "cost_missed_default": cost_missed,
-            "cost_intervention": cost_intervention,
+            "policy": policy,
             "test_periods": test_periods,
             "validation_periods": validation_periods,
             "gap_days": gap_days if gap_days is not None else (30 if table is None else 0),
@@ -153,12 +218,21 @@ def register(app: typer.Typer) -> None:
             options["trials"] = trials
         if cv_folds is not None:
             options["cv_folds"] = cv_folds
+        caps = {
+            "cv_max_rows": cv_max_rows,
+            "fit_max_rows": fit_max_rows,
+            "tune_max_rows": tune_max_rows,
+            "stop_max_rows": stop_max_rows,
+        }
+        options.update({k: v for k, v in caps.items() if v is not None})
         config: TrainConfig = (
             TrainConfig.quick_run(**options) if quick else TrainConfig(**options)  # type: ignore[arg-type]
         )
         console().print(
             f"{frame.n_rows:,} rows, {len(frame.feature_names)} features,"
-            f" {float(frame.y.mean()):.2%} positive"
+            f" {float(frame.y.mean()):.2%} positive; row caps: fit {config.fit_max_rows:,},"
+            f" tune {config.tune_max_rows:,}, early stopping {config.stop_max_rows:,},"
+            f" cross-validation {config.cv_max_rows:,}"
         )
         result = train_frame(
             frame,
@@ -166,11 +240,43 @@ def register(app: typer.Typer) -> None:
             model_dir=out or get_settings().model_dir,
             progress=progress,
         )
-        figures = result.manifest.metrics["ensemble"]
-        console().print(
-            f"ensemble test AUC [bold]{figures['auc']:.4f}[/] (CV AUC"
-            f" {figures['cv_auc_mean']:.4f} ± {figures['cv_auc_std']:.4f}),"
-            f" threshold {result.manifest.threshold:.4f},"
-            f" {result.timings['total']:.0f}s"
-        )
-        console().print(f"bundle {result.bundle_dir}")
+        _summary(result)
+
+
+def _policy(**values: object) -> AlertPolicy:
+    """The `PDE_*` alert policy with the options given on the command line."""
+    from pydantic import ValidationError
+
+    from pde.decision import policy_from_settings
+
+    base = policy_from_settings(get_settings()).model_dump()
+    base.update({k: v for k, v in values.items() if v is not None})
+    try:
+        return AlertPolicy.model_validate(base)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PdeError(f"alert policy: {first['loc'][0]}: {first['msg']}") from None
+
+
+def _summary(result: TrainResult) -> None:
+    import json
+
+    figures = result.manifest.metrics["ensemble"]
+    data = json.loads((result.bundle_dir / "metrics.json").read_text())
+    alerts = data["alerts"]
+    console().print(
+        f"ensemble test AUC [bold]{figures['auc']:.4f}[/] (CV AUC"
+        f" {figures['cv_auc_mean']:.4f} ± {figures['cv_auc_std']:.4f} on"
+        f" {data['cv']['rows']:,} rows), ECE {figures['ece']:.4f}"
+        f" ({data['calibration']['method']}), {result.timings['total']:.0f}s"
+    )
+    console().print(
+        f"alerts on test: {alerts['share_alerted']:.1%} of rows, capacity used"
+        f" {alerts['capacity_used']:.0%} of {alerts['capacity']:,}; precision"
+        f" {alerts['precision']:.3f}, recall {alerts['recall']:.3f}, lift {alerts['lift']:.1f};"
+        f" break-even floor {result.manifest.threshold:.4f}"
+        f" ({alerts['share_above_break_even']:.1%} of rows above it)"
+    )
+    for warning in alerts["warnings"]:
+        console().print(f"[yellow]warning:[/] {warning}")
+    console().print(f"bundle {result.bundle_dir}")

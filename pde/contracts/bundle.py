@@ -43,23 +43,86 @@ class ModelFile(BaseModel):
 
 
 class Calibration(BaseModel):
-    """Maps the raw ensemble probability to a calibrated one (fitted on validation)."""
+    """Maps the raw ensemble probability `s` to a calibrated one (fitted on validation).
+
+    Every method but the legacy `isotonic` keeps its output strictly between 0 and 1 and
+    strictly increasing in `s`: `s` is first clipped to [RAW_EPSILON, 1 - RAW_EPSILON] and the
+    result q is squeezed to P_FLOOR + (1 - 2 P_FLOOR) q.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    method: Literal["isotonic", "platt", "none"]
-    # isotonic: piecewise-linear interpolation through (x, y), x increasing
+    method: Literal["platt", "beta", "isotonic_interp", "isotonic", "none"]
+    # isotonic_interp: the knots (x, y) of an isotonic fit at its blocks' mean score, joined
+    # by straight lines on the logit scale of both axes, ends at RAW_EPSILON and
+    # 1 - RAW_EPSILON. isotonic (bundles before 2026-05): plain piecewise-linear
+    # interpolation through (x, y), flat beyond the ends.
     x: list[float] = Field(default_factory=list)
     y: list[float] = Field(default_factory=list)
-    # platt: p = 1 / (1 + exp(-(a * logit(raw) + b)))
+    # platt: q = sigmoid(a * logit(s) + b)
+    # beta:  q = sigmoid(a * ln(s) - b * ln(1 - s) + c), a, b >= 0
     a: float = 1.0
     b: float = 0.0
+    c: float = 0.0
 
     @model_validator(mode="after")
     def _consistent(self) -> Calibration:
-        if self.method == "isotonic" and (len(self.x) < 2 or len(self.x) != len(self.y)):
-            raise ValueError("isotonic calibration needs matching x and y of length >= 2")
+        knots = self.method in ("isotonic", "isotonic_interp")
+        if knots and (len(self.x) < 2 or len(self.x) != len(self.y)):
+            raise ValueError(f"{self.method} calibration needs matching x and y of length >= 2")
+        if self.method == "isotonic_interp" and not (
+            all(0 < v < 1 for v in (*self.x, *self.y))
+            and all(p < q for p, q in pairwise(self.x))
+            and all(p < q for p, q in pairwise(self.y))
+        ):
+            raise ValueError("isotonic_interp knots must be strictly increasing, inside (0, 1)")
+        if self.method == "platt" and self.a <= 0:
+            raise ValueError("platt calibration needs a > 0 (increasing)")
+        if self.method == "beta" and (min(self.a, self.b) < 0 or self.a + self.b <= 0):
+            raise ValueError("beta calibration needs a, b >= 0, not both 0 (increasing)")
         return self
+
+
+# Raw scores are clipped to [RAW_EPSILON, 1 - RAW_EPSILON] before a logit; calibrated values
+# are squeezed into [P_FLOOR, 1 - P_FLOOR] (both exact in float32, which the API sends).
+RAW_EPSILON = 1e-7
+P_FLOOR = 1e-6
+
+
+class AlertPolicy(BaseModel):
+    """Who gets an alert: the team's weekly capacity and the economics of one intervention.
+
+    A customer's expected net benefit of the best action is
+    `p * exposure * loss_given_default * action_effect - intervention_cost`; alerts go to the
+    highest net benefit within `capacity` (officers x contacts per officer per week), never to
+    a customer below the break-even point (net benefit < 0).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    officers: int = Field(ge=1, description="Collections officers working the alerts.")
+    contacts_per_officer: int = Field(ge=1, description="Customers one officer works a week.")
+    loss_given_default: float = Field(gt=0.0, le=1.0, description="Share of exposure lost.")
+    exposure_source: Literal["fixed", "outstanding_balance", "credit_limit"] = Field(
+        description="Where a customer's exposure comes from: `exposure_amount` for everyone, or "
+        "that feature (the amount where it is missing)."
+    )
+    exposure_amount: float = Field(gt=0.0, description="Exposure at default, in currency.")
+    intervention_cost: float = Field(gt=0.0, description="Cost of one action, in currency.")
+    action_effect: float = Field(
+        gt=0.0, le=1.0, description="Share of defaults the best action averts (a prior)."
+    )
+
+    @property
+    def capacity(self) -> int:
+        """Alerts the team can work in a week."""
+        return self.officers * self.contacts_per_officer
+
+    def break_even(self, exposure: float | None = None) -> float:
+        """The probability where an action pays for itself (at `exposure_amount` by default)."""
+        value = self.exposure_amount if exposure is None else exposure
+        gain = value * self.loss_given_default * self.action_effect
+        return 1.0 if gain <= 0 else min(1.0, self.intervention_cost / gain)
 
 
 class TierBand(BaseModel):
@@ -96,7 +159,15 @@ class Manifest(BaseModel):
     models: dict[str, ModelFile]
     weights: dict[str, float]
     calibration: Calibration
-    threshold: float = Field(ge=0.0, le=1.0)
+    threshold: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="The break-even floor: no alert below it (the server's `alert` flag is "
+        "p >= threshold; the capacity-limited alerts are the policy's, see `policy`).",
+    )
+    policy: AlertPolicy | None = Field(
+        None, description="The alert policy the held-out figures were computed with."
+    )
     tiers: list[TierBand] = Field(min_length=1)
     clip_bounds: dict[str, tuple[float, float]] = Field(
         description="Per feature (lower, upper) applied before the graphs; NaN passes through."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,33 @@ class Settings(BaseSettings):
     sla_hours_low: int = Field(168, ge=1, description="Time to act on a low-priority case.")
     session_minutes: int = Field(
         30, ge=1, le=24 * 60, description="Idle minutes before an app session expires."
+    )
+
+    # The alert policy (pde.decision): the team's capacity and the economics of an action.
+    officers: int = Field(7, ge=1, le=10_000, description="Collections officers on alerts.")
+    contacts_per_officer: int = Field(
+        100, ge=1, le=10_000, description="Customers one officer can work in a week."
+    )
+    loss_given_default: float = Field(
+        0.5, gt=0.0, le=1.0, description="Share of the exposure lost when a customer defaults."
+    )
+    exposure_source: Literal["fixed", "outstanding_balance", "credit_limit"] = Field(
+        "fixed",
+        description="A customer's exposure: PDE_EXPOSURE_AMOUNT for everyone (fixed), or the "
+        "customer's outstanding_balance or credit_limit (the amount where it is unknown).",
+    )
+    exposure_amount: float = Field(
+        10_000.0, gt=0.0, description="Exposure at default, in currency (see exposure_source)."
+    )
+    intervention_cost: float = Field(
+        100.0, gt=0.0, description="Cost of one intervention (an officer's contact), currency."
+    )
+    action_effect: float = Field(
+        0.25,
+        gt=0.0,
+        le=1.0,
+        description="Share of would-be defaults the best action averts: a prior, until "
+        "uplift models measure it.",
     )
 
     @field_validator("log_level")

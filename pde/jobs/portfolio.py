@@ -2,31 +2,47 @@
 
 The run id is derived from the as-of date and the model version, so running the job again
 for the same date and model resumes a crashed run, or adds nothing to a finished one.
-Reason codes are fetched with `Explain` for the critical alerts (the customers an officer
-acts on first); the app explains any other customer live.
+Alerts follow the alert policy (pde.decision, `PDE_*` settings): the customers of highest
+expected net benefit, within the team's weekly capacity and never below break-even, so each
+date is scored in full before it is written. Reason codes are fetched with `Explain` for the
+critical alerts (the customers an officer acts on first); the app explains any other
+customer live.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from pde.client.results import ModelInfo
+from pde.client.results import ModelInfo, RowScore
 from pde.client.sync import RiskClient
+from pde.contracts.bundle import AlertPolicy
+from pde.contracts.data.dataset import CanonicalData
 from pde.contracts.data.io import load_dataset
+from pde.contracts.data.schema import GRACE_DAYS, LABEL_HORIZON_DAYS
 from pde.core.errors import PdeError
 from pde.core.names import DEFAULT_LOOKBACK_DAYS, RiskTier
+from pde.core.settings import get_settings
 from pde.db.customers import customer_records, upsert_customers
 from pde.db.engine import session_scope
 from pde.db.scores import DEFAULT_CHUNK_ROWS, JOB_ACTOR, ScoreRow, resume_point, write_scores
+from pde.decision import (
+    AlertSet,
+    alert_figures,
+    exposures,
+    policy_from_settings,
+    policy_warnings,
+    select_alerts,
+)
 from pde.training.features import CATALOGUE_VERSION, compute_features
-from pde.training.features.labels import event_span
+from pde.training.features.labels import compute_labels, event_span
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +56,11 @@ class PortfolioResult:
     model_version: str
     customers: int
     rows_written: int
-    alerts: int
+    alerts: int  # alerts among the rows written by this call
+    # The policy on the whole date: share alerted, capacity used, precision/recall/lift
+    # when outcomes are known (pde.decision.alert_figures), and its warnings.
+    policy: dict[str, float | int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_id_for(as_of: date, model_version: str) -> str:
@@ -50,6 +70,8 @@ def run_id_for(as_of: date, model_version: str) -> str:
 def _score_rows(
     client: RiskClient,
     frame: pl.DataFrame,
+    scored: list[RowScore],
+    alerted: list[bool],
     *,
     feature_names: list[str],
     as_of: date,
@@ -57,27 +79,68 @@ def _score_rows(
     top_reasons: int,
     alerts: list[str],
 ) -> Iterator[ScoreRow]:
-    """Scores `frame` through the stream; rows come back in input order."""
+    """The rows of `frame` with their scores and the policy's alerts, reasons fetched lazily."""
     matrix = frame.select(feature_names).to_numpy()
-    scored = client.score_many(frame, id_column="customer_id", model_version=model_version)
     for index, row in enumerate(scored):
         reasons: list[dict[str, object]] = []
-        if row.alert:
+        if alerted[index]:
             alerts.append(row.row_id)
             if top_reasons > 0 and row.tier in REASON_TIERS:
                 explanation = client.explain(
                     row.row_id, matrix[index], top_k=top_reasons, model_version=model_version
                 )
-                reasons = [asdict(reason) for reason in explanation.reasons]
+                # a missing feature value is null: JSON has no NaN (PostgreSQL refuses it)
+                reasons = [
+                    {
+                        "feature": reason.feature,
+                        "value": reason.value if math.isfinite(reason.value) else None,
+                        "text": reason.text,
+                        "contribution": reason.contribution,
+                    }
+                    for reason in explanation.reasons
+                ]
         yield ScoreRow(
             customer_id=row.row_id,
             as_of=as_of,
             probability=row.probability,
             tier=row.tier,
-            alert=row.alert,
+            alert=alerted[index],
             model_version=row.model_version,
             top_reasons=reasons,
         )
+
+
+def _policy_alerts(
+    data: CanonicalData, features: pl.DataFrame, scored: list[RowScore], policy: AlertPolicy
+) -> tuple[AlertSet, dict[str, float | int], list[str]]:
+    """The policy on one date's scores, its figures (with outcomes once the date's label
+    window has closed in the data) and its warnings."""
+    source = policy.exposure_source
+    column = features[source].to_numpy() if source in features.columns else None
+    p = [row.probability for row in scored]
+    chosen = select_alerts(p, exposures(policy, column, len(p)), policy, capacity=policy.capacity)
+    figures = alert_figures(chosen)
+    when = features["as_of"][0] if features.height else None
+    closed = timedelta(days=LABEL_HORIZON_DAYS + GRACE_DAYS)
+    if when is not None and when + closed <= event_span(data)[1]:
+        labels = features.select("customer_id").join(
+            compute_labels(data, [when]), on="customer_id", how="left", maintain_order="left"
+        )["label"]
+        known = labels.is_not_null().to_numpy()
+        if known.any():
+            subset = AlertSet(
+                chosen.alerted[known],
+                chosen.eligible[known],
+                chosen.capacity,
+                chosen.benefit[known],
+            )
+            outcome = alert_figures(subset, labels.to_numpy()[known])
+            keys = ("base_rate", "precision", "recall", "lift")
+            figures.update({"labelled_rows": int(known.sum()), **{k: outcome[k] for k in keys}})
+    warnings = policy_warnings(chosen, floor=policy.break_even())
+    for warning in warnings:
+        log.warning("alert policy: %s", warning)
+    return chosen, figures, warnings
 
 
 def _check_model(client: RiskClient) -> ModelInfo:
@@ -105,12 +168,15 @@ def score_portfolio(
     top_reasons: int = 3,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     engine: Engine | None = None,
+    policy: AlertPolicy | None = None,
     on_start: Callable[[date, int], None] | None = None,
     on_chunk: Callable[[int], None] | None = None,
 ) -> list[PortfolioResult]:
     """Scores every customer of the canonical data at `as_of` (default: the day after the
     data's last event) and at the `weeks - 1` weekly dates before it, oldest first, into
-    `risk_scores`; each date is its own resumable, idempotent run."""
+    `risk_scores`; each date is its own resumable, idempotent run. Alerts follow `policy`
+    (default: the `PDE_*` settings')."""
+    policy = policy or policy_from_settings(get_settings())
     info = _check_model(client)
     data = load_dataset(data_dir)
     latest = as_of or event_span(data)[1] + timedelta(days=1)
@@ -126,8 +192,17 @@ def score_portfolio(
         run_id = run_id_for(when, info.version)
         with session_scope(engine=engine) as session:
             after = resume_point(session, run_id)
-        if after is not None:
-            features = features.filter(pl.col("customer_id") > after)
+        # the whole date is scored (again, after a crash) to rank it; only the rest is written
+        scored = list(
+            client.score_many(features, id_column="customer_id", model_version=info.version)
+        )
+        chosen, figures, warnings = _policy_alerts(data, features, scored, policy)
+        todo = (features["customer_id"] > after).to_numpy() if after is not None else None
+        flags = chosen.alerted.tolist()
+        if todo is not None:
+            features = features.filter(pl.Series(todo))
+            scored = [row for row, keep in zip(scored, todo, strict=True) if keep]
+            flags = [flag for flag, keep in zip(flags, todo, strict=True) if keep]
             log.info("resuming %s after customer %s: %d left", run_id, after, features.height)
         if on_start is not None:
             on_start(when, features.height)
@@ -136,6 +211,8 @@ def score_portfolio(
         rows = _score_rows(
             client,
             features,
+            scored,
+            flags,
             feature_names=info.feature_names,
             as_of=when,
             model_version=info.version,
@@ -160,6 +237,8 @@ def score_portfolio(
                 customers=total,
                 rows_written=state.rows_written,
                 alerts=len(alerts),
+                policy=figures,
+                warnings=warnings,
             )
         )
     return results

@@ -47,20 +47,17 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     server.stop(grace=1)
 
 
-class CrashingClient:
-    """Passes calls through to a real client; the score stream fails after `rows` rows."""
+class CrashAfterChunks:
+    """A progress callback that loses the process after `chunks` committed chunks (the job
+    scores a whole date before writing it, so a crash while writing is what resumes)."""
 
-    def __init__(self, client: Any, rows: int) -> None:
-        self.client, self.rows = client, rows
+    def __init__(self, chunks: int) -> None:
+        self.left = chunks
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.client, name)
-
-    def score_many(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        for index, row in enumerate(self.client.score_many(*args, **kwargs)):
-            if index == self.rows:
-                raise ConnectionError("stream lost")
-            yield row
+    def __call__(self, rows: int) -> None:
+        self.left -= 1
+        if self.left == 0:
+            raise ConnectionError("stream lost")
 
 
 def count(engine: sa.Engine, sql: str) -> int:
@@ -80,13 +77,13 @@ def test_portfolio_scores_every_customer_once_and_resumes(
     database = make_database(backend)
     migrate.upgrade(engine=database.engine)
     with RiskClient(address) as client:
-        crashing = CrashingClient(client, rows=250)
         with pytest.raises(ConnectionError):
             score_portfolio(
                 data_dir=data_dir,
-                client=crashing,  # type: ignore[arg-type]
+                client=client,
                 chunk_rows=100,
                 engine=database.engine,
+                on_chunk=CrashAfterChunks(2),
             )
         partial = count(database.engine, "SELECT count(*) FROM risk_scores")
         assert partial == 200  # two committed chunks of 100
@@ -125,3 +122,32 @@ def test_portfolio_scores_every_customer_once_and_resumes(
     )
     # reason codes for every critical alert of the newest date, none for the history dates
     assert explained == critical
+
+
+def test_portfolio_alerts_follow_the_policy_within_capacity(
+    portfolio: tuple[Path, str], make_database: Callable[[str], Any]
+) -> None:
+    from pde.client.sync import RiskClient
+    from pde.decision import default_policy
+
+    data_dir, address = portfolio
+    database = make_database("sqlite")
+    migrate.upgrade(engine=database.engine)
+    policy = default_policy().model_copy(update={"officers": 2, "contacts_per_officer": 10})
+    with RiskClient(address) as client:
+        history = score_portfolio(
+            data_dir=data_dir, client=client, weeks=8, engine=database.engine, policy=policy
+        )
+    for result in history:
+        assert result.alerts == result.policy["alerts"] == 20  # the capacity, never more
+        assert result.policy["capacity_used"] == 1.0
+        assert result.policy["share_alerted"] == 20 / result.customers
+    # the oldest dates' 30-day outcomes are in the data: precision, recall and lift are known
+    assert "precision" in history[0].policy and history[0].policy["lift"] > 1.0
+    assert "precision" not in history[-1].policy  # the newest date's outcomes are not
+    lowest_alerted = count(
+        database.engine,
+        f"SELECT count(*) FROM risk_scores WHERE alert AND as_of = '{history[-1].as_of}'"
+        f" AND probability < {policy.break_even()}",
+    )
+    assert lowest_alerted == 0  # never below break-even

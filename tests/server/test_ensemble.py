@@ -1,7 +1,13 @@
+from pathlib import Path
+
 import numpy as np
 
-from pde.contracts.bundle import Manifest
+from pde.contracts.bundle import Calibration, Manifest, read_manifest
+from pde.core.names import MODEL_NAMES
+from pde.server.bundle import load_bundle, synthetic_rows
 from pde.server.ensemble import EnsembleSpec
+from pde.training.models.calibration import CANDIDATES, calibrate, fit_method
+from pde.training.models.ensemble import blend
 
 
 def _spec(calibration: dict[str, object]) -> EnsembleSpec:
@@ -73,3 +79,37 @@ def test_ensemble_tiers_lower_inclusive_last_includes_one() -> None:
         "critical",
     ]
     assert spec.alerts(np.array([0.49, 0.5])).tolist() == [False, True]
+
+
+def _training_calibrations() -> list[Calibration]:
+    rng = np.random.default_rng(5)
+    truth = rng.beta(0.8, 6, size=5000)
+    y = (rng.random(5000) < truth).astype(np.float64)
+    raw = np.clip(np.sqrt(truth) + rng.normal(0, 0.03, 5000), 0, 1)
+    fitted = [fit_method(raw, y, method) for method in CANDIDATES]
+    return [c for c in fitted if c is not None]
+
+
+def test_ensemble_calibration_parity_with_training_for_every_method() -> None:
+    """The server applies platt, beta and isotonic_interp exactly as training computed them."""
+    raw = np.r_[0.0, 1e-9, np.random.default_rng(6).random(5000), 1 - 1e-9, 1.0]
+    calibrations = _training_calibrations()
+    assert {c.method for c in calibrations} == set(CANDIDATES)
+    for calibration in calibrations:
+        served = _spec(calibration.model_dump()).calibrate(raw)
+        np.testing.assert_allclose(served, calibrate(raw, calibration), rtol=0, atol=1e-6)
+        assert np.all((served > 0) & (served < 1))
+
+
+def test_ensemble_served_probability_equals_training_on_a_real_bundle(bundle_dir: Path) -> None:
+    """A trained bundle served: the server's probability is training's calibrated blend of
+    the same graph outputs (within 1e-6), strictly inside (0, 1)."""
+    bundle = load_bundle(bundle_dir)
+    manifest = read_manifest(bundle_dir)
+    x = synthetic_rows(bundle.spec, rows=500, seed=3)
+    scores = bundle.score(x)
+    per_model = dict(zip(MODEL_NAMES, bundle.per_model(bundle.spec.clip(x)), strict=True))
+    expected = calibrate(blend(per_model, manifest.weights), manifest.calibration)
+    np.testing.assert_allclose(scores.probability, expected, rtol=0, atol=1e-6)
+    assert np.all((scores.probability > 0) & (scores.probability < 1))
+    assert manifest.calibration.method in CANDIDATES

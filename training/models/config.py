@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pde.contracts.bundle import AlertPolicy
 from pde.core.errors import PdeError
+from pde.decision.policy import default_policy
 
 # Called as (stage, detail) when a stage starts; detail may be empty.
 StageCallback = Callable[[str, str], None]
@@ -52,18 +54,20 @@ class TrainConfig:
     smote: bool = False
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     learn_weights: bool = False
-    calibration: Literal["isotonic", "platt"] = "isotonic"
-    cost_missed_default: float = 5000.0
-    cost_intervention: float = 100.0
+    # "auto": the candidate (platt, beta, isotonic_interp) of least validation log-loss.
+    calibration: Literal["auto", "platt", "beta", "isotonic_interp"] = "auto"
+    # Capacity and economics of the alerts evaluated on the held-out rows (pde.decision).
+    policy: AlertPolicy = field(default_factory=default_policy)
     parity_tolerance: float = 1e-4
     threads: int = 2
     max_trees: int = 500
     early_stopping_rounds: int = 30
     # Caps in rows that keep a large panel within the time budget: weekly snapshots of the
     # same customers are much alike, so random rows from every customer lose little.
+    # Cross-validation uses every training and validation row up to its cap.
     tune_max_rows: int = 25_000
     fit_max_rows: int = 60_000
-    cv_max_rows: int = 25_000
+    cv_max_rows: int = 150_000
     # Validation rows watched for early stopping (calibration and threshold use them all).
     stop_max_rows: int = 20_000
 
@@ -72,8 +76,10 @@ class TrainConfig:
             raise TrainingError("--trials must be at least 1")
         if self.cv_folds < 2:
             raise TrainingError("cross-validation needs at least 2 folds")
-        if self.cost_missed_default <= 0 or self.cost_intervention <= 0:
-            raise TrainingError("costs must be positive")
+        caps = ("tune_max_rows", "fit_max_rows", "cv_max_rows", "stop_max_rows")
+        for cap in caps:
+            if getattr(self, cap) < 100:
+                raise TrainingError(f"{cap} must be at least 100 rows")
         if set(self.weights) != set(DEFAULT_WEIGHTS) or abs(sum(self.weights.values()) - 1) > 1e-6:
             raise TrainingError("weights must name catboost, xgboost and lightgbm and sum to 1")
         if min(self.weights.values()) < 0:

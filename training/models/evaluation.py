@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 
 from pde.contracts.bundle import Calibration, TierBand
+from pde.decision import tier_of
 from pde.training.learners import get_learner
+from pde.training.models.calibration import Method, calibrate, fit_method
 from pde.training.models.config import OPERATING_RECALL, TrainConfig
-from pde.training.models.decision import recall_threshold, tier_of
-from pde.training.models.ensemble import calibrate, fit_calibration
+from pde.training.models.decision import recall_threshold
 from pde.training.models.fitting import fit_model
 from pde.training.models.metrics import binary_metrics, curves
 from pde.training.models.tuning import Tuned
@@ -37,8 +38,7 @@ def per_model_metrics(
     scores: Scores,
     *,
     threshold: float,
-    calibration_method: str,
-    config: TrainConfig,
+    calibration_method: Method,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray]]:
     """Figures on test for every entry of `scores` (models calibrated alone, like the ensemble).
 
@@ -48,21 +48,17 @@ def per_model_metrics(
     """
     results: dict[str, dict[str, Any]] = {}
     calibrated: dict[str, np.ndarray] = {}
-    costs = (config.cost_missed_default, config.cost_intervention)
     for name in scores.test:
         if name == "ensemble":
             p_val, p_test = scores.validation[name], scores.test[name]
         else:
-            own: Calibration = fit_calibration(
-                scores.validation[name],
-                scores.y_validation,
-                method=calibration_method,  # type: ignore[arg-type]
-            )
+            fitted = fit_method(scores.validation[name], scores.y_validation, calibration_method)
+            own = fitted or Calibration(method="platt")  # not increasing: the raw scores
             p_val = calibrate(scores.validation[name], own)
             p_test = calibrate(scores.test[name], own)
         operating = recall_threshold(p_val, scores.y_validation, recall=OPERATING_RECALL)
         results[name] = binary_metrics(
-            p_test, scores.y_test, threshold=threshold, operating_threshold=operating, costs=costs
+            p_test, scores.y_test, threshold=threshold, operating_threshold=operating
         )
         results[name]["validation_auc"] = binary_metrics(
             p_val, scores.y_validation, threshold=threshold
@@ -152,6 +148,7 @@ def smote_effect(
     plain: tuple[np.ndarray, np.ndarray],
     validation: tuple[np.ndarray, np.ndarray],
     test: tuple[np.ndarray, np.ndarray],
+    method: Method,
     config: TrainConfig,
 ) -> dict[str, Any]:
     """Test AUC, PR-AUC and Brier (each calibrated alone) of the SMOTE models vs the same
@@ -165,13 +162,19 @@ def smote_effect(
     for name, natives_model in natives.items():
         learner = get_learner(name)
         weighted = fit_model(
-            name, tuned[name].params, x_train=plain[0], y_train=plain[1], x_val=None, y_val=None,
-            config=weighted_config, trees=max(tuned[name].trees, 1),
-        ).model  # fmt: skip
+            name,
+            tuned[name].params,
+            x_train=plain[0],
+            y_train=plain[1],
+            x_val=None,
+            y_val=None,
+            config=weighted_config,
+            trees=max(tuned[name].trees, 1),
+        ).model
         effect[name] = {}
         for label, model in (("smote", natives_model), ("class_weights", weighted)):
             p_val = learner.predict(model, validation[0], threads=config.threads)
-            own = fit_calibration(p_val, validation[1], method=config.calibration)
+            own = fit_method(p_val, validation[1], method) or Calibration(method="platt")
             p = calibrate(learner.predict(model, test[0], threads=config.threads), own)
             effect[name][label] = {
                 "auc": float(roc_auc_score(test[1], p)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,6 +36,8 @@ class TrainingFrame:
     catalogue_version: str | None = None
     # The simulator's true probability per row, when the data is simulated.
     truth: np.ndarray | None = None
+    # `--table` columns that look like row ids, left out of the features (see id_like_columns).
+    id_like: tuple[str, ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -112,6 +115,24 @@ def read_table_file(path: Path) -> pl.DataFrame:
     raise TrainingError(f"{path}: expected a .csv or .parquet file")
 
 
+def id_like_columns(table: pl.DataFrame) -> list[str]:
+    """Columns that look like a row id rather than a feature: a blank name (the unnamed index
+    a spreadsheet or pandas export adds) or unique integers increasing in row order."""
+    found = []
+    for name in table.columns:
+        column = table[name]
+        blank = not name.strip() or re.fullmatch(r"Unnamed: \d+", name) is not None
+        increasing = (
+            column.dtype.is_integer()
+            and column.null_count() == 0
+            and table.height > 1
+            and bool((column.diff().drop_nulls() > 0).all())
+        )
+        if blank or increasing:
+            found.append(name)
+    return found
+
+
 def frame_from_table(
     table: pl.DataFrame,
     *,
@@ -119,16 +140,20 @@ def frame_from_table(
     id_column: str | None = None,
     time_column: str | None = None,
     exclude: tuple[str, ...] = (),
+    keep: tuple[str, ...] = (),
 ) -> TrainingFrame:
-    """A `--table` frame: every column but label, id, time and exclusions is a feature."""
+    """A `--table` frame: every column but label, id, time, exclusions and id-like columns
+    (`id_like_columns`, unless named in `keep`) is a feature."""
     for role, name in (("label", label), ("id", id_column), ("time", time_column)):
         if name is not None and name not in table.columns:
             raise TrainingError(f"{role} column {name!r} not in the table")
-    for name in exclude:
-        if name not in table.columns:
-            raise TrainingError(f"excluded column {name!r} not in the table")
+    for option, named in (("excluded", exclude), ("kept", keep)):
+        for name in named:
+            if name not in table.columns:
+                raise TrainingError(f"{option} column {name!r} not in the table")
     reserved = {label, id_column, time_column, *exclude}
-    names = [c for c in table.columns if c not in reserved]
+    id_like = tuple(c for c in id_like_columns(table) if c not in reserved and c not in keep)
+    names = [c for c in table.columns if c not in reserved and c not in id_like]
     groups = table[id_column].cast(pl.String).to_numpy() if id_column else None
     return TrainingFrame(
         x=_features(table, names),
@@ -140,6 +165,7 @@ def frame_from_table(
         id_column=id_column,
         label_column=label,
         time_column=time_column,
+        id_like=id_like,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 CURVE_POINTS = 200
+ECE_BINS = 10
 
 
 def _rates_at(p: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, Any]:
@@ -35,15 +36,25 @@ def top_decile_capture(p: np.ndarray, y: np.ndarray) -> float:
     return float(y[order].sum() / max(y.sum(), 1))
 
 
+def expected_calibration_error(p: np.ndarray, y: np.ndarray, *, bins: int = ECE_BINS) -> float:
+    """ECE: the row-weighted mean |mean predicted - observed rate| over `bins` bins of equal
+    row counts (rows ordered by p)."""
+    order = np.argsort(p, kind="stable")
+    error = 0.0
+    for part in np.array_split(order, min(bins, len(p))):
+        error += len(part) * abs(float(p[part].mean()) - float(y[part].mean()))
+    return error / max(len(p), 1)
+
+
 def binary_metrics(
     p: np.ndarray,
     y: np.ndarray,
     *,
     threshold: float,
     operating_threshold: float | None = None,
-    costs: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """AUC, Gini, KS, PR-AUC, Brier, log-loss, top-decile capture and the rates at thresholds."""
+    """AUC, Gini, KS, PR-AUC, Brier, log-loss, ECE, top-decile capture and the rates at
+    thresholds."""
     from sklearn.metrics import (
         average_precision_score,
         brier_score_loss,
@@ -64,15 +75,12 @@ def binary_metrics(
         "pr_auc": float(average_precision_score(y, p)),
         "brier": float(brier_score_loss(y, clipped)),
         "log_loss": float(log_loss(y, clipped, labels=[0, 1])),
+        "ece": expected_calibration_error(p, y),
         "top_decile_capture": top_decile_capture(p, y),
         "at_threshold": _rates_at(p, y, threshold),
     }
     if operating_threshold is not None:
         result["at_operating_point"] = _rates_at(p, y, operating_threshold)
-    if costs is not None:
-        rates = result["at_threshold"]["confusion_matrix"]
-        missed, intervention = costs
-        result["expected_cost"] = rates["fn"] * missed + (rates["tp"] + rates["fp"]) * intervention
     return result
 
 

@@ -76,35 +76,60 @@ def train_frame(
         blended = stages.ensemble(natives, m, config=config)
     with timer.stage("cross-validate"):
         cross_validated = stages.cross_validation(
-            frame, rows, features, tuned, weights=blended.weights, config=config,
+            frame,
+            rows,
+            features,
+            tuned,
+            weights=blended.weights,
+            config=config,
             progress=progress,
-        )  # fmt: skip
+        )
     with timer.stage("threshold"):
-        decision = stages.decide(blended, m, config=config)
+        decision = stages.decide(blended, m, frame, config=config)
     with timer.stage("evaluate"):
         evaluation = stages.evaluate(
-            frame, rows, features, m, tuned=tuned, natives=natives, blended=blended,
-            cross_validated=cross_validated, decision=decision, config=config,
-        )  # fmt: skip
+            frame,
+            rows,
+            features,
+            m,
+            tuned=tuned,
+            natives=natives,
+            blended=blended,
+            cross_validated=cross_validated,
+            decision=decision,
+            config=config,
+        )
     with timer.stage("export"):
         exported = stages.export(natives, m, features, config=config)
     with timer.stage("write"):
         fingerprint = frame.fingerprint()
         record = RunRecord(
-            frame=frame, config=config, created_at=created_at,
-            version=bundle_version(created_at, fingerprint), fingerprint=fingerprint,
+            frame=frame,
+            config=config,
+            created_at=created_at,
+            version=bundle_version(created_at, fingerprint),
+            fingerprint=fingerprint,
             split=rows.split,
-            rows_used={"fit": len(rows.fit), "tune": len(rows.tune), "stop": len(rows.stop),
-                       "cv": cross_validated.rows},
-            pruning=features.pruning, kept_names=features.names, clip_bounds=features.bounds,
+            rows_used={
+                "fit": len(rows.fit),
+                "tune": len(rows.tune),
+                "stop": len(rows.stop),
+                "cv": cross_validated.rows,
+            },
+            pruning=features.pruning,
+            kept_names=features.names,
+            clip_bounds=features.bounds,
             tuned=tuned,
             trees={n: get_learner(n).tree_count(natives[n]) for n in MODEL_NAMES},
-            weights=blended.weights, calibration=blended.calibration,
-            threshold=decision.threshold, tiers=decision.tiers, metrics=evaluation.metrics,
+            weights=blended.weights,
+            calibration=blended.calibration,
+            threshold=decision.threshold,
+            tiers=decision.tiers,
+            metrics=evaluation.metrics,
             cv=cross_validated.cv,
             results={**evaluation.results, "parity_max_abs_diff": exported.parity},
             timings={**timer.seconds, "total": round(time.perf_counter() - started, 3)},
-        )  # fmt: skip
+        )
         bundle_dir = _write(model_dir, record, natives=natives, exported=exported)
     timer.seconds["total"] = round(time.perf_counter() - started, 3)
     return TrainResult(bundle_dir, read_manifest(bundle_dir, verify=False), timer.seconds)
@@ -123,6 +148,8 @@ def _write(
         metrics=evaluation,
     )
     return write_bundle(
-        model_dir, contents, parity_rows=exported.rows[:WRITTEN_PARITY_ROWS],
+        model_dir,
+        contents,
+        parity_rows=exported.rows[:WRITTEN_PARITY_ROWS],
         parity_tolerance=record.config.parity_tolerance,
-    )  # fmt: skip
+    )

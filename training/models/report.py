@@ -34,8 +34,9 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def _models_table(metrics: dict[str, Any]) -> str:
-    keys = ("auc", "gini", "ks", "pr_auc", "brier", "log_loss", "top_decile_capture")
-    header = ["model", "test AUC", "Gini", "KS", "PR-AUC", "Brier", "log-loss", "top-decile"]
+    keys = ("auc", "gini", "ks", "pr_auc", "brier", "log_loss", "ece", "top_decile_capture")
+    header = ["model", "test AUC", "Gini", "KS", "PR-AUC", "Brier", "log-loss", "ECE"]
+    header += ["top-decile"]
     header += ["CV AUC mean", "CV AUC std", "precision", "recall", "F1"]
     rows = []
     for name in ORDER:
@@ -43,7 +44,7 @@ def _models_table(metrics: dict[str, Any]) -> str:
         at = figures["at_threshold"]
         cv = (figures.get("cv_auc_mean"), figures.get("cv_auc_std"))
         rows.append(
-            [name, *(figures[k] for k in keys), *cv, at["precision"], at["recall"], at["f1"]]
+            [name, *(figures.get(k) for k in keys), *cv, at["precision"], at["recall"], at["f1"]]
         )
     return _table(header, rows)
 
@@ -59,6 +60,49 @@ def _confusion(at: dict[str, Any], title: str) -> str:
         + f"<p class='note'>precision {at['precision']:.3f}, recall {at['recall']:.3f},"
         f" F1 {at['f1']:.3f}, flagged {at['flag_rate']:.1%} of rows</p>"
     )
+
+
+def _calibration(section: dict[str, Any], weights: dict[str, float]) -> str:
+    candidates = ", ".join(
+        f"{escape(name)} {loss:.5f}" for name, loss in section["candidates_log_loss"].items()
+    )
+    return (
+        f"<p class='note'>Ensemble weights {escape(str(weights))}. Calibration"
+        f" <b>{escape(section['method'])}</b> (asked: {escape(section['asked'])}), fitted on"
+        f" validation; out-of-fold validation log-loss of the candidates: {candidates or '-'}."
+        f" Expected calibration error on test (10 bins of equal size) <b>{section['ece']:.4f}</b>."
+        " Each model is calibrated alone with the same method for this table.</p>"
+    )
+
+
+def _alerts(section: dict[str, Any]) -> str:
+    policy = section["policy"]
+    text = (
+        f"<p class='headline'>Alerts on test: <b>{section['share_alerted']:.1%}</b> of rows"
+        f" ({section['alerts']:,} for a capacity of {section['capacity']:,}; capacity used"
+        f" {section['capacity_used']:.0%}); precision {_fmt(section.get('precision'), 3)},"
+        f" recall {_fmt(section.get('recall'), 3)}, lift {_fmt(section.get('lift'), 2)}"
+        f" (base rate {_fmt(section.get('base_rate'), 3)}).</p>"
+        f"<p class='note'>{policy['officers']} officers x {policy['contacts_per_officer']}"
+        f" contacts a week = {section['weekly_capacity']:,} alerts a week"
+        f" ({section['capacity_share']:.1%} of a scoring date's portfolio; held-out rows get"
+        " their share of it). Customers are ranked by expected net benefit, p x exposure"
+        f" ({escape(policy['exposure_source'])}, amount {policy['exposure_amount']:,.0f}) x loss"
+        f" given default {policy['loss_given_default']:g} x action effect"
+        f" {policy['action_effect']:g} - intervention cost {policy['intervention_cost']:,.0f};"
+        f" none below the break-even floor p = {section['break_even']:.4f}, which"
+        f" {section['share_above_break_even']:.1%} of the test rows reach.</p>"
+    )
+    for warning in section["warnings"]:
+        text += f"<p><b>Warning:</b> {escape(warning)}.</p>"
+    return text
+
+
+def _id_like(names: list[str]) -> str:
+    if not names:
+        return ""
+    shown = ", ".join(repr(n) for n in names)
+    return f" Left out as row ids (blank name or increasing integers): {escape(shown)}."
 
 
 def _charts(curves: dict[str, Any]) -> str:
@@ -144,17 +188,15 @@ def render_report(data: dict[str, Any]) -> str:
         f" {escape(data['notes'])}</p>",
         "<h2>Per-model vs ensemble (test rows)</h2>",
         _models_table(metrics),
-        f"<p class='note'>Ensemble weights {escape(str(data['weights']))}; calibration"
-        f" {escape(data['calibration'])} fitted on validation. Each model is calibrated alone"
-        " with the same method for this table.</p>",
-        "<h2>Decision threshold and risk tiers</h2>",
-        f"<p>Threshold {data['threshold']['value']:.4f} minimises the expected cost on validation"
-        f" (missed default {data['threshold']['cost_missed_default']:g}, intervention"
-        f" {data['threshold']['cost_intervention']:g}); expected cost on test"
-        f" {ensemble['expected_cost']:,.0f}.</p>",
-        _confusion(ensemble["at_threshold"], "Confusion matrix on test at the cost threshold"),
+        _calibration(data["calibration"], data["weights"]),
+        "<h2>Alerts and risk tiers</h2>",
+        _alerts(data["alerts"]),
+        _confusion(ensemble["at_threshold"], "Confusion matrix on test at the break-even floor"),
         _confusion(ensemble["at_operating_point"], "On test at the 85% validation recall point"),
         "<h3>Risk tiers (test rows)</h3>",
+        "<p class='note'>medium from the higher of the base rate and the break-even floor, high"
+        " from twice the base rate, critical from the capacity cut-off (the riskiest customers"
+        " the team can work in a week).</p>",
         _table(
             ["tier", "from", "to", "test rows", "share", "default rate"],
             [
@@ -174,7 +216,8 @@ def render_report(data: dict[str, Any]) -> str:
         "<h2>Features</h2>",
         f"<p>{len(data['features']['kept'])} of {data['features']['input']} features kept;"
         f" pruned (near-zero importance): {escape(dropped)}."
-        f" Values clipped at the training {data['features']['clip_percentiles']} percentiles.</p>",
+        f" Values clipped at the training {data['features']['clip_percentiles']} percentiles."
+        f"{_id_like(data['features'].get('id_like_left_out', []))}</p>",
         "<h2>Tuning (validation AUC per trial)</h2>",
     ]
     for name, trials in data["tuning"].items():

@@ -8,12 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from pde.contracts.bundle import Calibration, TierBand
+from pde.contracts.bundle import Calibration
 from pde.core.names import MODEL_NAMES
 from pde.training.learners import OnnxGraph, get_learner
+from pde.training.models.calibration import Method, calibrate, choose_calibration
 from pde.training.models.config import StageCallback, TrainConfig
-from pde.training.models.decision import cost_threshold, risk_tiers
-from pde.training.models.ensemble import blend, calibrate, fit_calibration, learn_weights
+from pde.training.models.decision import Decision, held_out_alerts, policy_figures
+from pde.training.models.decision import decide as decide_policy
+from pde.training.models.ensemble import blend, learn_weights
 from pde.training.models.evaluation import (
     Scores,
     all_curves,
@@ -46,6 +48,14 @@ class Blend:
     p_test: dict[str, np.ndarray]
     weights: dict[str, float]
     calibration: Calibration
+    # Out-of-fold validation log-loss of each calibration candidate.
+    candidates: dict[str, float]
+
+    @property
+    def method(self) -> Method:
+        """The chosen calibration method (the per-model figures use it too)."""
+        method = self.calibration.method
+        return method if method in ("platt", "beta", "isotonic_interp") else "platt"  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -54,14 +64,6 @@ class CrossValidated:
 
     cv: CrossValidation
     rows: int
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The cost-optimal alert threshold and the risk tiers around it."""
-
-    threshold: float
-    tiers: list[TierBand]
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,14 @@ def tune(m: Matrices, *, config: TrainConfig, progress: StageCallback) -> dict[s
     tuned: dict[str, Tuned] = {}
     for name in MODEL_NAMES:
         tuned[name] = random_search(
-            name, x_train=m.x_tune, y_train=m.y_tune, x_val=m.x_stop, y_val=m.y_stop,
-            config=config, progress=progress,
-        )  # fmt: skip
+            name,
+            x_train=m.x_tune,
+            y_train=m.y_tune,
+            x_val=m.x_stop,
+            y_val=m.y_stop,
+            config=config,
+            progress=progress,
+        )
     return tuned
 
 
@@ -104,9 +111,14 @@ def fit(
             continue
         progress("fit", name)
         natives[name] = fit_model(
-            name, tuned[name].params, x_train=m.x_fit, y_train=m.y_fit, x_val=m.x_stop,
-            y_val=m.y_stop, config=config,
-        ).model  # fmt: skip
+            name,
+            tuned[name].params,
+            x_train=m.x_fit,
+            y_train=m.y_fit,
+            x_val=m.x_stop,
+            y_val=m.y_stop,
+            config=config,
+        ).model
     return natives
 
 
@@ -118,10 +130,12 @@ def ensemble(natives: Natives, m: Matrices, *, config: TrainConfig) -> Blend:
         p_val[name] = learner.predict(natives[name], m.x_val, threads=config.threads)
         p_test[name] = learner.predict(natives[name], m.x_test, threads=config.threads)
     weights = learn_weights(p_val, m.y_val) if config.learn_weights else dict(config.weights)
-    calibration = fit_calibration(blend(p_val, weights), m.y_val, method=config.calibration)
-    p_val["ensemble"] = calibrate(blend(p_val, weights), calibration)
-    p_test["ensemble"] = calibrate(blend(p_test, weights), calibration)
-    return Blend(p_val, p_test, weights, calibration)
+    choice = choose_calibration(
+        blend(p_val, weights), m.y_val, method=config.calibration, seed=config.seed
+    )
+    p_val["ensemble"] = calibrate(blend(p_val, weights), choice.calibration)
+    p_test["ensemble"] = calibrate(blend(p_test, weights), choice.calibration)
+    return Blend(p_val, p_test, weights, choice.calibration, choice.candidates)
 
 
 def cross_validation(
@@ -134,27 +148,40 @@ def cross_validation(
     config: TrainConfig,
     progress: StageCallback,
 ) -> CrossValidated:
-    """Folds over training and validation rows, each customer kept on one side."""
+    """Folds over the training and validation rows (all of them, up to `cv_max_rows`), each
+    customer kept on one side. Every row is scored once, held out; each fold's models fit on
+    at most `fit_max_rows` of the other rows, as the bundle's models are, so the figures are
+    those of the training procedure that made the bundle."""
     dev = np.sort(np.concatenate([rows.split.train, rows.split.validation]))
     cv_rows = sample_by_group(dev, None, max_rows=config.cv_max_rows, seed=config.seed + 3)
     groups = frame.groups[cv_rows] if frame.groups is not None else None
-    folds = cv_folds(
-        np.arange(len(cv_rows)), frame.y[cv_rows], groups, folds=config.cv_folds, seed=config.seed
-    )
+    folds = [
+        (sample_by_group(fit_part, None, max_rows=config.fit_max_rows, seed=config.seed + i), held)
+        for i, (fit_part, held) in enumerate(
+            cv_folds(
+                np.arange(len(cv_rows)),
+                frame.y[cv_rows],
+                groups,
+                folds=config.cv_folds,
+                seed=config.seed,
+            )
+        )
+    ]
     cv = cross_validate(
-        tuned, folds, x=features.prepare(frame, cv_rows), y=frame.y[cv_rows], weights=weights,
-        config=config, progress=progress,
-    )  # fmt: skip
+        tuned,
+        folds,
+        x=features.prepare(frame, cv_rows),
+        y=frame.y[cv_rows],
+        weights=weights,
+        config=config,
+        progress=progress,
+    )
     return CrossValidated(cv, len(cv_rows))
 
 
-def decide(blended: Blend, m: Matrices, *, config: TrainConfig) -> Decision:
-    """The threshold minimising expected cost on validation, and the tiers."""
-    threshold = cost_threshold(
-        blended.p_val["ensemble"], m.y_val,
-        cost_missed=config.cost_missed_default, cost_intervention=config.cost_intervention,
-    )  # fmt: skip
-    return Decision(threshold, risk_tiers(blended.p_val["ensemble"], threshold=threshold))
+def decide(blended: Blend, m: Matrices, frame: TrainingFrame, *, config: TrainConfig) -> Decision:
+    """The break-even floor of the policy, and tiers anchored on base rate and capacity."""
+    return decide_policy(blended.p_val["ensemble"], m.y_val, frame=frame, policy=config.policy)
 
 
 def evaluate(
@@ -173,16 +200,25 @@ def evaluate(
     """Held-out figures, curves, tiers, SHAP importance, the oracle, and SMOTE's effect."""
     scores = Scores(blended.p_val, blended.p_test, m.y_val, m.y_test)
     metrics, calibrated = per_model_metrics(
-        scores, threshold=decision.threshold, calibration_method=config.calibration, config=config
+        scores, threshold=decision.threshold, calibration_method=blended.method
     )
     for name, figures in cross_validated.cv.summary().items():
         metrics[name].update(figures)
     truth = frame.truth[rows.split.test] if frame.truth is not None else None
     importance = shap_importance(
-        natives, m.x_test, names=features.names, weights=blended.weights, seed=config.seed,
+        natives,
+        m.x_test,
+        names=features.names,
+        weights=blended.weights,
+        seed=config.seed,
         threads=config.threads,
-    )  # fmt: skip
+    )
+    alerts = held_out_alerts(
+        blended.p_test["ensemble"], frame=frame, rows=rows.split.test, policy=config.policy
+    )
     results: dict[str, Any] = {
+        "alerts": policy_figures(alerts, m.y_test, decision=decision, policy=config.policy),
+        "calibration_candidates": blended.candidates,
         "tiers": tier_table(blended.p_test["ensemble"], m.y_test, decision.tiers),
         "curves": all_curves(calibrated, m.y_test),
         "shap_top20": importance,
@@ -191,9 +227,14 @@ def evaluate(
     }
     if config.smote:
         results["imbalance"]["smote_effect"] = smote_effect(
-            tuned, natives, plain=(features.prepare(frame, rows.fit), frame.y[rows.fit]),
-            validation=(m.x_val, m.y_val), test=(m.x_test, m.y_test), config=config,
-        )  # fmt: skip
+            tuned,
+            natives,
+            plain=(features.prepare(frame, rows.fit), frame.y[rows.fit]),
+            validation=(m.x_val, m.y_val),
+            test=(m.x_test, m.y_test),
+            method=blended.method,
+            config=config,
+        )
     return Evaluation(metrics, results)
 
 
@@ -207,7 +248,11 @@ def export(natives: Natives, m: Matrices, features: Features, *, config: TrainCo
         graphs[name] = get_learner(name).export_onnx(natives[name], n_features=len(features.names))
     for name in MODEL_NAMES:
         parity[name] = check_parity(
-            name, natives[name], graphs[name], rows, tolerance=config.parity_tolerance,
+            name,
+            natives[name],
+            graphs[name],
+            rows,
+            tolerance=config.parity_tolerance,
             threads=config.threads,
-        )  # fmt: skip
+        )
     return Exported(graphs, parity, rows)

@@ -42,21 +42,28 @@ class RunRecord:
 
 
 def split_note(record: RunRecord) -> str:
-    config, rows = record.config, record.rows_used
+    config, rows, frame = record.config, record.rows_used, record.frame
+    customers = frame.groups is not None
     parts = []
-    if record.frame.times is not None:
+    if frame.times is not None:
         parts.append(
             "The latest as-of dates are the test set. Only rows whose"
             f" {config.gap_days}-day label window closed before the first test date are fitted"
             " on (as at deployment): validation is the latest of those dates, train the rest."
         )
+    elif customers:
+        parts.append("No time column: stratified split, each customer's rows on one side.")
     else:
-        parts.append("No time column: stratified split, customers kept on one side.")
+        parts.append("No time column and no customer id: stratified split of the rows.")
+    grouped = " grouped by customer" if customers else ""
     parts.append(
         f"Models fitted on {rows['fit']:,} training rows (tuning on {rows['tune']:,}, early"
         f" stopping on {rows['stop']:,} validation rows); {config.cv_folds}-fold cross-validation"
-        f" grouped by customer on {rows['cv']:,} training and validation rows, with the tuned"
-        " settings and tree counts."
+        f"{grouped} on {rows['cv']:,} training and validation rows (each scored once, held"
+        f" out; each fold fits on at most {config.fit_max_rows:,} of the others, as the models"
+        " do), with the tuned settings and tree counts. Row caps:"
+        f" fit {config.fit_max_rows:,}, tune {config.tune_max_rows:,},"
+        f" early stopping {config.stop_max_rows:,}, cross-validation {config.cv_max_rows:,}."
     )
     return " ".join(parts)
 
@@ -82,16 +89,21 @@ def evaluation_data(record: RunRecord) -> dict[str, Any]:
             "input": len(record.frame.feature_names),
             "kept": record.kept_names,
             "dropped": record.pruning.dropped,
+            "id_like_left_out": list(record.frame.id_like),
             "clip_percentiles": list(config.clip_percentiles),
         },
         "metrics": record.metrics,
         "cv": {"fold_auc": record.cv.fold_auc, "rows": record.cv.rows, "folds": config.cv_folds},
         "weights": record.weights,
-        "calibration": config.calibration,
+        "calibration": {
+            "method": record.calibration.method,
+            "asked": config.calibration,
+            "ece": record.metrics["ensemble"]["ece"],
+            "candidates_log_loss": record.results.get("calibration_candidates", {}),
+        },
         "threshold": {
             "value": record.threshold,
-            "cost_missed_default": config.cost_missed_default,
-            "cost_intervention": config.cost_intervention,
+            "kind": "break_even",
             "operating_recall": OPERATING_RECALL,
         },
         **record.results,
@@ -116,7 +128,7 @@ def manifest_fields(record: RunRecord) -> dict[str, Any]:
     """Every Manifest field but `models` (the bundle writer adds the files)."""
     frame, config = record.frame, record.config
     training = {
-        "config": {k: v for k, v in config.__dict__.items() if k != "weights"},
+        "config": {k: v for k, v in config.__dict__.items() if k not in ("weights", "policy")},
         "split": record.split.describe(),
         "rows_used": record.rows_used,
         "params": {n: record.tuned[n].params for n in MODEL_NAMES},
@@ -126,6 +138,7 @@ def manifest_fields(record: RunRecord) -> dict[str, Any]:
         "operating_recall": OPERATING_RECALL,
         "operating_threshold": record.metrics["ensemble"]["at_operating_point"]["threshold"],
         "oracle": record.results["oracle"],
+        "alerts": {k: v for k, v in record.results["alerts"].items() if k != "policy"},
         "time_column": frame.time_column,
         "timings": record.timings,
     }
@@ -142,6 +155,7 @@ def manifest_fields(record: RunRecord) -> dict[str, Any]:
         "weights": record.weights,
         "calibration": record.calibration,
         "threshold": record.threshold,
+        "policy": config.policy,
         "tiers": record.tiers,
         "clip_bounds": record.clip_bounds,
         "metrics": record.metrics,

@@ -32,3 +32,26 @@ def test_frame_time_column_and_fingerprint() -> None:
     assert (
         frame.fingerprint() == frame_from_table(table, label="y", time_column="when").fingerprint()
     )
+
+
+def test_frame_row_ids_are_left_out_unless_kept() -> None:
+    """A blank-named index (a spreadsheet or pandas export) and increasing integers are row
+    ids, not features; a feature that merely repeats or falls is kept."""
+    table = pl.DataFrame(
+        {
+            "": [0, 1, 2, 3],
+            "ID": [101, 102, 105, 109],
+            "visits": [3, 1, 3, 2],
+            "score": [0.5, 0.7, 0.9, 1.1],  # increasing, but not integers
+            "y": [0, 1, 0, 1],
+        }
+    )
+    frame = frame_from_table(table, label="y")
+    assert frame.id_like == ("", "ID")
+    assert frame.feature_names == ["visits", "score"]
+    kept = frame_from_table(table, label="y", keep=("ID",))
+    assert kept.id_like == ("",) and kept.feature_names == ["ID", "visits", "score"]
+    named = frame_from_table(table, label="y", id_column="ID")
+    assert named.id_like == ("",) and named.groups is not None
+    with pytest.raises(TrainingError, match="kept column 'nope'"):
+        frame_from_table(table, label="y", keep=("nope",))

@@ -48,9 +48,13 @@ def test_onnx_export_parity_holds_with_missing_values_and_fails_loudly(
         get_learner(name).save(native, native_path)
         reloaded = get_learner(name).load(native_path)
         check_parity(
-            name, reloaded, tmp_path / f"{name}.onnx", rows, tolerance=1e-4,
+            name,
+            reloaded,
+            tmp_path / f"{name}.onnx",
+            rows,
+            tolerance=1e-4,
             input_name=graph.input_name,
-        )  # fmt: skip
+        )
         session = onnx_session(tmp_path / f"{name}.onnx")
         p = onnx_probabilities(
             session, rows, input_name=graph.input_name, output_name="probabilities"

@@ -67,9 +67,31 @@ def test_pipeline_metrics_json_matches_the_manifest_and_has_the_oracle(panel_bun
     assert len(data["shap_top20"]["ensemble"]) <= 20
 
 
+def test_pipeline_records_the_alert_policy_tiers_and_calibration(panel_bundle: Path) -> None:
+    manifest = read_manifest(panel_bundle)
+    data = json.loads((panel_bundle / "metrics.json").read_text())
+    assert manifest.policy is not None
+    assert manifest.threshold == pytest.approx(manifest.policy.break_even())
+    alerts = data["alerts"]
+    # 300 customers a date, a capacity of 700: everyone above break-even is alerted
+    assert alerts["capacity"] == 3 * manifest.policy.capacity
+    assert alerts["share_alerted"] == pytest.approx(alerts["share_above_break_even"])
+    for key in ("precision", "recall", "lift", "capacity_used"):
+        assert np.isfinite(alerts[key])
+    assert data["calibration"]["method"] in ("platt", "beta", "isotonic_interp")
+    assert set(data["calibration"]["candidates_log_loss"]) == {"platt", "beta", "isotonic_interp"}
+    assert data["calibration"]["ece"] == pytest.approx(manifest.metrics["ensemble"]["ece"])
+    tiers = {row["tier"]: row for row in data["tiers"]}
+    base_rate = data["alerts"]["tier_base_rate"]
+    assert tiers["high"]["lower"] >= 2 * base_rate - 1e-12  # no "high" below the mean risk
+    assert sum(row["share"] for row in data["tiers"]) == pytest.approx(1.0)
+    assert "cross-validation 20,000" in data["notes"]  # the quick cap, stated
+
+
 def test_pipeline_report_is_self_contained(panel_bundle: Path) -> None:
     html = (panel_bundle / "report.html").read_text()
     assert "<svg" in html and "Confusion matrix" in html and "oracle" in html
+    assert "capacity used" in html and "Expected calibration error" in html
     assert not re.search(r"https?://|//cdn|<script[^>]*src=|<link[^>]*href=", html)
 
 
@@ -121,7 +143,8 @@ def test_pipeline_cli_trains_a_table_with_smote_learned_weights_and_platt(
     options = ["--exclude", "note", "--smote", "--learn-weights", "--calibration", "platt"]
     assert main(args + options) == 0
     out = capsys.readouterr().out
-    assert "ensemble test AUC" in out and "bundle " in out
+    assert "ensemble test AUC" in out and "bundle " in out and "ECE" in out
+    assert "alerts on test" in out and "capacity used" in out
     bundle = current_bundle_dir(tmp_path / "models")
     manifest = read_manifest(bundle)
     assert manifest.source == "table" and manifest.id_column == "customer"
@@ -130,6 +153,32 @@ def test_pipeline_cli_trains_a_table_with_smote_learned_weights_and_platt(
     data = json.loads((bundle / "metrics.json").read_text())
     assert set(data["imbalance"]["smote_effect"]) == {"catboost", "xgboost", "lightgbm"}
     assert "SMOTE" in (bundle / "report.html").read_text()
+
+
+def test_pipeline_cli_leaves_row_ids_out_and_prints_every_cap(
+    table: pl.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pandas-style export: an unnamed index first. Without --id, there are no customers."""
+    path = tmp_path / "table.csv"
+    table.drop("customer").with_row_index("").write_csv(path)
+    args = ["train", "--table", str(path), "--label", "default", "--quick"]
+    args += ["--out", str(tmp_path / "models"), "--cv-max-rows", "900", "--officers", "2"]
+    args += ["--contacts-per-officer", "40", "--calibration", "beta"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "left out as row ids" in out and "''" in out
+    assert "cross-validation 900" in out and "fit 50,000" in out
+    bundle = current_bundle_dir(tmp_path / "models")
+    manifest = read_manifest(bundle)
+    assert "" not in manifest.feature_names
+    assert manifest.policy is not None and manifest.policy.capacity == 80
+    assert manifest.calibration.method == "beta"
+    data = json.loads((bundle / "metrics.json").read_text())
+    assert data["features"]["id_like_left_out"] == [""]
+    assert data["rows_used"]["cv"] == 900
+    assert "no customer id" in data["notes"] and "grouped by customer" not in data["notes"]
+    # a stratified test sample of a fifth of the portfolio gets a fifth of the capacity
+    assert data["alerts"]["capacity"] == round(80 * data["split"]["rows"]["test"] / 1600)
 
 
 def test_pipeline_uci_taiwan_quick_run(shared_data: Path, tmp_path: Path) -> None:
@@ -151,8 +200,9 @@ def test_pipeline_uci_taiwan_imported_meets_quality_bar(shared_data: Path, tmp_p
     from pde.training.models import load_canonical_frame
 
     data_dir = tmp_path / "uci"
-    write_dataset(import_uci_taiwan(shared_data / "uci_taiwan_default" / "UCI_Credit_Card.csv"),
-                  data_dir)  # fmt: skip
+    write_dataset(
+        import_uci_taiwan(shared_data / "uci_taiwan_default" / "UCI_Credit_Card.csv"), data_dir
+    )
     frame = load_canonical_frame(data_dir, lookback_days=200, as_of_dates=[date(2005, 10, 1)])
     assert frame.times is None  # one snapshot: a stratified split
     result = train_frame(frame, config=TrainConfig(), model_dir=tmp_path / "models")
