@@ -1,6 +1,6 @@
 -- Operational database of the Pre-Delinquency Risk Engine: plain PostgreSQL DDL for DBAs.
 --
--- The same schema as the Alembic migrations in migrations/ at revision 0004 (a test builds
+-- The same schema as the Alembic migrations in migrations/ at revision 0005 (a test builds
 -- both in separate schemas and compares them). It creates the tables in the first schema of
 -- the search_path and stamps alembic_version, so `pde db upgrade` can take over afterwards.
 --
@@ -14,7 +14,7 @@ CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0004');
+INSERT INTO alembic_version (version_num) VALUES ('0005');
 
 -- People who sign in. Passwords are argon2id hashes (argon2-cffi); never plain text.
 CREATE TABLE users (
@@ -221,6 +221,105 @@ $$;
 CREATE TRIGGER action_audit_log_append_only
 BEFORE UPDATE OR DELETE OR TRUNCATE ON action_audit_log
 FOR EACH STATEMENT EXECUTE FUNCTION action_audit_log_append_only();
+
+-- Drift of each scoring date against the bundle's reference distributions (docs/monitoring.md):
+-- PSI of the score and a two-sample KS test of it, and PSI per feature.
+CREATE TABLE drift_checks (
+    as_of DATE NOT NULL,
+    model_version VARCHAR(64) NOT NULL,
+    rows INTEGER NOT NULL,
+    score_psi DOUBLE PRECISION NOT NULL,
+    score_ks_statistic DOUBLE PRECISION NOT NULL,
+    score_ks_pvalue DOUBLE PRECISION NOT NULL,
+    max_feature_psi DOUBLE PRECISION,
+    features_checked INTEGER NOT NULL,
+    features_warn INTEGER NOT NULL,
+    features_alert INTEGER NOT NULL,
+    level VARCHAR(16) NOT NULL,
+    psi_warn DOUBLE PRECISION NOT NULL,
+    psi_alert DOUBLE PRECISION NOT NULL,
+    computed_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (as_of, model_version),
+    CONSTRAINT fk_drift_checks_model_version_model_versions
+        FOREIGN KEY (model_version) REFERENCES model_versions (version),
+    CONSTRAINT ck_drift_checks_level CHECK (level IN ('ok', 'warn', 'alert'))
+);
+
+CREATE TABLE feature_drift (
+    as_of DATE NOT NULL,
+    model_version VARCHAR(64) NOT NULL,
+    feature VARCHAR(128) NOT NULL,
+    psi DOUBLE PRECISION NOT NULL,
+    missing_share DOUBLE PRECISION NOT NULL,
+    reference_missing_share DOUBLE PRECISION NOT NULL,
+    level VARCHAR(16) NOT NULL,
+    PRIMARY KEY (as_of, model_version, feature),
+    CONSTRAINT fk_feature_drift_drift_checks
+        FOREIGN KEY (as_of, model_version) REFERENCES drift_checks (as_of, model_version)
+        ON DELETE CASCADE,
+    CONSTRAINT ck_feature_drift_level CHECK (level IN ('ok', 'warn', 'alert'))
+);
+
+-- Performance per scoring date: realised once the 30-day outcomes are known, estimated from
+-- the calibrated probabilities (CBPE) before.
+CREATE TABLE performance_by_date (
+    as_of DATE NOT NULL,
+    model_version VARCHAR(64) NOT NULL,
+    kind VARCHAR(16) NOT NULL,
+    rows INTEGER NOT NULL,
+    labelled_rows INTEGER,
+    auc DOUBLE PRECISION,
+    auc_low DOUBLE PRECISION,
+    auc_high DOUBLE PRECISION,
+    ks DOUBLE PRECISION,
+    predicted_rate DOUBLE PRECISION NOT NULL,
+    predicted_rate_low DOUBLE PRECISION,
+    predicted_rate_high DOUBLE PRECISION,
+    observed_rate DOUBLE PRECISION,
+    by_tier JSON NOT NULL,
+    computed_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (as_of, model_version, kind),
+    CONSTRAINT fk_performance_by_date_model_version_model_versions
+        FOREIGN KEY (model_version) REFERENCES model_versions (version),
+    CONSTRAINT ck_performance_by_date_kind CHECK (kind IN ('realised', 'estimated'))
+);
+
+-- A customer's 30-day outcome after a scoring date, by the label rule, once known.
+CREATE TABLE matured_outcomes (
+    customer_id VARCHAR(64) NOT NULL,
+    as_of DATE NOT NULL,
+    label SMALLINT NOT NULL,
+    recorded_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (customer_id, as_of),
+    CONSTRAINT fk_matured_outcomes_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
+    CONSTRAINT ck_matured_outcomes_label CHECK (label IN (0, 1))
+);
+
+-- Background jobs run by `pde jobs worker`, one at a time (the partial unique index).
+CREATE TABLE jobs (
+    id SERIAL NOT NULL,
+    kind VARCHAR(16) NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    params JSON NOT NULL,
+    requested_by VARCHAR(64) NOT NULL,
+    progress DOUBLE PRECISION NOT NULL,
+    log_tail VARCHAR(4000) NOT NULL,
+    worker VARCHAR(128),
+    enqueued_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    started_at TIMESTAMP WITH TIME ZONE,
+    heartbeat_at TIMESTAMP WITH TIME ZONE,
+    finished_at TIMESTAMP WITH TIME ZONE,
+    duration_s DOUBLE PRECISION,
+    error VARCHAR(2000),
+    PRIMARY KEY (id),
+    CONSTRAINT ck_jobs_kind
+        CHECK (kind IN ('generate', 'retrain', 'score', 'drift', 'realised', 'nightly')),
+    CONSTRAINT ck_jobs_status CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+    CONSTRAINT ck_jobs_progress_range CHECK (progress >= 0 AND progress <= 1)
+);
+CREATE UNIQUE INDEX uq_jobs_one_running ON jobs (status) WHERE status = 'running';
+CREATE INDEX ix_jobs_status_id ON jobs (status, id);
 
 COMMIT;
 

@@ -1,133 +1,147 @@
-"""Background jobs of the Data Management page: each step is a real `pde` command run in its
-own process (as an operator would run it), one job at a time, with status and output tail."""
+"""Background jobs of the Data Management page, recorded in the `jobs` table (pde.jobs.queue).
+
+The page enqueues; `pde jobs worker` runs the jobs, one at a time, and they survive a restart
+of the app. So that the page works with no worker started (the demo), the app runs a worker of
+its own in a thread once an administrator uses the page (`JobRunner`); a separate
+`pde jobs worker` may run beside it: the table lets only one job run at a time.
+"""
 
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from pde.core.errors import PdeError
+from pde.db.models import JobKind
 from pde.frontend.services import access
+from pde.frontend.services.base import database_errors
+from pde.jobs import queue
 
 if TYPE_CHECKING:
     from pde.frontend.services.base import Services
 
 log = logging.getLogger(__name__)
 
-TAIL_LINES = 12
-
 
 class JobBusyError(PdeError):
-    """A job is already running: one at a time."""
+    """A job is already queued or running: one at a time."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Job:
-    job_id: int
-    title: str
-    steps: list[list[str]]
-    started_by: str
-    started_at: float = field(default_factory=time.time)
-    finished_at: float | None = None
-    state: str = "running"  # running, completed, failed
-    step: int = 0
-    error: str | None = None
-    tail: deque[str] = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
+    """A job as the page shows it (from the table)."""
 
-    @property
-    def progress(self) -> float:
-        if self.state == "completed":
-            return 1.0
-        return self.step / max(len(self.steps), 1)
+    job_id: int
+    kind: str
+    title: str
+    state: str  # queued, running, completed, failed
+    progress: float
+    steps: list[str]  # the `pde` commands, in order
+    step: int  # the step running (0-based), or the number done
+    started_by: str
+    started_at: float  # epoch seconds: started, or queued while waiting
+    finished_at: float | None
+    duration_s: float | None
+    error: str | None
+    tail: list[str]
+
+
+def _epoch(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def _job(found: queue.JobView) -> Job:
+    step = min(int(found.progress * len(found.steps)), len(found.steps))
+    return Job(
+        job_id=found.job_id,
+        kind=found.kind,
+        title=found.title,
+        state=found.status,
+        progress=found.progress,
+        steps=found.steps,
+        step=step,
+        started_by=found.requested_by,
+        started_at=_epoch(found.started_at or found.enqueued_at) or 0.0,
+        finished_at=_epoch(found.finished_at),
+        duration_s=found.duration_s,
+        error=found.error,
+        tail=found.log_tail,
+    )
 
 
 class JobRunner:
-    """Runs one job at a time in a thread; keeps the recent jobs for the status panel."""
+    """The app's own worker thread over the jobs table, started on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, run_worker: bool = True) -> None:
+        self.run_worker = run_worker
         self._lock = threading.Lock()
-        self._jobs: list[Job] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def jobs(self) -> list[Job]:
+    def ensure_worker(self, services: Services) -> None:
+        if not self.run_worker:
+            return
         with self._lock:
-            return list(reversed(self._jobs[-10:]))
-
-    def running(self) -> Job | None:
-        with self._lock:
-            return next((j for j in self._jobs if j.state == "running"), None)
-
-    def start(self, title: str, steps: list[list[str]], *, started_by: str) -> Job:
-        with self._lock:
-            if any(j.state == "running" for j in self._jobs):
-                raise JobBusyError("another job is running; wait for it to finish")
-            job = Job(job_id=len(self._jobs) + 1, title=title, steps=steps, started_by=started_by)
-            self._jobs.append(job)
-        threading.Thread(
-            target=self._run, args=(job,), daemon=True, name=f"job-{job.job_id}"
-        ).start()
-        log.info("job %d (%s) started by %s", job.job_id, title, started_by)
-        return job
-
-    def _run(self, job: Job) -> None:
-        for index, args in enumerate(job.steps):
-            job.step = index
-            job.tail.append(f"$ pde {' '.join(args)}")
-            try:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "pde.cli.main", *args],
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                )
-            except OSError as exc:
-                self._finish(job, f"could not start: {exc}")
+            if self._thread is not None and self._thread.is_alive():
                 return
-            assert process.stdout is not None
-            for line in process.stdout:
-                if line.strip():
-                    job.tail.append(line.rstrip()[:200])
-            if process.wait() != 0:
-                self._finish(job, f"`pde {' '.join(args)}` exited with code {process.returncode}")
-                return
-        job.step = len(job.steps)
-        self._finish(job, None)
+            from pde.jobs.worker import Worker
 
-    def _finish(self, job: Job, error: str | None) -> None:
-        job.error = error
-        job.state = "failed" if error else "completed"
-        job.finished_at = time.time()
-        log.info("job %d %s", job.job_id, job.state)
+            worker = Worker(engine=services.engine, settings=services.settings)
+            self._thread = threading.Thread(
+                target=worker.run_forever, args=(self._stop,), daemon=True, name="pde-jobs"
+            )
+            self._thread.start()
+            log.info("the app's job worker %s started", worker.name)
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
-def _runner(services: Services, user: access.SignedIn) -> JobRunner:
+def _enqueue(
+    services: Services, user: access.SignedIn, kind: JobKind, params: dict[str, Any]
+) -> Job:
     access.require(access.can_manage_models(user), "run data and training jobs")
-    if services.jobs is None:
-        raise PdeError("background jobs are not available")
-    return services.jobs
+    with database_errors():
+        waiting = [j for j in queue.recent(engine=services.engine, limit=20)]
+        if any(j.status in ("queued", "running") and j.kind == kind.value for j in waiting):
+            raise JobBusyError(f"a {kind.value} job is already queued or running")
+        found = queue.enqueue(
+            kind,
+            requested_by=user.username,
+            params={**params, "data_dir": str(services.settings.data_dir)},
+            engine=services.engine,
+        )
+    if services.jobs is not None:
+        services.jobs.ensure_worker(services)
+    return _job(found)
 
 
 def start_demo_data(services: Services, user: access.SignedIn, *, customers: int) -> Job:
-    """Simulates `customers` into PDE_DATA_DIR, migrates the database and seeds the demo."""
-    data_dir = str(services.settings.data_dir)
-    steps = [
-        ["simulate", "--customers", str(customers), "--out", data_dir],
-        ["db", "upgrade"],
-        ["db", "seed-demo"],
-    ]
-    return _runner(services, user).start("Generate demo data", steps, started_by=user.username)
+    """Queues: simulate `customers` into PDE_DATA_DIR, migrate the database, seed the demo."""
+    return _enqueue(services, user, JobKind.GENERATE, {"customers": customers})
 
 
 def start_retrain(services: Services, user: access.SignedIn, *, quick: bool) -> Job:
-    """Trains a new bundle on PDE_DATA_DIR (promotion is a separate step)."""
-    step = ["train", "--data", str(services.settings.data_dir), *(["--quick"] if quick else [])]
-    return _runner(services, user).start("Retrain", [step], started_by=user.username)
+    """Queues training on PDE_DATA_DIR: the new bundle is a challenger (promotion is a
+    separate, gated step)."""
+    return _enqueue(services, user, JobKind.RETRAIN, {"quick": quick})
 
 
-def recent_jobs(services: Services) -> list[Job]:
-    return services.jobs.jobs() if services.jobs else []
+def start_job(services: Services, user: access.SignedIn, kind: str, **params: Any) -> Job:
+    """Queues any job kind (score, drift, realised, nightly, ...) with its parameters."""
+    return _enqueue(services, user, queue.kind_of(kind), params)
+
+
+def recent_jobs(services: Services, *, limit: int = 10) -> list[Job]:
+    """The latest jobs from the table, newest first ([] when the database is unreachable)."""
+    if services.jobs is not None:
+        services.jobs.ensure_worker(services)
+    try:
+        with database_errors():
+            return [_job(j) for j in queue.recent(engine=services.engine, limit=limit)]
+    except PdeError as exc:
+        log.info("jobs unavailable: %s", exc)
+        return []

@@ -12,12 +12,12 @@ from pde.frontend.components import empty, when
 from pde.frontend.services.jobs import Job
 from pde.frontend.services.users import UserRow
 
-JOB_COLOURS = {"running": "info", "completed": "success", "failed": "danger"}
+JOB_COLOURS = {"queued": "secondary", "running": "info", "completed": "success", "failed": "danger"}
 
 
 def jobs_view(jobs: list[Job]) -> Any:
     if not jobs:
-        return empty("No jobs started in this session of the app.")
+        return empty("No jobs yet.")
     items = []
     for job in jobs:
         colour = JOB_COLOURS[job.state]

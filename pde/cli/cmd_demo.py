@@ -216,8 +216,8 @@ def demo(
     with _stop_like_ctrl_c():
         try:
             _simulate(run)
+            _database(run)  # first: training registers its bundle (and promotes the first one)
             _train(run)
-            _database(run)
             _serve(run)
             _score_portfolio(run)
             _frontend(run)

@@ -38,6 +38,59 @@ def _register_list(models_app: typer.Typer) -> None:
                 "current" if bundle.is_current else "",
             )
         console().print(table)
+        current = [bundle for bundle in found if bundle.is_current]
+        if current and current[0].registry_status != "champion":
+            console().print(
+                f"[yellow]warning:[/] the current bundle {current[0].version} is not the"
+                f" registry's champion: `pde models promote {current[0].version}` records it"
+            )
+
+
+def _register_compare(models_app: typer.Typer) -> None:
+    @models_app.command(name="compare")
+    def compare(
+        challenger: str = typer.Argument(..., help="A bundle under the model directory."),
+        champion: str | None = typer.Argument(None, help="[default: the current bundle]"),
+        model_dir: Path | None = typer.Option(None, "--model-dir", help="[PDE_MODEL_DIR]"),
+        data: Path | None = typer.Option(None, "--data", help="Canonical data [PDE_DATA_DIR]."),
+    ) -> None:
+        """CHALLENGER against CHAMPION on the portfolio: AUC on matured outcomes, alert
+        overlap and the PSI between their scores on the latest scored date."""
+        from pde.cli.console import console
+        from pde.core.settings import get_settings
+        from pde.jobs.compare import compare_models
+
+        settings = get_settings()
+        found = compare_models(
+            challenger,
+            champion,
+            model_dir=model_dir or settings.model_dir,
+            data_dir=data or settings.data_dir,
+        )
+
+        def auc(value: float | None) -> str:
+            return "–" if value is None else f"{value:.4f}"
+
+        out = console()
+        out.print(f"challenger {found.challenger} against champion {found.champion}")
+        out.print(
+            f"  held-out AUC (each bundle's test rows): {auc(found.held_out_auc[0])} against"
+            f" {auc(found.held_out_auc[1])}"
+        )
+        if found.matured_date is None:
+            out.print("  matured outcomes: none in the data yet")
+        else:
+            out.print(
+                f"  AUC on the matured outcomes of {found.matured_date} ({found.matured_rows:,}"
+                f" customers): {auc(found.matured_auc[0])} against {auc(found.matured_auc[1])}"
+            )
+        overlap = found.alert_overlap
+        out.print(
+            f"  {found.scored_date}, {found.customers:,} customers: alerts {found.alerts[0]:,}"
+            f" against {found.alerts[1]:,}, {found.alerts_both:,} in both"
+            + ("" if overlap is None else f" ({overlap:.0%} of the champion's)")
+        )
+        out.print(f"  PSI of the challenger's scores against the champion's: {found.score_psi:.3f}")
 
 
 def _register_promote(models_app: typer.Typer) -> None:
@@ -48,8 +101,17 @@ def _register_promote(models_app: typer.Typer) -> None:
         reload: bool = typer.Option(
             True, "--reload/--no-reload", help="Ask the server at PDE_GRPC_ADDRESS to load it."
         ),
+        force: str | None = typer.Option(
+            None,
+            "--force",
+            metavar="REASON",
+            help="Promote although the gate refuses it; the reason is audited.",
+        ),
     ) -> None:
-        """Make VERSION the champion and the current bundle (audited), then reload the server."""
+        """Make VERSION the champion and the current bundle (audited), then reload the server.
+
+        The gate: VERSION's held-out AUC, and its realised AUC on the matured rows both models
+        scored, may be below the champion's by at most PDE_PROMOTION_AUC_TOLERANCE."""
         from pde.cli.console import console, error_console
         from pde.client.sync import RiskClient
         from pde.core.settings import get_settings
@@ -59,9 +121,19 @@ def _register_promote(models_app: typer.Typer) -> None:
         directory = model_dir or settings.model_dir
         if reload:
             with RiskClient.from_settings(settings) as client:
-                done = run(version, actor=CLI_ACTOR, model_dir=directory, client=client)
+                done = run(
+                    version,
+                    actor=CLI_ACTOR,
+                    model_dir=directory,
+                    client=client,
+                    force_reason=force,
+                )
         else:
-            done = run(version, actor=CLI_ACTOR, model_dir=directory)
+            done = run(version, actor=CLI_ACTOR, model_dir=directory, force_reason=force)
+        for check in done.checks:
+            console().print(f"  gate: {check.describe()}")
+        if done.forced_reason is not None:
+            console().print(f"[yellow]forced[/] past the gate: {done.forced_reason} (audited)")
         console().print(
             f"{done.version} is the champion and the current bundle (was {done.previous or 'none'})"
         )
@@ -79,8 +151,9 @@ def _register_promote(models_app: typer.Typer) -> None:
 
 def register(app: typer.Typer) -> None:
     models_app = typer.Typer(
-        name="models", help="List model bundles and promote one.", no_args_is_help=True
+        name="models", help="List, compare and promote model bundles.", no_args_is_help=True
     )
     _register_list(models_app)
+    _register_compare(models_app)
     _register_promote(models_app)
     app.add_typer(models_app)

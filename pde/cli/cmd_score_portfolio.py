@@ -55,6 +55,13 @@ def score_portfolio(
             f"{result.alerts:,} new alerts"
         )
         console().print(_policy_line(result.policy))
+        if result.drift is not None:
+            drift = result.drift
+            top = ", ".join(f"{name} {value:.3f}" for name, value in drift.top_features[:3])
+            console().print(
+                f"  drift: {drift.level} (score PSI {drift.score_psi:.3f}, KS p"
+                f" {drift.score_ks_pvalue:.3g}); largest feature PSI: {top or 'none'}"
+            )
         for warning in result.warnings:
             console().print(f"[yellow]warning:[/] {warning}")
 

@@ -36,6 +36,12 @@ def register(app: typer.Typer) -> None:
         start: str = typer.Option(
             "2025-01-06", "--start", help="First simulated day (YYYY-MM-DD)."
         ),
+        drift_from_week: int | None = typer.Option(
+            None,
+            "--drift-from-week",
+            help="From this as-of week (0 = the first) incomes shrink and spending grows: a "
+            "drift for monitoring to catch.",
+        ),
     ) -> None:
         """Generate behavioural data with known truth (customers, transactions, payments, truth)."""
         import time
@@ -49,6 +55,7 @@ def register(app: typer.Typer) -> None:
             weeks=weeks,
             seed=seed,
             start=_parse_start(start),
+            drift_from_week=drift_from_week,
             **({} if history_weeks is None else {"history_weeks": history_weeks}),
         )
         target = out if out is not None else get_settings().data_dir

@@ -234,13 +234,36 @@ def register(app: typer.Typer) -> None:
             f" tune {config.tune_max_rows:,}, early stopping {config.stop_max_rows:,},"
             f" cross-validation {config.cv_max_rows:,}"
         )
-        result = train_frame(
-            frame,
-            config=config,
-            model_dir=out or get_settings().model_dir,
-            progress=progress,
-        )
+        model_dir = out or get_settings().model_dir
+        result = train_frame(frame, config=config, model_dir=model_dir, progress=progress)
         _summary(result)
+        _register(result.bundle_dir.name, model_dir)
+
+
+def _register(version: str, model_dir: Path) -> None:
+    """Registers the new bundle as a challenger; `current` moves only by promotion (the
+    first bundle of an empty model directory is promoted at once)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pde.cli.cmd_db import CLI_ACTOR
+    from pde.jobs.models import register_trained
+
+    try:
+        done = register_trained(version, actor=CLI_ACTOR, model_dir=model_dir)
+    except SQLAlchemyError as exc:
+        console().print(
+            f"[yellow]warning:[/] {version} is not registered (the database at PDE_DATABASE_URL"
+            f" cannot record it: {type(exc).__name__}; `pde db upgrade` creates the tables);"
+            f" it is not current: `pde models promote {version}` registers and promotes it"
+        )
+        return
+    if done.promotion is not None:
+        console().print(f"{version} is the first bundle here: promoted to champion and current")
+    else:
+        console().print(
+            f"{version} registered as a challenger (current is unchanged):"
+            f" `pde models compare {version}`, then `pde models promote {version}`"
+        )
 
 
 def _policy(**values: object) -> AlertPolicy:

@@ -13,6 +13,7 @@ SUBCOMMANDS = (
     "features",
     "train",
     "models",
+    "jobs",
     "serve",
     "score",
     "score_portfolio",

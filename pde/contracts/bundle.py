@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pde.contracts.catalogue import CatalogueEntry
+from pde.contracts.reference import ReferenceDistributions
 from pde.core.errors import PdeError
 from pde.core.names import MODEL_NAMES, RiskTier
 
@@ -135,6 +136,15 @@ class TierBand(BaseModel):
     upper: float = Field(ge=0.0, le=1.0)
 
 
+class ReferenceFile(BaseModel):
+    """The bundle's file of reference distributions and its sha256."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str
+    sha256: str
+
+
 class Manifest(BaseModel):
     """`manifest.json` of a bundle."""
 
@@ -174,6 +184,9 @@ class Manifest(BaseModel):
     )
     metrics: dict[str, Any] = Field(description="Held-out metrics per model and 'ensemble'.")
     training: dict[str, Any] = Field(default_factory=dict, description="Parameters and timings.")
+    reference: ReferenceFile | None = Field(
+        None, description="Reference distributions for drift; None in bundles before 2026-12."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
@@ -228,7 +241,25 @@ def read_manifest(bundle_dir: Path, *, verify: bool = True) -> Manifest:
                     raise BundleError(f"{bundle_dir}: {name} file {file} is missing")
                 if sha256_file(member) != expected:
                     raise BundleError(f"{bundle_dir}: {name} file {file} fails its sha256 check")
+        reference = manifest.reference
+        if reference is not None and (
+            not (bundle_dir / reference.file).is_file()
+            or sha256_file(bundle_dir / reference.file) != reference.sha256
+        ):
+            raise BundleError(f"{bundle_dir}: {reference.file} is missing or fails its sha256")
     return manifest
+
+
+def read_reference(bundle_dir: Path) -> ReferenceDistributions | None:
+    """The bundle's reference distributions; None for a bundle written without them."""
+    reference = read_manifest(bundle_dir, verify=False).reference
+    if reference is None:
+        return None
+    path = bundle_dir / reference.file
+    try:
+        return ReferenceDistributions.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as exc:
+        raise BundleError(f"{path}: unreadable reference distributions: {exc}") from None
 
 
 def current_bundle_dir(model_dir: Path) -> Path:

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -86,6 +86,26 @@ class Settings(BaseSettings):
         "uplift models measure it.",
     )
 
+    # Model monitoring (docs/monitoring.md): drift thresholds and the promotion gate.
+    psi_warn: float = Field(
+        0.1, gt=0.0, description="PSI from which a feature or the score's drift warns."
+    )
+    psi_alert: float = Field(
+        0.25, gt=0.0, description="PSI from which a feature or the score's drift alerts."
+    )
+    promotion_auc_tolerance: float = Field(
+        0.01,
+        ge=0.0,
+        le=0.5,
+        description="How much lower a challenger's AUC may be than the champion's (held-out, "
+        "and realised on the same matured rows) before promotion is refused unless forced.",
+    )
+    job_stale_seconds: int = Field(
+        120,
+        ge=10,
+        description="A running job whose worker has not reported for this long is failed.",
+    )
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -101,6 +121,12 @@ class Settings(BaseSettings):
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("must be host:port, for example 127.0.0.1:50051")
         return value
+
+    @model_validator(mode="after")
+    def _psi_order(self) -> Settings:
+        if self.psi_alert <= self.psi_warn:
+            raise ValueError("PDE_PSI_ALERT must be above PDE_PSI_WARN")
+        return self
 
     @property
     def log_level_number(self) -> int:

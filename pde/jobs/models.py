@@ -1,9 +1,14 @@
 """Model bundles and their promotion: the one audited path used by the CLI and the app.
 
-Promoting a version checks its bundle completely, makes it the champion in the model registry
-(the previous champion is retired), records the move in the audit log and moves the `current`
-pointer, all in one unit of work: a pointer that cannot be moved rolls the registry back.
-After the commit, the scoring server is asked to load the new `current` bundle.
+Training writes a bundle and registers it as a challenger (`register_trained`); only `promote`
+moves the `current` pointer. Promoting a version checks its bundle completely, passes the gate
+(`gate_checks`: the challenger's held-out AUC, and its realised AUC on the matured rows both
+models scored, may be lower than the champion's by at most PDE_PROMOTION_AUC_TOLERANCE, unless
+forced with a reason), makes it the champion in the model registry (the previous champion is
+retired), records the move in the audit log and moves the `current` pointer, all in one unit
+of work: a pointer that cannot be moved rolls the registry back. After the commit, the scoring
+server is asked to load the new `current` bundle. The first bundle of an empty model directory
+is promoted when it is registered: there is nothing to serve otherwise.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from pde.contracts.bundle import (
     set_current,
 )
 from pde.core.errors import PdeError
-from pde.db import audit
+from pde.core.settings import get_settings
+from pde.db import audit, monitoring
 from pde.db.engine import session_scope
 from pde.db.model_registry import ensure_model_version, set_status
 from pde.db.models import ModelStatus, ModelVersion
@@ -33,6 +39,12 @@ from pde.db.models import ModelStatus, ModelVersion
 log = logging.getLogger(__name__)
 
 RELOAD_TIMEOUT_S = 120.0
+# Fewer matured rows scored by both models than this say too little to gate on.
+MIN_PAIRED_ROWS = 100
+
+
+class PromotionRefusedError(PdeError):
+    """The challenger is worse than the champion beyond the tolerance, and not forced."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,40 @@ class Promotion:
     previous: str | None  # the bundle `current` named before, None when there was none
     served_version: str | None  # what the server reports after reloading; None if not asked
     reload_error: str | None  # why the server did not reload (the promotion still stands)
+    checks: tuple[GateCheck, ...] = ()  # the gate's checks against the previous champion
+    forced_reason: str | None = None  # set when a failed gate was overridden (audited)
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    """One comparison of the challenger with the champion."""
+
+    name: str  # held_out_auc, realised_auc
+    challenger: float
+    champion: float
+    tolerance: float
+    rows: int | None = None  # the matured rows both models scored (realised_auc)
+
+    @property
+    def passed(self) -> bool:
+        return self.challenger >= self.champion - self.tolerance
+
+    def describe(self) -> str:
+        where = f" on {self.rows:,} matured rows" if self.rows is not None else ""
+        verdict = "ok" if self.passed else f"worse by more than {self.tolerance:g}"
+        return (
+            f"{self.name}{where}: challenger {self.challenger:.4f},"
+            f" champion {self.champion:.4f} ({verdict})"
+        )
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A freshly trained bundle in the registry; promoted only when nothing was current."""
+
+    version: str
+    status: str
+    promotion: Promotion | None
 
 
 def current_version(model_dir: Path) -> str | None:
@@ -62,6 +108,49 @@ def current_version(model_dir: Path) -> str | None:
         return current_bundle_dir(model_dir).name
     except BundleError:
         return None
+
+
+def held_out_auc(model_dir: Path, version: str) -> float | None:
+    """The ensemble's held-out AUC from the bundle's manifest."""
+    auc = (read_manifest(model_dir / version, verify=False).metrics.get("ensemble") or {}).get(
+        "auc"
+    )
+    return float(auc) if isinstance(auc, int | float) else None
+
+
+def gate_checks(
+    version: str,
+    champion: str,
+    *,
+    model_dir: Path,
+    engine: Engine | None = None,
+    tolerance: float | None = None,
+) -> list[GateCheck]:
+    """The challenger against the champion: held-out AUC (each bundle's own test rows), and
+    realised AUC on the matured rows both scored, when there are enough of both classes."""
+    from sklearn.metrics import roc_auc_score
+
+    allowed = get_settings().promotion_auc_tolerance if tolerance is None else tolerance
+    checks = []
+    mine, theirs = held_out_auc(model_dir, version), held_out_auc(model_dir, champion)
+    if mine is not None and theirs is not None:
+        checks.append(GateCheck("held_out_auc", mine, theirs, allowed))
+    with session_scope(engine=engine) as session:
+        p_mine, p_theirs, labels = monitoring.paired_outcomes(
+            session, first=version, second=champion
+        )
+    positives = int(labels.sum())
+    if labels.shape[0] >= MIN_PAIRED_ROWS and 0 < positives < labels.shape[0]:
+        checks.append(
+            GateCheck(
+                "realised_auc",
+                float(roc_auc_score(labels, p_mine)),
+                float(roc_auc_score(labels, p_theirs)),
+                allowed,
+                rows=int(labels.shape[0]),
+            )
+        )
+    return checks
 
 
 def list_models(*, model_dir: Path, engine: Engine | None = None) -> list[BundleStatus]:
@@ -99,25 +188,47 @@ def promote(
     engine: Engine | None = None,
     client: RiskClient | None = None,
     reload_timeout: float = RELOAD_TIMEOUT_S,
+    force_reason: str | None = None,
+    tolerance: float | None = None,
 ) -> Promotion:
     """Makes `version` the champion and the `current` bundle, audited under `actor`; then, when
-    a client is given, asks its server to load it. Raises PdeError (nothing changed) when the
-    bundle is missing, incomplete or corrupt, or the pointer cannot be moved."""
+    a client is given, asks its server to load it. Raises PromotionRefusedError when the gate
+    fails and no `force_reason` is given, PdeError (nothing changed) when the bundle is
+    missing, incomplete or corrupt, or the pointer cannot be moved."""
     read_manifest(model_dir / version)  # every file present and matching its sha256
     previous = current_version(model_dir)
+    reason = (force_reason or "").strip() or None
+    checks: list[GateCheck] = []
+    if previous is not None and previous != version:
+        checks = gate_checks(
+            version, previous, model_dir=model_dir, engine=engine, tolerance=tolerance
+        )
+    failed = [check for check in checks if not check.passed]
+    if failed and reason is None:
+        raise PromotionRefusedError(
+            f"{version} is worse than the champion {previous}: "
+            + "; ".join(check.describe() for check in failed)
+            + ". Promote it anyway only with a reason (--force REASON), which is audited"
+        )
+    forced = reason if failed else None
     moved = False
     try:
         with session_scope(engine=engine) as session:
             ensure_model_version(session=session, version=version, actor=actor)
             set_status(session=session, version=version, status=ModelStatus.CHAMPION, actor=actor)
+            after: dict[str, object] = {"current": version}
+            if checks:
+                after["gate"] = [{**check.__dict__, "passed": check.passed} for check in checks]
+            if forced is not None:
+                after["forced_reason"] = forced
             audit.append(
                 session,
                 actor=actor,
-                action="model_version.promote",
+                action="model_version.promote_forced" if forced else "model_version.promote",
                 entity_type="model_version",
                 entity_id=version,
                 before={"current": previous},
-                after={"current": version},
+                after=after,
             )
             try:  # last: a failure here rolls the registry change back with the transaction
                 set_current(model_dir, version)
@@ -130,12 +241,27 @@ def promote(
         if moved and previous is not None:  # the commit failed after the pointer moved
             set_current(model_dir, previous)
         raise
-    log.info("%s promoted %s (was %s)", actor, version, previous)
+    log.info("%s promoted %s (was %s)%s", actor, version, previous, " FORCED" if forced else "")
     if client is None:
-        return Promotion(version, previous, served_version=None, reload_error=None)
+        return Promotion(version, previous, None, None, tuple(checks), forced)
     try:
         served = client.reload(timeout=reload_timeout).version
     except PdeError as exc:
         log.warning("the server did not reload after promoting %s: %s", version, exc)
-        return Promotion(version, previous, served_version=None, reload_error=str(exc))
-    return Promotion(version, previous, served_version=served, reload_error=None)
+        return Promotion(version, previous, None, str(exc), tuple(checks), forced)
+    return Promotion(version, previous, served, None, tuple(checks), forced)
+
+
+def register_trained(
+    version: str, *, actor: str, model_dir: Path, engine: Engine | None = None
+) -> Registration:
+    """Registers a new bundle as a challenger (audited). When the model directory has no
+    current bundle it is promoted at once (the first champion); otherwise `current` stays."""
+    read_manifest(model_dir / version)
+    with session_scope(engine=engine) as session:
+        row = ensure_model_version(session=session, version=version, actor=actor)
+        status = row.status.value
+    if current_version(model_dir) is not None:
+        return Registration(version, status, None)
+    done = promote(version, actor=actor, model_dir=model_dir, engine=engine)
+    return Registration(version, ModelStatus.CHAMPION.value, done)

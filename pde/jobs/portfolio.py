@@ -41,6 +41,7 @@ from pde.decision import (
     policy_warnings,
     select_alerts,
 )
+from pde.jobs.drift import DriftSummary, record_date_drift
 from pde.training.features import CATALOGUE_VERSION, compute_features
 from pde.training.features.labels import compute_labels, event_span
 
@@ -61,6 +62,8 @@ class PortfolioResult:
     # when outcomes are known (pde.decision.alert_figures), and its warnings.
     policy: dict[str, float | int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Drift of the whole date against the bundle's reference (None: no reference to use).
+    drift: DriftSummary | None = None
 
 
 def run_id_for(as_of: date, model_version: str) -> str:
@@ -171,12 +174,15 @@ def score_portfolio(
     policy: AlertPolicy | None = None,
     on_start: Callable[[date, int], None] | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    model_dir: Path | None = None,
 ) -> list[PortfolioResult]:
     """Scores every customer of the canonical data at `as_of` (default: the day after the
     data's last event) and at the `weeks - 1` weekly dates before it, oldest first, into
     `risk_scores`; each date is its own resumable, idempotent run. Alerts follow `policy`
-    (default: the `PDE_*` settings')."""
+    (default: the `PDE_*` settings'). Each date's drift against the served bundle's
+    reference distributions (under `model_dir`, default PDE_MODEL_DIR) is stored with it."""
     policy = policy or policy_from_settings(get_settings())
+    model_dir = model_dir or get_settings().model_dir
     info = _check_model(client)
     data = load_dataset(data_dir)
     latest = as_of or event_span(data)[1] + timedelta(days=1)
@@ -197,6 +203,7 @@ def score_portfolio(
             client.score_many(features, id_column="customer_id", model_version=info.version)
         )
         chosen, figures, warnings = _policy_alerts(data, features, scored, policy)
+        whole = (features, [row.probability for row in scored])  # drift looks at the whole date
         todo = (features["customer_id"] > after).to_numpy() if after is not None else None
         flags = chosen.alerted.tolist()
         if todo is not None:
@@ -229,6 +236,14 @@ def score_portfolio(
             chunk_rows=chunk_rows,
             on_chunk=on_chunk,
         )
+        drift = record_date_drift(
+            bundle_dir=model_dir / info.version,
+            features=whole[0],
+            probabilities=whole[1],
+            as_of=when,
+            model_version=info.version,
+            engine=engine,
+        )
         results.append(
             PortfolioResult(
                 run_id=run_id,
@@ -239,6 +254,7 @@ def score_portfolio(
                 alerts=len(alerts),
                 policy=figures,
                 warnings=warnings,
+                drift=drift,
             )
         )
     return results

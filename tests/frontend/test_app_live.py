@@ -41,7 +41,7 @@ class LiveCustomer:
 def live_scoring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path, str]]:
     """Simulated canonical data, a quick bundle trained on it by the real pipeline, and the
     real gRPC server serving it: (address, data dir, model dir, version)."""
-    from pde.contracts.bundle import current_bundle_dir
+    from pde.contracts.bundle import current_bundle_dir, set_current
     from pde.server.transport.app import ScoringServer, ServerOptions
     from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 
@@ -55,9 +55,10 @@ def live_scoring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     frame = load_canonical_frame(data_dir)
     for seed in (42, 7, 2026):  # tiny data can fail the trainer's parity check: another seed
         try:
-            train_frame(
+            result = train_frame(
                 frame, config=TrainConfig.quick_run(threads=1, seed=seed), model_dir=model_dir
             )
+            set_current(model_dir, result.bundle_dir.name)  # training leaves it to promotion
             break
         except ParityError:
             continue

@@ -21,6 +21,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 @pytest.fixture(scope="module")
 def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """Simulated data, a quick bundle trained on it, and a server serving that bundle."""
+    from pde.contracts.bundle import set_current
     from pde.server.transport.app import ScoringServer, ServerOptions
     from pde.training.data.simulate import SimulationConfig, simulate
     from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
@@ -32,7 +33,8 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     for seed in (42, 7, 2026):  # tiny data can trip the parity check; any faithful bundle does
         try:
             config = TrainConfig.quick_run(threads=1, seed=seed)
-            train_frame(frame, config=config, model_dir=root / "models")
+            result = train_frame(frame, config=config, model_dir=root / "models")
+            set_current(root / "models", result.bundle_dir.name)  # training leaves it to promotion
             break
         except ParityError:
             continue

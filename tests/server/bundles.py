@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pde.contracts.bundle import MANIFEST, current_bundle_dir, sha256_file
+from pde.contracts.bundle import MANIFEST, set_current, sha256_file
 
 N_FEATURES = 8
 FEATURES = [f"f{i}" for i in range(N_FEATURES)]
@@ -38,7 +38,8 @@ def feature_table(rows: int, *, seed: int) -> pl.DataFrame:
 
 
 def build(model_dir: Path) -> Path:
-    """Trains a quick `--table` bundle into model_dir; returns its directory (`current`)."""
+    """Trains a quick `--table` bundle into model_dir and makes it `current` (training
+    leaves the pointer to promotion); returns its directory."""
     from pde.training.models import ParityError, TrainConfig, frame_from_table, train_frame
 
     frame = frame_from_table(feature_table(3000, seed=1), label="y", id_column="id")
@@ -47,10 +48,11 @@ def build(model_dir: Path) -> Path:
     refusals = []
     for seed in (42, 7, 2026):
         try:
-            train_frame(
+            result = train_frame(
                 frame, config=TrainConfig.quick_run(threads=1, seed=seed), model_dir=model_dir
             )
-            return current_bundle_dir(model_dir)
+            set_current(model_dir, result.bundle_dir.name)
+            return result.bundle_dir
         except ParityError as exc:
             refusals.append(f"seed {seed}: {exc}")
     pytest.fail(

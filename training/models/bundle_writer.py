@@ -1,4 +1,7 @@
-"""Writes a model bundle atomically: temp dir, verify, rename to its version, move `current`."""
+"""Writes a model bundle atomically: temp dir, verify, rename to its version.
+
+Writing never moves the `current` pointer: a new bundle is a challenger until it is promoted
+(pde.jobs.models.promote, the one audited path)."""
 
 from __future__ import annotations
 
@@ -16,10 +19,11 @@ from pde.contracts.bundle import (
     BundleError,
     Manifest,
     ModelFile,
+    ReferenceFile,
     read_manifest,
-    set_current,
     sha256_file,
 )
+from pde.contracts.reference import ReferenceDistributions
 from pde.core.names import MODEL_NAMES
 from pde.training.learners import OnnxGraph, get_learner
 from pde.training.models.onnx_export import check_parity
@@ -28,6 +32,7 @@ log = logging.getLogger(__name__)
 
 REPORT = "report.html"
 METRICS = "metrics.json"
+REFERENCE = "reference.json"
 
 
 def bundle_version(created_at: datetime, fingerprint: str) -> str:
@@ -44,6 +49,7 @@ class BundleContents:
     manifest_fields: dict[str, Any]
     report_html: str
     metrics: dict[str, Any]
+    reference: ReferenceDistributions | None = None  # for drift; written as reference.json
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -80,8 +86,8 @@ def write_bundle(
     """Writes, verifies and publishes a bundle; returns its directory.
 
     Verification reads the manifest back with every sha256 and, given `parity_rows`, checks
-    the written ONNX files against the reloaded native files. Any failure leaves `current`
-    and existing bundles untouched and removes the partial directory.
+    the written ONNX files against the reloaded native files. Any failure leaves existing
+    bundles untouched and removes the partial directory. `current` is never moved here.
     """
     version = str(contents.manifest_fields["version"])
     final = model_dir / version
@@ -91,7 +97,11 @@ def write_bundle(
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=model_dir))
     try:
         models = _write_members(tmp, contents)
-        manifest = Manifest(models=models, **contents.manifest_fields)
+        reference = None
+        if contents.reference is not None:
+            (tmp / REFERENCE).write_text(contents.reference.model_dump_json() + "\n")
+            reference = ReferenceFile(file=REFERENCE, sha256=sha256_file(tmp / REFERENCE))
+        manifest = Manifest(models=models, reference=reference, **contents.manifest_fields)
         _write_json(tmp / METRICS, contents.metrics)
         (tmp / REPORT).write_text(contents.report_html, encoding="utf-8")
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")
@@ -111,6 +121,5 @@ def write_bundle(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    set_current(model_dir, version)
-    log.info("bundle %s written and made current", final)
+    log.info("bundle %s written (not current until promoted)", final)
     return final

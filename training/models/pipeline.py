@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from pde.contracts.bundle import Manifest, read_manifest
+from pde.contracts.reference import ReferenceDistributions
 from pde.core.names import MODEL_NAMES
 from pde.training.learners import get_learner
 from pde.training.models import prepare, stages
@@ -19,7 +22,12 @@ from pde.training.models.bundle_writer import BundleContents, bundle_version, wr
 from pde.training.models.config import StageCallback, TrainConfig, no_progress
 from pde.training.models.frame import TrainingFrame
 from pde.training.models.report import render_report
-from pde.training.models.summary import RunRecord, evaluation_data, manifest_fields
+from pde.training.models.summary import (
+    RunRecord,
+    evaluation_data,
+    manifest_fields,
+    reference_distributions,
+)
 
 # Rows of the written bundle its files are checked on once more, after writing.
 WRITTEN_PARITY_ROWS = 2000
@@ -56,7 +64,8 @@ def train_frame(
     model_dir: Path,
     progress: StageCallback = no_progress,
 ) -> TrainResult:
-    """Trains, evaluates, exports and writes a bundle; `current` moves only on success."""
+    """Trains, evaluates, exports and writes a bundle (a challenger: `current` is moved only by
+    promotion, pde.jobs.models.promote)."""
     timer = StageTimer(progress)
     started = time.perf_counter()
     created_at = datetime.now(UTC).replace(microsecond=0)
@@ -130,13 +139,27 @@ def train_frame(
             results={**evaluation.results, "parity_max_abs_diff": exported.parity},
             timings={**timer.seconds, "total": round(time.perf_counter() - started, 3)},
         )
-        bundle_dir = _write(model_dir, record, natives=natives, exported=exported)
+        held_out = blended.p_test["ensemble"]
+        reference = reference_distributions(
+            features=frame.x[np.ix_(rows.fit, np.asarray(features.pruning.kept))],
+            names=features.names,
+            scores=held_out if held_out.size else blended.p_val["ensemble"],
+            seed=config.seed,
+        )
+        bundle_dir = _write(
+            model_dir, record, natives=natives, exported=exported, reference=reference
+        )
     timer.seconds["total"] = round(time.perf_counter() - started, 3)
     return TrainResult(bundle_dir, read_manifest(bundle_dir, verify=False), timer.seconds)
 
 
 def _write(
-    model_dir: Path, record: RunRecord, *, natives: stages.Natives, exported: stages.Exported
+    model_dir: Path,
+    record: RunRecord,
+    *,
+    natives: stages.Natives,
+    exported: stages.Exported,
+    reference: ReferenceDistributions,
 ) -> Path:
     """The bundle: files, manifest, metrics.json and report, checked again once written."""
     evaluation = evaluation_data(record)
@@ -146,6 +169,7 @@ def _write(
         manifest_fields=manifest_fields(record),
         report_html=render_report(evaluation),
         metrics=evaluation,
+        reference=reference,
     )
     return write_bundle(
         model_dir,

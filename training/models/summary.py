@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from pde.contracts.bundle import Calibration, TierBand
+from pde.contracts.reference import Bins, ReferenceDistributions
 from pde.core.names import MODEL_NAMES
 from pde.training.models.config import OPERATING_RECALL, TrainConfig
 from pde.training.models.frame import TrainingFrame
@@ -161,3 +164,25 @@ def manifest_fields(record: RunRecord) -> dict[str, Any]:
         "metrics": record.metrics,
         "training": training,
     }
+
+
+# Held-out scores kept for the two-sample KS test of each scoring date's scores.
+SCORE_SAMPLE_ROWS = 5000
+
+
+def reference_distributions(
+    *, features: np.ndarray, names: list[str], scores: np.ndarray, seed: int
+) -> ReferenceDistributions:
+    """Quantile bins of each feature over the training rows (`features`, raw, NaN missing),
+    and of the calibrated score over the held-out rows, with a sample of those scores."""
+    sample = scores
+    if scores.shape[0] > SCORE_SAMPLE_ROWS:
+        rng = np.random.default_rng(seed)
+        sample = rng.choice(scores, size=SCORE_SAMPLE_ROWS, replace=False)
+    return ReferenceDistributions(
+        feature_rows=int(features.shape[0]),
+        score_rows=int(scores.shape[0]),
+        features={name: Bins.of(features[:, i]) for i, name in enumerate(names)},
+        score=Bins.of(scores),
+        score_sample=np.sort(np.round(sample, 7)).tolist(),
+    )

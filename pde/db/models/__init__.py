@@ -13,10 +13,14 @@ from pde.db.models.customer import (
     CustomerUpdate,
 )
 from pde.db.models.enums import (
+    DriftLevel,
     InterventionStatus,
     InterventionType,
+    JobKind,
+    JobStatus,
     ModelStatus,
     OutcomeKind,
+    PerformanceKind,
     Priority,
     RiskTier,
     Role,
@@ -31,6 +35,8 @@ from pde.db.models.intervention import (
     InterventionPublic,
     InterventionUpdate,
 )
+from pde.db.models.job import Job
+from pde.db.models.monitoring import DriftCheck, FeatureDrift, MaturedOutcome, PerformanceByDate
 from pde.db.models.scoring import (
     ModelVersion,
     ModelVersionCreate,
@@ -59,6 +65,9 @@ __all__ = [
     "CustomerCreate",
     "CustomerPublic",
     "CustomerUpdate",
+    "DriftCheck",
+    "DriftLevel",
+    "FeatureDrift",
     "Intervention",
     "InterventionCreate",
     "InterventionOutcome",
@@ -68,12 +77,18 @@ __all__ = [
     "InterventionStatus",
     "InterventionType",
     "InterventionUpdate",
+    "Job",
+    "JobKind",
+    "JobStatus",
+    "MaturedOutcome",
     "ModelStatus",
     "ModelVersion",
     "ModelVersionCreate",
     "ModelVersionPublic",
     "ModelVersionUpdate",
     "OutcomeKind",
+    "PerformanceByDate",
+    "PerformanceKind",
     "Priority",
     "RiskScore",
     "RiskScoreCreate",

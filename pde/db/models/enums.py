@@ -53,3 +53,36 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+
+
+class DriftLevel(StrEnum):
+    """How far a distribution moved from the bundle's reference (PSI against the settings)."""
+
+    OK = "ok"
+    WARN = "warn"
+    ALERT = "alert"
+
+
+class PerformanceKind(StrEnum):
+    """Realised (30-day outcomes known) or estimated from the probabilities (CBPE)."""
+
+    REALISED = "realised"
+    ESTIMATED = "estimated"
+
+
+class JobKind(StrEnum):
+    """The background work `pde jobs worker` runs."""
+
+    GENERATE = "generate"  # simulate demo data, migrate, seed
+    RETRAIN = "retrain"  # train a challenger bundle
+    SCORE = "score"  # score the portfolio (stores drift too)
+    DRIFT = "drift"  # drift of the latest scored dates again
+    REALISED = "realised"  # realised and estimated performance per scoring date
+    NIGHTLY = "nightly"  # score, then realised performance
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"

@@ -1,5 +1,6 @@
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +8,13 @@ import polars as pl
 import pytest
 
 from pde.cli.main import main
-from pde.contracts.bundle import CURRENT, current_bundle_dir, list_bundles, read_manifest
+from pde.contracts.bundle import (
+    CURRENT,
+    current_bundle_dir,
+    list_bundles,
+    read_manifest,
+    set_current,
+)
 from pde.training.models import (
     ParityError,
     TrainConfig,
@@ -17,6 +24,36 @@ from pde.training.models import (
 )
 from pde.training.models.onnx_export import check_parity, onnx_probabilities, onnx_session
 from pde.training.models.preprocess import apply_clip
+
+
+@pytest.fixture
+def migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A migrated SQLite database the CLI's settings point at."""
+    import sqlalchemy as sa
+
+    from pde.db import migrate
+
+    database = tmp_path / "pde.db"
+    migrate.upgrade(engine=sa.create_engine(f"sqlite:///{database}"))
+    yield from _pointed_at(database, monkeypatch)
+
+
+@pytest.fixture
+def unmigrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty SQLite database (no tables) the CLI's settings point at."""
+    yield from _pointed_at(tmp_path / "empty.db", monkeypatch)
+
+
+def _pointed_at(database: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    from pde.core.settings import get_settings
+    from pde.db import engine
+
+    monkeypatch.setenv("PDE_DATABASE_URL", f"sqlite:///{database}")
+    get_settings.cache_clear()
+    engine.get_engine.cache_clear()
+    yield database
+    get_settings.cache_clear()
+    engine.get_engine.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +72,11 @@ def panel_bundle(panel_frame: TrainingFrame, tmp_path_factory: pytest.TempPathFa
     return result.bundle_dir
 
 
-def test_pipeline_quick_run_writes_a_valid_current_bundle(panel_bundle: Path) -> None:
+def test_pipeline_quick_run_writes_a_valid_bundle_it_does_not_make_current(
+    panel_bundle: Path,
+) -> None:
     manifest = read_manifest(panel_bundle, verify=True)
-    assert current_bundle_dir(panel_bundle.parent) == panel_bundle
+    assert not (panel_bundle.parent / CURRENT).exists()  # only promotion moves `current`
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}", manifest.version)
     assert manifest.version == panel_bundle.name
     assert manifest.source == "canonical"
@@ -120,6 +159,7 @@ def test_pipeline_parity_failure_writes_nothing_and_keeps_current(
     panel_bundle: Path, table_frame: TrainingFrame
 ) -> None:
     model_dir = panel_bundle.parent
+    set_current(model_dir, panel_bundle.name)
     before = (model_dir / CURRENT).read_text()
     bundles = list_bundles(model_dir)
     with pytest.raises(ParityError, match="no bundle written"):
@@ -132,7 +172,7 @@ def test_pipeline_parity_failure_writes_nothing_and_keeps_current(
 
 
 def test_pipeline_cli_trains_a_table_with_smote_learned_weights_and_platt(
-    table: pl.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    table: pl.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str], migrated: Path
 ) -> None:
     path = tmp_path / "table.csv"
     table.with_columns(note=pl.lit("x")).write_csv(path)
@@ -145,6 +185,8 @@ def test_pipeline_cli_trains_a_table_with_smote_learned_weights_and_platt(
     out = capsys.readouterr().out
     assert "ensemble test AUC" in out and "bundle " in out and "ECE" in out
     assert "alerts on test" in out and "capacity used" in out
+    # the first bundle of an empty model directory is registered and promoted at once
+    assert "is the first bundle here: promoted to champion and current" in out
     bundle = current_bundle_dir(tmp_path / "models")
     manifest = read_manifest(bundle)
     assert manifest.source == "table" and manifest.id_column == "customer"
@@ -156,7 +198,7 @@ def test_pipeline_cli_trains_a_table_with_smote_learned_weights_and_platt(
 
 
 def test_pipeline_cli_leaves_row_ids_out_and_prints_every_cap(
-    table: pl.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    table: pl.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str], unmigrated: Path
 ) -> None:
     """A pandas-style export: an unnamed index first. Without --id, there are no customers."""
     path = tmp_path / "table.csv"
@@ -168,7 +210,11 @@ def test_pipeline_cli_leaves_row_ids_out_and_prints_every_cap(
     out = capsys.readouterr().out
     assert "left out as row ids" in out and "''" in out
     assert "cross-validation 900" in out and "fit 50,000" in out
-    bundle = current_bundle_dir(tmp_path / "models")
+    # no tables to register it in: written, not current, and the way to promote it is told
+    assert "is not registered" in out and "pde models promote" in out
+    assert not (tmp_path / "models" / CURRENT).exists()
+    [version] = list_bundles(tmp_path / "models")
+    bundle = tmp_path / "models" / version
     manifest = read_manifest(bundle)
     assert "" not in manifest.feature_names
     assert manifest.policy is not None and manifest.policy.capacity == 80

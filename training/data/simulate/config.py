@@ -29,6 +29,8 @@ class SimulationConfig:
     seed: int = 42
     start: date = DEFAULT_START
     history_weeks: int = HISTORY_WEEKS
+    # Income and spending shift from this as-of week on (0 = the first): see simulate.drift.
+    drift_from_week: int | None = None
 
     def __post_init__(self) -> None:
         if self.customers < 1:
@@ -39,6 +41,8 @@ class SimulationConfig:
             raise PdeError("--history-weeks must be at least 1")
         if self.seed < 0:
             raise PdeError("--seed must be non-negative")
+        if self.drift_from_week is not None and not 0 <= self.drift_from_week < self.weeks:
+            raise PdeError("--drift-from-week must be between 0 and --weeks - 1")
 
     @property
     def days(self) -> int:

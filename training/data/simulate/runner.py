@@ -19,6 +19,7 @@ from pde.contracts.data.io import DATASET_FILES, PARQUET_COMPRESSION, write_extr
 from pde.contracts.data.schema import SCHEMA_VERSION
 from pde.training.data.simulate import obligations as obligation_model
 from pde.training.data.simulate.config import Calendar, SimulationConfig
+from pde.training.data.simulate.drift import drift_first_day, shift_events
 from pde.training.data.simulate.events import Events
 from pde.training.data.simulate.frames import (
     customer_ids,
@@ -93,6 +94,11 @@ def simulate_chunk(
             obligation_events(rng, owed),
         ]
     )
+    if config.drift_from_week is not None:
+        first_day = drift_first_day(
+            history_weeks=config.history_weeks, drift_from_week=config.drift_from_week
+        )
+        events = shift_events(events, first_day=first_day)
     stress0 = latent.stress[:, 0]
     opening = profiles.income * np.exp(
         np.log(0.8) + 0.4 * rng.standard_normal(size) - 1.2 * stress0
@@ -197,6 +203,11 @@ def _record(config: SimulationConfig, summary: SimulationSummary) -> dict[str, A
             "as_of_first": (config.start + timedelta(days=int(config.as_of_days[0]))).isoformat(),
             "miss_intercept": obligation_model.MISS_INTERCEPT,
             "miss_slope": obligation_model.MISS_SLOPE,
+            **(
+                {"drift_from_week": config.drift_from_week}
+                if config.drift_from_week is not None
+                else {}
+            ),
         },
         "summary": asdict(summary),
     }

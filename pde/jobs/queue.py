@@ -1,0 +1,118 @@
+"""The jobs the engine runs in the background, as recorded in the `jobs` table.
+
+Each kind is a list of `pde` commands run in their own processes, as an operator would run
+them (see `steps`); `enqueue` records a job, `pde jobs worker` (pde.jobs.worker) runs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from pde.core.errors import PdeError
+from pde.core.settings import Settings, get_settings
+from pde.db import jobs as job_table
+from pde.db.engine import session_scope
+from pde.db.models import Job, JobKind
+
+TITLES = {
+    JobKind.GENERATE: "Generate demo data",
+    JobKind.RETRAIN: "Retrain (a challenger)",
+    JobKind.SCORE: "Score the portfolio",
+    JobKind.DRIFT: "Drift of the latest scoring dates",
+    JobKind.REALISED: "Realised and estimated performance",
+    JobKind.NIGHTLY: "Nightly: score, then performance",
+}
+
+
+@dataclass(frozen=True)
+class JobView:
+    """A job as the CLI and the app show it."""
+
+    job_id: int
+    kind: str
+    title: str
+    status: str  # queued, running, completed, failed
+    progress: float
+    steps: list[str]  # the `pde` commands it runs, in order
+    requested_by: str
+    enqueued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_s: float | None
+    log_tail: list[str]
+    error: str | None
+
+
+def kind_of(name: str) -> JobKind:
+    try:
+        return JobKind(name)
+    except ValueError:
+        known = ", ".join(kind.value for kind in JobKind)
+        raise PdeError(f"unknown job kind {name!r}: one of {known}") from None
+
+
+def steps(kind: JobKind, params: dict[str, Any], settings: Settings) -> list[list[str]]:
+    """The `pde` commands of a job, in order (a failing one ends the job)."""
+    data_dir = str(params.get("data_dir") or settings.data_dir)
+    if kind == JobKind.GENERATE:
+        simulate = ["simulate", "--customers", str(int(params.get("customers", 30_000)))]
+        if params.get("drift_from_week") is not None:
+            simulate += ["--drift-from-week", str(int(params["drift_from_week"]))]
+        return [[*simulate, "--out", data_dir], ["db", "upgrade"], ["db", "seed-demo"]]
+    if kind == JobKind.RETRAIN:
+        return [["train", "--data", data_dir, *(["--quick"] if params.get("quick") else [])]]
+    score = ["score-portfolio", "--data", data_dir, "--weeks", str(int(params.get("weeks", 1)))]
+    if kind == JobKind.SCORE:
+        return [score]
+    if kind == JobKind.DRIFT:
+        return [["jobs", "run", "drift", "--data", data_dir]]
+    realised = ["jobs", "run", "realised", "--data", data_dir]
+    if kind == JobKind.REALISED:
+        return [realised]
+    return [score, realised]  # nightly
+
+
+def view(job: Job, settings: Settings | None = None) -> JobView:
+    kind = JobKind(job.kind)
+    return JobView(
+        job_id=int(job.id or 0),
+        kind=kind.value,
+        title=TITLES[kind],
+        status=job.status.value,
+        progress=job.progress,
+        steps=[
+            "pde " + " ".join(args) for args in steps(kind, job.params, settings or get_settings())
+        ],
+        requested_by=job.requested_by,
+        enqueued_at=job.enqueued_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        duration_s=job.duration_s,
+        log_tail=[line for line in job.log_tail.splitlines() if line],
+        error=job.error,
+    )
+
+
+def enqueue(
+    kind: JobKind,
+    *,
+    requested_by: str,
+    params: dict[str, Any] | None = None,
+    engine: Engine | None = None,
+) -> JobView:
+    """Records a queued job; the worker runs it when no other job runs."""
+    with session_scope(engine=engine) as session:
+        job = job_table.enqueue(
+            session=session, kind=kind, requested_by=requested_by, params=params
+        )
+        return view(job)
+
+
+def recent(*, engine: Engine | None = None, limit: int = 20) -> list[JobView]:
+    """The latest jobs, newest first."""
+    with session_scope(engine=engine) as session:
+        return [view(job) for job in job_table.recent(session, limit=limit)]
