@@ -254,15 +254,20 @@ def _register(version: str, model_dir: Path) -> None:
         console().print(
             f"[yellow]warning:[/] {version} is not registered (the database at PDE_DATABASE_URL"
             f" cannot record it: {type(exc).__name__}; `pde db upgrade` creates the tables);"
-            f" it is not current: `pde models promote {version}` registers and promotes it"
+            f" it is not current: `pde models promote {version}` registers and promotes it",
+            soft_wrap=True,
         )
         return
     if done.promotion is not None:
-        console().print(f"{version} is the first bundle here: promoted to champion and current")
+        console().print(
+            f"{version} is the first bundle here: promoted to champion and current",
+            soft_wrap=True,
+        )
     else:
         console().print(
             f"{version} registered as a challenger (current is unchanged):"
-            f" `pde models compare {version}`, then `pde models promote {version}`"
+            f" `pde models compare {version}`, then `pde models promote {version}`",
+            soft_wrap=True,
         )
 
 
