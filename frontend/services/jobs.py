@@ -105,14 +105,15 @@ def _enqueue(
 ) -> Job:
     access.require(access.can_manage_models(user), "run data and training jobs")
     with database_errors():
-        waiting = [j for j in queue.recent(engine=services.engine, limit=20)]
+        waiting = queue.recent(engine=services.engine, limit=20)
         if any(j.status in ("queued", "running") and j.kind == kind.value for j in waiting):
             raise JobBusyError(f"a {kind.value} job is already queued or running")
         found = queue.enqueue(
             kind,
             requested_by=user.username,
-            params={**params, "data_dir": str(services.settings.data_dir)},
+            params=params,
             engine=services.engine,
+            settings=services.settings,
         )
     if services.jobs is not None:
         services.jobs.ensure_worker(services)

@@ -103,13 +103,17 @@ def enqueue(
     requested_by: str,
     params: dict[str, Any] | None = None,
     engine: Engine | None = None,
+    settings: Settings | None = None,
 ) -> JobView:
-    """Records a queued job; the worker runs it when no other job runs."""
+    """Records a queued job; the worker runs it when no other job runs. The data directory
+    is fixed now (PDE_DATA_DIR of the caller unless `params` names one)."""
+    settings = settings or get_settings()
+    values = {"data_dir": str(settings.data_dir), **(params or {})}
     with session_scope(engine=engine) as session:
         job = job_table.enqueue(
-            session=session, kind=kind, requested_by=requested_by, params=params
+            session=session, kind=kind, requested_by=requested_by, params=values
         )
-        return view(job)
+        return view(job, settings)
 
 
 def recent(*, engine: Engine | None = None, limit: int = 20) -> list[JobView]:
