@@ -13,6 +13,7 @@ EXPECTED = {
     "features",
     "train",
     "models",
+    "jobs",
     "serve",
     "score",
     "score-portfolio",

@@ -136,9 +136,11 @@ def test_cli_models_promote_moves_pointer_registry_audit_and_server(
 ) -> None:
     code, out, err = run(capsys, "promote", "v2")
     address = get_settings().grpc_address
+    auc = read_manifest(deployment.model_dir / "v2").metrics["ensemble"]["auc"]
+    gate = f"  gate: held_out_auc: challenger {auc:.4f}, champion {auc:.4f} (ok)\n"
     assert (code, err) == (0, "")
     assert out == (
-        "v2 is the champion and the current bundle (was v1)\n"
+        gate + "v2 is the champion and the current bundle (was v1)\n"
         f"the scoring server at {address} serves v2\n"
     )
     assert current_bundle_dir(deployment.model_dir).name == "v2"
@@ -153,7 +155,7 @@ def test_cli_models_promote_moves_pointer_registry_audit_and_server(
     # Promoting v1 back retires v2; the list shows both in the registry.
     assert run(capsys, "promote", "v1", "--no-reload")[:2] == (
         0,
-        "v1 is the champion and the current bundle (was v2)\n",
+        gate + "v1 is the champion and the current bundle (was v2)\n",
     )
     assert deployment.server.scorer.bundle().version == "v2"  # not asked to reload
     assert _registry(deployment.database)[0] == {"v1": "champion", "v2": "retired"}
@@ -168,3 +170,31 @@ def test_cli_models_promote_refuses_a_corrupt_bundle_and_changes_nothing(
     assert "v3: xgboost file xgboost.onnx fails its sha256 check" in " ".join(err.split())
     assert current_bundle_dir(deployment.model_dir).name == "v1"
     assert _registry(deployment.database) == ({}, [])
+
+
+def test_cli_models_promote_refuses_a_weaker_bundle_unless_forced_with_a_reason(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from pde.contracts.bundle import MANIFEST
+
+    weak = deployment.model_dir / "v2" / MANIFEST
+    manifest = json.loads(weak.read_text())
+    champion_auc = manifest["metrics"]["ensemble"]["auc"]
+    manifest["metrics"]["ensemble"]["auc"] = champion_auc - 0.05
+    weak.write_text(json.dumps(manifest))
+    code, out, err = run(capsys, "promote", "v2", "--no-reload")
+    assert (code, out) == (1, "")
+    assert "v2 is worse than the champion v1: held_out_auc" in " ".join(err.split())
+    assert "--force REASON" in " ".join(err.split())
+    assert current_bundle_dir(deployment.model_dir).name == "v1"
+    assert _registry(deployment.database) == ({}, [])
+
+    code, out, err = run(capsys, "promote", "v2", "--no-reload", "--force", "audit test")
+    assert (code, err) == (0, "")
+    assert "forced past the gate: audit test (audited)" in out
+    assert current_bundle_dir(deployment.model_dir).name == "v2"
+    statuses, audit = _registry(deployment.database)
+    assert statuses == {"v2": "champion"}
+    assert audit[-1] == ("system:cli", "model_version.promote_forced", "v2")
