@@ -76,9 +76,12 @@ def registry_status(services: Services, version: str) -> str | None:
     return None if status is None else str(status)
 
 
-def promote(services: Services, user: access.SignedIn, version: str) -> PromotionResult:
+def promote(
+    services: Services, user: access.SignedIn, version: str, *, force_reason: str | None = None
+) -> PromotionResult:
     """Makes `version` the champion and the current bundle, audited under the user, and asks
-    the scoring server to load it."""
+    the scoring server to load it. A challenger the gate finds worse than the champion is
+    refused (PromotionRefusedError, a PdeError) unless `force_reason` is given (audited)."""
     access.require(access.can_manage_models(user), "promote a model")
     with database_errors():
         done = model_jobs.promote(
@@ -87,5 +90,6 @@ def promote(services: Services, user: access.SignedIn, version: str) -> Promotio
             model_dir=services.settings.model_dir,
             engine=services.engine,
             client=services.client() if services.client_factory is not None else None,
+            force_reason=force_reason,
         )
     return PromotionResult(done.version, done.served_version, done.reload_error)
