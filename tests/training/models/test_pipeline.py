@@ -254,3 +254,24 @@ def test_pipeline_uci_taiwan_imported_meets_quality_bar(shared_data: Path, tmp_p
     result = train_frame(frame, config=TrainConfig(), model_dir=tmp_path / "models")
     figures = result.manifest.metrics["ensemble"]
     assert 0.78 <= figures["cv_auc_mean"] < 0.80
+
+
+def test_pipeline_bundle_lists_its_reference_distributions_and_checks_them(
+    panel_bundle: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from pde.contracts.bundle import BundleError, read_reference
+
+    manifest = read_manifest(panel_bundle)
+    reference = read_reference(panel_bundle)
+    assert manifest.reference is not None and manifest.reference.file == "reference.json"
+    assert reference is not None
+    assert list(reference.features) == manifest.feature_names
+    assert reference.feature_rows > 0 and reference.score_rows >= len(reference.score_sample)
+    assert reference.score_sample == sorted(reference.score_sample)
+    copy = tmp_path / panel_bundle.name
+    shutil.copytree(panel_bundle, copy)
+    (copy / "reference.json").write_text((copy / "reference.json").read_text().replace("0", "1", 1))
+    with pytest.raises(BundleError, match=r"reference\.json is missing or fails its sha256"):
+        read_manifest(copy)
