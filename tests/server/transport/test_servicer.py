@@ -96,7 +96,7 @@ def test_servicer_model_info(stub: Any) -> None:
         (
             risk_pb2.ScoreRequest(named=risk_pb2.NamedFeatures(values={"f0": 1.0, "zz": 2.0})),
             Code.INVALID_ARGUMENT,
-            "unknown feature names: zz",
+            "unknown feature names: 'zz'",
         ),
         (
             risk_pb2.ScoreRequest(named=risk_pb2.NamedFeatures(values={"f0": 1.0})),
