@@ -19,6 +19,8 @@ BENCHES = {
     "grpc": "scoring server latency and throughput",
     "portfolio": "portfolio scoring into the database",
     "frontend": "first render of each app page",
+    "fuzz": "hostile messages to every RPC of a live server",
+    "soak": "a live server under steady load: req/s, p99 and memory per window",
 }
 
 
