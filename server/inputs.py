@@ -81,7 +81,7 @@ def _float32_rows(
     values: npt.NDArray[np.float64], feature_names: Sequence[str], *, row_ids: Sequence[str] = ()
 ) -> F32:
     """float64 rows as float32, refusing +-Inf and values float32 cannot hold."""
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
         rows = values.astype(np.float32)
     infinite = np.isinf(values)
     bad = infinite | np.isinf(rows)

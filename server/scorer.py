@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pde.contracts.bundle import BundleError, current_bundle_dir
+from pde.contracts.bundle import MANIFEST, BundleError, current_bundle_dir
 from pde.server import inputs
 from pde.server.activity import Activity, features_from_activity
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle, row_scores
@@ -191,8 +191,8 @@ class Scorer:
         return bundle, explain_row(bundle, row, top_k=top_k)
 
     def resolve(self, bundle_path: str) -> Path | None:
-        """A reload target: empty = `current`; a version name or a directory under the model
-        dir. Anything else (NUL bytes, over-long, outside, not a directory) is refused."""
+        """A reload target: empty = `current`; a version name or a bundle directory under the
+        model dir. Anything else (NUL bytes, over-long, outside, not a bundle) is refused."""
         if not bundle_path:
             return None
         shown = quote(bundle_path)
@@ -207,6 +207,7 @@ class Scorer:
         try:
             path = (path if path.is_absolute() else root / path).resolve()
             is_dir = path.is_dir()
+            is_bundle = is_dir and (path / MANIFEST).is_file()
         except (OSError, ValueError) as exc:  # e.g. a name too long for the file system
             raise InvalidInputError(
                 f"bundle path {shown} cannot be used: {type(exc).__name__}"
@@ -217,4 +218,6 @@ class Scorer:
             raise InvalidInputError(
                 f"bundle path {shown} is not a directory under the model directory"
             )
+        if not is_bundle:
+            raise InvalidInputError(f"bundle path {shown} is not a model bundle (no {MANIFEST})")
         return path

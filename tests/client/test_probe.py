@@ -56,9 +56,7 @@ def test_probe_serving_over_tls_with_the_client_settings(
     model_dir: Path, start_server: Any, certificate: tuple[Path, Path]
 ) -> None:
     cert, key = certificate
-    server = start_server(
-        model_dir, tls_cert=cert, tls_key=key, token=TOKEN, address="localhost:0"
-    )
+    server = start_server(model_dir, tls_cert=cert, tls_key=key, token=TOKEN, address="localhost:0")
     server.load()
     try:
         address = f"localhost:{server.port}"

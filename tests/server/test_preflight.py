@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from types import ModuleType
 
@@ -58,5 +57,5 @@ def test_preflight_refuses_a_bundle_that_fails_its_checksums(
 
 
 def test_preflight_gives_up_after_its_timeout(bundle_dir: Path) -> None:
-    with pytest.raises(BundleError, match="did not finish in 0.05 s"):
+    with pytest.raises(BundleError, match=r"did not finish in 0\.05 s"):
         check_bundle(bundle_dir, timeout=0.05)

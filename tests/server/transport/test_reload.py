@@ -88,6 +88,7 @@ def test_reload_refused_without_a_configured_token(
         ("v1/" + MANIFEST, "is not a directory"),
         ("no-such-bundle", "is not a directory"),
         ("../../../../etc", "is outside the model directory"),
+        (".", "is not a model bundle (no manifest.json)"),
         ("y" * 300, "cannot be used"),
     ],
 )

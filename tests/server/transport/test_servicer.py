@@ -302,12 +302,14 @@ def test_servicer_unparsable_bytes_are_invalid_argument(
     served: Any, method: str, streaming: bool
 ) -> None:
     garbage = b"\x0a\xff\xff\xff\xff\x0f" + bytes(range(256))  # a length past the end
-    with grpc.insecure_channel(f"127.0.0.1:{served.port}") as channel:
-        with pytest.raises(grpc.RpcError) as caught:
-            if streaming:
-                list(channel.stream_stream(method)(iter([garbage]), timeout=5))
-            else:
-                channel.unary_unary(method)(garbage, timeout=5)
+    with (
+        grpc.insecure_channel(f"127.0.0.1:{served.port}") as channel,
+        pytest.raises(grpc.RpcError) as caught,
+    ):
+        if streaming:
+            list(channel.stream_stream(method)(iter([garbage]), timeout=5))
+        else:
+            channel.unary_unary(method)(garbage, timeout=5)
     assert caught.value.code() == Code.INVALID_ARGUMENT
     assert "is not a valid" in caught.value.details()
     assert "message (262 bytes; DecodeError)" in caught.value.details()
