@@ -97,6 +97,7 @@ def run_fuzz(
     workers: int = 4,
     methods: Sequence[str] = (),
     alive: Callable[[], str | None] = lambda: None,
+    progress: Callable[[FuzzReport], None] = lambda report: None,
 ) -> FuzzReport:
     """Sends `count` cases to the server at `address` from `workers` threads; `alive` returns
     why the server is gone (checked every 500 cases per thread), or None."""
@@ -129,8 +130,10 @@ def run_fuzz(
                     where=f"[seed {seed} worker {worker} case {i}]",
                     seconds=time.perf_counter() - sent,
                 )
-                if i % 500 == 499 and (gone := alive()):
-                    report.crashed = gone
+                if i % 500 == 499:
+                    report.crashed = report.crashed or alive()
+                    if worker == 0 and i % 5_000 == 4_999:
+                        progress(report)
 
         shares = [count // workers + (1 if w < count % workers else 0) for w in range(workers)]
         threads = [
@@ -203,6 +206,9 @@ def register(app: typer.Typer) -> None:
                         seed=seed,
                         workers=workers,
                         alive=alive,
+                        progress=lambda r: out.print(
+                            f"  ... {r.sent:,} sent, {r.unexpected} unexpected", markup=False
+                        ),
                     )
                     if not report.crashed:
                         with RiskClient(address, token=token) as client:
