@@ -6,8 +6,8 @@ queueing), plus an Explain every second and a 1,000-row ScoreStream batch every 
 After a warm-up, each window prints its Score calls per second, p50 and p99, and the server's
 resident memory at its end. Verdict: the p99 of the later windows within +-20 % of the earlier
 ones' (medians of each half: over the 10 windows of a 10-minute soak, one window disturbed by
-another process on the machine does not decide), the server's memory grown by less than 5 % from the end of the first window
-to the end of the last, and no failed call.
+another process on the machine does not decide), the server's memory grown by less than 5 %
+from the end of the first window to the end of the last, and no failed call.
 """
 
 from __future__ import annotations
