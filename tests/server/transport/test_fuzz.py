@@ -27,6 +27,7 @@ def guarded(model_dir: Path, start_server: Any) -> Iterator[Any]:
     server.stop(grace=1)
 
 
+@pytest.mark.slow
 def test_fuzz_every_rpc_without_a_server_fault(guarded: Any) -> None:
     bundle = guarded.scorer.bundle()
     address = f"127.0.0.1:{guarded.port}"

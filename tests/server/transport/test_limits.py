@@ -55,6 +55,7 @@ def wide_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.fail("the quick training run failed its parity check with every seed")
 
 
+@pytest.mark.slow
 def test_limits_a_full_batch_of_a_174_feature_bundle_goes_through(
     wide_model_dir: Path, start_server: Any
 ) -> None:

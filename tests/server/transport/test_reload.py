@@ -103,6 +103,7 @@ def test_reload_bad_paths_are_invalid_argument_with_short_messages(
     assert _score(stub) == "v1"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("model", "fractions"),
     [("lightgbm", (0.1, 0.5, 0.95)), ("xgboost", (0.02, 0.5, 0.98)), ("catboost", (0.05, 0.6))],
