@@ -13,6 +13,8 @@ from the end of the first window to the end of the last, and no failed call.
 from __future__ import annotations
 
 import asyncio
+import math
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -40,10 +42,18 @@ class Window:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     rss_mb: float = float("nan")
+    cpu_seconds: float = float("nan")  # the server's CPU time in the window
+    load: float = float("nan")  # the machine's 1-minute load average at the window's end
 
     @property
     def rate(self) -> float:
         return len(self.latencies_ms) / self.seconds
+
+    @property
+    def cpu_us_per_call(self) -> float:
+        """Server CPU per Score call (background calls included): unlike latency, it does not
+        grow when other processes take the machine's cores."""
+        return 1e6 * self.cpu_seconds / max(1, len(self.latencies_ms))
 
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -88,6 +98,7 @@ async def _soak(
     rate: float,
     callers: int,
     rss: Callable[[], float],
+    cpu: Callable[[], float],
     on_window: Callable[[int, Window], None],
     warm_up: float,
 ) -> list[Window]:
@@ -155,12 +166,15 @@ async def _soak(
             await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
             for index in range(windows):
                 window = Window(started=time.perf_counter() - measure_from, seconds=length)
+                cpu_at_start = cpu()
                 current[:] = [window]
                 await asyncio.sleep(
                     max(0.0, measure_from + (index + 1) * length - time.perf_counter())
                 )
                 window.seconds = time.perf_counter() - measure_from - window.started
                 window.rss_mb = rss()
+                window.cpu_seconds = cpu() - cpu_at_start
+                window.load = os.getloadavg()[0]
                 done.append(window)
                 on_window(index, window)
             current.clear()
@@ -174,6 +188,7 @@ def run_soak(
     *,
     seconds: float,
     rss: Callable[[], float],
+    cpu: Callable[[], float] = lambda: math.nan,
     token: str | None = None,
     windows: int = 10,
     rate: float = 800.0,
@@ -182,7 +197,7 @@ def run_soak(
     warm_up: float = WARM_UP_SECONDS,
 ) -> list[Window]:
     """Runs the load for a warm-up then `seconds` in `windows` windows; `rss` gives the
-    server's resident memory in MiB."""
+    server's resident memory in MiB, `cpu` its CPU seconds so far."""
     return asyncio.run(
         _soak(
             address,
@@ -192,6 +207,7 @@ def run_soak(
             rate=rate,
             callers=callers,
             rss=rss,
+            cpu=cpu,
             on_window=on_window,
             warm_up=warm_up,
         )
@@ -207,7 +223,8 @@ def describe(index: int, window: Window, count: int) -> str:
     return (
         f"{index + 1:>2}/{count} {start // 60:>2}:{start % 60:02d} {window.rate:6,.0f} req/s "
         f"p50 {window.percentile(0.5):5.2f} p99 {window.percentile(0.99):5.2f} ms "
-        f"RSS {window.rss_mb:6.1f} MiB failed {window.errors}"
+        f"RSS {window.rss_mb:6.1f} MiB failed {window.errors}\n"
+        f"      server CPU {window.cpu_us_per_call:4.0f} us/call, machine load {window.load:.1f}"
     )
 
 
@@ -223,7 +240,7 @@ def register(app: typer.Typer) -> None:
         ),
         rate: float = typer.Option(800.0, min=10, help="Score calls per second sent."),
     ) -> None:
-        from pde.bench.serving import free_port, rss_mb, start_server, wait_serving
+        from pde.bench.serving import cpu_seconds, free_port, rss_mb, start_server, wait_serving
         from pde.cli.console import console
         from pde.core.settings import get_settings
 
@@ -246,6 +263,7 @@ def register(app: typer.Typer) -> None:
                 windows=count,
                 rate=rate,
                 rss=lambda: rss_mb(server.pid),
+                cpu=lambda: cpu_seconds(server.pid),
                 on_window=lambda i, w: out.print(describe(i, w, count), markup=False),
             )
         finally:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pde.bench.serving import rss_mb
+from pde.bench.serving import cpu_seconds, rss_mb
 from pde.bench.soak import Window, run_soak, verdict
 
 
@@ -19,6 +19,7 @@ def test_soak_windows_give_rate_latency_and_memory(served: Any) -> None:
         rate=200.0,
         callers=4,
         rss=lambda: rss_mb(os.getpid()),
+        cpu=lambda: cpu_seconds(os.getpid()),
         warm_up=0.5,
     )
     assert len(windows) == 3
@@ -27,6 +28,7 @@ def test_soak_windows_give_rate_latency_and_memory(served: Any) -> None:
         assert 100 < window.rate < 250
         assert 0 < window.percentile(0.5) <= window.percentile(0.99) < 1000
         assert window.rss_mb > 50
+        assert 0 < window.cpu_us_per_call < 1_000_000
 
 
 def _window(p99_ms: float, rss: float, errors: int = 0) -> Window:
