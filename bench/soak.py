@@ -133,7 +133,8 @@ async def _soak(
             while (now := time.perf_counter()) < end:
                 if now < next_at:
                     await asyncio.sleep(next_at - now)
-                next_at += period
+                # Late (the machine stalled us): no burst to catch up, the pace resumes.
+                next_at = max(next_at, now) + period
                 request = risk_pb2.ScoreRequest(customer_id=str(i), packed=rows[i % len(rows)])
                 i += callers
                 sent = time.perf_counter()

@@ -27,7 +27,7 @@ def test_soak_windows_give_rate_latency_and_memory(served: Any) -> None:
     assert sum(len(w.latencies_ms) for w in windows) > 0.25 * 200 * 3
     for window in windows:
         assert window.errors == 0
-        assert 0 < window.rate < 250
+        assert 0 < window.rate < 1.25 * 200
         assert 0 < window.percentile(0.5) <= window.percentile(0.99) < 1000
         assert window.rss_mb > 50
         assert 0 < window.cpu_us_per_call < 1_000_000
