@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from pde.contracts.bundle import Manifest
 from pde.contracts.data.dataset import CanonicalData
 from pde.contracts.data.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS, Table
 from pde.server.ensemble import F32
-from pde.server.errors import InvalidInputError, NotReadyError
+from pde.server.errors import InvalidInputError, NotReadyError, clip
 
 _DTYPES: dict[str, Any] = {
     "string": pl.String,
@@ -29,6 +29,12 @@ _DTYPES: dict[str, Any] = {
     "date": pl.Date,
     "datetime": pl.Datetime("us"),
 }
+
+
+# The moments raw activity may carry: wide enough for any real customer's history, narrow
+# enough that date arithmetic (as_of minus the lookback, ages, tenures) cannot overflow.
+EARLIEST = datetime(1900, 1, 1)
+LATEST = datetime(2200, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ def _frame(table: Table, rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
     try:
         return pl.DataFrame(data, schema=schema)
     except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
-        raise InvalidInputError(f"activity {table.name}: {exc}") from None
+        raise InvalidInputError(f"activity {table.name}: {clip(str(exc))}") from None
 
 
 def canonical_data(activity: Activity) -> CanonicalData:
@@ -74,7 +80,7 @@ def canonical_data(activity: Activity) -> CanonicalData:
     try:
         validate_dataset(data)  # the same checks as a canonical data directory
     except DataValidationError as exc:
-        raise InvalidInputError(f"raw activity: {exc}") from None
+        raise InvalidInputError(f"raw activity: {clip(str(exc))}") from None
     return data
 
 

@@ -23,3 +23,26 @@ class NotReadyError(ScoringError):
 
 class ReloadRefusedError(ScoringError):
     """A new bundle failed its checks; the previous one keeps serving."""
+
+
+# What an error message may show of a client's string, and of a whole message: a client can send
+# megabytes in one field, and a message that echoes them grows past what gRPC carries in its
+# trailers (the call then fails with another code) and floods the log.
+QUOTE_CHARS = 40
+MESSAGE_CHARS = 600
+
+
+def quote(value: object, *, limit: int = QUOTE_CHARS) -> str:
+    """A client-supplied value for an error message: its repr, cut to `limit` characters with
+    its length added when longer. Every client string quoted in a message goes through this."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def clip(text: str, *, limit: int = MESSAGE_CHARS) -> str:
+    """A whole message (e.g. a library's, which may embed client input) cut to `limit`."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"

@@ -1,7 +1,9 @@
 """The scoring service's one handler layer: every transport calls this, never the bundle.
 
 Holds the served bundle and swaps it atomically on reload: a request takes a reference to the
-bundle once and uses it to the end, so a reload never mixes two bundles in one answer.
+bundle once and uses it to the end, so a reload never mixes two bundles in one answer. A reload
+first loads the new bundle in a throwaway process (`pde.server.preflight`), so that model files
+that crash the native libraries are refused instead of taking the server down.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pde.contracts.bundle import BundleError, current_bundle_dir
+from pde.contracts.bundle import MANIFEST, BundleError, current_bundle_dir
 from pde.server import inputs
 from pde.server.activity import Activity, features_from_activity
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle, row_scores
@@ -24,13 +26,17 @@ from pde.server.errors import (
     NotReadyError,
     ReloadRefusedError,
     VersionNotLoadedError,
+    quote,
 )
 from pde.server.explain import Explanation, Reason, explain_row
+from pde.server.preflight import check_bundle
 
 log = logging.getLogger(__name__)
 
 # Batches at least this large are split across the scoring threads.
 PARALLEL_MIN_ROWS = 2048
+# Longest reload target accepted (a path under the model dir or a version name).
+MAX_BUNDLE_PATH_CHARS = 1024
 
 RowInput = Mapping[str, float] | Sequence[float] | Activity
 
@@ -44,12 +50,18 @@ class Scorer:
         model_dir: Path,
         workers: int = 2,
         max_batch_rows: int = inputs.MAX_BATCH_ROWS,
+        message_limit: int | None = None,
         loader: Callable[[Path], LoadedBundle] = load_bundle,
+        preflight: Callable[[Path], None] = check_bundle,
     ) -> None:
+        """`message_limit`: the transport's largest message in bytes when it is fixed
+        beforehand; batches are then limited to the rows that fit it (see `batch_limit`)."""
         self.model_dir = model_dir
         self.workers = workers
         self.max_batch_rows = max_batch_rows
+        self.message_limit = message_limit
         self._loader = loader
+        self._preflight = preflight
         self._bundle: LoadedBundle | None = None
         self._reload_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(
@@ -68,27 +80,48 @@ class Scorer:
             raise NotReadyError("no model is loaded yet")
         if version and version != bundle.version:
             raise VersionNotLoadedError(
-                f"model version {version!r} is not loaded; serving {bundle.version!r}"
+                f"model version {quote(version)} is not loaded; serving {bundle.version!r}"
             )
         return bundle
 
-    def load(self, path: Path | None = None) -> LoadedBundle:
-        """Loads the bundle at `path` (default: the `current` one) and serves it.
+    def batch_limit(self, bundle: LoadedBundle) -> inputs.BatchLimit:
+        """The largest batch `bundle` takes: `max_batch_rows`, or fewer when a fixed message
+        limit cannot carry that many rows of its features."""
+        return inputs.BatchLimit.for_bundle(
+            bundle.n_features, max_rows=self.max_batch_rows, message_bytes=self.message_limit
+        )
+
+    def load(self, path: Path | None = None, *, preflight: bool = False) -> LoadedBundle:
+        """Loads the bundle at `path` (default: the `current` one) and serves it; with
+        `preflight`, a child process loads it first (see `pde.server.preflight`).
 
         Raises BundleError when it is bad; the previously served bundle, if any, stays.
         """
         with self._reload_lock:
             directory = path if path is not None else current_bundle_dir(self.model_dir)
+            if preflight:
+                self._preflight(directory)
             bundle = self._loader(directory)
             previous, self._bundle = self._bundle, bundle
         if previous is not None:
             log.info("model %s replaced by %s", previous.version, bundle.version)
+        limit = self.batch_limit(bundle)
+        log.info("model %s takes batches of up to %s", bundle.version, limit.describe())
+        if limit.rows < self.max_batch_rows:
+            log.warning(
+                "model %s: the server's message limit holds only %d of the %d batch rows; "
+                "restart the server to size it for this model",
+                bundle.version,
+                limit.rows,
+                self.max_batch_rows,
+            )
         return bundle
 
     def reload(self, path: Path | None = None) -> LoadedBundle:
-        """`load` while serving: a bad bundle raises ReloadRefusedError; the old one stays."""
+        """`load` while serving, checked in a child process first: a bad bundle (one that
+        fails its checks or crashes the loader) raises ReloadRefusedError; the old one stays."""
         try:
-            return self.load(path)
+            return self.load(path, preflight=True)
         except BundleError as exc:
             serving = self._bundle.version if self._bundle else "nothing"
             log.error("reload refused (still serving %s): %s", serving, exc)
@@ -129,7 +162,7 @@ class Scorer:
         """Scores a batch of packed float32 rows (see `inputs.rows_from_bytes`)."""
         bundle = self.bundle(version)
         rows = inputs.rows_from_bytes(
-            data, row_ids, bundle.spec.feature_names, max_rows=self.max_batch_rows
+            data, row_ids, bundle.spec.feature_names, limit=self.batch_limit(bundle)
         )
         return bundle, self.score_rows(bundle, rows)
 
@@ -158,12 +191,33 @@ class Scorer:
         return bundle, explain_row(bundle, row, top_k=top_k)
 
     def resolve(self, bundle_path: str) -> Path | None:
-        """A reload target: empty = `current`; a version name or a path under the model dir."""
+        """A reload target: empty = `current`; a version name or a bundle directory under the
+        model dir. Anything else (NUL bytes, over-long, outside, not a bundle) is refused."""
         if not bundle_path:
             return None
+        shown = quote(bundle_path)
+        if "\0" in bundle_path:
+            raise InvalidInputError(f"bundle path {shown} contains a NUL byte")
+        if len(bundle_path) > MAX_BUNDLE_PATH_CHARS:
+            raise InvalidInputError(
+                f"bundle path {shown} is longer than {MAX_BUNDLE_PATH_CHARS} characters"
+            )
         root = self.model_dir.resolve()
         path = Path(bundle_path)
-        path = (path if path.is_absolute() else root / path).resolve()
+        try:
+            path = (path if path.is_absolute() else root / path).resolve()
+            is_dir = path.is_dir()
+            is_bundle = is_dir and (path / MANIFEST).is_file()
+        except (OSError, ValueError) as exc:  # e.g. a name too long for the file system
+            raise InvalidInputError(
+                f"bundle path {shown} cannot be used: {type(exc).__name__}"
+            ) from None
         if not path.is_relative_to(root):
-            raise InvalidInputError(f"bundle path {bundle_path!r} is outside the model directory")
+            raise InvalidInputError(f"bundle path {shown} is outside the model directory")
+        if not is_dir:
+            raise InvalidInputError(
+                f"bundle path {shown} is not a directory under the model directory"
+            )
+        if not is_bundle:
+            raise InvalidInputError(f"bundle path {shown} is not a model bundle (no {MANIFEST})")
         return path

@@ -4,6 +4,10 @@ Lifecycle: `start()` binds and answers health probes with NOT_SERVING; `load()` 
 and checks the bundle, then health turns SERVING; `stop()` turns it NOT_SERVING, refuses new
 calls and lets in-flight ones finish within the grace period. SIGTERM / SIGINT stop, SIGHUP
 reloads the `current` bundle (a bad one is refused and the old one keeps serving).
+
+The largest message is sized at start for the `current` bundle: a full batch of
+`max_batch_rows` rows of its features (see `pde.server.inputs.batch_message_bytes`), unless
+`max_message_mb` fixes it. Client errors are logged at most once per kind and window.
 """
 
 from __future__ import annotations
@@ -20,18 +24,26 @@ from types import FrameType
 from typing import Any
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2
 from grpc_reflection.v1alpha import reflection
 
+from pde.contracts.bundle import BundleError, current_bundle_dir, read_manifest
 from pde.core.errors import PdeError
 from pde.core.settings import Settings
-from pde.risk.v1 import risk_pb2, risk_pb2_grpc
+from pde.risk.v1 import risk_pb2
 from pde.server.bundle import LoadedBundle
 from pde.server.errors import ReloadRefusedError
-from pde.server.inputs import MAX_BATCH_ROWS
+from pde.server.inputs import MAX_BATCH_ROWS, batch_message_bytes
 from pde.server.metrics import Metrics
 from pde.server.scorer import Scorer
-from pde.server.transport.auth import TokenAuthInterceptor
+from pde.server.transport.auth import interceptors
+from pde.server.transport.clientlog import (
+    GRPC_LOGGER,
+    WINDOW_SECONDS,
+    ClientErrorLog,
+    LibraryErrorFilter,
+)
+from pde.server.transport.parsing import add_service
 from pde.server.transport.servicer import RiskScoringServicer
 
 log = logging.getLogger(__name__)
@@ -42,6 +54,8 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 # Handler threads of the gRPC server = calls served at once (a stream holds one for its
 # length; later calls wait for a free thread). Idle threads cost nothing; busy ones share the GIL.
 HANDLER_THREADS = 8
+# The message limit when no bundle can be read at start to size it.
+FALLBACK_MESSAGE_MB = 64
 
 
 class ServerStartError(PdeError):
@@ -58,8 +72,11 @@ class ServerOptions:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     workers: int = 2
-    max_message_mb: int = 64
+    # None: sized for a full batch of the `current` bundle at start; a number fixes it (MiB).
+    max_message_mb: int | None = None
     max_batch_rows: int = MAX_BATCH_ROWS
+    # Client errors of one kind are logged once per window, with a count of the others.
+    log_window_seconds: float = WINDOW_SECONDS
     # drain + grace stay under the 10 s a container runtime waits after SIGTERM.
     grace_seconds: float = 8.0
     # NOT_SERVING is announced this long before new calls are refused, so that probes and
@@ -76,7 +93,12 @@ class ServerOptions:
             "tls_cert": settings.grpc_tls_cert,
             "tls_key": settings.grpc_tls_key,
             "workers": settings.grpc_workers,
-            "max_message_mb": settings.grpc_max_message_mb,
+            # Only when set: left unset, the server sizes it for the bundle.
+            "max_message_mb": (
+                settings.grpc_max_message_mb
+                if "grpc_max_message_mb" in settings.model_fields_set
+                else None
+            ),
         }
         values.update(overrides)
         return cls(**values)
@@ -94,10 +116,14 @@ class ScoringServer:
     def __init__(self, options: ServerOptions) -> None:
         self.options = options
         self.metrics = Metrics()
+        self.message_limit = self._message_limit()
+        self.client_log = ClientErrorLog(log, window_seconds=options.log_window_seconds)
+        self._library_filter = LibraryErrorFilter(self.client_log)
         self.scorer = Scorer(
             model_dir=options.model_dir,
             workers=options.workers,
             max_batch_rows=options.max_batch_rows,
+            message_limit=self.message_limit,
         )
         self._handlers = ThreadPoolExecutor(
             max_workers=options.handler_threads, thread_name_prefix="grpc"
@@ -109,26 +135,43 @@ class ScoringServer:
         self._stopping = False
         self.port = 0
 
+    def _message_limit(self) -> int:
+        """The largest message in bytes: fixed by the options, or a full batch of the
+        `current` bundle (its manifest is read, not verified: the load checks it)."""
+        options = self.options
+        if options.max_message_mb is not None:
+            return options.max_message_mb * 2**20
+        try:
+            manifest = read_manifest(current_bundle_dir(options.model_dir), verify=False)
+        except BundleError as exc:
+            log.warning(
+                "message limit %d MiB: no bundle to size it for (%s)", FALLBACK_MESSAGE_MB, exc
+            )
+            return FALLBACK_MESSAGE_MB * 2**20
+        return batch_message_bytes(len(manifest.feature_names), options.max_batch_rows)
+
     def _set_health(self, status: Any) -> None:
         for service in ("", SERVICE_NAME):
             self._health.set(service, status)
 
     def _start(self) -> int:
         options = self.options
-        limit = options.max_message_mb * 1024 * 1024
-        interceptors: list[Any] = [TokenAuthInterceptor(options.token)] if options.token else []
         server = grpc.server(
             self._handlers,
-            interceptors=interceptors,
+            interceptors=interceptors(options.token),
             options=[
-                ("grpc.max_receive_message_length", limit),
-                ("grpc.max_send_message_length", limit),
+                ("grpc.max_receive_message_length", self.message_limit),
+                ("grpc.max_send_message_length", self.message_limit),
                 ("grpc.so_reuseport", 0),
             ],
         )
-        servicer = RiskScoringServicer(scorer=self.scorer, metrics=self.metrics)
-        risk_pb2_grpc.add_RiskScoringServicer_to_server(servicer, server)
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        servicer = RiskScoringServicer(
+            scorer=self.scorer, metrics=self.metrics, client_log=self.client_log
+        )
+        add_service(server, risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"], servicer)
+        add_service(
+            server, health_pb2.DESCRIPTOR.services_by_name["Health"], self._health, guard=True
+        )
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
         )
@@ -142,6 +185,7 @@ class ScoringServer:
             port = server.add_insecure_port(options.address)
         if port == 0:
             raise RuntimeError("the address cannot be bound")
+        logging.getLogger(GRPC_LOGGER).addFilter(self._library_filter)
         server.start()
         self._server = server
         return port
@@ -155,11 +199,13 @@ class ScoringServer:
                 f"cannot start the scoring server on {self.options.address}: {exc}"
             ) from None
         log.info(
-            "listening on %s (port %d, %s, auth %s); NOT_SERVING until the model is loaded",
+            "listening on %s (port %d, %s, %s, messages up to %.1f MiB); "
+            "NOT_SERVING until the model is loaded",
             self.options.address,
             self.port,
             "TLS" if self.options.tls_cert else "plaintext",
-            "on" if self.options.token else "off",
+            "token required" if self.options.token else "no token: admin calls refused",
+            self.message_limit / 2**20,
         )
         return self.port
 
@@ -196,6 +242,8 @@ class ScoringServer:
             self._server.stop(grace).wait()
         self._handlers.shutdown(wait=False, cancel_futures=True)
         self.scorer.close()
+        logging.getLogger(GRPC_LOGGER).removeFilter(self._library_filter)
+        self.client_log.flush()
         self._stopped.set()
         log.info("stopped; metrics: %s", self.metrics_summary())
 

@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pde.contracts.bundle import Manifest
 from pde.core.names import MODEL_NAMES
 from pde.risk.v1 import risk_pb2
-from pde.server.activity import Activity
+from pde.server.activity import EARLIEST, LATEST, Activity
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore
 from pde.server.errors import InvalidInputError
 from pde.server.explain import Explanation, Reason
@@ -19,13 +19,23 @@ from pde.server.scorer import RowInput
 
 TextRequest = risk_pb2.ScoreRequest | risk_pb2.ExplainRequest
 
+_EPOCH = datetime(1970, 1, 1)
+_FIRST_SECOND = int((EARLIEST - _EPOCH).total_seconds())
+_LAST_SECOND = int((LATEST - _EPOCH).total_seconds())
 
-def _moment(stamp: Timestamp) -> datetime:
-    return stamp.ToDatetime()  # naive UTC, like the canonical timestamps
+
+def _moment(stamp: Timestamp, field: str) -> datetime:
+    """The timestamp as naive UTC (like the canonical timestamps), within the accepted range."""
+    if not (_FIRST_SECOND <= stamp.seconds < _LAST_SECOND and 0 <= stamp.nanos < 1_000_000_000):
+        raise InvalidInputError(
+            f"{field} is out of range (seconds={stamp.seconds}, nanos={stamp.nanos}): raw "
+            f"activity takes moments from {EARLIEST:%Y-%m-%d} to before {LATEST:%Y-%m-%d}"
+        )
+    return stamp.ToDatetime()
 
 
-def _day(stamp: Timestamp) -> date:
-    return stamp.ToDatetime().date()
+def _day(stamp: Timestamp, field: str) -> date:
+    return _moment(stamp, field).date()
 
 
 def activity(customer_id: str, message: risk_pb2.RawActivity) -> Activity:
@@ -34,7 +44,7 @@ def activity(customer_id: str, message: risk_pb2.RawActivity) -> Activity:
         raise InvalidInputError("raw activity needs as_of")
     p = message.profile
     profile: dict[str, Any] = {
-        "open_date": _day(p.open_date) if p.HasField("open_date") else None,
+        "open_date": _day(p.open_date, "profile.open_date") if p.HasField("open_date") else None,
         "birth_year": p.birth_year or None,
         "income_bracket": p.income_bracket or None,
         "employment_type": p.employment_type or None,
@@ -47,29 +57,31 @@ def activity(customer_id: str, message: risk_pb2.RawActivity) -> Activity:
     }
     transactions = [
         {
-            "timestamp": _moment(t.timestamp),
+            "timestamp": _moment(t.timestamp, f"transactions[{i}].timestamp"),
             "amount": t.amount,
             "category": t.category,
             "channel": t.channel,
             "balance_after": t.balance_after if t.HasField("balance_after") else None,
         }
-        for t in message.transactions
+        for i, t in enumerate(message.transactions)
     ]
     payments = [
         {
             "kind": p.kind or "loan",
-            "due_date": _day(p.due_date),
+            "due_date": _day(p.due_date, f"payments[{i}].due_date"),
             "amount_due": p.amount_due,
-            "paid_date": _day(p.paid_date) if p.HasField("paid_date") else None,
+            "paid_date": (
+                _day(p.paid_date, f"payments[{i}].paid_date") if p.HasField("paid_date") else None
+            ),
             "amount_paid": p.amount_paid,
             "auto_debit": p.auto_debit,
             "auto_debit_status": p.auto_debit_status or None,
         }
-        for p in message.payments
+        for i, p in enumerate(message.payments)
     ]
     return Activity(
         customer_id=customer_id,
-        as_of=_day(message.as_of),
+        as_of=_day(message.as_of, "as_of"),
         profile=profile,
         transactions=transactions,
         payments=payments,

@@ -15,15 +15,20 @@ from pde.risk.v1 import risk_pb2, risk_pb2_grpc
 from pde.server.metrics import Metrics
 from pde.server.scorer import Scorer
 from pde.server.transport import codecs
+from pde.server.transport.clientlog import ClientErrorLog
+from pde.server.transport.parsing import parsed
 from pde.server.transport.status import Context, streaming, unary
 
 log = logging.getLogger(__name__)
 
 
 class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
-    def __init__(self, *, scorer: Scorer, metrics: Metrics) -> None:
+    def __init__(
+        self, *, scorer: Scorer, metrics: Metrics, client_log: ClientErrorLog | None = None
+    ) -> None:
         self.scorer = scorer
         self.metrics = metrics
+        self.client_log = client_log or ClientErrorLog(log)
 
     @unary("Score")
     def Score(  # noqa: N802
@@ -40,7 +45,7 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
     def ScoreStream(  # noqa: N802
         self, request_iterator: Iterator[risk_pb2.ScoreBatch], context: Context
     ) -> Iterator[risk_pb2.ScoreBatchResult]:
-        for batch in request_iterator:
+        for batch in map(parsed, request_iterator):
             bundle, scores = self.scorer.score_packed(
                 batch.features, batch.row_ids, version=batch.model_version
             )

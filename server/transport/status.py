@@ -1,5 +1,10 @@
 """The ONE place where the core's errors become gRPC status codes, and the call wrappers that
-apply it, check deadlines and record metrics and request logs for every RPC."""
+apply it, check deadlines and record metrics and request logs for every RPC.
+
+Client errors (every code but INTERNAL and UNKNOWN) are logged without a traceback, at most
+once per method, code and window (`ClientErrorLog`); server faults are logged in full. Status
+messages are cut and made ASCII (`details`), whatever they quote.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +23,11 @@ from pde.server.errors import (
     ReloadRefusedError,
     ScoringError,
     VersionNotLoadedError,
+    clip,
 )
 from pde.server.metrics import Metrics
+from pde.server.transport.clientlog import ClientErrorLog
+from pde.server.transport.parsing import parsed
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +39,14 @@ STATUS_CODES: dict[type[Exception], grpc.StatusCode] = {
     BundleError: grpc.StatusCode.FAILED_PRECONDITION,
     ScoringError: grpc.StatusCode.INTERNAL,
 }
+SERVER_FAULTS = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN})
+# Longest status message sent: messages travel in the trailers, whose size gRPC bounds.
+DETAILS_CHARS = 1000
+
+
+def details(message: str) -> str:
+    """A status message as sent: ASCII (other characters escaped) and at most DETAILS_CHARS."""
+    return clip(message.encode("ascii", "backslashreplace").decode("ascii"), limit=DETAILS_CHARS)
 
 
 def status_for(exc: Exception) -> tuple[grpc.StatusCode, str]:
@@ -43,6 +59,7 @@ def status_for(exc: Exception) -> tuple[grpc.StatusCode, str]:
 
 class HasMetrics:
     metrics: Metrics
+    client_log: ClientErrorLog
 
 
 S = TypeVar("S", bound=HasMetrics)
@@ -55,15 +72,25 @@ def _expired(context: Context) -> bool:
 
 
 def _finish(
-    method: str, servicer: HasMetrics, *, code: grpc.StatusCode, started: float, rows: int
+    method: str,
+    servicer: HasMetrics,
+    *,
+    code: grpc.StatusCode,
+    started: float,
+    rows: int,
+    message: str = "",
 ) -> None:
     seconds = time.perf_counter() - started
     servicer.metrics.record(method, code=code.name, seconds=seconds, rows=rows)
     if code is grpc.StatusCode.OK:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s OK %.2f ms rows=%d", method, seconds * 1000, rows)
-    else:
+    elif code in SERVER_FAULTS:
         log.info("%s %s %.2f ms rows=%d", method, code.name, seconds * 1000, rows)
+    else:
+        servicer.client_log.record(
+            f"{method} {code.name}", f"{message} ({seconds * 1000:.2f} ms, rows={rows})"
+        )
 
 
 def _classify(method: str, exc: Exception) -> tuple[grpc.StatusCode, str]:
@@ -87,10 +114,11 @@ def unary(
                 code, message = grpc.StatusCode.DEADLINE_EXCEEDED, "deadline passed before work"
             else:
                 try:
-                    response = func(self, request, context)
+                    response = func(self, parsed(request), context)
                 except Exception as exc:
                     code, message = _classify(method, exc)
-            _finish(method, self, code=code, started=started, rows=1)
+            message = details(message)
+            _finish(method, self, code=code, started=started, rows=1, message=message)
             if code is not grpc.StatusCode.OK:
                 context.abort(code, message)  # raises
             return response
@@ -126,7 +154,8 @@ def streaming(
             except BaseException:  # cancelled: the client left or its deadline passed
                 _finish(method, self, code=grpc.StatusCode.CANCELLED, started=started, rows=rows)
                 raise
-            _finish(method, self, code=code, started=started, rows=rows)
+            message = details(message)
+            _finish(method, self, code=code, started=started, rows=rows, message=message)
             if code is not grpc.StatusCode.OK:
                 context.abort(code, message)  # raises
 

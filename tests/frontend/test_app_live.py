@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 import pytest
 import sqlalchemy as sa
+from pydantic import SecretStr
 from selenium.webdriver.common.by import By
 from sqlalchemy.engine import Engine
 
@@ -26,6 +27,8 @@ from tests.frontend.browser import click, screenshot, sign_in, wait_for
 from tests.frontend.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# The server refuses ReloadModel (used by promotion) unless it has a token.
+TOKEN = "live-admin-token"
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,11 @@ def live_scoring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     version = current_bundle_dir(model_dir).name
     server = ScoringServer(
         ServerOptions(
-            address="127.0.0.1:0", model_dir=model_dir, drain_seconds=0.0, grace_seconds=2.0
+            address="127.0.0.1:0",
+            model_dir=model_dir,
+            drain_seconds=0.0,
+            grace_seconds=2.0,
+            token=TOKEN,
         )
     )
     port = server.start()
@@ -125,7 +132,12 @@ def live_app(
         services: Services = dash_app.server.extensions["pde_services"]
     saved = (services.settings, services.client_factory, services._client)
     services.settings = saved[0].model_copy(
-        update={"grpc_address": address, "model_dir": model_dir, "data_dir": data_dir}
+        update={
+            "grpc_address": address,
+            "grpc_token": SecretStr(TOKEN),
+            "model_dir": model_dir,
+            "data_dir": data_dir,
+        }
     )
     services.client_factory = _risk_client_factory(services.settings)
     services._client = None

@@ -124,3 +124,22 @@ def test_activity_needs_as_of_and_known_categories(
                 stub.Score(risk_pb2.ScoreRequest(customer_id="C0000001", activity=message))
             assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
             assert text in caught.value.details()
+
+
+def test_activity_fuzzed_raw_activity_is_never_a_server_fault(activity_server: Any) -> None:
+    from pde.bench.fuzz import run_fuzz
+
+    bundle = activity_server.scorer.bundle()
+    report = run_fuzz(
+        f"127.0.0.1:{activity_server.port}",
+        count=400,
+        feature_names=bundle.spec.feature_names,
+        version=bundle.version,
+        seed=3,
+        methods=("Score", "Explain"),
+    )
+    assert report.failures == []
+    assert report.ok
+    for method in ("Score", "Explain"):  # raw activity reached the features and was refused
+        assert report.by_label[f"{method}/activity"]["OK"] > 0
+        assert report.by_label[f"{method}/activity"]["INVALID_ARGUMENT"] > 0

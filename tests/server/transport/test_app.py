@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[3]
 SERVICE = "pde.risk.v1.RiskScoring"
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+TOKEN = "admin-token"
+ADMIN = (("authorization", f"Bearer {TOKEN}"),)
 
 
 def _health(channel: grpc.Channel, service: str = SERVICE) -> int:
@@ -33,11 +35,13 @@ def _health(channel: grpc.Channel, service: str = SERVICE) -> int:
     return int(stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=2).status)
 
 
-def _score(channel: grpc.Channel, **fields: Any) -> risk_pb2.ScoreResponse:
+def _score(
+    channel: grpc.Channel, metadata: tuple[tuple[str, str], ...] = (), **fields: Any
+) -> risk_pb2.ScoreResponse:
     request = risk_pb2.ScoreRequest(
         customer_id="c", packed=risk_pb2.PackedFeatures(values=[0.0] * 8), **fields
     )
-    return risk_pb2_grpc.RiskScoringStub(channel).Score(request, timeout=5)
+    return risk_pb2_grpc.RiskScoringStub(channel).Score(request, timeout=5, metadata=metadata)
 
 
 def _batches(count: int, *, rows: int, pause: float = 0.0) -> Iterator[risk_pb2.ScoreBatch]:
@@ -75,7 +79,7 @@ def test_app_health_not_serving_until_loaded_and_after_shutdown_begins(
 def test_app_reload_swaps_good_bundle_and_refuses_bad_ones(
     model_dir: Path, bundle_dir: Path, bundle_tools: ModuleType, start_server: Any
 ) -> None:
-    server = start_server(model_dir)
+    server = start_server(model_dir, token=TOKEN)
     server.load()
     bundle_tools.copy_as(bundle_dir, model_dir, "v2")
     bundle_tools.corrupt(bundle_dir, model_dir, "corrupt")
@@ -88,19 +92,25 @@ def test_app_reload_swaps_good_bundle_and_refuses_bad_ones(
                 ("unfaithful", "disagrees with its native model"),
             ):
                 with pytest.raises(grpc.RpcError) as caught:
-                    stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path=version), timeout=30)
+                    stub.ReloadModel(
+                        risk_pb2.ReloadRequest(bundle_path=version), timeout=30, metadata=ADMIN
+                    )
                 assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
                 assert "still serving v1" in caught.value.details()
                 assert message in caught.value.details()
-                assert _score(channel).model_version == "v1"
+                assert _score(channel, metadata=ADMIN).model_version == "v1"
             with pytest.raises(grpc.RpcError) as caught:
-                stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path="/etc"), timeout=5)
+                stub.ReloadModel(
+                    risk_pb2.ReloadRequest(bundle_path="/etc"), timeout=5, metadata=ADMIN
+                )
             assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-            info = stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path="v2"), timeout=30)
+            info = stub.ReloadModel(
+                risk_pb2.ReloadRequest(bundle_path="v2"), timeout=30, metadata=ADMIN
+            )
             assert info.version == "v2"
-            assert _score(channel, model_version="v2").model_version == "v2"
+            assert _score(channel, model_version="v2", metadata=ADMIN).model_version == "v2"
             with pytest.raises(grpc.RpcError) as caught:
-                _score(channel, model_version="v1")
+                _score(channel, model_version="v1", metadata=ADMIN)
             assert caught.value.code() == grpc.StatusCode.NOT_FOUND
     finally:
         server.stop(grace=1)

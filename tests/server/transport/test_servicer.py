@@ -98,7 +98,7 @@ def test_servicer_model_info(stub: Any) -> None:
         (
             risk_pb2.ScoreRequest(named=risk_pb2.NamedFeatures(values={"f0": 1.0, "zz": 2.0})),
             Code.INVALID_ARGUMENT,
-            "unknown feature names: zz",
+            "unknown feature names: 'zz'",
         ),
         (
             risk_pb2.ScoreRequest(named=risk_pb2.NamedFeatures(values={"f0": 1.0})),
@@ -192,3 +192,126 @@ def test_servicer_counts_calls_in_metrics(stub: Any, served: Any) -> None:
     after = served.metrics_snapshot()["Score"]
     assert after["calls"]["OK"] == before + 1
     assert after["p50_ms_le"] is not None
+
+
+# -- hostile input: every case is the client's fault, answered INVALID_ARGUMENT (or NOT_FOUND)
+# with a short message ----------------------------------------------------------------------
+
+HUGE = "x" * 8_000_000
+
+
+def _activity_with(**stamps: Any) -> risk_pb2.ScoreRequest:
+    activity = risk_pb2.RawActivity(as_of={"seconds": 1_700_000_000})
+    activity.transactions.add(category="groceries", channel="card", amount=-5.0)
+    activity.payments.add(amount_due=10.0)
+    for field, stamp in stamps.items():
+        if field == "as_of":
+            activity.as_of.CopyFrom(stamp)
+        elif field == "transaction":
+            activity.transactions[0].timestamp.CopyFrom(stamp)
+        else:
+            getattr(activity.payments[0], field).CopyFrom(stamp)
+    return risk_pb2.ScoreRequest(customer_id="c1", activity=activity)
+
+
+def _stamp(seconds: int, nanos: int = 0) -> Any:
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    return Timestamp(seconds=seconds, nanos=nanos)
+
+
+@pytest.mark.parametrize(
+    ("request_", "code", "message"),
+    [
+        (
+            _packed([*ROW[:7], 1e308]),
+            Code.INVALID_ARGUMENT,
+            "feature 'f7' = 1e+308 is out of range for float32",
+        ),
+        (
+            risk_pb2.ScoreRequest(
+                named=risk_pb2.NamedFeatures(
+                    values={f"f{i}": -1e39 if i == 2 else 0.0 for i in range(8)}
+                )
+            ),
+            Code.INVALID_ARGUMENT,
+            "feature 'f2' = -1e+39 is out of range for float32",
+        ),
+        (
+            risk_pb2.ScoreRequest(
+                named=risk_pb2.NamedFeatures(values={**{f"f{i}": 0.0 for i in range(8)}, HUGE: 1})
+            ),
+            Code.INVALID_ARGUMENT,
+            "unknown feature names: 'xxxxxxxxxx",
+        ),
+        (_packed(ROW, model_version=HUGE), Code.NOT_FOUND, "(8,000,000 characters) is not loaded"),
+        (_activity_with(as_of=_stamp(2**40)), Code.INVALID_ARGUMENT, "as_of is out of range"),
+        (_activity_with(as_of=_stamp(-62135596800)), Code.INVALID_ARGUMENT, "as_of is out of"),
+        (
+            _activity_with(transaction=_stamp(1_700_000_000, nanos=-1)),
+            Code.INVALID_ARGUMENT,
+            "transactions[0].timestamp is out of range",
+        ),
+        (
+            _activity_with(paid_date=_stamp(-(2**62))),
+            Code.INVALID_ARGUMENT,
+            "payments[0].paid_date is out of range",
+        ),
+        (
+            _activity_with(due_date=_stamp(253402300800 * 4)),
+            Code.INVALID_ARGUMENT,
+            "payments[0].due_date is out of range",
+        ),
+    ],
+)
+def test_servicer_refuses_hostile_input_with_short_messages(
+    stub: Any, request_: risk_pb2.ScoreRequest, code: grpc.StatusCode, message: str
+) -> None:
+    for call, request in ((stub.Score, request_), (stub.Explain, _as_explain(request_))):
+        error = _error(call, request)
+        assert (error.code(), message in error.details()) == (code, True), error.details()
+        assert len(error.details()) < 400
+
+
+def _as_explain(request: risk_pb2.ScoreRequest) -> risk_pb2.ExplainRequest:
+    explain = risk_pb2.ExplainRequest()
+    explain.ParseFromString(request.SerializeToString())  # the same field numbers
+    return explain
+
+
+def test_servicer_stream_quotes_a_huge_row_id_short(stub: Any) -> None:
+    x = np.zeros((2, 8), "<f4")
+    x[1, 3] = np.inf
+    batch = risk_pb2.ScoreBatch(row_ids=["a", HUGE], features=x.tobytes())
+    with pytest.raises(grpc.RpcError) as caught:
+        list(stub.ScoreStream(iter([batch]), timeout=10))
+    assert caught.value.code() == Code.INVALID_ARGUMENT
+    assert "(8,000,000 characters): feature 'f3' is infinite" in caught.value.details()
+    assert len(caught.value.details()) < 200
+
+
+@pytest.mark.parametrize(
+    ("method", "streaming"),
+    [
+        ("/pde.risk.v1.RiskScoring/Score", False),
+        ("/pde.risk.v1.RiskScoring/Explain", False),
+        ("/pde.risk.v1.RiskScoring/GetModelInfo", False),
+        ("/pde.risk.v1.RiskScoring/ScoreStream", True),
+        ("/grpc.health.v1.Health/Check", False),
+    ],
+)
+def test_servicer_unparsable_bytes_are_invalid_argument(
+    served: Any, method: str, streaming: bool
+) -> None:
+    garbage = b"\x0a\xff\xff\xff\xff\x0f" + bytes(range(256))  # a length past the end
+    with (
+        grpc.insecure_channel(f"127.0.0.1:{served.port}") as channel,
+        pytest.raises(grpc.RpcError) as caught,
+    ):
+        if streaming:
+            list(channel.stream_stream(method)(iter([garbage]), timeout=5))
+        else:
+            channel.unary_unary(method)(garbage, timeout=5)
+    assert caught.value.code() == Code.INVALID_ARGUMENT
+    assert "is not a valid" in caught.value.details()
+    assert "message (262 bytes; DecodeError)" in caught.value.details()
