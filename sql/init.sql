@@ -1,6 +1,6 @@
 -- Operational database of the Pre-Delinquency Risk Engine: plain PostgreSQL DDL for DBAs.
 --
--- The same schema as the Alembic migrations in migrations/ at revision 0004 (a test builds
+-- The same schema as the Alembic migrations in migrations/ at revision 0005 (a test builds
 -- both in separate schemas and compares them). It creates the tables in the first schema of
 -- the search_path and stamps alembic_version, so `pde db upgrade` can take over afterwards.
 --
@@ -14,7 +14,7 @@ CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0004');
+INSERT INTO alembic_version (version_num) VALUES ('0005');
 
 -- People who sign in. Passwords are argon2id hashes (argon2-cffi); never plain text.
 CREATE TABLE users (
@@ -221,6 +221,29 @@ $$;
 CREATE TRIGGER action_audit_log_append_only
 BEFORE UPDATE OR DELETE OR TRUNCATE ON action_audit_log
 FOR EACH STATEMENT EXECUTE FUNCTION action_audit_log_append_only();
+
+-- The app's server-side sessions: the browser's cookie holds a random token, this table only
+-- its keyed hash. Signing out and deactivating a user delete the rows.
+CREATE TABLE app_sessions (
+    token_hash VARCHAR(64) NOT NULL,
+    username VARCHAR(64) NOT NULL,
+    csrf_token VARCHAR(64) NOT NULL,
+    client_address VARCHAR(64),
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    last_seen_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (token_hash),
+    CONSTRAINT fk_app_sessions_username_users FOREIGN KEY (username) REFERENCES users (username)
+);
+CREATE INDEX ix_app_sessions_username ON app_sessions (username);
+
+-- Failed sign-ins per username ('user:<name>') and per client address ('address:<ip>').
+CREATE TABLE login_throttle (
+    key VARCHAR(128) NOT NULL,
+    failures INTEGER NOT NULL,
+    window_start TIMESTAMP WITH TIME ZONE NOT NULL,
+    locked_until TIMESTAMP WITH TIME ZONE,
+    PRIMARY KEY (key)
+);
 
 COMMIT;
 

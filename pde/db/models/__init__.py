@@ -45,9 +45,11 @@ from pde.db.models.scoring import (
     ScoringRunPublic,
     ScoringRunUpdate,
 )
+from pde.db.models.session import AppSession, LoginThrottle
 from pde.db.models.user import User, UserCreate, UserPublic, UserUpdate
 
 __all__ = [
+    "AppSession",
     "AuditEntry",
     "AuditEntryCreate",
     "AuditEntryPublic",
@@ -68,6 +70,7 @@ __all__ = [
     "InterventionStatus",
     "InterventionType",
     "InterventionUpdate",
+    "LoginThrottle",
     "ModelStatus",
     "ModelVersion",
     "ModelVersionCreate",
