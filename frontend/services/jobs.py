@@ -129,5 +129,7 @@ def start_retrain(services: Services, user: access.SignedIn, *, quick: bool) -> 
     return _runner(services, user).start("Retrain", [step], started_by=user.username)
 
 
-def recent_jobs(services: Services) -> list[Job]:
+def recent_jobs(services: Services, user: access.SignedIn) -> list[Job]:
+    """The jobs started in this app process (admins only: their logs name data and models)."""
+    access.require(access.can_manage_models(user), "see data and training jobs")
     return services.jobs.jobs() if services.jobs else []

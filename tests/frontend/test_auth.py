@@ -53,7 +53,9 @@ def _csrf(client: Any) -> str:
     return str(cookie.value)
 
 
-def _add_user(engine: Engine, username: str, role: str, password: str = "a long test password") -> str:
+def _add_user(
+    engine: Engine, username: str, role: str, password: str = "a long test password"
+) -> str:
     with session_scope(engine=engine) as session:
         data = UserCreate(username=username, full_name=username, role=role, password=password)  # type: ignore[arg-type]
         create_user(session=session, data=data, actor="system:test")
@@ -192,11 +194,15 @@ def test_auth_a_deactivated_admin_loses_the_open_session_at_once(
     _sign_in(client, "admin2", "a long test password")
     assert client.get("/admin/data").status_code == 200
     with session_scope(engine=engine) as session:
-        update_user(session=session, username="admin2", data=UserUpdate(role="officer"), actor="admin")  # type: ignore[arg-type]
+        update_user(
+            session=session, username="admin2", data=UserUpdate(role="officer"), actor="admin"
+        )  # type: ignore[arg-type]
     layout = client.get("/_dash-layout").get_data(as_text=True)
     assert "dm-forbidden" not in layout  # the shell; the page itself re-reads the role:
     with session_scope(engine=engine) as session:
-        update_user(session=session, username="admin2", data=UserUpdate(is_active=False), actor="admin")
+        update_user(
+            session=session, username="admin2", data=UserUpdate(is_active=False), actor="admin"
+        )
         left = session.execute(
             sa.text("SELECT count(*) FROM app_sessions WHERE username = 'admin2'")
         ).scalar_one()
