@@ -72,10 +72,12 @@ def install(app: dash.Dash, settings: Settings) -> None:
         server.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             server.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n
         )
-    policy = content_security_policy(list(app.csp_hashes()))
+
 
     @server.after_request
     def headers(response: flask.Response) -> flask.Response:
+        # Dash adds its inline scripts when it sets up on the first request: hashed each time.
+        policy = content_security_policy(list(app.csp_hashes()))
         response.headers["Content-Security-Policy"] = policy
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
