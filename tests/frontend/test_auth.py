@@ -197,8 +197,20 @@ def test_auth_a_deactivated_admin_loses_the_open_session_at_once(
         update_user(
             session=session, username="admin2", data=UserUpdate(role="officer"), actor="admin"
         )  # type: ignore[arg-type]
-    layout = client.get("/_dash-layout").get_data(as_text=True)
-    assert "dm-forbidden" not in layout  # the shell; the page itself re-reads the role:
+    refresh = {  # Data Management's refresh, as the open admin page fires it
+        "output": "..dm-jobs.children...dm-users.children..",
+        "outputs": [
+            {"id": "dm-jobs", "property": "children"},
+            {"id": "dm-users", "property": "children"},
+        ],
+        "inputs": [
+            {"id": "dm-interval", "property": "n_intervals", "value": 1},
+            {"id": "dm-result", "property": "children", "value": None},
+        ],
+        "changedPropIds": ["dm-interval.n_intervals"],
+    }
+    demoted = client.post(CALLBACK, json=refresh, headers={CSRF_HEADER: _csrf(client)})
+    assert "Not allowed" in str(demoted.get_json())  # the role is re-read at once
     with session_scope(engine=engine) as session:
         update_user(
             session=session, username="admin2", data=UserUpdate(is_active=False), actor="admin"
