@@ -73,7 +73,6 @@ def install(app: dash.Dash, settings: Settings) -> None:
             server.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n
         )
 
-
     @server.after_request
     def headers(response: flask.Response) -> flask.Response:
         # Dash adds its inline scripts when it sets up on the first request: hashed each time.
