@@ -241,3 +241,30 @@ def test_security_a_database_outage_answers_with_the_banner_not_a_traceback(
     assert page.status_code == 503
     assert "the database is unavailable" in page.get_data(as_text=True)
     assert "the database is unavailable" in str(probe.get_json()["response"]["status-banner"])
+
+
+def test_security_lists_that_name_customers_show_an_officer_only_theirs(
+    services: Any, portfolio: tuple[str, Engine]
+) -> None:
+    from pde.frontend.services import monitor
+    from pde.frontend.services import portfolio as portfolio_service
+
+    with portfolio[1].connect() as connection:
+        mine = set(
+            connection.execute(
+                sa.text(
+                    "SELECT customer_id FROM customer_assignments"
+                    " WHERE officer = 'off1' AND ended_at IS NULL"
+                )
+            ).scalars()
+        )
+    everyone = monitor.feed(services, signed_in("sup1"))
+    feed = monitor.feed(services, signed_in("off1"))
+    assert {c.customer_id for c in everyone.changes} - mine  # others' customers exist
+    assert {c.customer_id for c in feed.changes} <= mine
+    assert {a.actor for a in everyone.activity} - {"off1"}
+    assert {a.actor for a in feed.activity} <= {"off1"}
+    whole = portfolio_service.overview(services, signed_in("sup1"), None, "product")
+    own = portfolio_service.overview(services, signed_in("off1"), None, "product")
+    assert {r.customer_id for r in whole.rising} - mine
+    assert {r.customer_id for r in own.rising} <= mine
