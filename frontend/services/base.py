@@ -121,10 +121,15 @@ class Services:
             self._checking.release()
 
     def _refresh_status(self) -> Status:
+        started = time.monotonic()
         db_ok, db_error = self._check_database()
         scoring_ok, scoring_error = self._check_scoring()
         status = Status(db_ok, db_error, scoring_ok, scoring_error)
-        self._status = (time.monotonic(), status)
+        # A slow background check that began before a newer one (say, before the settings
+        # changed) must not overwrite the newer answer when it finally returns.
+        cached = self._status
+        if cached is None or started >= cached[0]:
+            self._status = (started, status)
         return status
 
     def _check_database(self) -> tuple[bool, str | None]:
