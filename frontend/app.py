@@ -13,9 +13,9 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Input, Output, dcc, html
 
-from pde.frontend import auth, ids
-from pde.frontend.services import access, portfolio
-from pde.frontend.services.base import EXTENSION, Services, current
+from pde.frontend import auth, ids, security, status
+from pde.frontend.services import access, accounts, portfolio
+from pde.frontend.services.base import EXTENSION, Services
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 TITLE = "PDE Risk Console"
+MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a callback's body; larger requests are refused (413)
 
 
 def bootstrap_static() -> Path:
@@ -114,7 +115,7 @@ def _shell() -> html.Div:
             _navbar(),
             dbc.Container(
                 [
-                    html.Div(id=ids.STATUS_BANNER, children=_banner()),
+                    html.Div(id=ids.STATUS_BANNER, children=status.banner()),
                     dcc.Interval(id=ids.STATUS_INTERVAL, interval=15_000),
                     dash.page_container,
                 ],
@@ -123,24 +124,6 @@ def _shell() -> html.Div:
             ),
         ]
     )
-
-
-def _banner() -> list[Any]:
-    status = current().status()
-    alerts = []
-    for ok, message, icon in (
-        (status.database_ok, status.database_error, "database-x"),
-        (status.scoring_ok, status.scoring_error, "cloud-slash"),
-    ):
-        if not ok and message:
-            alerts.append(
-                dbc.Alert(
-                    [html.I(className=f"bi bi-{icon} me-2"), message],
-                    color="danger" if icon == "database-x" else "warning",
-                    className="status-alert py-2 mb-2",
-                )
-            )
-    return alerts
 
 
 def create_app(
@@ -154,14 +137,11 @@ def create_app(
     from pde.db.engine import get_engine
     from pde.frontend.services.jobs import JobRunner
 
+    settings.app_secret()  # refuses the published placeholder outside development
+    # No Flask SECRET_KEY: nothing may use Flask's signed-cookie session (sessions are rows in
+    # the database, see auth).
     server = flask.Flask("frontend", static_folder=None)
-    server.config.update(
-        SECRET_KEY=settings.secret_key.get_secret_value(),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_NAME="pde_session",
-        PERMANENT_SESSION_LIFETIME=int(auth.MAX_SESSION_HOURS * 3600),
-    )
+    server.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     services = Services(
         settings=settings,
         engine=engine or get_engine(),
@@ -169,7 +149,7 @@ def create_app(
         jobs=JobRunner(),
     )
     server.extensions[EXTENSION] = services
-    services.start_warm_up(portfolio.warm)
+    services.start_warm_up(accounts.prune_sessions, portfolio.warm)
     static = bootstrap_static()
 
     @server.route("/vendor/<path:filename>")
@@ -193,6 +173,7 @@ def create_app(
         update_title=None,  # type: ignore[arg-type]
     )
     app.layout = _shell
+    security.install(app, settings)
 
     # Also the way an open page learns its session ended: the sign-in guard answers this
     # callback with a redirect to the sign-in page (see auth.SESSION_PROBE).
@@ -203,6 +184,6 @@ def create_app(
         prevent_initial_call=True,
     )
     def refresh_banner(_: int | None) -> tuple[list[Any], Any]:
-        return _banner(), dash.no_update
+        return status.banner(), dash.no_update
 
     return app

@@ -1,21 +1,13 @@
 """The sign-in and password pages: plain HTML forms served by Flask, styled by the local
-Bootstrap, each carrying the session's CSRF token."""
+Bootstrap, each carrying a CSRF token (no inline script or style: the content security
+policy allows none)."""
 
 from __future__ import annotations
 
-import secrets
 from html import escape
 from urllib.parse import urlparse
 
 import flask
-
-
-def csrf_token() -> str:
-    token = flask.session.get("csrf")
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        flask.session["csrf"] = token
-    return token
 
 
 def safe_next(target: str | None) -> str:
@@ -42,9 +34,10 @@ LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <input type="hidden" name="next" value="{next}">
 <div class="mb-3"><label class="form-label" for="username">Username</label>
 <input class="form-control" id="username" name="username" required autofocus
- value="{username}"></div>
+ maxlength="64" value="{username}"></div>
 <div class="mb-3"><label class="form-label" for="password">Password</label>
-<input class="form-control" id="password" name="password" type="password" required></div>
+<input class="form-control" id="password" name="password" type="password" required
+ maxlength="256"></div>
 <button class="btn btn-primary w-100" id="sign-in" type="submit">Sign in</button>
 </form></div></main></body></html>"""
 
@@ -68,15 +61,21 @@ PASSWORD_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 </form></div></main></body></html>"""
 
 
-def password_page(*, message: str = "", status: int = 200) -> flask.Response:
+def password_page(*, csrf: str, message: str = "", status: int = 200) -> flask.Response:
     from pde.frontend.services.accounts import MIN_PASSWORD_LENGTH
 
-    alert = f'<div class="alert alert-danger py-2">{escape(message)}</div>' if message else ""
-    html = PASSWORD_PAGE.format(message=alert, csrf=csrf_token(), min_length=MIN_PASSWORD_LENGTH)
+    alert = (
+        f'<div class="alert alert-danger py-2" id="password-error">{escape(message)}</div>'
+        if message
+        else ""
+    )
+    html = PASSWORD_PAGE.format(message=alert, csrf=escape(csrf), min_length=MIN_PASSWORD_LENGTH)
     return flask.Response(html, status=status, mimetype="text/html")
 
 
-def login_page(*, message: str = "", username: str = "", status: int = 200) -> flask.Response:
+def login_page(
+    *, csrf: str, message: str = "", username: str = "", status: int = 200
+) -> flask.Response:
     alert = (
         f'<div class="alert alert-danger py-2" id="login-error">{escape(message)}</div>'
         if message
@@ -84,8 +83,25 @@ def login_page(*, message: str = "", username: str = "", status: int = 200) -> f
     )
     html = LOGIN_PAGE.format(
         message=alert,
-        csrf=csrf_token(),
+        csrf=escape(csrf),
         next=escape(safe_next(flask.request.args.get("next") or flask.request.form.get("next"))),
         username=escape(username),
     )
     return flask.Response(html, status=status, mimetype="text/html")
+
+
+UNAVAILABLE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Unavailable · PDE Risk Console</title>
+<link rel="stylesheet" href="/vendor/css/bootstrap.min.css">
+<link rel="stylesheet" href="/assets/app.css"></head>
+<body class="login-body"><main class="login-card card shadow-sm"><div class="card-body p-4">
+<div class="brand mb-1"><span class="brand-mark">PDE</span> Risk Console</div>
+<div class="alert alert-danger py-2 status-alert" id="unavailable">{message}</div>
+<a class="btn btn-outline-secondary w-100" href="/">Try again</a>
+</div></main></body></html>"""
+
+
+def unavailable_page(message: str) -> flask.Response:
+    """The answer when sessions cannot be checked (the database is down)."""
+    html = UNAVAILABLE_PAGE.format(message=escape(message))
+    return flask.Response(html, status=503, mimetype="text/html")

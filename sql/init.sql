@@ -321,6 +321,31 @@ CREATE TABLE jobs (
 CREATE UNIQUE INDEX uq_jobs_one_running ON jobs (status) WHERE status = 'running';
 CREATE INDEX ix_jobs_status_id ON jobs (status, id);
 
+
+
+-- The app's server-side sessions: the browser's cookie holds a random token, this table only
+-- its keyed hash. Signing out and deactivating a user delete the rows.
+CREATE TABLE app_sessions (
+    token_hash VARCHAR(64) NOT NULL,
+    username VARCHAR(64) NOT NULL,
+    csrf_token VARCHAR(64) NOT NULL,
+    client_address VARCHAR(64),
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    last_seen_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (token_hash),
+    CONSTRAINT fk_app_sessions_username_users FOREIGN KEY (username) REFERENCES users (username)
+);
+CREATE INDEX ix_app_sessions_username ON app_sessions (username);
+
+-- Failed sign-ins per username ('user:<name>') and per client address ('address:<ip>').
+CREATE TABLE login_throttle (
+    key VARCHAR(128) NOT NULL,
+    failures INTEGER NOT NULL,
+    window_start TIMESTAMP WITH TIME ZONE NOT NULL,
+    locked_until TIMESTAMP WITH TIME ZONE,
+    PRIMARY KEY (key)
+);
+
 COMMIT;
 
 -- Optional: TimescaleDB partitions the score history by as_of (monthly chunks). Skipped, with a

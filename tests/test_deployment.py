@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pde.cli.main import build_app
-from pde.core.settings import Settings
+from pde.core.settings import Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,3 +76,14 @@ def test_deployment_dockerfile_copies_existing_paths(dockerfile: str) -> None:
             assert (ROOT / source).exists(), f"{dockerfile} copies missing {source}"
     assert re.search(r'pip install --no-cache-dir "\.\[(server|frontend)\]"', text)
     assert dockerfile in {s["build"]["dockerfile"] for s in built_services().values()}
+
+
+def test_deployment_the_app_needs_a_real_secret_key() -> None:
+    env = built_services()["frontend"]["environment"]
+    assert re.fullmatch(r"\$\{PDE_SECRET_KEY:\?[^}]+\}", env["PDE_SECRET_KEY"])
+    assert env["PDE_ENV"] == "production"
+    for name, service in built_services().items():
+        assert service.get("environment", {}).get("PDE_ENV", "production") == "production", name
+    unset = Settings(**{k[4:].lower(): v for k, v in env.items() if k != "PDE_SECRET_KEY"})
+    with pytest.raises(SettingsError, match="published placeholder"):
+        unset.app_secret()  # had compose not required it, the app would refuse to start

@@ -185,11 +185,21 @@ def layout(**kwargs: Any) -> Any:
 )
 def refresh(_: Any, __: Any) -> tuple[Any, Any]:
     services, user = current(), auth.require_user()
+    if not access.can_open_page(user, access.ADMINISTRATORS):
+        refusal = not_allowed()
+        return refusal, refusal
     try:
+        jobs = admin.jobs_view(job_service.recent_jobs(services, user))
         users = admin.users_view(user_service.list_users(services, user))
-    except PdeError as exc:  # unavailable, or not an administrator
-        users = unavailable(str(exc))
-    return admin.jobs_view(job_service.recent_jobs(services)), users
+    except PdeError as exc:  # the database is unavailable
+        return unavailable(str(exc)), unavailable(str(exc))
+    return jobs, users
+
+
+def not_allowed() -> Any:
+    return dbc.Alert(
+        "Not allowed: Data Management is for administrators.", color="warning", id="dm-forbidden"
+    )
 
 
 @callback(
@@ -213,6 +223,8 @@ def act(*args: Any) -> Any:
     trigger = dash.ctx.triggered_id
     try:
         user, services = auth.require_user(), current()
+        if not access.can_open_page(user, access.ADMINISTRATORS):
+            return not_allowed()
         if trigger == ids.DM_GENERATE:
             job = job_service.start_demo_data(
                 services, user, customers=int(customers or DEFAULT_CUSTOMERS)

@@ -157,11 +157,13 @@ def render(customer_id: str | None, _: int) -> Any:
     if not customer_id:
         return empty("Choose a customer.")
     try:
-        services = current()
-        view = customer_service.customer_view(services, customer_id)
+        services, user = current(), auth.require_user()
+        view = customer_service.customer_view(services, user, customer_id)
         if view is None:
             return unavailable(f"Customer {customer_id} not found.")
-        history = parts.history_panel(customer_history(services, customer_id))
+        history = parts.history_panel(customer_history(services, user, customer_id))
+    except access.AccessDeniedError as exc:
+        return forbidden(str(exc))
     except ServiceUnavailableError as exc:
         return unavailable(str(exc))
     score = view.score
@@ -227,12 +229,18 @@ def explain(_: Any, customer_id: str | None) -> Any:
     if not customer_id:
         return no_update
     try:
-        result = explain_customer(current(), customer_id=customer_id)
+        result = explain_customer(current(), auth.require_user(), customer_id=customer_id)
+    except access.AccessDeniedError as exc:
+        return forbidden(str(exc))
     except ServiceUnavailableError as exc:
         return unavailable(str(exc))
     except PdeError as exc:
         return unavailable(f"Explain failed: {exc}")
     return _explained(result)
+
+
+def forbidden(reason: str) -> Any:
+    return dbc.Alert(f"Not allowed: {reason}.", color="warning", id=ids.DD_FORBIDDEN)
 
 
 def _explained(result: Explained) -> list[Any]:

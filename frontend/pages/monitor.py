@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from pde.frontend import ids
+from pde.frontend import auth, ids
 from pde.frontend.components import card, empty, page_header, pct, tier_badge, unavailable, when
 from pde.frontend.services import ServiceUnavailableError, current
 from pde.frontend.services import monitor as monitor_service
@@ -70,7 +70,7 @@ def _change(row: ScoreChange) -> Any:
 def refresh(_: int | None) -> tuple[Any, Any]:
     updated = f"updated {datetime.now(UTC):%H:%M:%S} UTC"
     try:
-        feed = monitor_service.feed(current())
+        feed = monitor_service.feed(current(), auth.require_user())
     except ServiceUnavailableError as exc:
         return unavailable(str(exc)), updated
     alerts = [

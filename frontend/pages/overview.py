@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from pde.frontend import ids
+from pde.frontend import auth, ids
 from pde.frontend.components import (
     GRAPH_CONFIG,
     card,
@@ -245,7 +245,7 @@ def _segments(view: portfolio.Overview) -> go.Figure:
 def render(segment_data: dict[str, str] | None, dimension: str) -> tuple[Any, Any]:
     segment = Segment(**segment_data) if segment_data else None
     try:
-        view = portfolio.overview(current(), segment, dimension)
+        view = portfolio.overview(current(), auth.require_user(), segment, dimension)
     except ServiceUnavailableError as exc:
         return unavailable(str(exc)), no_update
     label = (

@@ -1,7 +1,8 @@
 """Who may do what in the app, decided here and nowhere else.
 
-Officers work their own customers: the queue, the customer search and the work list show
-the customers assigned to them and the interventions they created or were given.
+Officers work their own customers: every page and callback shows and acts on the customers
+assigned to them and the interventions they created or were given, and nothing else (a URL
+or a forged callback naming another customer is refused with a message).
 Supervisors and admins see the whole portfolio, approve (never their own work), assign
 customers and interventions. Admins also manage users and models (Data Management).
 The workflow services in pde.db check the same rules again when a change is written.
@@ -66,6 +67,28 @@ def sees_whole_portfolio(user: SignedIn) -> bool:
 def officer_scope(user: SignedIn) -> str | None:
     """The officer whose customers and work the user's lists show; None for everyone's."""
     return None if sees_whole_portfolio(user) else user.username
+
+
+def customer_refusal(user: SignedIn, customer_id: str, owner: str | None) -> str | None:
+    """Why the user may not see or act on the customer (whose current officer is `owner`),
+    or None when they may."""
+    if sees_whole_portfolio(user) or owner == user.username:
+        return None
+    return f"customer {customer_id} is not assigned to you"
+
+
+def intervention_refusal(
+    user: SignedIn, intervention_id: int, intervention: InterventionState, owner: str | None
+) -> str | None:
+    """Why the user may not see the intervention, or None: managers see all; an officer sees
+    the ones they created or were given, and those of their own customers."""
+    if sees_whole_portfolio(user) or user.username in (
+        intervention.created_by,
+        intervention.assigned_to,
+        owner,
+    ):
+        return None
+    return f"intervention {intervention_id} is not yours"
 
 
 def can_assign_customers(user: SignedIn) -> bool:

@@ -27,10 +27,11 @@ from pde.db.models import (
 )
 from pde.frontend.services import access
 from pde.frontend.services.base import Services
+from pde.frontend.services.customer import check_customer
 from pde.frontend.services.impact import PlanItem
 from pde.frontend.services.snapshot import latest_snapshot
 from pde.frontend.services.tables import RISK_SCORES
-from pde.frontend.services.work import intervention_state
+from pde.frontend.services.work import check_intervention, intervention_state
 
 QUEUE_REASON = "from the Action Center queue"
 
@@ -81,6 +82,7 @@ def create_intervention(
 ) -> int:
     """A new intervention for the customer, carrying its score in the current snapshot."""
     with services.session() as session:
+        check_customer(session, user, customer_id)
         snapshot = latest_snapshot(session)
         score = (
             None
@@ -116,6 +118,7 @@ def create_planned(
     for item in plan:
         try:
             with services.session() as session:
+                check_customer(session, user, item.customer_id)
                 new_id = _create(
                     session,
                     services,
@@ -145,6 +148,7 @@ def act(
     """Runs one workflow transition; returns a one-line confirmation."""
     with services.session() as session:
         row = workflow.get_intervention(session, intervention_id)
+        check_intervention(session, user, row)
         access.refuse_if(access.action_refusal(user, action, intervention_state(row)))
         common: dict[str, Any] = {
             "session": session,
@@ -177,6 +181,7 @@ def record_outcome(
 ) -> int:
     with services.session() as session:
         row = workflow.get_intervention(session, intervention_id)
+        check_intervention(session, user, row)
         access.refuse_if(access.outcome_refusal(user, intervention_state(row)))
         recorded = workflow.record_outcome(
             session=session,

@@ -156,9 +156,28 @@ def _reasons(stored: Any) -> tuple[StoredReason, ...]:
     return tuple(found)
 
 
-def customer_view(services: Services, customer_id: str) -> CustomerView | None:
-    """The customer's page, or None when there is no such customer."""
+def owner_of(session: Session, customer_id: str) -> str | None:
+    """The customer's current officer, or None."""
+    owner = session.execute(
+        sa.select(ASSIGNMENTS.c.officer).where(
+            ASSIGNMENTS.c.customer_id == customer_id, ASSIGNMENTS.c.ended_at.is_(None)
+        )
+    ).scalar_one_or_none()
+    return None if owner is None else str(owner)
+
+
+def check_customer(session: Session, user: access.SignedIn, customer_id: str) -> None:
+    """Raises AccessDeniedError unless the user may see and act on the customer."""
+    access.refuse_if(access.customer_refusal(user, customer_id, owner_of(session, customer_id)))
+
+
+def customer_view(
+    services: Services, user: access.SignedIn, customer_id: str
+) -> CustomerView | None:
+    """The customer's page, or None when there is no such customer; AccessDeniedError when
+    the user may not see it."""
     with services.session() as session:
+        check_customer(session, user, customer_id)
         return read_customer_view(session, customer_id)
 
 

@@ -20,8 +20,9 @@ import sqlalchemy as sa
 
 from pde.core.errors import PdeError
 from pde.core.names import DEFAULT_LOOKBACK_DAYS
+from pde.frontend.services import access
 from pde.frontend.services.base import Services, ServiceUnavailableError
-from pde.frontend.services.customer import CustomerProfile, read_profile
+from pde.frontend.services.customer import CustomerProfile, check_customer, read_profile
 from pde.frontend.services.tables import RISK_SCORES
 
 TOP_K = 6
@@ -136,12 +137,14 @@ def choose_as_of(*, scored: date | None, last_event: date) -> tuple[date, str | 
     return scored, None
 
 
-def explain_customer(services: Services, *, customer_id: str) -> Explained:
+def explain_customer(services: Services, user: access.SignedIn, *, customer_id: str) -> Explained:
     """Calls Explain for the customer; an unreachable server raises ServiceUnavailableError,
-    a customer absent from the database or the data raises PdeError."""
+    a customer absent from the database or the data raises PdeError, one the user may not
+    see AccessDeniedError."""
     from pde.client.errors import RiskServiceError
 
     with services.session() as session:
+        check_customer(session, user, customer_id)
         profile = read_profile(session, customer_id)
         scored = session.execute(
             sa.select(sa.func.max(RISK_SCORES.c.as_of)).where(

@@ -8,7 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from pde.frontend.services import access
 from pde.frontend.services.base import Services
+from pde.frontend.services.customer import check_customer
 from pde.frontend.services.tables import AUDIT_LOG, INTERVENTIONS, OUTCOMES
 
 
@@ -37,12 +39,18 @@ class CustomerHistory:
 
 
 def customer_history(
-    services: Services, customer_id: str, *, interventions: int = 50, audit_rows: int = 12
+    services: Services,
+    user: access.SignedIn,
+    customer_id: str,
+    *,
+    interventions: int = 50,
+    audit_rows: int = 12,
 ) -> CustomerHistory:
     """The customer's interventions with their outcomes, and the audit rows about the
-    customer and its interventions."""
+    customer and its interventions (AccessDeniedError when the user may not see them)."""
     work = INTERVENTIONS.c
     with services.session() as session:
+        check_customer(session, user, customer_id)
         rows = session.execute(
             sa.select(work.id, work.created_at, work.type, work.status, work.assigned_to)
             .where(work.customer_id == customer_id)

@@ -136,8 +136,10 @@ def start_job(services: Services, user: access.SignedIn, kind: str, **params: An
     return _enqueue(services, user, queue.kind_of(kind), params)
 
 
-def recent_jobs(services: Services, *, limit: int = 10) -> list[Job]:
-    """The latest jobs from the table, newest first ([] when the database is unreachable)."""
+def recent_jobs(services: Services, user: access.SignedIn, *, limit: int = 10) -> list[Job]:
+    """The latest jobs from the table, newest first ([] when the database is unreachable).
+    Admins only: their logs name data and models."""
+    access.require(access.can_manage_models(user), "see data and training jobs")
     if services.jobs is not None:
         services.jobs.ensure_worker(services)
     try:

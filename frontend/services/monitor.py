@@ -11,9 +11,16 @@ from sqlmodel import Session
 from pde.core.names import RiskTier
 from pde.db.models.enums import RunStatus
 from pde.db.types import utc_now
+from pde.frontend.services import access
 from pde.frontend.services.base import Services
 from pde.frontend.services.catalogue import OPEN_STATUS_NAMES
-from pde.frontend.services.tables import AUDIT_LOG, INTERVENTIONS, RISK_SCORES, SCORING_RUNS
+from pde.frontend.services.tables import (
+    ASSIGNMENTS,
+    AUDIT_LOG,
+    INTERVENTIONS,
+    RISK_SCORES,
+    SCORING_RUNS,
+)
 
 FEED_ROWS = 15
 RUN_ROWS = 5
@@ -61,17 +68,21 @@ class MonitorFeed:
     runs: tuple[RunLine, ...]
 
 
-def feed(services: Services) -> MonitorFeed:
+def feed(services: Services, user: access.SignedIn) -> MonitorFeed:
+    """The live feed; an officer's names only their customers and their own actions."""
+    officer = access.officer_scope(user)
     with services.session() as session:
         return MonitorFeed(
-            changes=score_changes(session),
-            activity=activity(session),
+            changes=score_changes(session, officer=officer),
+            activity=activity(session, actor=officer),
             alerts=alerts(session),
             runs=runs(session),
         )
 
 
-def score_changes(session: Session, *, limit: int = FEED_ROWS) -> tuple[ScoreChange, ...]:
+def score_changes(
+    session: Session, *, limit: int = FEED_ROWS, officer: str | None = None
+) -> tuple[ScoreChange, ...]:
     scores = RISK_SCORES.c
     earlier = RISK_SCORES.alias("earlier_scores")
     previous = (
@@ -85,7 +96,7 @@ def score_changes(session: Session, *, limit: int = FEED_ROWS) -> tuple[ScoreCha
         .limit(1)
         .scalar_subquery()
     )
-    rows = session.execute(
+    query = (
         sa.select(
             scores.scored_at,
             scores.customer_id,
@@ -98,19 +109,30 @@ def score_changes(session: Session, *, limit: int = FEED_ROWS) -> tuple[ScoreCha
         .order_by(scores.scored_at.desc(), scores.customer_id)
         .limit(limit)
     )
+    if officer is not None:
+        query = query.join(
+            ASSIGNMENTS,
+            (ASSIGNMENTS.c.customer_id == scores.customer_id) & ASSIGNMENTS.c.ended_at.is_(None),
+        ).where(ASSIGNMENTS.c.officer == officer)
+    rows = session.execute(query)
     return tuple(
         ScoreChange(at, str(c), float(p), str(t), bool(a), None if b is None else float(b))
         for at, c, p, t, a, b in rows
     )
 
 
-def activity(session: Session, *, limit: int = FEED_ROWS) -> tuple[ActivityLine, ...]:
+def activity(
+    session: Session, *, limit: int = FEED_ROWS, actor: str | None = None
+) -> tuple[ActivityLine, ...]:
     log = AUDIT_LOG.c
-    rows = session.execute(
+    query = (
         sa.select(log.occurred_at, log.actor, log.action, log.entity_type, log.entity_id)
         .order_by(log.id.desc())
         .limit(limit)
     )
+    if actor is not None:
+        query = query.where(log.actor == actor)
+    rows = session.execute(query)
     return tuple(ActivityLine(at, str(a), str(x), str(t), str(e)) for at, a, x, t, e in rows)
 
 

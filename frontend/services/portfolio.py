@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from pde.core.names import ALERT_TIERS
+from pde.frontend.services import access
 from pde.frontend.services.base import Services
 from pde.frontend.services.portfolio_kpis import SEGMENT_DIMENSIONS, Kpis, Segment, kpis
 from pde.frontend.services.snapshot import (
@@ -22,7 +23,7 @@ from pde.frontend.services.snapshot import (
     latest_snapshot,
     previous_scores,
 )
-from pde.frontend.services.tables import CUSTOMERS, RISK_SCORES
+from pde.frontend.services.tables import ASSIGNMENTS, CUSTOMERS, RISK_SCORES
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,15 @@ def drivers(
 
 
 def rising(
-    session: Session, snapshot: Snapshot, segment: Segment | None, *, top: int = 10
+    session: Session,
+    snapshot: Snapshot,
+    segment: Segment | None,
+    *,
+    top: int = 10,
+    officer: str | None = None,
 ) -> tuple[RisingCustomer, ...]:
+    """The customers whose risk rose most since the previous scoring date (only `officer`'s
+    customers, when given)."""
     current, previous = current_scores(snapshot), previous_scores(snapshot)
     if previous is None:
         return ()
@@ -154,6 +162,11 @@ def rising(
     )
     if segment is not None:
         query = query.where(segment.clause())
+    if officer is not None:
+        query = query.join(
+            ASSIGNMENTS,
+            (ASSIGNMENTS.c.customer_id == current.c.customer_id) & ASSIGNMENTS.c.ended_at.is_(None),
+        ).where(ASSIGNMENTS.c.officer == officer)
     return tuple(
         RisingCustomer(str(c), float(p), str(t), float(d), str(product))
         for c, p, t, d, product in session.execute(query)
@@ -190,10 +203,17 @@ def _no_cache(key: Any, compute: Callable[[], Any]) -> Any:
 
 
 def read_overview(
-    session: Session, segment: Segment | None, dimension: str, *, cache: Cache = _no_cache
+    session: Session,
+    segment: Segment | None,
+    dimension: str,
+    *,
+    cache: Cache = _no_cache,
+    officer: str | None = None,
 ) -> Overview:
     """Everything the page shows. Figures that change only when new scores land go through
-    `cache` (keyed by the snapshot); the KPIs, which actions change, are always fresh."""
+    `cache` (keyed by the snapshot); the KPIs, which actions change, are always fresh. The
+    portfolio figures are aggregates; the rising-risk list names customers, so an officer's
+    shows only theirs."""
     snapshot = latest_snapshot(session)
     figures = kpis(session, snapshot, segment)
     if snapshot is None:
@@ -205,7 +225,9 @@ def read_overview(
         histogram=cache(("histogram", key), lambda: histogram(session, snapshot, segment)),
         trend=cache(("trend", key), lambda: trend(session, snapshot, segment)),
         drivers=cache(("drivers", key), lambda: drivers(session, snapshot, segment)),
-        rising=cache(("rising", key), lambda: rising(session, snapshot, segment)),
+        rising=cache(
+            ("rising", key, officer), lambda: rising(session, snapshot, segment, officer=officer)
+        ),
         segments=cache(
             ("segments", snapshot, dimension), lambda: segments(session, snapshot, dimension)
         ),
@@ -216,20 +238,24 @@ def read_overview(
 CACHE_S = 600.0
 
 
-def overview(services: Services, segment: Segment | None, dimension: str) -> Overview:
-    """The page's figures, through the app's cache (see `Services.cached`)."""
+def overview(
+    services: Services, user: access.SignedIn | None, segment: Segment | None, dimension: str
+) -> Overview:
+    """The page's figures for the user (None: the unfiltered page, for the warm-up), through
+    the app's cache (see `Services.cached`)."""
     with services.session() as session:
         return read_overview(
             session,
             segment,
             dimension,
             cache=lambda key, compute: services.cached(key, compute, ttl=CACHE_S),
+            officer=None if user is None else access.officer_scope(user),
         )
 
 
 def warm(services: Services) -> None:
     """Fills the cache for the unfiltered page, so the first visitor does not wait for it."""
     try:
-        overview(services, None, "product")
+        overview(services, None, None, "product")
     except Exception as exc:  # a warm-up failure only means a slower first visit
         log.warning("overview warm-up failed: %s", exc)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from pde.core.errors import PdeError
 from pde.core.names import Role
@@ -48,15 +49,28 @@ def create_user(
     if not username.strip() or not full_name.strip():
         raise PdeError("give a username and a full name")
     password = db_users.generate_password()
-    data = UserCreate(
-        username=username.strip().lower(),
-        full_name=full_name.strip(),
-        role=Role(role),
-        password=password,
-    )
+    try:
+        data = UserCreate(
+            username=username.strip().lower(),
+            full_name=full_name.strip(),
+            role=Role(role),
+            password=password,
+        )
+    except (ValidationError, ValueError) as exc:
+        raise PdeError(_invalid(exc)) from None
     with services.session() as session:
+        if session.execute(sa.select(USERS.c.id).where(USERS.c.username == data.username)).first():
+            raise PdeError(f"A user named {data.username} already exists: choose another name.")
         db_users.create_user(session=session, data=data, actor=user.username)
     return password
+
+
+def _invalid(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "value"
+        return f"{field}: {str(first['msg']).removeprefix('Value error, ')}"
+    return str(exc)
 
 
 def toggle_active(services: Services, user: access.SignedIn, *, username: str) -> bool:

@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from pde.db import workflow
 from pde.db.types import utc_now
 from pde.frontend.services import access
 from pde.frontend.services.base import Services
 from pde.frontend.services.catalogue import ACTIONS, DUE_SOON_HOURS, OPEN_STATUS_NAMES
+from pde.frontend.services.customer import owner_of
 from pde.frontend.services.tables import INTERVENTIONS, OUTCOMES, USERS
 
 SLA_STATES = ("overdue", "due soon", "within SLA")
@@ -181,12 +183,20 @@ def intervention_state(row: Any) -> access.InterventionState:
     )
 
 
+def check_intervention(session: Session, user: access.SignedIn, row: Any) -> None:
+    """Raises AccessDeniedError unless the user may see the intervention."""
+    owner = None if access.sees_whole_portfolio(user) else owner_of(session, row.customer_id)
+    access.refuse_if(access.intervention_refusal(user, row.id, intervention_state(row), owner))
+
+
 def intervention_detail(
     services: Services, user: access.SignedIn, intervention_id: int
 ) -> InterventionDetail:
-    """The intervention's facts and outcomes; raises PdeError when it does not exist."""
+    """The intervention's facts and outcomes; raises PdeError when it does not exist and
+    AccessDeniedError when the user may not see it."""
     with services.session() as session:
         row = workflow.get_intervention(session, intervention_id)
+        check_intervention(session, user, row)
         outcomes = session.execute(
             sa.select(OUTCOMES.c.outcome, OUTCOMES.c.recorded_by)
             .where(OUTCOMES.c.intervention_id == intervention_id)

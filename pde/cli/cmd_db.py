@@ -162,12 +162,28 @@ def _register_data(db_app: typer.Typer) -> None:
         if not password_stdin:
             console().print(f"one-time password (shown once): {password}")
 
+    @db_app.command(name="reset-password")
+    def reset_password(
+        username: str = typer.Argument(..., help="The user whose password is forgotten."),
+    ) -> None:
+        """Give USER a new one-time password (printed once; changed at the next sign-in): the
+        user's sessions end and a login lockout is lifted; audited."""
+        from pde.cli.console import console
+        from pde.db import login, users
+        from pde.db.engine import session_scope
+
+        with session_scope() as session:
+            password = users.reset_password(session=session, username=username, actor=CLI_ACTOR)
+            login.unlock(session, username=username)
+        console().print(f"{username}: sessions ended; they must choose a new password")
+        console().print(f"one-time password (shown once): {password}")
+
     @db_app.command(name="set-model-status")
     def set_model_status(
         version: str = typer.Argument(..., help="Registered model version."),
-        status: str = typer.Argument(..., help="champion, challenger or retired."),
+        status: str = typer.Argument(..., help="challenger or retired."),
     ) -> None:
-        """Promote or retire a model version (a new champion retires the previous one)."""
+        """Mark a model version challenger or retired (promotion: `pde models promote`)."""
         from pde.cli.console import console
         from pde.db.engine import session_scope
         from pde.db.model_registry import set_status
@@ -176,7 +192,12 @@ def _register_data(db_app: typer.Typer) -> None:
         try:
             value = ModelStatus(status)
         except ValueError:
-            raise PdeError(f"{status!r}: expected champion, challenger or retired") from None
+            raise PdeError(f"{status!r}: expected challenger or retired") from None
+        if value is ModelStatus.CHAMPION:
+            raise PdeError(
+                f"promotion has one path: `pde models promote {version}` checks the bundle,"
+                " moves `current`, records the champion and reloads the server"
+            )
         with session_scope() as session:
             set_status(session=session, version=version, status=value, actor=CLI_ACTOR)
         console().print(f"model {version} is now {value.value}")

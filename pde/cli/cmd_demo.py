@@ -9,6 +9,7 @@ whose output already exists are reused unless `--fresh` is given.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 
 import typer
@@ -65,6 +67,38 @@ class Demo:
                 child.kill()
                 child.wait()
         self.children.clear()
+
+
+SECRET_FILE = "secret_key"
+
+
+def demo_secret(directory: Path) -> str:
+    """The demo's app secret: made once at random and kept in `directory/secret_key`, readable
+    by its owner only (0600), so the demo's sessions survive a restart of the demo."""
+    path = directory / SECRET_FILE
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        path.chmod(0o600)
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) >= 32:
+            return key
+        path.unlink()
+        return demo_secret(directory)
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def demo_environment(settings: Settings) -> None:
+    """Development mode, said explicitly, and the demo's own random secret key (unless the
+    caller set PDE_ENV or PDE_SECRET_KEY): every stage inherits them."""
+    os.environ.setdefault("PDE_ENV", "development")
+    if "PDE_SECRET_KEY" not in os.environ:
+        os.environ["PDE_SECRET_KEY"] = demo_secret(settings.data_dir.parent)
+    get_settings.cache_clear()
 
 
 def _stage(title: str) -> None:
@@ -212,6 +246,7 @@ def demo(
 ) -> None:
     """Run everything end to end on the embedded default (SQLite, files under ./var)."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    demo_environment(get_settings())
     run = Demo(settings=get_settings(), customers=customers, quick=quick, fresh=fresh)
     with _stop_like_ctrl_c():
         try:

@@ -11,6 +11,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+PLACEHOLDER_SECRET = "dev-only-change-me"
+MIN_SECRET_LENGTH = 32
 
 
 class SettingsError(ValueError):
@@ -43,9 +45,35 @@ class Settings(BaseSettings):
     )
     frontend_host: str = Field("127.0.0.1", description="Interface the Dash app binds.")
     frontend_port: int = Field(8050, ge=1, le=65535, description="Port of the Dash app.")
+    env: Literal["development", "production"] = Field(
+        "production",
+        description="development allows the placeholder secret key; anything else refuses it.",
+    )
     secret_key: SecretStr = Field(
-        SecretStr("dev-only-change-me"),
-        description="Signs the app's session cookies; set a random value in production.",
+        SecretStr(PLACEHOLDER_SECRET),
+        description="Keys the app's session ids and sign-in form tokens; a random value of at"
+        " least 32 characters (the app refuses the placeholder outside development).",
+    )
+    cookie_secure: bool | None = Field(
+        None,
+        description="Secure cookies (and HSTS): true always, false never, unset when the"
+        " request came over HTTPS.",
+    )
+    trusted_proxies: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Reverse proxies in front of the app whose X-Forwarded-For/-Proto are"
+        " believed (the client address and HTTPS).",
+    )
+    login_attempts: int = Field(
+        5, ge=1, le=100, description="Wrong passwords for one username before a lockout."
+    )
+    login_attempts_per_address: int = Field(
+        20, ge=1, le=1000, description="Wrong passwords from one client address before a lockout."
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="Minutes a locked username or address must wait."
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     cool_down_days: int = Field(
@@ -127,6 +155,26 @@ class Settings(BaseSettings):
         if self.psi_alert <= self.psi_warn:
             raise ValueError("PDE_PSI_ALERT must be above PDE_PSI_WARN")
         return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    def app_secret(self) -> str:
+        """The secret key for the app; SettingsError when it is the placeholder or too short
+        outside development (a published key would let anyone forge a session)."""
+        value = self.secret_key.get_secret_value()
+        if self.is_development:
+            return value
+        if value == PLACEHOLDER_SECRET:
+            raise SettingsError(
+                "PDE_SECRET_KEY is the published placeholder: set a random value (for example"
+                " `python -c 'import secrets; print(secrets.token_urlsafe(48))'`), or"
+                " PDE_ENV=development on a developer's machine"
+            )
+        if len(value) < MIN_SECRET_LENGTH:
+            raise SettingsError(f"PDE_SECRET_KEY must have at least {MIN_SECRET_LENGTH} characters")
+        return value
 
     @property
     def log_level_number(self) -> int:

@@ -1,4 +1,10 @@
-"""Users: creation with an argon2 hash, authentication, role checks."""
+"""Users: creation with an argon2 hash, authentication, role checks.
+
+Administration (creating users, changing them, setting someone else's password) needs an
+actor who is an active admin in this database, or a `system:` actor: the operator's own
+processes (`pde db ...`, seeds, jobs), which the app can never claim since usernames cannot
+contain a colon.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlmodel import Session, col, select
 
-from pde.db import audit
+from pde.db import audit, sessions
 from pde.db.errors import ConstraintViolationError, NotFoundError, PermissionDeniedError
 from pde.db.models.enums import Role
 from pde.db.models.user import User, UserCreate, UserUpdate
@@ -18,6 +24,7 @@ from pde.db.types import utc_now
 _HASHER = PasswordHasher()  # argon2id with the library's vetted defaults
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
 _SECRET_FIELDS = frozenset({"password_hash"})
+SYSTEM_PREFIX = "system:"
 
 
 def hash_password(password: str) -> str:
@@ -38,7 +45,9 @@ def get_user(session: Session, username: str) -> User:
 
 def require_role(session: Session, username: str, *roles: Role) -> User:
     """The active user `username`, provided their role is one of `roles`."""
-    user = get_user(session, username)
+    user = session.exec(select(User).where(col(User.username) == username)).one_or_none()
+    if user is None:
+        raise PermissionDeniedError(f"{username!r} is not a user")
     if not user.is_active:
         raise PermissionDeniedError(f"user {username!r} is deactivated")
     if roles and user.role not in roles:
@@ -47,12 +56,23 @@ def require_role(session: Session, username: str, *roles: Role) -> User:
     return user
 
 
+def is_system(actor: str) -> bool:
+    return actor.startswith(SYSTEM_PREFIX)
+
+
+def require_admin(session: Session, actor: str) -> None:
+    """Refuses unless `actor` is an active admin or a `system:` process."""
+    if not is_system(actor):
+        require_role(session, actor, Role.ADMIN)
+
+
 def create_user(*, session: Session, data: UserCreate, actor: str) -> User:
-    """Adds a user who must change the password at first sign-in; audited."""
+    """Adds a user who must change the password at first sign-in; audited. Admins only."""
+    require_admin(session, actor)
     exists = session.exec(select(User.id).where(col(User.username) == data.username)).first()
     if exists is not None:
         raise ConstraintViolationError(
-            f"unique constraint uq_users_username: {data.username!r} exists"
+            f"a user named {data.username!r} already exists (unique constraint uq_users_username)"
         )
     user = User(
         username=data.username,
@@ -77,6 +97,9 @@ def create_user(*, session: Session, data: UserCreate, actor: str) -> User:
 
 
 def update_user(*, session: Session, username: str, data: UserUpdate, actor: str) -> User:
+    """Changes the user's name, role or active flag; audited. Admins only. Deactivating ends
+    the user's sessions."""
+    require_admin(session, actor)
     user = get_user(session, username)
     before = audit.snapshot(user, exclude=_SECRET_FIELDS)
     for key, value in data.model_dump(exclude_unset=True).items():
@@ -84,6 +107,8 @@ def update_user(*, session: Session, username: str, data: UserUpdate, actor: str
     audit.lock_chain(session)
     session.add(user)
     session.flush()
+    if not user.is_active:
+        sessions.revoke_user(session, username)
     audit.append(
         session,
         actor=actor,
@@ -97,7 +122,10 @@ def update_user(*, session: Session, username: str, data: UserUpdate, actor: str
 
 
 def set_password(*, session: Session, username: str, password: str, actor: str) -> None:
-    """Replaces the password (the hash is never written to the audit log)."""
+    """Replaces the password (the hash is never written to the audit log): the user's own
+    choice, or an admin's (then it must be changed at the next sign-in)."""
+    if actor != username:
+        require_admin(session, actor)
     user = get_user(session, username)
     user.password_hash = hash_password(password)
     user.must_change_password = actor != username
@@ -111,6 +139,30 @@ def set_password(*, session: Session, username: str, password: str, actor: str) 
         before=None,
         after={"must_change_password": user.must_change_password},
     )
+
+
+def reset_password(*, session: Session, username: str, actor: str) -> str:
+    """A new one-time password for the user (returned to show once): it must be changed at
+    the next sign-in, the user's sessions end, and the reset is audited. Admins only."""
+    require_admin(session, actor)
+    user = get_user(session, username)
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    audit.lock_chain(session)
+    session.add(user)
+    session.flush()
+    ended = sessions.revoke_user(session, username)
+    audit.append(
+        session,
+        actor=actor,
+        action="user.reset_password",
+        entity_type="user",
+        entity_id=username,
+        before=None,
+        after={"must_change_password": True, "sessions_ended": ended},
+    )
+    return password
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User | None:

@@ -35,7 +35,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 
 
 def test_cli_db_upgrade_seed_verify(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "current") == (0, "current none, latest 0005: run pde db upgrade\n")
+    assert run(capsys, "current") == (0, "current none, latest 0006: run pde db upgrade\n")
     code, out = run(capsys, "seed-demo")
     assert code == 1 and "run pde db upgrade first" in out
     assert run(capsys, "upgrade")[0] == 0
@@ -92,3 +92,49 @@ def test_cli_db_load_customers_without_data(
     run(capsys, "upgrade")
     code, out = run(capsys, "load-customers")
     assert code == 1 and "run pde simulate first" in out
+
+
+def test_cli_db_reset_password_issues_a_one_time_password(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pde.db import login, sessions, users
+    from pde.db.engine import session_scope
+
+    run(capsys, "upgrade")
+    run(capsys, "create-user", "o1", "--role", "officer", "--full-name", "O")
+    policy = login.ThrottlePolicy(attempts_per_user=2)
+    with session_scope() as session:
+        sessions.open_session(session, username="o1", key="k" * 32, client_address=None)
+    for _ in range(2):
+        with session_scope() as session:
+            login.sign_in(
+                session, username="o1", password="wrong", address="10.1.1.1", key="k", policy=policy
+            )
+    code, out = run(capsys, "reset-password", "o1")
+    assert code == 0, out
+    password = out.split("one-time password (shown once): ")[1].strip()
+    with session_scope() as session:
+        assert session.execute(sa.text("SELECT count(*) FROM app_sessions")).scalar_one() == 0
+        last = session.execute(
+            sa.text("SELECT actor, action FROM action_audit_log ORDER BY id DESC LIMIT 1")
+        ).one()
+        assert tuple(last) == ("system:cli", "user.reset_password")
+        result = login.sign_in(
+            session, username="o1", password=password, address="10.1.1.1", key="k", policy=policy
+        )  # the lockout was lifted with the reset
+        assert result.user is not None and result.user.must_change_password
+        assert users.authenticate(session, username="o1", password="wrong") is None
+    code, out = run(capsys, "reset-password", "nobody")
+    assert code == 1 and "user 'nobody' not found" in out
+
+
+def test_cli_db_set_model_status_refuses_champion(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "upgrade")
+    code, out = run(capsys, "set-model-status", "v1", "champion")
+    assert code == 1 and "pde models promote v1" in out
+    engine = sa.create_engine(f"sqlite:///{cli_env}")
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM model_versions")).scalar_one() == 0
+    engine.dispose()

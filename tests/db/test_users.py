@@ -16,7 +16,7 @@ def test_users_create_hashes_with_argon2_and_audits_without_hash(db, password: s
             data=UserCreate(
                 username="Alice", full_name="Alice A", role=Role.OFFICER, password=password
             ),
-            actor="admin",
+            actor="system:cli",  # the first user comes from the operator's CLI
         )
         assert user.username == "alice" and user.must_change_password
         assert user.password_hash.startswith("$argon2id$") and password not in user.password_hash

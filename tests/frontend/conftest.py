@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from pde.core.settings import Settings
@@ -33,6 +34,7 @@ CHROME_FLAGS = (
     "--window-size=1600,1000",
 )
 CUSTOMERS = 300
+TEST_SECRET = "a test secret key of more than thirty-two characters"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,7 +59,12 @@ def app_settings(
 ) -> Settings:
     models = tmp_path_factory.mktemp("models")
     # Nothing listens on port 9: the scoring service is "down", as the tests expect.
-    return Settings(database_url=portfolio[0], model_dir=models, grpc_address="127.0.0.1:9")
+    return Settings(
+        database_url=portfolio[0],
+        model_dir=models,
+        grpc_address="127.0.0.1:9",
+        secret_key=SecretStr(TEST_SECRET),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -157,7 +157,24 @@ def test_app_intervention_life_is_persisted_and_audited(
 ) -> None:
     engine = portfolio[1]
     customer = "C000299"  # low risk: no seeded intervention, so no cool-down
-    # 1. An officer creates an intervention from the customer's page.
+    # 1. The customer is nobody's yet: an officer may not open it, even by its URL.
+    sign_in(browser, app_url, "off1")
+    wait_for(browser, "#nav-action_center")
+    browser.get(f"{app_url}/customer?id={customer}")
+    wait_for(browser, "#dd-forbidden", text=f"customer {customer} is not assigned to you")
+    assert not browser.find_elements(By.ID, "dd-customer")
+    sign_out(browser)
+
+    # 2. A supervisor gives the customer to the officer.
+    sign_in(browser, app_url, "sup1")
+    browser.get(f"{app_url}/customer?id={customer}")
+    wait_for(browser, "#dd-customer", text=customer)
+    browser.find_element(By.CSS_SELECTOR, "#dd-assign-officer option[value='off1']").click()
+    click(browser, "#dd-assign-btn")
+    wait_for(browser, "#dd-ok", text="assigned to off1")
+    sign_out(browser)
+
+    # 3. The officer creates an intervention from their customer's page.
     sign_in(browser, app_url, "off1")
     wait_for(browser, "#nav-action_center")
     browser.get(f"{app_url}/customer?id={customer}")
@@ -170,13 +187,8 @@ def test_app_intervention_life_is_persisted_and_audited(
     screenshot(browser, ARTIFACTS, "created")
     sign_out(browser)
 
-    # 2. A supervisor gives the customer to the officer, then approves and assigns the work.
+    # 4. The supervisor approves and assigns the work.
     sign_in(browser, app_url, "sup1")
-    browser.get(f"{app_url}/customer?id={customer}")
-    wait_for(browser, "#dd-customer", text=customer)
-    browser.find_element(By.CSS_SELECTOR, "#dd-assign-officer option[value='off1']").click()
-    click(browser, "#dd-assign-btn")
-    wait_for(browser, "#dd-ok", text="assigned to off1")
     wait_for(browser, "#nav-action_center")
     browser.get(f"{app_url}/interventions?id={intervention_id}")
     wait_for(browser, "#it-status-text", text="recommended")
@@ -187,7 +199,7 @@ def test_app_intervention_life_is_persisted_and_audited(
     wait_for(browser, "#it-status-text", text="assigned")
     sign_out(browser)
 
-    # 3. The officer starts, completes and records the outcome.
+    # 5. The officer starts, completes and records the outcome.
     sign_in(browser, app_url, "off1")
     wait_for(browser, "#nav-action_center")
     browser.get(f"{app_url}/interventions?id={intervention_id}")
@@ -202,7 +214,7 @@ def test_app_intervention_life_is_persisted_and_audited(
     wait_for(browser, "#it-ok", text="recorded")
     screenshot(browser, ARTIFACTS, "outcome-recorded")
 
-    # 4. Persisted, and every step audited under the signed-in user.
+    # 6. Persisted, and every step audited under the signed-in user.
     row = _intervention_row(engine, intervention_id)
     assert row == {"status": "completed", "assigned_to": "off1", "approved_by": "sup1"}
     with session_scope(engine=engine) as session:

@@ -8,11 +8,13 @@ from typing import Any
 import flask
 import sqlalchemy as sa
 
+from pde.core.names import Role
 from pde.frontend.services import current
+from pde.frontend.services.access import SignedIn
 
 
 def _as_user(username: str, role: str) -> None:
-    flask.session["user"] = {"username": username, "full_name": username, "role": role}
+    flask.g.pde_user = SignedIn(username, username, Role(role))
 
 
 def test_degraded_scoring_down_is_reported_in_the_status(dash_app: Any) -> None:

@@ -51,9 +51,11 @@ from pde.db.models.scoring import (
     ScoringRunPublic,
     ScoringRunUpdate,
 )
+from pde.db.models.session import AppSession, LoginThrottle
 from pde.db.models.user import User, UserCreate, UserPublic, UserUpdate
 
 __all__ = [
+    "AppSession",
     "AuditEntry",
     "AuditEntryCreate",
     "AuditEntryPublic",
@@ -80,6 +82,7 @@ __all__ = [
     "Job",
     "JobKind",
     "JobStatus",
+    "LoginThrottle",
     "MaturedOutcome",
     "ModelStatus",
     "ModelVersion",

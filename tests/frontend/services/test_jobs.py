@@ -45,9 +45,11 @@ def test_jobs_are_queued_in_the_table_and_listed_newest_first(services: Services
     assert len(nightly.steps) == 2 and "--weeks 2" in nightly.steps[0]
     # another app process (or the same one restarted) sees the same jobs
     again = Services(settings=services.settings, engine=services.engine)
-    assert [j.job_id for j in recent_jobs(again)] == [nightly.job_id, retrain.job_id]
+    assert [j.job_id for j in recent_jobs(again, ADMIN)] == [nightly.job_id, retrain.job_id]
     with pytest.raises(AccessDeniedError):
         start_retrain(services, SUPERVISOR, quick=True)
+    with pytest.raises(AccessDeniedError):
+        recent_jobs(again, SUPERVISOR)
 
 
 def test_jobs_run_by_the_apps_worker_show_their_end(services: Services) -> None:
@@ -56,7 +58,7 @@ def test_jobs_run_by_the_apps_worker_show_their_end(services: Services) -> None:
         job = start_demo_data(services, ADMIN, customers=0)  # simulate refuses 0 customers
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            [found] = recent_jobs(services)
+            [found] = recent_jobs(services, ADMIN)
             if found.state == "failed":
                 break
             time.sleep(0.2)

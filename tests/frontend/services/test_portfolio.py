@@ -41,7 +41,7 @@ def _rows(
 
 def test_portfolio_kpis_match_the_rows(portfolio: tuple[str, Engine], services: Services) -> None:
     scores, _, balances = _rows(portfolio[1])
-    k = overview_service.overview(services, None, "product").kpis
+    k = overview_service.overview(services, None, None, "product").kpis
     assert k.customers == len(balances)
     assert k.scored == len(scores)
     assert k.high_risk == sum(t in ALERT_TIERS for _, t in scores.values())
@@ -52,9 +52,9 @@ def test_portfolio_kpis_match_the_rows(portfolio: tuple[str, Engine], services: 
 
 
 def test_portfolio_segment_filter_narrows_every_figure(services: Services) -> None:
-    whole = overview_service.overview(services, None, "product")
+    whole = overview_service.overview(services, None, None, "product")
     product = whole.segments[0].segment
-    part = overview_service.overview(services, Segment("product", product), "product")
+    part = overview_service.overview(services, None, Segment("product", product), "product")
     assert part.kpis.customers < whole.kpis.customers
     assert part.kpis.scored == whole.segments[0].customers
     assert sum(n for _, _, n in part.histogram) == part.kpis.scored
