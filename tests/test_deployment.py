@@ -87,3 +87,15 @@ def test_deployment_the_app_needs_a_real_secret_key() -> None:
     unset = Settings(**{k[4:].lower(): v for k, v in env.items() if k != "PDE_SECRET_KEY"})
     with pytest.raises(SettingsError, match="published placeholder"):
         unset.app_secret()  # had compose not required it, the app would refuse to start
+
+
+def test_deployment_server_and_app_share_a_required_grpc_token() -> None:
+    """Without a token the server refuses ReloadModel, so promotion could not reload it."""
+    services = built_services()
+    for name in ("scoring", "frontend"):
+        token = services[name]["environment"]["PDE_GRPC_TOKEN"]
+        assert re.fullmatch(r"\$\{PDE_GRPC_TOKEN:\?[^}]+\}", token), name
+    assert (
+        services["scoring"]["environment"]["PDE_GRPC_TOKEN"]
+        == services["frontend"]["environment"]["PDE_GRPC_TOKEN"]
+    )

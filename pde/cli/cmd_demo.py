@@ -70,12 +70,14 @@ class Demo:
 
 
 SECRET_FILE = "secret_key"
+GRPC_TOKEN_FILE = "grpc_token"
 
 
-def demo_secret(directory: Path) -> str:
-    """The demo's app secret: made once at random and kept in `directory/secret_key`, readable
-    by its owner only (0600), so the demo's sessions survive a restart of the demo."""
-    path = directory / SECRET_FILE
+def demo_secret(directory: Path, name: str = SECRET_FILE) -> str:
+    """A demo secret (the app's key, the scoring server's token): made once at random and kept
+    in `directory/<name>`, readable by its owner only (0600), so the demo's sessions survive a
+    restart of the demo."""
+    path = directory / name
     directory.mkdir(parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -85,7 +87,7 @@ def demo_secret(directory: Path) -> str:
         if len(key) >= 32:
             return key
         path.unlink()
-        return demo_secret(directory)
+        return demo_secret(directory, name)
     key = secrets.token_urlsafe(48)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(key + "\n")
@@ -93,11 +95,14 @@ def demo_secret(directory: Path) -> str:
 
 
 def demo_environment(settings: Settings) -> None:
-    """Development mode, said explicitly, and the demo's own random secret key (unless the
-    caller set PDE_ENV or PDE_SECRET_KEY): every stage inherits them."""
+    """Development mode, said explicitly, the demo's own random app key and scoring token
+    (unless the caller set PDE_ENV, PDE_SECRET_KEY or PDE_GRPC_TOKEN): every stage inherits
+    them, so the app's promotions can reload the server (ReloadModel needs a token)."""
     os.environ.setdefault("PDE_ENV", "development")
     if "PDE_SECRET_KEY" not in os.environ:
         os.environ["PDE_SECRET_KEY"] = demo_secret(settings.data_dir.parent)
+    if "PDE_GRPC_TOKEN" not in os.environ:
+        os.environ["PDE_GRPC_TOKEN"] = demo_secret(settings.data_dir.parent, GRPC_TOKEN_FILE)
     get_settings.cache_clear()
 
 
