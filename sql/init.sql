@@ -14,7 +14,7 @@ CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0005');
+INSERT INTO alembic_version (version_num) VALUES ('0006');
 
 -- People who sign in. Passwords are argon2id hashes (argon2-cffi); never plain text.
 CREATE TABLE users (

@@ -66,7 +66,11 @@ def deployment(
     migrate.upgrade(engine=sa.create_engine(f"sqlite:///{database}"))
     server = ScoringServer(
         ServerOptions(
-            address="127.0.0.1:0", model_dir=model_dir, drain_seconds=0.0, grace_seconds=2.0
+            address="127.0.0.1:0",
+            model_dir=model_dir,
+            drain_seconds=0.0,
+            grace_seconds=2.0,
+            token="models-token",  # ReloadModel (promotion) needs a configured token
         )
     )
     port = server.start()
@@ -74,6 +78,7 @@ def deployment(
     monkeypatch.setenv("PDE_DATABASE_URL", f"sqlite:///{database}")
     monkeypatch.setenv("PDE_MODEL_DIR", str(model_dir))
     monkeypatch.setenv("PDE_GRPC_ADDRESS", f"127.0.0.1:{port}")
+    monkeypatch.setenv("PDE_GRPC_TOKEN", "models-token")
     monkeypatch.setenv("PDE_LOG_LEVEL", "WARNING")
     get_settings.cache_clear()
     engine_module.get_engine.cache_clear()

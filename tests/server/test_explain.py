@@ -18,6 +18,9 @@ from pde.contracts.catalogue import CatalogueEntry, format_value
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
 from pde.server.scorer import Scorer
 
+TOKEN = "explain-token"
+ADMIN = (("authorization", f"Bearer {TOKEN}"),)
+
 # The quick test bundle's features f0..f7, renamed as features of the engine's catalogue.
 NAMES = [
     "atm_share",  # share: percent
@@ -81,7 +84,7 @@ def models(
 
 @pytest.fixture(scope="module")
 def server(models: Path, start_server: Any) -> Iterator[Any]:
-    started = start_server(models)
+    started = start_server(models, token=TOKEN)  # ReloadModel needs a configured token
     started.load()
     yield started
     started.stop(grace=1)
@@ -100,7 +103,7 @@ def _reasons(stub: Any, version: str) -> dict[str, str]:
         top_reasons=len(ROW),
         model_version=version,
     )
-    reply = stub.Score(request, timeout=10)
+    reply = stub.Score(request, timeout=10, metadata=ADMIN)
     assert reply.model_version == version
     assert reply.reasons
     return {reason.feature: reason.text for reason in reply.reasons}
@@ -118,11 +121,11 @@ def test_explain_reason_texts_come_from_the_served_bundle(stub: Any) -> None:
 
 def test_explain_a_reloaded_bundle_brings_its_own_texts(stub: Any) -> None:
     first = _reasons(stub, "v1")
-    stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path="v2"), timeout=60)
+    stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path="v2"), timeout=60, metadata=ADMIN)
     try:
         second = _reasons(stub, "v2")
     finally:
-        stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path="v1"), timeout=60)
+        stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path="v1"), timeout=60, metadata=ADMIN)
     assert all(text.startswith("[v1] ") for text in first.values())
     assert second == {f: text.replace("[v1] ", "[v2] ") for f, text in first.items()}
 
