@@ -35,6 +35,7 @@ PARQUET_COMPRESSION: Literal["zstd"] = "zstd"
 DATASET_FILES = frozenset(
     [f"{name}.{ext}" for name in TABLES for ext in ("parquet", "csv")]
     + ["truth.parquet", "simulation.json", "import.json", "extract.json"]
+    + ["interventions.parquet", "interventions.csv", "uplift_truth.parquet"]
 )
 EXTRACT_FILE = "extract.json"  # {"extracted_on": "YYYY-MM-DD"}: when the bank exported the data
 
