@@ -16,6 +16,8 @@ from pde.contracts.bundle import (
     BundleError,
     Manifest,
     ModelFile,
+    UpliftArm,
+    UpliftSection,
     read_manifest,
     set_current,
     sha256_file,
@@ -44,6 +46,42 @@ class BundleContents:
     manifest_fields: dict[str, Any]
     report_html: str
     metrics: dict[str, Any]
+    uplift: UpliftContents | None = None
+
+
+@dataclass(frozen=True)
+class UpliftContents:
+    """The uplift arms' native models and graphs, and the section's other fields."""
+
+    library: str
+    natives: dict[str, Any]
+    graphs: dict[str, OnnxGraph]
+    fit_rows: dict[str, int]
+    fields: dict[str, Any]
+
+
+UPLIFT_DIR = "uplift"
+
+
+def _write_uplift(tmp: Path, uplift: UpliftContents) -> UpliftSection:
+    learner = get_learner(uplift.library)
+    (tmp / UPLIFT_DIR).mkdir()
+    arms: dict[str, UpliftArm] = {}
+    for arm, graph in uplift.graphs.items():
+        onnx_file = f"{UPLIFT_DIR}/{arm}.onnx"
+        native_file = f"{UPLIFT_DIR}/{arm}{learner.suffix}"
+        (tmp / onnx_file).write_bytes(graph.data)
+        learner.save(uplift.natives[arm], tmp / native_file)
+        arms[arm] = UpliftArm(
+            onnx_file=onnx_file,
+            onnx_sha256=sha256_file(tmp / onnx_file),
+            native_file=native_file,
+            native_sha256=sha256_file(tmp / native_file),
+            input_name=graph.input_name,
+            output_name=graph.output_name,
+            fit_rows=uplift.fit_rows[arm],
+        )
+    return UpliftSection(library=uplift.library, arms=arms, **uplift.fields)
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -91,7 +129,8 @@ def write_bundle(
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=model_dir))
     try:
         models = _write_members(tmp, contents)
-        manifest = Manifest(models=models, **contents.manifest_fields)
+        uplift = None if contents.uplift is None else _write_uplift(tmp, contents.uplift)
+        manifest = Manifest(models=models, uplift=uplift, **contents.manifest_fields)
         _write_json(tmp / METRICS, contents.metrics)
         (tmp / REPORT).write_text(contents.report_html, encoding="utf-8")
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")

@@ -20,6 +20,7 @@ from pde.training.models.config import StageCallback, TrainConfig, no_progress
 from pde.training.models.frame import TrainingFrame
 from pde.training.models.report import render_report
 from pde.training.models.summary import RunRecord, evaluation_data, manifest_fields
+from pde.training.models.uplift_stage import UpliftResult, run_uplift, uplift_contents
 
 # Rows of the written bundle its files are checked on once more, after writing.
 WRITTEN_PARITY_ROWS = 2000
@@ -101,6 +102,17 @@ def train_frame(
         )
     with timer.stage("export"):
         exported = stages.export(natives, m, features, config=config)
+    uplift = None
+    if frame.uplift is not None:
+        with timer.stage("uplift"):
+            uplift = run_uplift(
+                frame,
+                rows,
+                features,
+                x_test=m.x_test,
+                p_test=blended.p_test["ensemble"],
+                config=config,
+            )
     with timer.stage("write"):
         fingerprint = frame.fingerprint()
         record = RunRecord(
@@ -127,16 +139,27 @@ def train_frame(
             tiers=decision.tiers,
             metrics=evaluation.metrics,
             cv=cross_validated.cv,
-            results={**evaluation.results, "parity_max_abs_diff": exported.parity},
+            results={
+                **evaluation.results,
+                "parity_max_abs_diff": exported.parity,
+                **({} if uplift is None else {"uplift": uplift.figures}),
+            },
             timings={**timer.seconds, "total": round(time.perf_counter() - started, 3)},
         )
-        bundle_dir = _write(model_dir, record, natives=natives, exported=exported)
+        bundle_dir = _write(
+            model_dir, record, natives=natives, exported=exported, uplift=uplift
+        )
     timer.seconds["total"] = round(time.perf_counter() - started, 3)
     return TrainResult(bundle_dir, read_manifest(bundle_dir, verify=False), timer.seconds)
 
 
 def _write(
-    model_dir: Path, record: RunRecord, *, natives: stages.Natives, exported: stages.Exported
+    model_dir: Path,
+    record: RunRecord,
+    *,
+    natives: stages.Natives,
+    exported: stages.Exported,
+    uplift: UpliftResult | None,
 ) -> Path:
     """The bundle: files, manifest, metrics.json and report, checked again once written."""
     evaluation = evaluation_data(record)
@@ -146,6 +169,7 @@ def _write(
         manifest_fields=manifest_fields(record),
         report_html=render_report(evaluation),
         metrics=evaluation,
+        uplift=None if uplift is None else uplift_contents(uplift, config=record.config),
     )
     return write_bundle(
         model_dir,
