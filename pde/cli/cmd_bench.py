@@ -10,7 +10,7 @@ import importlib
 
 import typer
 
-BENCHES = ("data", "features", "train", "grpc", "portfolio", "frontend")
+BENCHES = ("data", "features", "train", "grpc", "portfolio", "frontend", "uplift")
 
 
 def register(app: typer.Typer) -> None:

@@ -16,6 +16,7 @@ SUBCOMMANDS = (
     "serve",
     "score",
     "score_portfolio",
+    "outcomes",
     "frontend",
     "db",
     "demo",

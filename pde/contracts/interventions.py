@@ -10,13 +10,7 @@ each arm; a bank has no such file, and nothing a bank would export reads it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import polars as pl
-
-from pde.contracts.data.io import extraction_date, read_raw, table_file
 from pde.contracts.data.schema import Column, Table
-from pde.contracts.data.validate import drop_rows, raise_if_any, validate_table
 
 ACTIONS: tuple[str, ...] = (
     "soft_reminder",
@@ -67,17 +61,3 @@ INTERVENTIONS = Table(
 def truth_column(arm: str) -> str:
     """The column of `uplift_truth.parquet` holding the miss probability under `arm`."""
     return f"p_{arm}"
-
-
-def load_interventions(directory: Path) -> pl.DataFrame | None:
-    """`interventions.parquet` (or `.csv`) of a data directory, validated; None when absent.
-
-    Raises `DataValidationError` naming the file, row and column of bad values."""
-    path = table_file(directory, INTERVENTIONS.name)
-    if path is None:
-        return None
-    frame, problems = validate_table(
-        read_raw(path), INTERVENTIONS, path.name, extracted_on=extraction_date(directory)
-    )
-    raise_if_any(problems)
-    return drop_rows(frame)

@@ -84,7 +84,9 @@ def roi(
     incremental = len(treated) * (rate_t - rate_c)
     avoided = incremental * exposure * loss_given_default
     value = (avoided - cost) / cost if cost > 0 else nan
-    return Roi(len(treated), len(control), rate_t, rate_c, incremental, avoided, cost, value, _basis())
+    return Roi(
+        len(treated), len(control), rate_t, rate_c, incremental, avoided, cost, value, _basis()
+    )
 
 
 def _basis() -> str:

@@ -143,7 +143,7 @@ def recommend(
     net = np.where(allowed, net_benefits(lift, exposure, policy), -np.inf)
     best = np.argmax(net, axis=1).astype(np.intp)
     best_net = net[np.arange(rows), best]
-    blocked = ~allowed.any(axis=1)
+    blocked = np.asarray(~allowed.any(axis=1), dtype=bool)
     best = np.where(blocked, NO_ACTION, best).astype(np.intp)
     eligible = np.isfinite(best_net) & (best_net >= 0)
     # Vulnerable customers first, then by net benefit (stable: ties keep input order).

@@ -24,6 +24,7 @@ TABLES = {
     "risk_scores",
     "scoring_runs",
     "action_audit_log",
+    "treatment_outcomes",
 }
 
 

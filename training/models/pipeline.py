@@ -146,9 +146,7 @@ def train_frame(
             },
             timings={**timer.seconds, "total": round(time.perf_counter() - started, 3)},
         )
-        bundle_dir = _write(
-            model_dir, record, natives=natives, exported=exported, uplift=uplift
-        )
+        bundle_dir = _write(model_dir, record, natives=natives, exported=exported, uplift=uplift)
     timer.seconds["total"] = round(time.perf_counter() - started, 3)
     return TrainResult(bundle_dir, read_manifest(bundle_dir, verify=False), timer.seconds)
 

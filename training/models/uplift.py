@@ -88,7 +88,9 @@ def fit_uplift(
     masked = tuple(name for name in MASKED_FEATURES if name in names)
     blank = mask_columns(x, names, masked)
     learner = get_learner(LIBRARY)
-    options = FitOptions(rounds=ROUNDS, stop_rounds=ROUNDS, threads=threads, seed=seed, balanced=False)
+    options = FitOptions(
+        rounds=ROUNDS, stop_rounds=ROUNDS, threads=threads, seed=seed, balanced=False
+    )
     natives: dict[str, Any] = {}
     rows: dict[str, int] = {}
     for code, name in enumerate(ARMS):

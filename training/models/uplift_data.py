@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pde.contracts.data.io import load_interventions
 from pde.contracts.interventions import (
     ARMS,
     UPLIFT_TRUTH_FILE,
-    load_interventions,
     truth_column,
 )
 from pde.decision.outcomes import SUCCESS
@@ -82,6 +82,8 @@ def uplift_data(
         arm=joined["arm"].fill_null(-1).to_numpy().astype(np.int64),
         missed=joined["missed"].fill_null(0).to_numpy().astype(np.int8),
         product=profile["product"].to_numpy().astype(str),
-        attributes={c: profile[c].cast(pl.String).fill_null("unknown").to_numpy() for c in protected},
+        attributes={
+            c: profile[c].cast(pl.String).fill_null("unknown").to_numpy() for c in protected
+        },
         truth=truth,
     )

@@ -175,7 +175,9 @@ def policy_values(
         figures["policies"][name] = {
             "contacts": contacts,
             "misses_prevented": float(prevented[name].sum()),
-            "per_1000_contacts": 1000 * float(prevented[name].sum()) / contacts if contacts else 0.0,
+            "per_1000_contacts": 1000 * float(prevented[name].sum()) / contacts
+            if contacts
+            else 0.0,
             "interval": _interval(draws[name]),
             "net_benefit": float(net[name].sum()),
             "net_benefit_per_contact": float(net[name].sum()) / contacts if contacts else 0.0,

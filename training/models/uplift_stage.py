@@ -105,7 +105,20 @@ def run_uplift(
     }
     if history.truth is not None and frame.times is not None:
         figures.update(_against_truth(frame, test, predicted, p_test, config=config))
-    return UpliftResult(models, graphs, parity, figures)
+    return UpliftResult(models, graphs, parity, finite(figures))
+
+
+def finite(value: Any) -> Any:
+    """`value` with every NaN or infinite float replaced by None (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
 
 
 def _against_truth(
@@ -173,7 +186,7 @@ def _against_truth(
 def uplift_contents(result: UpliftResult, *, config: TrainConfig) -> UpliftContents:
     """What the bundle writer needs of the uplift arms (the manifest's `uplift` section)."""
     figures = result.figures
-    summary = {
+    summary: dict[str, Any] = {
         key: figures[key]
         for key in ("qini", "evaluation_rows", "mean_predicted_uplift")
         if key in figures

@@ -45,6 +45,7 @@ from pde.db.models.scoring import (
     ScoringRunPublic,
     ScoringRunUpdate,
 )
+from pde.db.models.treatment import TreatmentOutcome, TreatmentOutcomeCreate
 from pde.db.models.user import User, UserCreate, UserPublic, UserUpdate
 
 __all__ = [
@@ -86,6 +87,8 @@ __all__ = [
     "ScoringRunCreate",
     "ScoringRunPublic",
     "ScoringRunUpdate",
+    "TreatmentOutcome",
+    "TreatmentOutcomeCreate",
     "User",
     "UserCreate",
     "UserPublic",

@@ -65,7 +65,7 @@ class Obligations:
             return np.zeros(self.customer.shape[0], dtype=bool)
         paid, amount, status = self.untreated
         same_day = (paid == self.paid_day) | (np.isnan(paid) & np.isnan(self.paid_day))
-        return ~(same_day & (amount == self.amount_paid) & (status == self.status))
+        return np.asarray(~(same_day & (amount == self.amount_paid) & (status == self.status)))
 
     def select(self, rows: np.ndarray, *, untreated: bool = False) -> Obligations:
         """The rows `rows` (a mask or indices), settled with or without the contacts."""
@@ -222,7 +222,8 @@ def draw_obligations(
         )
     settled = []
     untreated: tuple[np.ndarray, ...] | None = None
-    for name, schedule, p in parts:
+    for name, schedule, p_part in parts:
+        p = p_part
         u = rng.random(p.shape[0])
         kind = kinds[schedule.customer] if name == "credit" else np.full(p.shape[0], KIND[name])
         draws = _settle_draws(rng, p.shape[0])
@@ -343,6 +344,8 @@ def treated_obligation_events(
     if o.untreated is None:
         return obligation_events(rng, o)
     changed = o.changed()
-    events, source = indexed_obligation_events(rng, o.select(np.arange(len(changed)), untreated=True))
+    events, source = indexed_obligation_events(
+        rng, o.select(np.arange(len(changed)), untreated=True)
+    )
     redrawn = obligation_events(treat_rng, o.select(changed))
     return Events.concat([events.take(~changed[source]), redrawn])

@@ -36,7 +36,10 @@ def interventions_frame(
             "assignment": np.where(treatments.random[customer, week], "random", "rule"),
             "reached": reached,
             "outcome": pl.Series(
-                [outcome_of(missed=bool(m), reached=bool(r)) for m, r in zip(missed, reached)],
+                [
+                    outcome_of(missed=bool(m), reached=bool(r))
+                    for m, r in zip(missed, reached, strict=True)
+                ],
                 dtype=pl.String,
             ),
             "cost": _ARM_COST[arm],

@@ -151,9 +151,7 @@ def plan_treatments(
         reached[:, k] = contacted & (reach_draw < REACH[action])
         last_contact = np.where(contacted, t, last_contact)
         works = reached[customer, k] & inside
-        multiplier = np.where(
-            works, 1.0 - effect[customer, action[customer]], multiplier
-        )
+        multiplier = np.where(works, 1.0 - effect[customer, action[customer]], multiplier)
     return Treatments(arm, random, reached, multiplier, p_arms, segment, recent)
 
 
