@@ -16,6 +16,7 @@ EXPECTED = {
     "serve",
     "score",
     "score-portfolio",
+    "outcomes",
     "frontend",
     "db",
     "demo",
