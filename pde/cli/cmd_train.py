@@ -296,6 +296,9 @@ def _summary(result: TrainResult) -> None:
 
 
 def _uplift_summary(uplift: dict[str, object]) -> None:
+    if "skipped" in uplift:
+        console().print(f"[yellow]uplift models skipped:[/] {uplift['skipped']}")
+        return
     rows = uplift["fit_rows"]
     assert isinstance(rows, dict)
     console().print(

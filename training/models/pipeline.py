@@ -4,6 +4,7 @@ stages returned (see `prepare` and `stages`) and is timed and announced through 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,10 @@ from pde.training.models.config import StageCallback, TrainConfig, no_progress
 from pde.training.models.frame import TrainingFrame
 from pde.training.models.report import render_report
 from pde.training.models.summary import RunRecord, evaluation_data, manifest_fields
+from pde.training.models.uplift import UpliftError
 from pde.training.models.uplift_stage import UpliftResult, run_uplift, uplift_contents
+
+log = logging.getLogger(__name__)
 
 # Rows of the written bundle its files are checked on once more, after writing.
 WRITTEN_PARITY_ROWS = 2000
@@ -103,16 +107,24 @@ def train_frame(
     with timer.stage("export"):
         exported = stages.export(natives, m, features, config=config)
     uplift = None
+    uplift_figures: dict[str, object] = {}
     if frame.uplift is not None:
         with timer.stage("uplift"):
-            uplift = run_uplift(
-                frame,
-                rows,
-                features,
-                x_test=m.x_test,
-                p_test=blended.p_test["ensemble"],
-                config=config,
-            )
+            try:
+                uplift = run_uplift(
+                    frame,
+                    rows,
+                    features,
+                    x_test=m.x_test,
+                    p_test=blended.p_test["ensemble"],
+                    config=config,
+                )
+            except UpliftError as exc:
+                # Too little history for one arm: the risk bundle stands without uplift.
+                log.warning("uplift models skipped: %s", exc)
+                uplift_figures = {"uplift": {"skipped": str(exc)}}
+        if uplift is not None:
+            uplift_figures = {"uplift": uplift.figures}
     with timer.stage("write"):
         fingerprint = frame.fingerprint()
         record = RunRecord(
@@ -142,7 +154,7 @@ def train_frame(
             results={
                 **evaluation.results,
                 "parity_max_abs_diff": exported.parity,
-                **({} if uplift is None else {"uplift": uplift.figures}),
+                **uplift_figures,
             },
             timings={**timer.seconds, "total": round(time.perf_counter() - started, 3)},
         )

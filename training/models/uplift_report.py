@@ -31,6 +31,12 @@ def uplift_section(section: dict[str, Any] | None) -> str:
     """The HTML of metrics.json's `uplift` section ('' without one)."""
     if not section:
         return ""
+    if "skipped" in section:
+        return (
+            "<h2>Uplift per action</h2><p class='note'>Not fitted: "
+            + escape(str(section["skipped"]))
+            + "</p>"
+        )
     parts = [
         "<h2>Uplift per action</h2>",
         f"<p class='note'>T-learner ({escape(section['library'])}): one model per arm of the"

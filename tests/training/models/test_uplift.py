@@ -132,3 +132,17 @@ def test_uplift_metrics_and_report_give_qini_policy_values_and_fairness(
     assert "age_band" in metrics["fairness"]["attributes"]
     report = (treated_bundle / "report.html").read_text()
     assert "Uplift per action" in report and "misses prevented per 1,000 contacts" in report
+
+
+def test_uplift_too_little_history_leaves_the_risk_bundle_standing(tmp_path: Path) -> None:
+    config = SimulationConfig(customers=300, weeks=8, seed=4, treated_weeks=2)
+    simulate(config, tmp_path / "data")
+    frame = load_canonical_frame(tmp_path / "data")
+    assert frame.uplift is not None
+    result = train_frame(
+        frame, config=TrainConfig.quick_run(threads=1), model_dir=tmp_path / "models"
+    )
+    assert result.manifest.uplift is None
+    metrics = json.loads((result.bundle_dir / "metrics.json").read_text())
+    assert "at least 30" in metrics["uplift"]["skipped"]
+    assert "Not fitted" in (result.bundle_dir / "report.html").read_text()
