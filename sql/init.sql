@@ -14,7 +14,7 @@ CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0006');
+INSERT INTO alembic_version (version_num) VALUES ('0007');
 
 -- People who sign in. Passwords are argon2id hashes (argon2-cffi); never plain text.
 CREATE TABLE users (
@@ -191,6 +191,32 @@ CREATE TABLE scoring_runs (
         FOREIGN KEY (model_version) REFERENCES model_versions (version),
     CONSTRAINT ck_scoring_runs_status CHECK (status IN ('running', 'completed', 'failed'))
 );
+
+-- Each customer's assigned arm (an action or the control `none`) on a date and its 30-day
+-- outcome: the history uplift models learn from and the control group every ROI subtracts.
+CREATE TABLE treatment_outcomes (
+    assignment_id VARCHAR(64) NOT NULL,
+    customer_id VARCHAR(64) NOT NULL,
+    assigned_on DATE NOT NULL,
+    action VARCHAR(32) NOT NULL,
+    assignment VARCHAR(16) NOT NULL,
+    reached BOOLEAN NOT NULL,
+    outcome VARCHAR(16) NOT NULL,
+    cost FLOAT NOT NULL,
+    source VARCHAR(64) NOT NULL,
+    recorded_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (assignment_id),
+    CONSTRAINT ck_treatment_outcomes_action CHECK (action IN ('none', 'soft_reminder',
+        'agent_call', 'payment_plan', 'restructuring', 'payment_holiday',
+        'financial_counselling')),
+    CONSTRAINT ck_treatment_outcomes_assignment
+        CHECK (assignment IN ('random', 'rule', 'holdout', 'policy')),
+    CONSTRAINT ck_treatment_outcomes_outcome
+        CHECK (outcome IN ('cured', 'missed', 'no_response')),
+    CONSTRAINT ck_treatment_outcomes_cost_non_negative CHECK (cost >= 0)
+);
+CREATE INDEX ix_treatment_outcomes_action_assigned_on ON treatment_outcomes (action, assigned_on);
+CREATE INDEX ix_treatment_outcomes_customer_id ON treatment_outcomes (customer_id);
 
 -- Append-only audit log. Each row carries the SHA-256 of the previous row (prev_hash) and of
 -- its own canonical content (row_hash); `pde db verify-audit` recomputes the chain.

@@ -10,7 +10,7 @@ import importlib
 
 import typer
 
-BENCHES = ("data", "features", "train", "grpc", "portfolio", "frontend", "fuzz", "soak")
+BENCHES = ("data", "features", "train", "grpc", "portfolio", "frontend", "fuzz", "soak", "uplift")
 
 
 def register(app: typer.Typer) -> None:

@@ -42,8 +42,15 @@ def register(app: typer.Typer) -> None:
             help="From this as-of week (0 = the first) incomes shrink and spending grows: a "
             "drift for monitoring to catch.",
         ),
+        treated_weeks: int = typer.Option(
+            8,
+            "--treated-weeks",
+            min=0,
+            help="First as-of weeks with interventions (interventions.parquet); 0: none.",
+        ),
     ) -> None:
-        """Generate behavioural data with known truth (customers, transactions, payments, truth)."""
+        """Generate behavioural data with known truth (customers, transactions, payments, truth,
+        and a treated history with its outcomes)."""
         import time
 
         from pde.cli.console import console, progress_bar
@@ -56,6 +63,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             start=_parse_start(start),
             drift_from_week=drift_from_week,
+            treated_weeks=treated_weeks,
             **({} if history_weeks is None else {"history_weeks": history_weeks}),
         )
         target = out if out is not None else get_settings().data_dir
@@ -78,3 +86,9 @@ def register(app: typer.Typer) -> None:
         out_console.print(
             f"default rate {summary.default_rate:.2%}   oracle AUC {summary.oracle_auc:.4f}"
         )
+        if summary.interventions:
+            out_console.print(
+                f"treated history: {summary.interventions:,} assignments in the first"
+                f" {min(treated_weeks, weeks)} as-of weeks (interventions.parquet,"
+                " uplift_truth.parquet)"
+            )

@@ -70,7 +70,12 @@ def _frame(
     if not directory.is_dir():
         raise PdeError(f"{directory}: no canonical data directory (give --data or --table)")
     dates = [d for d in map(parse_date, as_of) if d is not None] or None
-    return load_canonical_frame(directory, lookback_days=lookback_days, as_of_dates=dates)
+    return load_canonical_frame(
+        directory,
+        lookback_days=lookback_days,
+        as_of_dates=dates,
+        protected=tuple(get_settings().protected_attributes),
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -204,7 +209,13 @@ def register(app: typer.Typer) -> None:
             as_of=as_of,
             lookback_days=lookback_days,
         )
+        settings = get_settings()
         options: dict[str, object] = {
+            "action_costs": dict(settings.action_costs),
+            "max_contacts_30d": settings.max_contacts_per_30_days,
+            "cool_down_days": settings.cool_down_days,
+            "protected": tuple(settings.protected_attributes),
+            "fairness_ratio": settings.fairness_ratio,
             "seed": seed,
             "smote": smote,
             "learn_weights": learn_weights,
@@ -307,4 +318,25 @@ def _summary(result: TrainResult) -> None:
     )
     for warning in alerts["warnings"]:
         console().print(f"[yellow]warning:[/] {warning}")
+    if "uplift" in data:
+        _uplift_summary(data["uplift"])
     console().print(f"bundle {result.bundle_dir}")
+
+
+def _uplift_summary(uplift: dict[str, object]) -> None:
+    if "skipped" in uplift:
+        console().print(f"[yellow]uplift models skipped:[/] {uplift['skipped']}")
+        return
+    rows = uplift["fit_rows"]
+    assert isinstance(rows, dict)
+    console().print(
+        f"uplift: one model per arm on {sum(rows.values()):,} assigned rows"
+        f" ({', '.join(f'{a} {n:,}' for a, n in rows.items())})"
+    )
+    value = uplift.get("policy_value")
+    if isinstance(value, dict):
+        shown = []
+        for name, figures in value["policies"].items():
+            low, high = figures["interval"]
+            shown.append(f"{name} {figures['per_1000_contacts']:.1f} [{low:.1f}, {high:.1f}]")
+        console().print("misses prevented per 1,000 contacts: " + "; ".join(shown))

@@ -145,6 +145,57 @@ class ReferenceFile(BaseModel):
     sha256: str
 
 
+class UpliftArm(BaseModel):
+    """One arm's graph: the 30-day miss probability of a customer given that arm."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    onnx_file: str
+    onnx_sha256: str
+    native_file: str
+    native_sha256: str
+    input_name: str = Field(description="Name of the graph's float32 [N, F] input.")
+    output_name: str = Field(description="Output holding class probabilities, [N, 2] float32.")
+    fit_rows: int = Field(ge=0, description="Assigned rows of the treated history it fit on.")
+
+
+class UpliftSection(BaseModel):
+    """Uplift models per action (a T-learner): one graph per arm, on the bundle's input row.
+
+    A server computes, for a row prepared as for the risk models (`feature_names` order,
+    `clip_bounds`), P(miss) = column 1 of each arm's `output_name`, and
+    `uplift[action] = P(miss | control) - P(miss | action)`: the expected fall in the 30-day
+    miss probability the action brings. The recommender (`pde.decision.recommend`) ranks
+    actions by `uplift x exposure x LGD - costs[action]`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    method: Literal["t_learner"] = "t_learner"
+    library: str
+    outcome: Literal["missed_30d"] = "missed_30d"
+    success: str = Field(description="The one definition of success (cured within 30 days).")
+    control: str = Field(description="The arm every action's uplift is measured against.")
+    actions: list[str] = Field(min_length=1, description="Actions, in the recommender's order.")
+    arms: dict[str, UpliftArm]
+    costs: dict[str, float] = Field(description="Cost of each action the figures assumed.")
+    masked_features: list[str] = Field(
+        default_factory=list,
+        description="Protected features blanked (NaN) while fitting: no tree reads them.",
+    )
+    metrics: dict[str, Any] = Field(
+        default_factory=dict, description="Qini per action and policy values (out-of-time)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> UpliftSection:
+        if set(self.arms) != {self.control, *self.actions}:
+            raise ValueError("uplift arms must be exactly the control and every action")
+        if set(self.costs) != set(self.actions):
+            raise ValueError("uplift costs must name every action")
+        return self
+
+
 class Manifest(BaseModel):
     """`manifest.json` of a bundle."""
 
@@ -186,6 +237,9 @@ class Manifest(BaseModel):
     training: dict[str, Any] = Field(default_factory=dict, description="Parameters and timings.")
     reference: ReferenceFile | None = Field(
         None, description="Reference distributions for drift; None in bundles before 2026-12."
+    )
+    uplift: UpliftSection | None = Field(
+        None, description="Uplift models per action, when the data had a treated history."
     )
 
     @model_validator(mode="after")
@@ -231,7 +285,10 @@ def read_manifest(bundle_dir: Path, *, verify: bool = True) -> Manifest:
         where = ".".join(str(p) for p in first["loc"])
         raise BundleError(f"{path}: invalid manifest at {where}: {first['msg']}") from None
     if verify:
-        for name, model in manifest.models.items():
+        members: list[tuple[str, ModelFile | UpliftArm]] = list(manifest.models.items())
+        if manifest.uplift is not None:
+            members += [(f"uplift {a}", arm) for a, arm in manifest.uplift.arms.items()]
+        for name, model in members:
             for file, expected in (
                 (model.onnx_file, model.onnx_sha256),
                 (model.native_file, model.native_sha256),

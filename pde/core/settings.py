@@ -13,6 +13,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 PLACEHOLDER_SECRET = "dev-only-change-me"
 MIN_SECRET_LENGTH = 32
+# Operating cost of one action, in currency (the same figures the app's catalogue shows).
+DEFAULT_ACTION_COSTS: dict[str, float] = {
+    "soft_reminder": 2.0,
+    "agent_call": 15.0,
+    "payment_plan": 60.0,
+    "restructuring": 250.0,
+    "payment_holiday": 90.0,
+    "financial_counselling": 120.0,
+}
 
 
 class SettingsError(ValueError):
@@ -133,6 +142,45 @@ class Settings(BaseSettings):
         ge=10,
         description="A running job whose worker has not reported for this long is failed.",
     )
+
+    # The recommender (pde.decision.recommend): actions, contact pressure, the holdout.
+    action_costs: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_ACTION_COSTS),
+        description="Cost of each action in currency, as JSON, e.g. "
+        '{"soft_reminder": 2, "agent_call": 15}; actions left out keep their default.',
+    )
+    max_contacts_per_30_days: int = Field(
+        2, ge=1, le=30, description="Contacts a customer may receive in any 30 days."
+    )
+    holdout_share: float = Field(
+        0.05,
+        ge=0.0,
+        le=0.5,
+        description="Share of the customers the policy would contact that it holds out (no "
+        "contact, chosen by customer id and week) so that effects stay measurable.",
+    )
+    protected_attributes: list[str] = Field(
+        default_factory=list,
+        description="Customer columns a bank declares protected (JSON list); the fairness "
+        "report covers them beside age bands. Never inputs of the recommender.",
+    )
+    fairness_ratio: float = Field(
+        0.8,
+        gt=0.0,
+        le=1.0,
+        description="A group's rate below this ratio of the highest group's is flagged "
+        "(0.8: the four-fifths rule).",
+    )
+
+    @field_validator("action_costs")
+    @classmethod
+    def _known_actions(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(DEFAULT_ACTION_COSTS))
+        if unknown:
+            raise ValueError(f"unknown actions {unknown}; known: {', '.join(DEFAULT_ACTION_COSTS)}")
+        if any(cost < 0 for cost in value.values()):
+            raise ValueError("costs must not be negative")
+        return {**DEFAULT_ACTION_COSTS, **value}
 
     @field_validator("log_level")
     @classmethod

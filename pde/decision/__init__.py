@@ -1,7 +1,11 @@
-"""The decision layer: which customers get an alert this week, and the tiers officers see.
+"""The decision layer: which customers get an alert this week, with which action, and the
+tiers officers see.
 
-Pure functions of probabilities, exposures and an `AlertPolicy` (pde.contracts.bundle):
-training evaluates the policy on held-out rows, the portfolio job applies it to each run.
+Pure functions of probabilities, uplift, exposures and policies: the alert policy
+(`policy`), the recommender (`recommend`: best action by expected net benefit within capacity
+and a contact budget, vulnerable customers to the support path first), the weekly holdout
+(`holdout`), one definition of success and the ROI (`outcomes`), fairness per group
+(`fairness`). Training evaluates them on held-out rows; jobs and the app apply them.
 Imports only `pde.core` and `pde.contracts`.
 """
 

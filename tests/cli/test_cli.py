@@ -17,6 +17,7 @@ EXPECTED = {
     "serve",
     "score",
     "score-portfolio",
+    "outcomes",
     "frontend",
     "db",
     "demo",

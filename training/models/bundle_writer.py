@@ -20,6 +20,8 @@ from pde.contracts.bundle import (
     Manifest,
     ModelFile,
     ReferenceFile,
+    UpliftArm,
+    UpliftSection,
     read_manifest,
     sha256_file,
 )
@@ -50,6 +52,42 @@ class BundleContents:
     report_html: str
     metrics: dict[str, Any]
     reference: ReferenceDistributions | None = None  # for drift; written as reference.json
+    uplift: UpliftContents | None = None
+
+
+@dataclass(frozen=True)
+class UpliftContents:
+    """The uplift arms' native models and graphs, and the section's other fields."""
+
+    library: str
+    natives: dict[str, Any]
+    graphs: dict[str, OnnxGraph]
+    fit_rows: dict[str, int]
+    fields: dict[str, Any]
+
+
+UPLIFT_DIR = "uplift"
+
+
+def _write_uplift(tmp: Path, uplift: UpliftContents) -> UpliftSection:
+    learner = get_learner(uplift.library)
+    (tmp / UPLIFT_DIR).mkdir()
+    arms: dict[str, UpliftArm] = {}
+    for arm, graph in uplift.graphs.items():
+        onnx_file = f"{UPLIFT_DIR}/{arm}.onnx"
+        native_file = f"{UPLIFT_DIR}/{arm}{learner.suffix}"
+        (tmp / onnx_file).write_bytes(graph.data)
+        learner.save(uplift.natives[arm], tmp / native_file)
+        arms[arm] = UpliftArm(
+            onnx_file=onnx_file,
+            onnx_sha256=sha256_file(tmp / onnx_file),
+            native_file=native_file,
+            native_sha256=sha256_file(tmp / native_file),
+            input_name=graph.input_name,
+            output_name=graph.output_name,
+            fit_rows=uplift.fit_rows[arm],
+        )
+    return UpliftSection(library=uplift.library, arms=arms, **uplift.fields)
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -101,7 +139,10 @@ def write_bundle(
         if contents.reference is not None:
             (tmp / REFERENCE).write_text(contents.reference.model_dump_json() + "\n")
             reference = ReferenceFile(file=REFERENCE, sha256=sha256_file(tmp / REFERENCE))
-        manifest = Manifest(models=models, reference=reference, **contents.manifest_fields)
+        uplift = None if contents.uplift is None else _write_uplift(tmp, contents.uplift)
+        manifest = Manifest(
+            models=models, reference=reference, uplift=uplift, **contents.manifest_fields
+        )
         _write_json(tmp / METRICS, contents.metrics)
         (tmp / REPORT).write_text(contents.report_html, encoding="utf-8")
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")

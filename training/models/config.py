@@ -8,6 +8,7 @@ from typing import Literal
 
 from pde.contracts.bundle import AlertPolicy
 from pde.core.errors import PdeError
+from pde.core.settings import DEFAULT_ACTION_COSTS
 from pde.decision.policy import default_policy
 
 # Called as (stage, detail) when a stage starts; detail may be empty.
@@ -58,6 +59,13 @@ class TrainConfig:
     calibration: Literal["auto", "platt", "beta", "isotonic_interp"] = "auto"
     # Capacity and economics of the alerts evaluated on the held-out rows (pde.decision).
     policy: AlertPolicy = field(default_factory=default_policy)
+    # The recommender the uplift figures are computed with (pde.decision.recommend), and the
+    # customer columns the fairness report covers beside age bands.
+    action_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ACTION_COSTS))
+    max_contacts_30d: int = 2
+    cool_down_days: int = 7
+    protected: tuple[str, ...] = ()
+    fairness_ratio: float = 0.8
     parity_tolerance: float = 1e-4
     threads: int = 2
     max_trees: int = 500

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from pde.training.models.config import TrainingError
+from pde.training.models.uplift_data import UpliftData, uplift_data
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class TrainingFrame:
     truth: np.ndarray | None = None
     # `--table` columns that look like row ids, left out of the features (see id_like_columns).
     id_like: tuple[str, ...] = ()
+    # The treated history (arms, 30-day outcomes, truth per arm), when the data has one.
+    uplift: UpliftData | None = None
 
     @property
     def n_rows(self) -> int:
@@ -212,10 +215,15 @@ def frame_from_training_table(
 
 
 def load_canonical_frame(
-    data_dir: Path, *, lookback_days: int | None = None, as_of_dates: list[date] | None = None
+    data_dir: Path,
+    *,
+    lookback_days: int | None = None,
+    as_of_dates: list[date] | None = None,
+    protected: tuple[str, ...] = (),
 ) -> TrainingFrame:
     """Features and labels of a canonical data directory (with the simulator's truth if any),
-    at `as_of_dates` (default: the data's weekly grid)."""
+    at `as_of_dates` (default: the data's weekly grid), with its treated history when it has
+    `interventions.parquet` (`protected`: customer columns the fairness report covers)."""
     from pde.contracts.data.io import load_dataset
     from pde.training.features import (
         CATALOGUE_VERSION,
@@ -232,6 +240,9 @@ def load_canonical_frame(
         raise TrainingError(f"{data_dir}: no labelled as-of rows to train on")
     truth_path = data_dir / "truth.parquet"
     truth = pl.read_parquet(truth_path) if truth_path.is_file() else None
-    return frame_from_training_table(
+    frame = frame_from_training_table(
         table, feature_names=FEATURE_NAMES, catalogue_version=CATALOGUE_VERSION, truth=truth
     )
+    keys = table.sort("as_of", "customer_id").select("customer_id", "as_of")
+    history = uplift_data(keys, data_dir, data.customers, protected=protected)
+    return frame if history is None else replace(frame, uplift=history)

@@ -4,6 +4,7 @@ stages returned (see `prepare` and `stages`) and is timed and announced through 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,10 @@ from pde.training.models.summary import (
     manifest_fields,
     reference_distributions,
 )
+from pde.training.models.uplift import UpliftError
+from pde.training.models.uplift_stage import UpliftResult, run_uplift, uplift_contents
+
+log = logging.getLogger(__name__)
 
 # Rows of the written bundle its files are checked on once more, after writing.
 WRITTEN_PARITY_ROWS = 2000
@@ -110,6 +115,25 @@ def train_frame(
         )
     with timer.stage("export"):
         exported = stages.export(natives, m, features, config=config)
+    uplift = None
+    uplift_figures: dict[str, object] = {}
+    if frame.uplift is not None:
+        with timer.stage("uplift"):
+            try:
+                uplift = run_uplift(
+                    frame,
+                    rows,
+                    features,
+                    x_test=m.x_test,
+                    p_test=blended.p_test["ensemble"],
+                    config=config,
+                )
+            except UpliftError as exc:
+                # Too little history for one arm: the risk bundle stands without uplift.
+                log.warning("uplift models skipped: %s", exc)
+                uplift_figures = {"uplift": {"skipped": str(exc)}}
+        if uplift is not None:
+            uplift_figures = {"uplift": uplift.figures}
     with timer.stage("write"):
         fingerprint = frame.fingerprint()
         record = RunRecord(
@@ -136,7 +160,11 @@ def train_frame(
             tiers=decision.tiers,
             metrics=evaluation.metrics,
             cv=cross_validated.cv,
-            results={**evaluation.results, "parity_max_abs_diff": exported.parity},
+            results={
+                **evaluation.results,
+                "parity_max_abs_diff": exported.parity,
+                **uplift_figures,
+            },
             timings={**timer.seconds, "total": round(time.perf_counter() - started, 3)},
         )
         held_out = blended.p_test["ensemble"]
@@ -147,7 +175,12 @@ def train_frame(
             seed=config.seed,
         )
         bundle_dir = _write(
-            model_dir, record, natives=natives, exported=exported, reference=reference
+            model_dir,
+            record,
+            natives=natives,
+            exported=exported,
+            reference=reference,
+            uplift=uplift,
         )
     timer.seconds["total"] = round(time.perf_counter() - started, 3)
     return TrainResult(bundle_dir, read_manifest(bundle_dir, verify=False), timer.seconds)
@@ -160,6 +193,7 @@ def _write(
     natives: stages.Natives,
     exported: stages.Exported,
     reference: ReferenceDistributions,
+    uplift: UpliftResult | None,
 ) -> Path:
     """The bundle: files, manifest, metrics.json and report, checked again once written."""
     evaluation = evaluation_data(record)
@@ -170,6 +204,7 @@ def _write(
         report_html=render_report(evaluation),
         metrics=evaluation,
         reference=reference,
+        uplift=None if uplift is None else uplift_contents(uplift, config=record.config),
     )
     return write_bundle(
         model_dir,

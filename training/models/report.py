@@ -7,6 +7,7 @@ from typing import Any
 
 from pde.core.names import MODEL_NAMES
 from pde.training.models.svg import Series, bar_chart, line_chart
+from pde.training.models.uplift_report import uplift_section
 
 ORDER = ("ensemble", *MODEL_NAMES)
 STYLE = """
@@ -204,6 +205,7 @@ def render_report(data: dict[str, Any]) -> str:
                 for t in data["tiers"]
             ],
         ),
+        uplift_section(data.get("uplift")),
         "<h2>Curves</h2>",
         _charts(data["curves"]),
         "<h2>Global importance (mean |SHAP|, top 20)</h2>",

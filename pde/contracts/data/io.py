@@ -25,6 +25,7 @@ from pde.contracts.data.validate import (
     raise_if_any,
     validate_table,
 )
+from pde.contracts.interventions import INTERVENTIONS
 from pde.core.errors import PdeError
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ PARQUET_COMPRESSION: Literal["zstd"] = "zstd"
 DATASET_FILES = frozenset(
     [f"{name}.{ext}" for name in TABLES for ext in ("parquet", "csv")]
     + ["truth.parquet", "simulation.json", "import.json", "extract.json"]
+    + ["interventions.parquet", "interventions.csv", "uplift_truth.parquet"]
 )
 EXTRACT_FILE = "extract.json"  # {"extracted_on": "YYYY-MM-DD"}: when the bank exported the data
 
@@ -175,3 +177,17 @@ def write_dataset(data: CanonicalData, path: Path, fmt: Format = "parquet") -> N
         for name in TABLES:
             write_table(getattr(data, name), staging / f"{name}.{fmt}")
     logger.info("wrote %s (%s)", path, fmt)
+
+
+def load_interventions(directory: Path) -> pl.DataFrame | None:
+    """`interventions.parquet` (or `.csv`) of a data directory, validated; None when absent.
+
+    Raises `DataValidationError` naming the file, row and column of bad values."""
+    path = table_file(directory, INTERVENTIONS.name)
+    if path is None:
+        return None
+    frame, problems = validate_table(
+        read_raw(path), INTERVENTIONS, path.name, extracted_on=extraction_date(directory)
+    )
+    raise_if_any(problems)
+    return drop_rows(frame)

@@ -52,6 +52,7 @@ from pde.db.models.scoring import (
     ScoringRunUpdate,
 )
 from pde.db.models.session import AppSession, LoginThrottle
+from pde.db.models.treatment import TreatmentOutcome, TreatmentOutcomeCreate
 from pde.db.models.user import User, UserCreate, UserPublic, UserUpdate
 
 __all__ = [
@@ -104,6 +105,8 @@ __all__ = [
     "ScoringRunCreate",
     "ScoringRunPublic",
     "ScoringRunUpdate",
+    "TreatmentOutcome",
+    "TreatmentOutcomeCreate",
     "User",
     "UserCreate",
     "UserPublic",

@@ -27,3 +27,12 @@ def test_schema_keys_are_columns() -> None:
     for table in TABLES.values():
         assert set(table.key) <= set(table.names)
         assert len(set(table.names)) == len(table.names)
+
+
+def test_schema_interventions_file_is_documented() -> None:
+    from pde.contracts.interventions import INTERVENTIONS
+
+    text = DOC.read_text()
+    missing = [c.name for c in INTERVENTIONS.columns if f"| `{c.name}` | {c.dtype} |" not in text]
+    missing += [v for c in INTERVENTIONS.columns for v in c.allowed if f"`{v}`" not in text]
+    assert not missing, f"docs/data-schema.md is missing {missing}"

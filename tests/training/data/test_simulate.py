@@ -30,6 +30,8 @@ def test_simulate_same_seed_same_bytes(tmp_path: Path) -> None:
         "transactions.parquet",
         "payments.parquet",
         "truth.parquet",
+        "interventions.parquet",
+        "uplift_truth.parquet",
         "simulation.json",
         "extract.json",
     }

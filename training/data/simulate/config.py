@@ -17,6 +17,7 @@ DEFAULT_START = date(2025, 1, 6)  # a Monday
 # Weeks of activity before the first as-of date, so that every feature row sees a full
 # lookback window (90 days), as it would in a bank's data.
 HISTORY_WEEKS = 13
+TREATED_WEEKS = 8
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,12 @@ class SimulationConfig:
     history_weeks: int = HISTORY_WEEKS
     # Income and spending shift from this as-of week on (0 = the first): see simulate.drift.
     drift_from_week: int | None = None
+    # Interventions: the first `treated_weeks` as-of weeks have a treated history (0: none);
+    # each such week the riskiest `flag_share` of the customers with something due are
+    # contacted, `random_share` of them in a random experiment with a control group.
+    treated_weeks: int = TREATED_WEEKS
+    flag_share: float = 0.15
+    random_share: float = 0.5
 
     def __post_init__(self) -> None:
         if self.customers < 1:
@@ -43,6 +50,10 @@ class SimulationConfig:
             raise PdeError("--seed must be non-negative")
         if self.drift_from_week is not None and not 0 <= self.drift_from_week < self.weeks:
             raise PdeError("--drift-from-week must be between 0 and --weeks - 1")
+        if self.treated_weeks < 0:
+            raise PdeError("--treated-weeks must be non-negative")
+        if not 0 < self.flag_share < 1 or not 0 <= self.random_share <= 1:
+            raise PdeError("flag_share must be in (0, 1) and random_share in [0, 1]")
 
     @property
     def days(self) -> int:
@@ -63,6 +74,11 @@ class SimulationConfig:
     def as_of_days(self) -> np.ndarray:
         """Day offsets of the weekly as-of dates t = start + 7k, k = history_weeks, ..."""
         return 7 * np.arange(self.history_weeks, self.history_weeks + self.weeks)
+
+    @property
+    def treated(self) -> bool:
+        """True when the history has interventions."""
+        return self.treated_weeks > 0
 
     @property
     def chunks(self) -> list[tuple[int, int]]:

@@ -49,6 +49,10 @@ class Events:
             channel=codes[rng.integers(0, len(codes), size=size)],
         )
 
+    def take(self, rows: np.ndarray) -> Events:
+        """The events `rows` (a mask or indices)."""
+        return Events(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
+
     @classmethod
     def concat(cls, parts: list[Events]) -> Events:
         return cls(

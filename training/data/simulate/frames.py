@@ -33,7 +33,7 @@ def _pick(values: tuple[str, ...], codes: np.ndarray) -> pl.Series:
     return pl.Series(values, dtype=pl.String).gather(codes.astype(np.int64))
 
 
-def _dates(start: date, days: np.ndarray) -> pl.Series:
+def dates(start: date, days: np.ndarray) -> pl.Series:
     epoch = np.asarray(days, dtype=float) + (start - _EPOCH).days
     return pl.Series(epoch).cast(pl.Int32, strict=False).cast(pl.Date)
 
@@ -57,7 +57,7 @@ def customers_frame(
     return pl.DataFrame(
         {
             "customer_id": ids,
-            "open_date": _dates(config.start, -profiles.tenure_days),
+            "open_date": dates(config.start, -profiles.tenure_days),
             "birth_year": config.start.year - profiles.age.astype(np.int64),
             "income_bracket": _pick(INCOME_BRACKETS, profiles.bracket),
             "employment_type": _pick(EMPLOYMENT_TYPES, profiles.employment),
@@ -120,9 +120,9 @@ def payments_frame(
             "obligation_id": pl.Series(month_label[o.month[order]]).cast(pl.String),
             "customer_id": customer,
             "kind": kind,
-            "due_date": _dates(config.start, o.due_day[order]),
+            "due_date": dates(config.start, o.due_day[order]),
             "amount_due": o.amount_due[order],
-            "paid_date": _dates(config.start, o.paid_day[order]),
+            "paid_date": dates(config.start, o.paid_day[order]),
             "amount_paid": o.amount_paid[order],
             "auto_debit": o.auto_debit[order],
             "auto_debit_status": status_text,
@@ -141,7 +141,7 @@ def truth_frame(*, config: SimulationConfig, ids: pl.Series, truth: np.ndarray) 
     return pl.DataFrame(
         {
             "customer_id": ids.gather(np.repeat(np.arange(ids.len()), weeks)),
-            "as_of": _dates(config.start, np.tile(config.as_of_days, ids.len())),
+            "as_of": dates(config.start, np.tile(config.as_of_days, ids.len())),
             "true_probability": pl.Series(truth.reshape(-1)).fill_nan(None),
         }
     )

@@ -45,6 +45,7 @@ class Latent:
     salary_delayed: np.ndarray  # bool: employer in a salary-delay episode
     spiral: np.ndarray  # bool: in a payday-loan spiral
     problem_gambler: np.ndarray  # (n,) bool
+    gamble_start: np.ndarray  # (n,) day a problem habit starts (outside the period: none)
     casual_gambler: np.ndarray  # (n,) bool: gambles small amounts, unrelated to stress
     medical_day: np.ndarray  # (n,) day of a large medical bill (outside the period: none)
 
@@ -148,6 +149,7 @@ def draw_latent(rng: np.random.Generator, profiles: Profiles, n_days: int) -> La
         salary_delayed=salary_delayed,
         spiral=spiral,
         problem_gambler=problem_gambler,
+        gamble_start=gamble_start,
         casual_gambler=casual_gambler,
         medical_day=medical_day,
     )

@@ -7,6 +7,7 @@ at as-of day t is 1 - prod(1 - p) over the credit repayments due in (t, t + 30].
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,11 @@ from pde.training.data.simulate.config import Calendar, SimulationConfig
 from pde.training.data.simulate.events import Events, sigmoid
 from pde.training.data.simulate.latent import Latent
 from pde.training.data.simulate.population import Profiles
+from pde.training.data.simulate.treatments import (
+    Treatments,
+    plan_treatments,
+    treated_probability,
+)
 
 MISS_INTERCEPT = -3.9
 MISS_SLOPE = 1.8
@@ -49,6 +55,38 @@ class Obligations:
     status: np.ndarray  # NO_STATUS, SUCCESS or FAILED
     truth: np.ndarray  # (n, weeks) true label probability, NaN when nothing is due
     label: np.ndarray  # (n, weeks) realised label: 1, 0, or -1 when nothing is due
+    treatments: Treatments | None = None
+    # (paid_day, amount_paid, status) of every row without the contacts; None: no contacts.
+    untreated: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def changed(self) -> np.ndarray:
+        """Rows whose settlement the contacts changed (none without contacts)."""
+        if self.untreated is None:
+            return np.zeros(self.customer.shape[0], dtype=bool)
+        paid, amount, status = self.untreated
+        same_day = (paid == self.paid_day) | (np.isnan(paid) & np.isnan(self.paid_day))
+        return np.asarray(~(same_day & (amount == self.amount_paid) & (status == self.status)))
+
+    def select(self, rows: np.ndarray, *, untreated: bool = False) -> Obligations:
+        """The rows `rows` (a mask or indices), settled with or without the contacts."""
+        paid, amount, status = (
+            self.untreated
+            if untreated and self.untreated is not None
+            else (self.paid_day, self.amount_paid, self.status)
+        )
+        return Obligations(
+            customer=self.customer[rows],
+            kind=self.kind[rows],
+            month=self.month[rows],
+            due_day=self.due_day[rows],
+            amount_due=self.amount_due[rows],
+            paid_day=paid[rows],
+            amount_paid=amount[rows],
+            auto_debit=self.auto_debit[rows],
+            status=status[rows],
+            truth=self.truth,
+            label=self.label,
+        )
 
 
 @dataclass
@@ -71,30 +109,54 @@ def _schedule(
     )
 
 
+@dataclass
+class _SettleDraws:
+    """The random numbers settling a schedule takes, drawn once whatever is missed."""
+
+    u: np.ndarray
+    late_days: np.ndarray
+    grace_days: np.ndarray
+    early_days: np.ndarray
+    fail: np.ndarray
+    late: np.ndarray
+    part: np.ndarray
+    part_share: np.ndarray
+    short_share: np.ndarray
+
+
+def _settle_draws(rng: np.random.Generator, size: int) -> _SettleDraws:
+    return _SettleDraws(
+        u=rng.random(size),
+        late_days=rng.integers(6, 46, size),
+        grace_days=rng.integers(1, 6, size),
+        early_days=rng.integers(0, 6, size),
+        fail=rng.random(size),
+        late=rng.random(size),
+        part=rng.random(size),
+        part_share=rng.uniform(0.5, 1.0, size),
+        short_share=rng.uniform(0.1, 0.45, size),
+    )
+
+
 def _settle(
-    rng: np.random.Generator, s: _Schedule, missed: np.ndarray, *, card: np.ndarray, last_day: int
+    d: _SettleDraws, s: _Schedule, missed: np.ndarray, *, card: np.ndarray, last_day: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Paid day (NaN: unpaid), amount paid and auto-debit status of scheduled obligations."""
-    size = s.due.shape[0]
-    u = rng.random(size)
-    late_days = rng.integers(6, 46, size)
-    grace_days = rng.integers(1, 6, size)
-    early_days = rng.integers(0, 6, size)
-    fails = s.auto & (
-        missed | (rng.random(size) < sigmoid(FAILED_DEBIT[0] + FAILED_DEBIT[1] * s.stress))
-    )
-    late_in_grace = fails | (~s.auto & (rng.random(size) < sigmoid(-2.4 + 2.0 * s.stress)))
+    fails = s.auto & (missed | (d.fail < sigmoid(FAILED_DEBIT[0] + FAILED_DEBIT[1] * s.stress)))
+    late_in_grace = fails | (~s.auto & (d.late < sigmoid(-2.4 + 2.0 * s.stress)))
     paid_day = np.where(
-        s.auto & ~fails, s.due, np.where(late_in_grace, s.due + grace_days, s.due - early_days)
+        s.auto & ~fails,
+        s.due,
+        np.where(late_in_grace, s.due + d.grace_days, s.due - d.early_days),
     ).astype(float)
-    part = card & (rng.random(size) < sigmoid(-2.2 + 2.0 * s.stress))
-    amount_paid = s.amount * np.where(part, rng.uniform(0.5, 1.0, size), 1.0)
+    part = card & (d.part < sigmoid(-2.2 + 2.0 * s.stress))
+    amount_paid = s.amount * np.where(part, d.part_share, 1.0)
     # Missed: unpaid (45%), paid after the grace period (40%), or paid less than half (15%).
-    unpaid, late = u < 0.45, (u >= 0.45) & (u < 0.85)
+    unpaid, late = d.u < 0.45, (d.u >= 0.45) & (d.u < 0.85)
     short = missed & ~unpaid & ~late
-    paid_day = np.where(missed & late, s.due + late_days, paid_day)
+    paid_day = np.where(missed & late, s.due + d.late_days, paid_day)
     paid_day = np.where(missed & unpaid, np.nan, paid_day)
-    amount_paid = np.where(short, s.amount * rng.uniform(0.1, 0.45, size), amount_paid)
+    amount_paid = np.where(short, s.amount * d.short_share, amount_paid)
     beyond = ~(paid_day <= last_day)
     paid_day = np.where(beyond, np.nan, np.maximum(paid_day, 0))
     amount_paid = np.where(beyond, 0.0, np.round(amount_paid, 2))
@@ -109,8 +171,13 @@ def draw_obligations(
     calendar: Calendar,
     profiles: Profiles,
     latent: Latent,
+    treat_rng: np.random.Generator | None = None,
 ) -> Obligations:
-    """Credit repayments, utility bills and rent with their outcomes, the truth and labels."""
+    """Credit repayments, utility bills and rent with their outcomes, the truth and labels.
+
+    With `treat_rng`, the treated weeks' contacts change the credit repayments' miss
+    probabilities (see `treatments`); the same uniform number decides each repayment with or
+    without them, so a repayment no contact touched is settled exactly as without."""
     n, months = profiles.size, calendar.months
     last_due = config.last_due_day
     parts: list[tuple[str, _Schedule, np.ndarray]] = []
@@ -142,13 +209,31 @@ def draw_obligations(
     rent = _schedule(due, present, rent_amount, np.zeros(n, dtype=bool), latent.stress)
     parts.append(("rent", rent, sigmoid(RENT_LATE[0] + RENT_LATE[1] * rent.stress)))
 
-    settled = []
-    for name, schedule, p in parts:
-        missed = rng.random(p.shape[0]) < p
-        kind = kinds[schedule.customer] if name == "credit" else np.full(p.shape[0], KIND[name])
-        outcome = _settle(
-            rng, schedule, missed, card=kind == KIND["card"], last_day=config.days - 1
+    treatments = None
+    if treat_rng is not None:
+        treatments = plan_treatments(
+            treat_rng,
+            config=config,
+            profiles=profiles,
+            latent=latent,
+            customer=credit.customer,
+            due=credit.due,
+            p_miss=p_miss,
         )
+    settled = []
+    untreated: tuple[np.ndarray, ...] | None = None
+    for name, schedule, p_part in parts:
+        p = p_part
+        u = rng.random(p.shape[0])
+        kind = kinds[schedule.customer] if name == "credit" else np.full(p.shape[0], KIND[name])
+        draws = _settle_draws(rng, p.shape[0])
+        card, last_day = kind == KIND["card"], config.days - 1
+        missed = u < p
+        if name == "credit" and treatments is not None:
+            untreated = _settle(draws, schedule, missed, card=card, last_day=last_day)
+            p = p_miss = treated_probability(p, treatments.multiplier)
+            missed = u < p
+        outcome = _settle(draws, schedule, missed, card=card, last_day=last_day)
         settled.append((schedule, kind, missed, *outcome))
     truth, label = _truth(config, n, credit, p_miss, settled[0][2])
 
@@ -168,6 +253,19 @@ def draw_obligations(
         status=column(5),
         truth=truth,
         label=label,
+        treatments=treatments,
+        untreated=None if untreated is None else _untreated(untreated, column),
+    )
+
+
+def _untreated(
+    credit: tuple[np.ndarray, ...], column: Callable[[int], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Paid day, amount paid and status of every row as if no contact had happened (credit
+    rows come first)."""
+    rows = credit[0].shape[0]
+    return tuple(  # type: ignore[return-value]
+        np.concatenate([credit[i], column(index)[rows:]]) for i, index in enumerate((3, 4, 5))
     )
 
 
@@ -192,10 +290,17 @@ def _truth(
 
 def obligation_events(rng: np.random.Generator, o: Obligations) -> Events:
     """The transactions that obligations leave: repayments and bills paid, returned-debit fees."""
+    return indexed_obligation_events(rng, o)[0]
+
+
+def indexed_obligation_events(
+    rng: np.random.Generator, o: Obligations
+) -> tuple[Events, np.ndarray]:
+    """`obligation_events`, with the row of `o` each event comes from."""
     paid = ~np.isnan(o.paid_day) & (o.amount_paid > 0)
     category = np.array(["loan_repayment"] * len(OBLIGATION_KINDS), dtype=object)
     category[KIND["utility"]], category[KIND["rent"]] = "utility", "rent"
-    parts = []
+    parts, sources = [], []
     for name in ("loan_repayment", "utility", "rent"):
         of_kind = paid & (category[o.kind] == name)
         debit = of_kind & (o.status == SUCCESS)
@@ -213,6 +318,7 @@ def obligation_events(rng: np.random.Generator, o: Obligations) -> Events:
                     hours=hours,
                 )
             )
+            sources.append(np.flatnonzero(mask))
     failed = o.status == FAILED
     parts.append(
         Events.make(
@@ -225,4 +331,21 @@ def obligation_events(rng: np.random.Generator, o: Obligations) -> Events:
             hours=(6, 9),
         )
     )
-    return Events.concat(parts)
+    sources.append(np.flatnonzero(failed))
+    return Events.concat(parts), np.concatenate(sources)
+
+
+def treated_obligation_events(
+    rng: np.random.Generator, treat_rng: np.random.Generator, o: Obligations
+) -> Events:
+    """The obligations' transactions when contacts changed some settlements: the rows no
+    contact changed keep the events (and `rng` the draws) they have without contacts; the
+    changed rows' events are drawn from `treat_rng`."""
+    if o.untreated is None:
+        return obligation_events(rng, o)
+    changed = o.changed()
+    events, source = indexed_obligation_events(
+        rng, o.select(np.arange(len(changed)), untreated=True)
+    )
+    redrawn = obligation_events(treat_rng, o.select(changed))
+    return Events.concat([events.take(~changed[source]), redrawn])

@@ -30,14 +30,19 @@ from pde.training.data.simulate.frames import (
 )
 from pde.training.data.simulate.income import income_events, paydays
 from pde.training.data.simulate.latent import draw_latent
-from pde.training.data.simulate.obligations import draw_obligations, obligation_events
+from pde.training.data.simulate.obligations import draw_obligations, treated_obligation_events
 from pde.training.data.simulate.population import draw_profiles
 from pde.training.data.simulate.spending import spending_events
+from pde.training.data.simulate.treatment_frames import interventions_frame, uplift_truth_frame
 
 logger = logging.getLogger(__name__)
 
 GENERATOR_VERSION = "1"
 TABLE_FILES = ("customers", "transactions", "payments", "truth")
+TREATMENT_FILES = ("interventions", "uplift_truth")
+# Streams of the treated history, apart from the chunk's own: without contacts, the data is
+# exactly what the simulator wrote before it knew of interventions.
+PLAN_STREAM, EVENTS_STREAM = 1, 2
 Progress = Callable[[int, int], None]
 
 
@@ -53,6 +58,7 @@ class SimulationSummary:
     default_rate: float
     oracle_auc: float
     mean_true_probability: float
+    interventions: int = 0
 
 
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -75,6 +81,12 @@ class _Chunk:
     truth: pl.DataFrame
     label: np.ndarray
     probability: np.ndarray
+    interventions: pl.DataFrame | None = None
+    uplift_truth: pl.DataFrame | None = None
+
+
+def _stream(config: SimulationConfig, index: int, stream: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([config.seed, index, stream]))
 
 
 def simulate_chunk(
@@ -85,13 +97,20 @@ def simulate_chunk(
     calendar = Calendar.build(config)
     profiles = draw_profiles(rng, size, calendar.months)
     latent = draw_latent(rng, profiles, calendar.days)
-    owed = draw_obligations(rng, config=config, calendar=calendar, profiles=profiles, latent=latent)
+    owed = draw_obligations(
+        rng,
+        config=config,
+        calendar=calendar,
+        profiles=profiles,
+        latent=latent,
+        treat_rng=_stream(config, index, PLAN_STREAM) if config.treated else None,
+    )
     scheduled = paydays(calendar, profiles)
     events = Events.concat(
         [
             income_events(rng, calendar, profiles, latent),
             spending_events(rng, calendar, profiles, latent, scheduled),
-            obligation_events(rng, owed),
+            treated_obligation_events(rng, _stream(config, index, EVENTS_STREAM), owed),
         ]
     )
     if config.drift_from_week is not None:
@@ -121,6 +140,14 @@ def simulate_chunk(
         truth=truth_frame(config=config, ids=ids, truth=owed.truth),
         label=owed.label.reshape(-1),
         probability=owed.truth.reshape(-1),
+        interventions=None
+        if owed.treatments is None
+        else interventions_frame(
+            config=config, ids=ids, treatments=owed.treatments, label=owed.label
+        ),
+        uplift_truth=None
+        if owed.treatments is None
+        else uplift_truth_frame(config=config, ids=ids, treatments=owed.treatments),
     )
 
 
@@ -130,7 +157,7 @@ class _Sinks:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.writers: dict[str, pq.ParquetWriter] = {}
-        self.rows: dict[str, int] = dict.fromkeys(TABLE_FILES, 0)
+        self.rows: dict[str, int] = dict.fromkeys(TABLE_FILES + TREATMENT_FILES, 0)
 
     def write(self, name: str, frame: pl.DataFrame) -> None:
         table = frame.to_arrow()
@@ -159,8 +186,10 @@ def simulate(
         try:
             for index, (first, size) in enumerate(config.chunks):
                 chunk = simulate_chunk(config, index, first, size, sinks.rows["transactions"] + 1)
-                for name in TABLE_FILES:
-                    sinks.write(name, getattr(chunk, name))
+                for name in TABLE_FILES + TREATMENT_FILES:
+                    frame = getattr(chunk, name)
+                    if frame is not None:
+                        sinks.write(name, frame)
                 keep = chunk.label >= 0
                 labels.append(chunk.label[keep])
                 probabilities.append(chunk.probability[keep])
@@ -180,6 +209,7 @@ def simulate(
             default_rate=float(label.mean()) if label.shape[0] else float("nan"),
             oracle_auc=roc_auc(probability, label),
             mean_true_probability=float(probability.mean()) if label.shape[0] else float("nan"),
+            interventions=sinks.rows["interventions"],
         )
         (staging / "simulation.json").write_text(
             json.dumps(_record(config, summary), indent=2, sort_keys=True) + "\n"
@@ -190,7 +220,8 @@ def simulate(
 
 
 def _record(config: SimulationConfig, summary: SimulationSummary) -> dict[str, Any]:
-    return {
+    figures = asdict(summary)
+    record: dict[str, Any] = {
         "generator_version": GENERATOR_VERSION,
         "schema_version": SCHEMA_VERSION,
         "parameters": {
@@ -209,5 +240,14 @@ def _record(config: SimulationConfig, summary: SimulationSummary) -> dict[str, A
                 else {}
             ),
         },
-        "summary": asdict(summary),
+        "summary": figures,
     }
+    if config.treated:
+        record["treatments"] = {
+            "treated_weeks": min(config.treated_weeks, config.weeks),
+            "flag_share": config.flag_share,
+            "random_share": config.random_share,
+        }
+    else:
+        del figures["interventions"]  # the record of a run without contacts is unchanged
+    return record
