@@ -31,7 +31,7 @@ class BundleError(PdeError):
 
 
 class ModelFile(BaseModel):
-    """One member of the ensemble."""
+    """One model of the bundle (a member of the ensemble): its graph and its native file."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -145,17 +145,9 @@ class ReferenceFile(BaseModel):
     sha256: str
 
 
-class UpliftArm(BaseModel):
-    """One arm's graph: the 30-day miss probability of a customer given that arm."""
+class UpliftArm(ModelFile):
+    """One arm's model: the 30-day miss probability of a customer given that arm."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    onnx_file: str
-    onnx_sha256: str
-    native_file: str
-    native_sha256: str
-    input_name: str = Field(description="Name of the graph's float32 [N, F] input.")
-    output_name: str = Field(description="Output holding class probabilities, [N, 2] float32.")
     fit_rows: int = Field(ge=0, description="Assigned rows of the treated history it fit on.")
 
 

@@ -27,7 +27,7 @@ from pde.contracts.bundle import (
 )
 from pde.contracts.reference import ReferenceDistributions
 from pde.core.names import MODEL_NAMES
-from pde.training.learners import OnnxGraph, get_learner
+from pde.training.learners import Learner, OnnxGraph, get_learner
 from pde.training.models.onnx_export import check_parity
 
 log = logging.getLogger(__name__)
@@ -72,22 +72,32 @@ UPLIFT_DIR = "uplift"
 def _write_uplift(tmp: Path, uplift: UpliftContents) -> UpliftSection:
     learner = get_learner(uplift.library)
     (tmp / UPLIFT_DIR).mkdir()
-    arms: dict[str, UpliftArm] = {}
-    for arm, graph in uplift.graphs.items():
-        onnx_file = f"{UPLIFT_DIR}/{arm}.onnx"
-        native_file = f"{UPLIFT_DIR}/{arm}{learner.suffix}"
-        (tmp / onnx_file).write_bytes(graph.data)
-        learner.save(uplift.natives[arm], tmp / native_file)
-        arms[arm] = UpliftArm(
-            onnx_file=onnx_file,
-            onnx_sha256=sha256_file(tmp / onnx_file),
-            native_file=native_file,
-            native_sha256=sha256_file(tmp / native_file),
-            input_name=graph.input_name,
-            output_name=graph.output_name,
+    arms = {
+        arm: UpliftArm(
+            **_write_model(tmp, f"{UPLIFT_DIR}/{arm}", learner, uplift.natives[arm], graph),
             fit_rows=uplift.fit_rows[arm],
         )
+        for arm, graph in uplift.graphs.items()
+    }
     return UpliftSection(library=uplift.library, arms=arms, **uplift.fields)
+
+
+def _write_model(
+    tmp: Path, stem: str, learner: Learner[Any], native: Any, graph: OnnxGraph
+) -> dict[str, str]:
+    """Writes one model's graph and native file under `tmp`; their ModelFile fields."""
+    onnx_file = f"{stem}.onnx"
+    native_file = f"{stem}{learner.suffix}"
+    (tmp / onnx_file).write_bytes(graph.data)
+    learner.save(native, tmp / native_file)
+    return {
+        "onnx_file": onnx_file,
+        "onnx_sha256": sha256_file(tmp / onnx_file),
+        "native_file": native_file,
+        "native_sha256": sha256_file(tmp / native_file),
+        "input_name": graph.input_name,
+        "output_name": graph.output_name,
+    }
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -95,23 +105,14 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _write_members(tmp: Path, contents: BundleContents) -> dict[str, ModelFile]:
-    models: dict[str, ModelFile] = {}
-    for name in MODEL_NAMES:
-        graph = contents.graphs[name]
-        learner = get_learner(name)
-        onnx_file = f"{name}.onnx"
-        native_file = f"{name}{learner.suffix}"
-        (tmp / onnx_file).write_bytes(graph.data)
-        learner.save(contents.natives[name], tmp / native_file)
-        models[name] = ModelFile(
-            onnx_file=onnx_file,
-            onnx_sha256=sha256_file(tmp / onnx_file),
-            native_file=native_file,
-            native_sha256=sha256_file(tmp / native_file),
-            input_name=graph.input_name,
-            output_name=graph.output_name,
+    return {
+        name: ModelFile(
+            **_write_model(
+                tmp, name, get_learner(name), contents.natives[name], contents.graphs[name]
+            )
         )
-    return models
+        for name in MODEL_NAMES
+    }
 
 
 def write_bundle(
