@@ -166,6 +166,21 @@ class Scorer:
         )
         return bundle, self.score_rows(bundle, rows)
 
+    def score_matrix(self, bundle: LoadedBundle, rows: F32) -> BatchScores:
+        """Scores float32 rows [rows, features] in model order with `bundle` (the Open
+        Inference Protocol's tensor): the row count within the batch limit, no infinite values."""
+        limit = self.batch_limit(bundle)
+        if rows.ndim != 2 or rows.shape[1] != bundle.n_features:
+            raise InvalidInputError(
+                f"expected rows of {bundle.n_features} features, got shape {list(rows.shape)}"
+            )
+        if not 1 <= rows.shape[0] <= limit.rows:
+            raise InvalidInputError(
+                f"{rows.shape[0]} rows: send 1 to {limit.rows} rows ({limit.describe()})"
+            )
+        inputs.check_finite(rows, bundle.spec.feature_names)
+        return self.score_rows(bundle, rows)
+
     def score_rows(self, bundle: LoadedBundle, rows: F32) -> BatchScores:
         """Scores checked rows, splitting large batches across the scoring threads."""
         n = rows.shape[0]

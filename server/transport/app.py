@@ -36,6 +36,7 @@ from pde.server.errors import ReloadRefusedError
 from pde.server.inputs import MAX_BATCH_ROWS, batch_message_bytes
 from pde.server.metrics import Metrics
 from pde.server.scorer import Scorer
+from pde.server.transport import inference
 from pde.server.transport.auth import interceptors
 from pde.server.transport.clientlog import (
     GRPC_LOGGER,
@@ -170,10 +171,18 @@ class ScoringServer:
         )
         add_service(server, risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"], servicer)
         add_service(
+            server,
+            inference.SERVICE,
+            inference.InferenceServicer(
+                scorer=self.scorer, metrics=self.metrics, client_log=self.client_log
+            ),
+        )
+        add_service(
             server, health_pb2.DESCRIPTOR.services_by_name["Health"], self._health, guard=True
         )
         reflection.enable_server_reflection(
-            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+            (SERVICE_NAME, inference.SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME),
+            server,
         )
         self._set_health(NOT_SERVING)
         if options.tls_cert and options.tls_key:
