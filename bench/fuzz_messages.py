@@ -24,6 +24,7 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health_pb2
 
+from pde.bench import fuzz_inference
 from pde.contracts.data.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS
 from pde.risk.v1 import risk_pb2
 
@@ -84,9 +85,12 @@ class MessageFuzzer:
             "GetModelInfo": self._model_info,
             "ReloadModel": self._reload,
             "Health": self._health,
+            "ModelInfer": self._infer,
+            "InferenceProbe": self._inference_probe,
         }
         weights = {"Score": 30, "Explain": 15, "ScoreStream": 20, "GetModelInfo": 5,
-                   "ReloadModel": 20, "Health": 10}  # fmt: skip
+                   "ReloadModel": 20, "Health": 10, "ModelInfer": 20,
+                   "InferenceProbe": 10}  # fmt: skip
         chosen = [m for m in builders if not methods or m in methods]
         self._builders = [builders[m] for m in chosen]
         self._weights = [weights[m] for m in chosen]
@@ -220,6 +224,8 @@ class MessageFuzzer:
             label += "/mangled"
         streaming = method == "ScoreStream"
         path = HEALTH_CHECK if method == "Health" else SERVICE + method
+        if method in ("ModelInfer", *fuzz_inference.PROBES):
+            path = fuzz_inference.SERVICE + method
         return Case(path, tuple(data), streaming, self.metadata(), f"{method}/{label}")
 
     def _score(self) -> Case:
@@ -275,6 +281,14 @@ class MessageFuzzer:
     def _health(self) -> Case:
         service = self.string(("", "pde.risk.v1.RiskScoring"))
         return self._case("Health", [health_pb2.HealthCheckRequest(service=service)], "check")
+
+    def _infer(self) -> Case:
+        request, label = fuzz_inference.infer_request(self)
+        return self._case("ModelInfer", [request], label)
+
+    def _inference_probe(self) -> Case:
+        method, request, label = fuzz_inference.probe_request(self)
+        return self._case(method, [request], label)
 
     def mangle(self, data: bytes) -> bytes:
         """The bytes truncated, with bytes flipped or inserted, or random bytes instead."""
