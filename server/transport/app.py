@@ -84,6 +84,8 @@ class ServerOptions:
     # load balancers move traffic away first.
     drain_seconds: float = 1.0
     handler_threads: int = HANDLER_THREADS
+    # Several processes bind the same port (`pde serve --processes`, see processes.py).
+    reuse_port: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ServerOptions:
@@ -163,7 +165,7 @@ class ScoringServer:
             options=[
                 ("grpc.max_receive_message_length", self.message_limit),
                 ("grpc.max_send_message_length", self.message_limit),
-                ("grpc.so_reuseport", 0),
+                ("grpc.so_reuseport", 1 if options.reuse_port else 0),
             ],
         )
         servicer = RiskScoringServicer(
