@@ -28,13 +28,16 @@ from pde.server.errors import (
     VersionNotLoadedError,
     quote,
 )
-from pde.server.explain import Explanation, Reason, explain_row
+from pde.server.explain import BatchExplanation, Explanation, Reason, explain_row, explain_rows
 from pde.server.preflight import check_bundle
 
 log = logging.getLogger(__name__)
 
 # Batches at least this large are split across the scoring threads.
 PARALLEL_MIN_ROWS = 2048
+# Rows of one explanation batch: SHAP costs far more per row than scoring, and a message
+# holds its handler thread until it is answered.
+MAX_EXPLAIN_ROWS = 10_000
 # Longest reload target accepted (a path under the model dir or a version name).
 MAX_BUNDLE_PATH_CHARS = 1024
 
@@ -204,6 +207,20 @@ class Scorer:
         bundle = self.bundle(version)
         row = self.row(bundle, data)
         return bundle, explain_row(bundle, row, top_k=top_k)
+
+    def explain_packed(
+        self, data: bytes, row_ids: Sequence[str], *, top_k: int, version: str = ""
+    ) -> tuple[LoadedBundle, BatchExplanation]:
+        """Explains a batch of packed float32 rows (see `inputs.rows_from_bytes`), at most
+        `MAX_EXPLAIN_ROWS` of them."""
+        if top_k < 0:
+            raise InvalidInputError(f"top_k must be >= 0, got {top_k}")
+        bundle = self.bundle(version)
+        limit = self.batch_limit(bundle)
+        if limit.rows > MAX_EXPLAIN_ROWS:
+            limit = inputs.BatchLimit(MAX_EXPLAIN_ROWS, limit.n_features, limit.message_bytes)
+        rows = inputs.rows_from_bytes(data, row_ids, bundle.spec.feature_names, limit=limit)
+        return bundle, explain_rows(bundle, rows, top_k=top_k)
 
     def resolve(self, bundle_path: str) -> Path | None:
         """A reload target: empty = `current`; a version name or a bundle directory under the
