@@ -158,6 +158,26 @@ def _stream_rows_per_second(address: str, matrix: Any, *, chunk: int) -> float:
         return rows / (time.perf_counter() - start)
 
 
+def _explanations_per_second(address: str, matrix: Any, *, single: int) -> tuple[float, float]:
+    """Rows explained per second: batched (`ExplainStream`) and one `Explain` call per row."""
+    from pde.client.sync import RiskClient
+
+    with RiskClient(address) as client:
+        start = time.perf_counter()
+        rows = sum(
+            len(chunk.row_ids)
+            for chunk in client.explain_batches(
+                ((str(i), row) for i, row in enumerate(matrix)), top_k=3
+            )
+        )
+        batched = rows / (time.perf_counter() - start)
+        start = time.perf_counter()
+        for i in range(single):
+            client.explain(str(i), matrix[i], top_k=3)
+        one_by_one = single / (time.perf_counter() - start)
+    return batched, one_by_one
+
+
 def _portfolio_seconds(address: str, matrix: Any, names: list[str]) -> float:
     import pandas as pd
 
@@ -218,6 +238,7 @@ def register(app: typer.Typer) -> None:
         seconds: float = typer.Option(5.0, min=1, help="Duration of the rate measurement."),
         stream_rows: int = typer.Option(200_000, min=1000, help="Rows streamed."),
         repeat: int = typer.Option(3, min=1, help="Repeats of the throughput figures."),
+        explain_rows: int = typer.Option(5000, min=200, help="Rows explained in one stream."),
     ) -> None:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from pde.bench.serving import rss_mb
@@ -262,6 +283,9 @@ def register(app: typer.Typer) -> None:
                 _stream_rows_per_second(addresses["serve"], matrix, chunk=10_000)
                 for _ in range(repeat)
             )
+            explained, explained_singly = _explanations_per_second(
+                addresses["serve"], matrix[:explain_rows], single=200
+            )
             portfolio = statistics.median(
                 _portfolio_seconds(addresses["serve"], matrix[:30_000], names)
                 for _ in range(repeat)
@@ -298,6 +322,11 @@ def register(app: typer.Typer) -> None:
             markup=False,
         )
         out.print(f"30,000-row portfolio: {portfolio:.2f} s end to end", markup=False)
+        out.print(
+            f"explanations: {explained:,.0f} rows/s batched (ExplainStream, "
+            f"{explain_rows:,} rows), {explained_singly:,.0f} rows/s with one Explain per row",
+            markup=False,
+        )
         out.print(
             f"server memory with the bundle loaded: {rss:.0f} MiB "
             f"[{_verdict(rss <= BARS['rss_mb'])} <= 300]; bench process peak "

@@ -68,12 +68,13 @@ def top_reasons(
     ]
 
 
-def ensemble_contributions(bundle: LoadedBundle, rows: F32) -> F64:
-    """[rows, features + 1] weighted SHAP values of the three models, bias last."""
+def ensemble_contributions(bundle: LoadedBundle, rows: F32, *, threads: int = 1) -> F64:
+    """[rows, features + 1] weighted SHAP values of the three models, bias last; each library
+    uses up to `threads` threads."""
     clipped = bundle.spec.clip(rows)
     total = np.zeros((rows.shape[0], rows.shape[1] + 1), dtype=np.float64)
     for weight, name in zip(bundle.spec.weights, MODEL_NAMES, strict=True):
-        total += weight * bundle.native(name).contributions(clipped)
+        total += weight * bundle.native(name).contributions(clipped, threads=threads)
     return total
 
 
@@ -101,10 +102,14 @@ class BatchExplanation:
     reasons: list[list[Reason]]
 
 
-def explain_rows(bundle: LoadedBundle, rows: F32, *, top_k: int) -> BatchExplanation:
+def explain_rows(
+    bundle: LoadedBundle, rows: F32, *, top_k: int, threads: int = 1
+) -> BatchExplanation:
     """Explains rows [rows, features] in model order (raw values, before clipping): each
-    library's contributions computed once for the whole batch."""
-    contributions = ensemble_contributions(bundle, rows)
+    library's contributions computed once for the whole batch, with up to `threads` threads
+    (TreeSHAP costs far more per row than scoring: LightGBM's about 8 ms a row at 325 trees
+    of 63 leaves)."""
+    contributions = ensemble_contributions(bundle, rows, threads=threads)
     per_feature = contributions[:, :-1]
     names = bundle.spec.feature_names
     reasons: list[list[Reason]] = [[] for _ in range(rows.shape[0])]

@@ -38,6 +38,8 @@ PARALLEL_MIN_ROWS = 2048
 # Rows of one explanation batch: SHAP costs far more per row than scoring, and a message
 # holds its handler thread until it is answered.
 MAX_EXPLAIN_ROWS = 10_000
+# Explanation batches at least this large use the scoring threads' count of threads.
+PARALLEL_EXPLAIN_ROWS = 16
 # Longest reload target accepted (a path under the model dir or a version name).
 MAX_BUNDLE_PATH_CHARS = 1024
 
@@ -220,7 +222,8 @@ class Scorer:
         if limit.rows > MAX_EXPLAIN_ROWS:
             limit = inputs.BatchLimit(MAX_EXPLAIN_ROWS, limit.n_features, limit.message_bytes)
         rows = inputs.rows_from_bytes(data, row_ids, bundle.spec.feature_names, limit=limit)
-        return bundle, explain_rows(bundle, rows, top_k=top_k)
+        threads = self.workers if rows.shape[0] >= PARALLEL_EXPLAIN_ROWS else 1
+        return bundle, explain_rows(bundle, rows, top_k=top_k, threads=threads)
 
     def resolve(self, bundle_path: str) -> Path | None:
         """A reload target: empty = `current`; a version name or a bundle directory under the
