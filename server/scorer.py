@@ -19,7 +19,7 @@ import numpy as np
 from pde.contracts.bundle import MANIFEST, BundleError, current_bundle_dir
 from pde.server import inputs
 from pde.server.activity import Activity, features_from_activity
-from pde.server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle, row_scores
+from pde.server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle
 from pde.server.ensemble import F32
 from pde.server.errors import (
     InvalidInputError,
@@ -157,7 +157,7 @@ class Scorer:
         if top_reasons < 0:
             raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
         bundle, row = self.prepare(data, version=version)
-        score = row_scores(bundle.score(row))[0]
+        score = bundle.score_row(row)
         reasons = explain_row(bundle, row, top_k=top_reasons).reasons if top_reasons else []
         return bundle, score, reasons
 
