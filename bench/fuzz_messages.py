@@ -85,11 +85,12 @@ class MessageFuzzer:
             "GetModelInfo": self._model_info,
             "ReloadModel": self._reload,
             "Health": self._health,
+            "ExplainStream": self._explain_stream,
             "ModelInfer": self._infer,
             "InferenceProbe": self._inference_probe,
         }
         weights = {"Score": 30, "Explain": 15, "ScoreStream": 20, "GetModelInfo": 5,
-                   "ReloadModel": 20, "Health": 10, "ModelInfer": 20,
+                   "ReloadModel": 20, "Health": 10, "ExplainStream": 5, "ModelInfer": 20,
                    "InferenceProbe": 10}  # fmt: skip
         chosen = [m for m in builders if not methods or m in methods]
         self._builders = [builders[m] for m in chosen]
@@ -222,7 +223,7 @@ class MessageFuzzer:
         if self.hostile and self.chance(2 * MANGLED_SHARE):
             data = [self.mangle(d) for d in data] or [self.mangle(b"")]
             label += "/mangled"
-        streaming = method == "ScoreStream"
+        streaming = method in ("ScoreStream", "ExplainStream")
         path = HEALTH_CHECK if method == "Health" else SERVICE + method
         if method in ("ModelInfer", *fuzz_inference.PROBES):
             path = fuzz_inference.SERVICE + method
@@ -263,6 +264,21 @@ class MessageFuzzer:
     def _stream(self) -> Case:
         batches = [self._batch() for _ in range(self.rng.choice((0, 1, 1, 2, 4)))]
         return self._case("ScoreStream", batches, f"{len(batches)} batches")
+
+    def _explain_stream(self) -> Case:
+        batches = []
+        for _ in range(self.rng.choice((0, 1, 1, 2))):
+            batch = self._batch()
+            top_k = self.int32() if self.chance(0.2) else self.rng.randint(0, 5)
+            batches.append(
+                risk_pb2.ExplainBatch(
+                    row_ids=batch.row_ids,
+                    features=batch.features,
+                    top_k=top_k,
+                    model_version=batch.model_version,
+                )
+            )
+        return self._case("ExplainStream", batches, f"{len(batches)} batches")
 
     def _model_info(self) -> Case:
         return self._case("GetModelInfo", [risk_pb2.ModelInfoRequest()], "plain")
