@@ -2,7 +2,8 @@
 
 Starts `pde serve` on the bundle as a separate process, with a token (so that ReloadModel's
 checks are reached too) and its log in a file, then sends `--messages` cases drawn by
-`pde.bench.fuzz_messages` from several client threads. Bars: the server never dies, and no
+`pde.bench.fuzz_messages` (RiskScoring, health, and the Open Inference Protocol through
+`pde.bench.fuzz_inference`) from several client threads. Bars: the server never dies, and no
 call is answered INTERNAL or UNKNOWN (a client's input is never a server fault), nor
 UNAVAILABLE or DEADLINE_EXCEEDED (the server never stops answering). It prints the status
 codes per method, the server's log size and the tracebacks in it, and its memory.

@@ -24,6 +24,7 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health_pb2
 
+from pde.bench import fuzz_inference
 from pde.contracts.data.schema import CUSTOMERS, PAYMENTS, TRANSACTIONS
 from pde.risk.v1 import risk_pb2
 
@@ -84,9 +85,13 @@ class MessageFuzzer:
             "GetModelInfo": self._model_info,
             "ReloadModel": self._reload,
             "Health": self._health,
+            "ExplainStream": self._explain_stream,
+            "ModelInfer": self._infer,
+            "InferenceProbe": self._inference_probe,
         }
         weights = {"Score": 30, "Explain": 15, "ScoreStream": 20, "GetModelInfo": 5,
-                   "ReloadModel": 20, "Health": 10}  # fmt: skip
+                   "ReloadModel": 20, "Health": 10, "ExplainStream": 5, "ModelInfer": 20,
+                   "InferenceProbe": 10}  # fmt: skip
         chosen = [m for m in builders if not methods or m in methods]
         self._builders = [builders[m] for m in chosen]
         self._weights = [weights[m] for m in chosen]
@@ -218,8 +223,10 @@ class MessageFuzzer:
         if self.hostile and self.chance(2 * MANGLED_SHARE):
             data = [self.mangle(d) for d in data] or [self.mangle(b"")]
             label += "/mangled"
-        streaming = method == "ScoreStream"
+        streaming = method in ("ScoreStream", "ExplainStream")
         path = HEALTH_CHECK if method == "Health" else SERVICE + method
+        if method in ("ModelInfer", *fuzz_inference.PROBES):
+            path = fuzz_inference.SERVICE + method
         return Case(path, tuple(data), streaming, self.metadata(), f"{method}/{label}")
 
     def _score(self) -> Case:
@@ -258,6 +265,21 @@ class MessageFuzzer:
         batches = [self._batch() for _ in range(self.rng.choice((0, 1, 1, 2, 4)))]
         return self._case("ScoreStream", batches, f"{len(batches)} batches")
 
+    def _explain_stream(self) -> Case:
+        batches = []
+        for _ in range(self.rng.choice((0, 1, 1, 2))):
+            batch = self._batch()
+            top_k = self.int32() if self.chance(0.2) else self.rng.randint(0, 5)
+            batches.append(
+                risk_pb2.ExplainBatch(
+                    row_ids=batch.row_ids,
+                    features=batch.features,
+                    top_k=top_k,
+                    model_version=batch.model_version,
+                )
+            )
+        return self._case("ExplainStream", batches, f"{len(batches)} batches")
+
     def _model_info(self) -> Case:
         return self._case("GetModelInfo", [risk_pb2.ModelInfoRequest()], "plain")
 
@@ -275,6 +297,14 @@ class MessageFuzzer:
     def _health(self) -> Case:
         service = self.string(("", "pde.risk.v1.RiskScoring"))
         return self._case("Health", [health_pb2.HealthCheckRequest(service=service)], "check")
+
+    def _infer(self) -> Case:
+        request, label = fuzz_inference.infer_request(self)
+        return self._case("ModelInfer", [request], label)
+
+    def _inference_probe(self) -> Case:
+        method, request, label = fuzz_inference.probe_request(self)
+        return self._case(method, [request], label)
 
     def mangle(self, data: bytes) -> bytes:
         """The bytes truncated, with bytes flipped or inserted, or random bytes instead."""

@@ -13,6 +13,8 @@ Features = Mapping[str, float] | Sequence[float] | np.ndarray | risk_pb2.RawActi
 Row = tuple[str, Mapping[str, float] | Sequence[float] | np.ndarray]
 
 DEFAULT_CHUNK_ROWS = 4096
+# Explanations cost far more per row than scores: smaller chunks keep each answer prompt.
+DEFAULT_EXPLAIN_CHUNK_ROWS = 1024
 
 
 def row_fields(features: Features) -> dict[str, Any]:
@@ -86,5 +88,16 @@ def batch(ids: list[str], values: np.ndarray, *, model_version: str = "") -> ris
     return risk_pb2.ScoreBatch(
         row_ids=ids,
         features=np.ascontiguousarray(values, dtype="<f4").tobytes(),
+        model_version=model_version,
+    )
+
+
+def explain_batch(
+    ids: list[str], values: np.ndarray, *, top_k: int, model_version: str = ""
+) -> risk_pb2.ExplainBatch:
+    return risk_pb2.ExplainBatch(
+        row_ids=ids,
+        features=np.ascontiguousarray(values, dtype="<f4").tobytes(),
+        top_k=top_k,
         model_version=model_version,
     )

@@ -91,6 +91,17 @@ class BatchScores:
         ]
 
 
+@dataclass(frozen=True)
+class BatchExplanations:
+    """One chunk of an explanation stream: per row, its probability and top reasons."""
+
+    row_ids: list[str]
+    probabilities: npt.NDArray[np.float32]
+    base_values: npt.NDArray[np.float32]
+    reasons: list[list[Reason]]
+    model_version: str
+
+
 def reasons(messages: Any) -> list[Reason]:
     return [Reason(r.feature, r.value, r.contribution, r.text) for r in messages]
 
@@ -138,5 +149,15 @@ def batch_scores(message: risk_pb2.ScoreBatchResult, tier_names: list[str]) -> B
         probabilities=np.frombuffer(message.probabilities, dtype="<f4"),
         tiers=[tier_names[i] for i in tiers],
         alerts=np.frombuffer(message.alerts, dtype=np.uint8).astype(bool),
+        model_version=message.model_version,
+    )
+
+
+def batch_explanations(message: risk_pb2.ExplainBatchResult) -> BatchExplanations:
+    return BatchExplanations(
+        row_ids=list(message.row_ids),
+        probabilities=np.frombuffer(message.probabilities, dtype="<f4"),
+        base_values=np.frombuffer(message.base_values, dtype="<f4"),
+        reasons=[reasons(row.reasons) for row in message.reasons],
         model_version=message.model_version,
     )

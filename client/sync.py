@@ -192,6 +192,38 @@ class RiskClient:
         finally:
             call.cancel()
 
+    def explain_batches(
+        self,
+        rows: Iterable[requests.Row] | Any,
+        *,
+        top_k: int = 3,
+        id_column: str | None = None,
+        chunk_rows: int = requests.DEFAULT_EXPLAIN_CHUNK_ROWS,
+        model_version: str = "",
+        timeout: float | None = None,
+    ) -> Iterator[results.BatchExplanations]:
+        """Streams rows in chunks (packed float32, as `score_batches`) to `ExplainStream`;
+        yields each chunk's probabilities and top `top_k` reasons per row, in order."""
+        names = self.model_info().feature_names
+        batches = (
+            requests.explain_batch(ids, values, top_k=top_k, model_version=model_version)
+            for ids, values in requests.chunks(
+                rows, names, id_column=id_column, chunk_rows=chunk_rows
+            )
+        )
+        call = self._stub.ExplainStream(
+            batches,
+            timeout=self.options.stream_timeout if timeout is None else timeout,
+            metadata=self._metadata,
+        )
+        try:
+            for message in call:
+                yield results.batch_explanations(message)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, method="ExplainStream") from None
+        finally:
+            call.cancel()
+
     def score_many(
         self,
         rows: Iterable[requests.Row] | Any,

@@ -94,6 +94,7 @@ def features_from_activity(activity: Activity, manifest: Manifest) -> F32:
     if not activity.customer_id:
         raise InvalidInputError("raw activity needs a customer_id")
     from pde.training.features import compute_features  # loaded on the first raw activity
+
     data = canonical_data(activity)
     frame = compute_features(data, [activity.as_of])
     if frame.height != 1:

@@ -7,6 +7,7 @@ synthetic rows that include missing values. Anything else raises `BundleError`.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import time
 from collections.abc import Mapping
@@ -118,6 +119,8 @@ class LoadedBundle:
         self.catalogue: Mapping[str, CatalogueEntry] = {
             entry.name: entry for entry in manifest.feature_catalogue
         }
+        self._weights = self.spec.weights.tolist()
+        self._tier_lowers = self.spec.tier_lowers.tolist()
         self.graphs_ = graphs
         self.natives_ = natives
         self.merged_ = merged
@@ -150,6 +153,21 @@ class LoadedBundle:
             alert=self.spec.alerts(probability),
         )
 
+    def score_row(self, features: F32) -> RowScore:
+        """Scores ONE row [1, features] (validated by the caller) as `score` does, without
+        its per-row arrays: the per-call cost of a unary Score is mostly numpy's overhead on
+        tiny arrays, not the trees. Only the calibration runs on a one-element array (it is
+        the manifest's, kept in one place)."""
+        clipped = self.spec.clip(features)
+        if self.merged_ is None:
+            return row_scores(self.score(features))[0]
+        outputs = self.merged_.session.run(self.merged_.outputs, {fused.INPUT: clipped})
+        per_model = [float(out[0, 1]) for out in outputs]
+        raw = sum(w * p for w, p in zip(self._weights, per_model, strict=True))
+        probability = float(self.spec.calibrate(np.array([raw]))[0])
+        tier = max(bisect.bisect_right(self._tier_lowers, probability) - 1, 0)
+        return RowScore(per_model, probability, tier, probability >= self.spec.threshold)
+
     def native(self, name: str) -> NativeModel:
         return self.natives_[name]
 
@@ -178,6 +196,20 @@ def _check_parity(bundle: LoadedBundle) -> float:
             )
         worst = max(worst, diff)
     return worst
+
+
+def _check_row_path(bundle: LoadedBundle) -> None:
+    """The one-row path gives what the batch path gives (it is what unary Score uses)."""
+    rows = synthetic_rows(bundle.spec, rows=8, seed=11)
+    batch = row_scores(bundle.score(rows))
+    for index, expected in enumerate(batch):
+        got = bundle.score_row(rows[index : index + 1])
+        if (
+            abs(got.probability - expected.probability) > 1e-12
+            or got.tier != expected.tier
+            or got.alert != expected.alert
+        ):
+            raise BundleError(f"{bundle.directory}: the one-row path disagrees with the batch")
 
 
 def _merge(directory: Path, manifest: Manifest, *, threads: int) -> _Merged | None:
@@ -245,6 +277,7 @@ def load_bundle(directory: Path, *, threads: int = 1) -> LoadedBundle:
         worst = _check_parity(bundle)  # also warms every graph up
         for rows in (1, 1, 16, 256):
             bundle.score(synthetic_rows(bundle.spec, rows=rows, seed=rows))
+        _check_row_path(bundle)
     except BundleError:
         raise
     except Exception as exc:

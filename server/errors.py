@@ -17,6 +17,10 @@ class VersionNotLoadedError(ScoringError):
     """The request names a model version other than the one loaded."""
 
 
+class UnknownModelError(ScoringError):
+    """The request names a model this server does not serve."""
+
+
 class NotReadyError(ScoringError):
     """No bundle is loaded yet, or the bundle cannot answer this kind of request."""
 

@@ -68,12 +68,13 @@ def top_reasons(
     ]
 
 
-def ensemble_contributions(bundle: LoadedBundle, rows: F32) -> F64:
-    """[rows, features + 1] weighted SHAP values of the three models, bias last."""
+def ensemble_contributions(bundle: LoadedBundle, rows: F32, *, threads: int = 1) -> F64:
+    """[rows, features + 1] weighted SHAP values of the three models, bias last; each library
+    uses up to `threads` threads."""
     clipped = bundle.spec.clip(rows)
     total = np.zeros((rows.shape[0], rows.shape[1] + 1), dtype=np.float64)
     for weight, name in zip(bundle.spec.weights, MODEL_NAMES, strict=True):
-        total += weight * bundle.native(name).contributions(clipped)
+        total += weight * bundle.native(name).contributions(clipped, threads=threads)
     return total
 
 
@@ -89,4 +90,46 @@ def explain_row(bundle: LoadedBundle, row: F32, *, top_k: int) -> Explanation:
         reasons=top_reasons(
             names, values=row[0], contributions=per_feature, k=top_k, catalogue=bundle.catalogue
         ),
+    )
+
+
+@dataclass(frozen=True)
+class BatchExplanation:
+    """Explanations of a batch of rows, in the order of the rows."""
+
+    probability: F64
+    base_value: F64
+    reasons: list[list[Reason]]
+
+
+def explain_rows(
+    bundle: LoadedBundle, rows: F32, *, top_k: int, threads: int = 1
+) -> BatchExplanation:
+    """Explains rows [rows, features] in model order (raw values, before clipping): each
+    library's contributions computed once for the whole batch, with up to `threads` threads
+    (TreeSHAP costs far more per row than scoring: LightGBM's about 8 ms a row at 325 trees
+    of 63 leaves)."""
+    contributions = ensemble_contributions(bundle, rows, threads=threads)
+    per_feature = contributions[:, :-1]
+    names = bundle.spec.feature_names
+    reasons: list[list[Reason]] = [[] for _ in range(rows.shape[0])]
+    if top_k > 0:
+        k = min(top_k, len(names))
+        order = np.argsort(-per_feature, axis=1, kind="stable")[:, :k]
+        for index, features in enumerate(order.tolist()):
+            values, row = rows[index], per_feature[index]
+            reasons[index] = [
+                Reason(
+                    feature=names[i],
+                    value=float(values[i]),
+                    contribution=float(row[i]),
+                    text=reason_text(bundle.catalogue, names[i], float(values[i])),
+                )
+                for i in features
+                if row[i] > 0
+            ]
+    return BatchExplanation(
+        probability=bundle.score(rows).probability,
+        base_value=contributions[:, -1],
+        reasons=reasons,
     )

@@ -133,8 +133,13 @@ def row_from_packed(values: Sequence[float], feature_names: Sequence[str]) -> F3
         raise InvalidInputError(
             f"expected {len(feature_names)} feature values in model order, got {len(values)}"
         )
-    row = np.asarray(values, dtype=np.float64).reshape(1, -1)
-    return _float32_rows(row, feature_names)
+    # straight to float32 (one array, no float64 copy); values that are infinite or too
+    # large for float32 are found here and named by the checked float64 path
+    with np.errstate(over="ignore", invalid="ignore"):
+        row = np.array(values, dtype=np.float32).reshape(1, -1)
+    if np.isinf(row).any():
+        return _float32_rows(np.asarray(values, dtype=np.float64).reshape(1, -1), feature_names)
+    return row
 
 
 def rows_from_bytes(

@@ -2,7 +2,8 @@
 
 Each model is used through its library's learner (`pde.training.learners`): `probability(x)`
 (class-1 probability) and `contributions(x)` ([rows, features + 1] on the log-odds scale, bias
-last), one thread per call so they do not fight onnxruntime for the two cores.
+last), one thread per call so they do not fight onnxruntime for the two cores; a batch of
+explanations (ExplainStream) may ask for more.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ THREADS = 1
 class NativeModel(Protocol):
     def probability(self, x: F32) -> F64: ...
 
-    def contributions(self, x: F32) -> F64: ...
+    def contributions(self, x: F32, *, threads: int = THREADS) -> F64: ...
 
 
 class _Serialised:
@@ -40,9 +41,9 @@ class _Serialised:
         with self._lock:
             return self._learner.predict(self._model, x, threads=THREADS)
 
-    def contributions(self, x: F32) -> F64:
+    def contributions(self, x: F32, *, threads: int = THREADS) -> F64:
         with self._lock:
-            return self._learner.contributions(self._model, x, threads=THREADS)
+            return self._learner.contributions(self._model, x, threads=threads)
 
 
 def load_native(name: str, path: Path) -> NativeModel:

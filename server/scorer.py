@@ -19,7 +19,7 @@ import numpy as np
 from pde.contracts.bundle import MANIFEST, BundleError, current_bundle_dir
 from pde.server import inputs
 from pde.server.activity import Activity, features_from_activity
-from pde.server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle, row_scores
+from pde.server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle
 from pde.server.ensemble import F32
 from pde.server.errors import (
     InvalidInputError,
@@ -28,13 +28,18 @@ from pde.server.errors import (
     VersionNotLoadedError,
     quote,
 )
-from pde.server.explain import Explanation, Reason, explain_row
+from pde.server.explain import BatchExplanation, Explanation, Reason, explain_row, explain_rows
 from pde.server.preflight import check_bundle
 
 log = logging.getLogger(__name__)
 
 # Batches at least this large are split across the scoring threads.
 PARALLEL_MIN_ROWS = 2048
+# Rows of one explanation batch: SHAP costs far more per row than scoring, and a message
+# holds its handler thread until it is answered.
+MAX_EXPLAIN_ROWS = 10_000
+# Explanation batches at least this large use the scoring threads' count of threads.
+PARALLEL_EXPLAIN_ROWS = 16
 # Longest reload target accepted (a path under the model dir or a version name).
 MAX_BUNDLE_PATH_CHARS = 1024
 
@@ -152,7 +157,7 @@ class Scorer:
         if top_reasons < 0:
             raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
         bundle, row = self.prepare(data, version=version)
-        score = row_scores(bundle.score(row))[0]
+        score = bundle.score_row(row)
         reasons = explain_row(bundle, row, top_k=top_reasons).reasons if top_reasons else []
         return bundle, score, reasons
 
@@ -165,6 +170,21 @@ class Scorer:
             data, row_ids, bundle.spec.feature_names, limit=self.batch_limit(bundle)
         )
         return bundle, self.score_rows(bundle, rows)
+
+    def score_matrix(self, bundle: LoadedBundle, rows: F32) -> BatchScores:
+        """Scores float32 rows [rows, features] in model order with `bundle` (the Open
+        Inference Protocol's tensor): the row count within the batch limit, no infinite values."""
+        limit = self.batch_limit(bundle)
+        if rows.ndim != 2 or rows.shape[1] != bundle.n_features:
+            raise InvalidInputError(
+                f"expected rows of {bundle.n_features} features, got shape {list(rows.shape)}"
+            )
+        if not 1 <= rows.shape[0] <= limit.rows:
+            raise InvalidInputError(
+                f"{rows.shape[0]} rows: send 1 to {limit.rows} rows ({limit.describe()})"
+            )
+        inputs.check_finite(rows, bundle.spec.feature_names)
+        return self.score_rows(bundle, rows)
 
     def score_rows(self, bundle: LoadedBundle, rows: F32) -> BatchScores:
         """Scores checked rows, splitting large batches across the scoring threads."""
@@ -189,6 +209,21 @@ class Scorer:
         bundle = self.bundle(version)
         row = self.row(bundle, data)
         return bundle, explain_row(bundle, row, top_k=top_k)
+
+    def explain_packed(
+        self, data: bytes, row_ids: Sequence[str], *, top_k: int, version: str = ""
+    ) -> tuple[LoadedBundle, BatchExplanation]:
+        """Explains a batch of packed float32 rows (see `inputs.rows_from_bytes`), at most
+        `MAX_EXPLAIN_ROWS` of them."""
+        if top_k < 0:
+            raise InvalidInputError(f"top_k must be >= 0, got {top_k}")
+        bundle = self.bundle(version)
+        limit = self.batch_limit(bundle)
+        if limit.rows > MAX_EXPLAIN_ROWS:
+            limit = inputs.BatchLimit(MAX_EXPLAIN_ROWS, limit.n_features, limit.message_bytes)
+        rows = inputs.rows_from_bytes(data, row_ids, bundle.spec.feature_names, limit=limit)
+        threads = self.workers if rows.shape[0] >= PARALLEL_EXPLAIN_ROWS else 1
+        return bundle, explain_rows(bundle, rows, top_k=top_k, threads=threads)
 
     def resolve(self, bundle_path: str) -> Path | None:
         """A reload target: empty = `current`; a version name or a bundle directory under the

@@ -12,6 +12,8 @@ def test_protogen_committed_code_matches_proto() -> None:
 def test_protogen_detects_stale_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     proto = tmp_path / "protos" / "pde" / "risk" / "v1"
     proto.mkdir(parents=True)
+    for name in protogen.PROTO_FILES[1:]:
+        (tmp_path / "protos" / name).write_text((protogen.PROTO_ROOT / name).read_text())
     source = (protogen.PROTO_ROOT / protogen.PROTO_FILES[0]).read_text()
     (proto / "risk.proto").write_text(
         source.replace("int32 top_k = 5;", "int32 top_k = 5;\n  bool extra = 9;")
@@ -21,10 +23,15 @@ def test_protogen_detects_stale_code(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_protogen_generated_api_imports() -> None:
-    from pde.risk.v1 import risk_pb2, risk_pb2_grpc
+    from pde.risk.v1 import open_inference_pb2, open_inference_pb2_grpc, risk_pb2, risk_pb2_grpc
 
     assert risk_pb2.DESCRIPTOR.package == "pde.risk.v1"
     assert hasattr(risk_pb2_grpc, "RiskScoringServicer")
+    # the Open Inference Protocol's own package, so that its standard clients find the service
+    assert open_inference_pb2.DESCRIPTOR.services_by_name["GRPCInferenceService"].full_name == (
+        "inference.GRPCInferenceService"
+    )
+    assert hasattr(open_inference_pb2_grpc, "GRPCInferenceServiceServicer")
 
 
 def test_protogen_gencode_is_accepted_by_every_declared_runtime() -> None:

@@ -17,7 +17,7 @@ def score_portfolio(
         None, "--as-of", help="YYYY-MM-DD; default: the day after the data's last event."
     ),
     data: Path | None = typer.Option(None, "--data", help="Canonical data (PDE_DATA_DIR)."),
-    top_reasons: int = typer.Option(3, "--reasons", min=0, help="Reason codes per critical alert."),
+    top_reasons: int = typer.Option(3, "--reasons", min=0, help="Reason codes per alert."),
     lookback_days: int = typer.Option(
         DEFAULT_LOOKBACK_DAYS, "--lookback-days", min=30, help="Feature window."
     ),

@@ -26,6 +26,12 @@ def register(app: typer.Typer) -> None:
         handler_threads: int | None = typer.Option(
             None, min=1, help="gRPC handler threads = calls served at once (default: 8)."
         ),
+        processes: int = typer.Option(
+            1,
+            min=1,
+            help="Server processes on the one port (SO_REUSEPORT), each with its own model; "
+            "for machines with more cores than one process uses.",
+        ),
     ) -> None:
         # OpenMP reads this when the tree libraries load: idle threads must sleep, not spin.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -39,4 +45,12 @@ def register(app: typer.Typer) -> None:
             overrides["address"] = address
         if model_dir:
             overrides["model_dir"] = model_dir
-        server_app.serve(server_app.ServerOptions.from_settings(get_settings(), **overrides))
+        options = server_app.ServerOptions.from_settings(get_settings(), **overrides)
+        if processes == 1:
+            server_app.serve(options)
+            return
+        from pde.server.transport.processes import serve_processes
+
+        code = serve_processes(options, processes)
+        if code:
+            raise typer.Exit(code)

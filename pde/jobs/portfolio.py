@@ -4,8 +4,8 @@ The run id is derived from the as-of date and the model version, so running the 
 for the same date and model resumes a crashed run, or adds nothing to a finished one.
 Alerts follow the alert policy (pde.decision, `PDE_*` settings): the customers of highest
 expected net benefit, within the team's weekly capacity and never below break-even, so each
-date is scored in full before it is written. Reason codes are fetched with `Explain` for the
-critical alerts (the customers an officer acts on first); the app explains any other
+date is scored in full before it is written. Reason codes are fetched for every alerted
+customer in one `ExplainStream` call (SHAP on whole batches); the app explains any other
 customer live.
 """
 
@@ -28,7 +28,7 @@ from pde.contracts.data.dataset import CanonicalData
 from pde.contracts.data.io import load_dataset
 from pde.contracts.data.schema import GRACE_DAYS, LABEL_HORIZON_DAYS
 from pde.core.errors import PdeError
-from pde.core.names import DEFAULT_LOOKBACK_DAYS, RiskTier
+from pde.core.names import DEFAULT_LOOKBACK_DAYS
 from pde.core.settings import get_settings
 from pde.db.customers import customer_records, upsert_customers
 from pde.db.engine import session_scope
@@ -46,8 +46,6 @@ from pde.training.features import CATALOGUE_VERSION, compute_features
 from pde.training.features.labels import compute_labels, event_span
 
 log = logging.getLogger(__name__)
-
-REASON_TIERS = (RiskTier.CRITICAL.value,)
 
 
 @dataclass(frozen=True)
@@ -82,26 +80,28 @@ def _score_rows(
     top_reasons: int,
     alerts: list[str],
 ) -> Iterator[ScoreRow]:
-    """The rows of `frame` with their scores and the policy's alerts, reasons fetched lazily."""
+    """The rows of `frame` with their scores and the policy's alerts; the reasons of every
+    alerted row come from one `ExplainStream` call (batched SHAP on the server)."""
     matrix = frame.select(feature_names).to_numpy()
-    for index, row in enumerate(scored):
-        reasons: list[dict[str, object]] = []
-        if alerted[index]:
-            alerts.append(row.row_id)
-            if top_reasons > 0 and row.tier in REASON_TIERS:
-                explanation = client.explain(
-                    row.row_id, matrix[index], top_k=top_reasons, model_version=model_version
-                )
+    chosen = [index for index, alert in enumerate(alerted) if alert]
+    alerts.extend(scored[index].row_id for index in chosen)
+    explained: dict[str, list[dict[str, object]]] = {}
+    if top_reasons > 0 and chosen:
+        pairs = ((scored[index].row_id, matrix[index]) for index in chosen)
+        for chunk in client.explain_batches(pairs, top_k=top_reasons, model_version=model_version):
+            for row_id, row_reasons in zip(chunk.row_ids, chunk.reasons, strict=True):
                 # a missing feature value is null: JSON has no NaN (PostgreSQL refuses it)
-                reasons = [
+                explained[row_id] = [
                     {
                         "feature": reason.feature,
                         "value": reason.value if math.isfinite(reason.value) else None,
                         "text": reason.text,
                         "contribution": reason.contribution,
                     }
-                    for reason in explanation.reasons
+                    for reason in row_reasons
                 ]
+    for index, row in enumerate(scored):
+        reasons = explained.get(row.row_id, []) if alerted[index] else []
         yield ScoreRow(
             customer_id=row.row_id,
             as_of=as_of,

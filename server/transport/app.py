@@ -36,6 +36,7 @@ from pde.server.errors import ReloadRefusedError
 from pde.server.inputs import MAX_BATCH_ROWS, batch_message_bytes
 from pde.server.metrics import Metrics
 from pde.server.scorer import Scorer
+from pde.server.transport import inference
 from pde.server.transport.auth import interceptors
 from pde.server.transport.clientlog import (
     GRPC_LOGGER,
@@ -83,6 +84,8 @@ class ServerOptions:
     # load balancers move traffic away first.
     drain_seconds: float = 1.0
     handler_threads: int = HANDLER_THREADS
+    # Several processes bind the same port (`pde serve --processes`, see processes.py).
+    reuse_port: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ServerOptions:
@@ -162,7 +165,7 @@ class ScoringServer:
             options=[
                 ("grpc.max_receive_message_length", self.message_limit),
                 ("grpc.max_send_message_length", self.message_limit),
-                ("grpc.so_reuseport", 0),
+                ("grpc.so_reuseport", 1 if options.reuse_port else 0),
             ],
         )
         servicer = RiskScoringServicer(
@@ -170,10 +173,18 @@ class ScoringServer:
         )
         add_service(server, risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"], servicer)
         add_service(
+            server,
+            inference.SERVICE,
+            inference.InferenceServicer(
+                scorer=self.scorer, metrics=self.metrics, client_log=self.client_log
+            ),
+        )
+        add_service(
             server, health_pb2.DESCRIPTOR.services_by_name["Health"], self._health, guard=True
         )
         reflection.enable_server_reflection(
-            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+            (SERVICE_NAME, inference.SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME),
+            server,
         )
         self._set_health(NOT_SERVING)
         if options.tls_cert and options.tls_key:

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 
-OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+# Liveness and readiness probes stay open, like health (meshes and load balancers call them).
+OPEN_PREFIXES = (
+    "/grpc.health.v1.Health/",
+    "/grpc.reflection.",
+    "/inference.GRPCInferenceService/ServerLive",
+    "/inference.GRPCInferenceService/ServerReady",
+)
 ADMIN_METHODS = frozenset({"/pde.risk.v1.RiskScoring/ReloadModel"})
 if TYPE_CHECKING:
     _Interceptor = grpc.ServerInterceptor[Any, Any]

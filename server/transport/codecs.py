@@ -14,7 +14,7 @@ from pde.risk.v1 import risk_pb2
 from pde.server.activity import EARLIEST, LATEST, Activity
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore
 from pde.server.errors import InvalidInputError
-from pde.server.explain import Explanation, Reason
+from pde.server.explain import BatchExplanation, Explanation, Reason
 from pde.server.scorer import RowInput
 
 TextRequest = risk_pb2.ScoreRequest | risk_pb2.ExplainRequest
@@ -142,6 +142,18 @@ def explain_response(
         base_value=explanation.base_value,
         contributions=explanation.contributions,
         reasons=_reasons(explanation.reasons),
+        model_version=bundle.version,
+    )
+
+
+def explain_batch_result(
+    row_ids: Any, bundle: LoadedBundle, explained: BatchExplanation
+) -> risk_pb2.ExplainBatchResult:
+    return risk_pb2.ExplainBatchResult(
+        row_ids=row_ids,
+        probabilities=explained.probability.astype("<f4").tobytes(),
+        base_values=explained.base_value.astype("<f4").tobytes(),
+        reasons=[risk_pb2.RowReasons(reasons=_reasons(r)) for r in explained.reasons],
         model_version=bundle.version,
     )
 

@@ -60,6 +60,16 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
         )
         return codecs.explain_response(request.customer_id, bundle, explanation)
 
+    @streaming("ExplainStream")
+    def ExplainStream(  # noqa: N802
+        self, request_iterator: Iterator[risk_pb2.ExplainBatch], context: Context
+    ) -> Iterator[risk_pb2.ExplainBatchResult]:
+        for batch in map(parsed, request_iterator):
+            bundle, explained = self.scorer.explain_packed(
+                batch.features, batch.row_ids, top_k=batch.top_k, version=batch.model_version
+            )
+            yield codecs.explain_batch_result(batch.row_ids, bundle, explained)
+
     @unary("GetModelInfo")
     def GetModelInfo(  # noqa: N802
         self, request: risk_pb2.ModelInfoRequest, context: Context

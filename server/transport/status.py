@@ -22,6 +22,7 @@ from pde.server.errors import (
     NotReadyError,
     ReloadRefusedError,
     ScoringError,
+    UnknownModelError,
     VersionNotLoadedError,
     clip,
 )
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 STATUS_CODES: dict[type[Exception], grpc.StatusCode] = {
     InvalidInputError: grpc.StatusCode.INVALID_ARGUMENT,
     VersionNotLoadedError: grpc.StatusCode.NOT_FOUND,
+    UnknownModelError: grpc.StatusCode.NOT_FOUND,
     NotReadyError: grpc.StatusCode.FAILED_PRECONDITION,
     ReloadRefusedError: grpc.StatusCode.FAILED_PRECONDITION,
     BundleError: grpc.StatusCode.FAILED_PRECONDITION,

@@ -44,6 +44,45 @@ def test_sync_score_explain_info_health(client: RiskClient) -> None:
     assert client.health() == "SERVING"
 
 
+def test_sync_explain_batches_equal_explain_row_by_row(
+    client: RiskClient, served: Any, bundle_tools: ModuleType
+) -> None:
+    x, _ = bundle_tools.synthetic(40, seed=5)
+    x[3, 2] = np.nan
+    rows = [(f"r{i}", x[i]) for i in range(len(x))]
+    chunks = list(client.explain_batches(iter(rows), top_k=3, chunk_rows=16))
+    assert [len(c.row_ids) for c in chunks] == [16, 16, 8]
+    assert [r for c in chunks for r in c.row_ids] == [f"r{i}" for i in range(40)]
+    expected = served.scorer.bundle().score(x).probability
+    got = np.concatenate([c.probabilities for c in chunks])
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    reasons = [r for c in chunks for r in c.reasons]
+    assert any(reasons)
+    for index in (0, 3, 17, 39):
+        one = client.explain(f"r{index}", x[index], top_k=3)
+        assert [r.feature for r in reasons[index]] == [r.feature for r in one.reasons]
+        assert [r.text for r in reasons[index]] == [r.text for r in one.reasons]
+        for batched, single in zip(reasons[index], one.reasons, strict=True):
+            assert batched.contribution == pytest.approx(single.contribution, rel=1e-5, abs=1e-9)
+        base = chunks[index // 16].base_values[index % 16]
+        assert base == pytest.approx(one.base_value, rel=1e-5)
+
+
+def test_sync_explain_batches_refuse_bad_input(client: RiskClient) -> None:
+    with pytest.raises(RiskServiceError) as caught:
+        list(client.explain_batches([("a", ROW)], top_k=-1))
+    assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "top_k" in str(caught.value)
+    with pytest.raises(RiskServiceError) as caught:
+        list(client.explain_batches([("a", ROW[:3])], top_k=2))
+    assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    many = ((str(i), ROW) for i in range(10_001))
+    with pytest.raises(RiskServiceError) as caught:
+        list(client.explain_batches(many, top_k=1, chunk_rows=10_001))
+    assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "10000 rows" in str(caught.value)
+
+
 def test_sync_errors_carry_the_status_code(client: RiskClient) -> None:
     with pytest.raises(RiskServiceError) as caught:
         client.score("c1", ROW[:3])

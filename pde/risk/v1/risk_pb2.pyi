@@ -213,6 +213,38 @@ class ExplainResponse(_message.Message):
     model_version: str
     def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., base_value: _Optional[float] = ..., contributions: _Optional[_Mapping[str, float]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
 
+class ExplainBatch(_message.Message):
+    __slots__ = ("row_ids", "features", "top_k", "model_version")
+    ROW_IDS_FIELD_NUMBER: _ClassVar[int]
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
+    TOP_K_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    row_ids: _containers.RepeatedScalarFieldContainer[str]
+    features: bytes
+    top_k: int
+    model_version: str
+    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., features: _Optional[bytes] = ..., top_k: _Optional[int] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class RowReasons(_message.Message):
+    __slots__ = ("reasons",)
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    reasons: _containers.RepeatedCompositeFieldContainer[Reason]
+    def __init__(self, reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ...) -> None: ...
+
+class ExplainBatchResult(_message.Message):
+    __slots__ = ("row_ids", "probabilities", "base_values", "reasons", "model_version")
+    ROW_IDS_FIELD_NUMBER: _ClassVar[int]
+    PROBABILITIES_FIELD_NUMBER: _ClassVar[int]
+    BASE_VALUES_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    row_ids: _containers.RepeatedScalarFieldContainer[str]
+    probabilities: bytes
+    base_values: bytes
+    reasons: _containers.RepeatedCompositeFieldContainer[RowReasons]
+    model_version: str
+    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., probabilities: _Optional[bytes] = ..., base_values: _Optional[bytes] = ..., reasons: _Optional[_Iterable[_Union[RowReasons, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+
 class ModelInfoRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -50,6 +50,11 @@ class RiskScoringStub(object):
                 request_serializer=pde_dot_risk_dot_v1_dot_risk__pb2.ExplainRequest.SerializeToString,
                 response_deserializer=pde_dot_risk_dot_v1_dot_risk__pb2.ExplainResponse.FromString,
                 _registered_method=True)
+        self.ExplainStream = channel.stream_stream(
+                '/pde.risk.v1.RiskScoring/ExplainStream',
+                request_serializer=pde_dot_risk_dot_v1_dot_risk__pb2.ExplainBatch.SerializeToString,
+                response_deserializer=pde_dot_risk_dot_v1_dot_risk__pb2.ExplainBatchResult.FromString,
+                _registered_method=True)
         self.GetModelInfo = channel.unary_unary(
                 '/pde.risk.v1.RiskScoring/GetModelInfo',
                 request_serializer=pde_dot_risk_dot_v1_dot_risk__pb2.ModelInfoRequest.SerializeToString,
@@ -87,6 +92,14 @@ class RiskScoringServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExplainStream(self, request_iterator, context):
+        """Batched explanations: each request carries many rows as packed float32 bytes (as in
+        ScoreStream); each response gives every row's probability and top reasons, in order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetModelInfo(self, request, context):
         """The loaded bundle: version, feature order, threshold, tiers, metrics.
         """
@@ -118,6 +131,11 @@ def add_RiskScoringServicer_to_server(servicer, server):
                     servicer.Explain,
                     request_deserializer=pde_dot_risk_dot_v1_dot_risk__pb2.ExplainRequest.FromString,
                     response_serializer=pde_dot_risk_dot_v1_dot_risk__pb2.ExplainResponse.SerializeToString,
+            ),
+            'ExplainStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.ExplainStream,
+                    request_deserializer=pde_dot_risk_dot_v1_dot_risk__pb2.ExplainBatch.FromString,
+                    response_serializer=pde_dot_risk_dot_v1_dot_risk__pb2.ExplainBatchResult.SerializeToString,
             ),
             'GetModelInfo': grpc.unary_unary_rpc_method_handler(
                     servicer.GetModelInfo,
@@ -211,6 +229,33 @@ class RiskScoring(object):
             '/pde.risk.v1.RiskScoring/Explain',
             pde_dot_risk_dot_v1_dot_risk__pb2.ExplainRequest.SerializeToString,
             pde_dot_risk_dot_v1_dot_risk__pb2.ExplainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExplainStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/pde.risk.v1.RiskScoring/ExplainStream',
+            pde_dot_risk_dot_v1_dot_risk__pb2.ExplainBatch.SerializeToString,
+            pde_dot_risk_dot_v1_dot_risk__pb2.ExplainBatchResult.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,4 +1,5 @@
-"""A few thousand hostile messages to every RPC of a live server: no crash, no INTERNAL.
+"""A few thousand hostile messages to every RPC of a live server (RiskScoring, the Open
+Inference Protocol, health): no crash, no INTERNAL.
 
 The same fuzzer runs 100,000 messages as `pde bench fuzz`; this is its quick pass in CI.
 """
@@ -44,9 +45,12 @@ def test_fuzz_every_rpc_without_a_server_fault(guarded: Any) -> None:
     assert report.sent == MESSAGES
     # every RPC was reached, and each answered both OK and refusals
     assert set(report.by_method) == {
-        "Score", "Explain", "ScoreStream", "GetModelInfo", "ReloadModel", "Health"
+        "Score", "Explain", "ScoreStream", "ExplainStream", "GetModelInfo", "ReloadModel", "Health",
+        "ModelInfer", "ServerLive", "ServerReady", "ServerMetadata", "ModelReady", "ModelMetadata",
     }  # fmt: skip
-    for method in ("Score", "Explain", "ScoreStream", "GetModelInfo", "Health"):
+    for method in ("Score", "Explain", "ScoreStream", "ExplainStream", "GetModelInfo", "Health",
+                   "ModelInfer",
+                   "ModelReady", "ModelMetadata"):  # fmt: skip
         assert report.by_method[method]["OK"] > 0, method
         assert report.by_method[method]["INVALID_ARGUMENT"] > 0, method
     assert report.by_method["ReloadModel"]["INVALID_ARGUMENT"] > 0
