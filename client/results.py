@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,8 @@ class Reason:
     value: float
     contribution: float  # log-odds
     text: str
+    code: str = ""  # standard reason code (R01...); empty from bundles without codes
+    code_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class ScoreResult:
     alert: bool
     model_version: str
     reasons: list[Reason]
+    protective: list[Reason] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Explanation:
     contributions: dict[str, float]
     reasons: list[Reason]
     model_version: str
+    protective: list[Reason] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,10 @@ class BatchScores:
 
 
 def reasons(messages: Any) -> list[Reason]:
-    return [Reason(r.feature, r.value, r.contribution, r.text) for r in messages]
+    return [
+        Reason(r.feature, r.value, r.contribution, r.text, code=r.code, code_text=r.code_text)
+        for r in messages
+    ]
 
 
 def score_result(message: risk_pb2.ScoreResponse) -> ScoreResult:
@@ -104,6 +111,7 @@ def score_result(message: risk_pb2.ScoreResponse) -> ScoreResult:
         alert=message.alert,
         model_version=message.model_version,
         reasons=reasons(message.reasons),
+        protective=reasons(message.protective),
     )
 
 
@@ -115,6 +123,7 @@ def explanation(message: risk_pb2.ExplainResponse) -> Explanation:
         contributions=dict(message.contributions),
         reasons=reasons(message.reasons),
         model_version=message.model_version,
+        protective=reasons(message.protective),
     )
 
 

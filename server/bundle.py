@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pde.contracts.bundle import BundleError, Manifest, read_manifest
-from pde.contracts.catalogue import CatalogueEntry
+from pde.contracts.catalogue import CatalogueEntry, FeatureStatistics
 from pde.core.names import MODEL_NAMES
 from pde.server import fused
 from pde.server.ensemble import F32, F64, EnsembleSpec
@@ -110,13 +110,19 @@ class LoadedBundle:
         graphs: dict[str, _Graph],
         natives: dict[str, NativeModel],
         merged: _Merged | None = None,
+        protected: Collection[str] = (),
     ) -> None:
+        """`protected`: features never shown as reasons, beyond those the catalogue marks."""
         self.directory = directory
         self.manifest = manifest
         self.spec = EnsembleSpec.from_manifest(manifest)
         # reason texts come from the catalogue this bundle was trained with, not the code's
         self.catalogue: Mapping[str, CatalogueEntry] = {
             entry.name: entry for entry in manifest.feature_catalogue
+        }
+        self.statistics: Mapping[str, FeatureStatistics] = manifest.feature_statistics
+        self.protected: frozenset[str] = frozenset(protected) | {
+            entry.name for entry in manifest.feature_catalogue if entry.protected
         }
         self.graphs_ = graphs
         self.natives_ = natives
@@ -205,10 +211,17 @@ def _merge(directory: Path, manifest: Manifest, *, threads: int) -> _Merged | No
     return _Merged(session, outputs)
 
 
-def load_bundle(directory: Path, *, threads: int = 1) -> LoadedBundle:
-    """Loads, verifies, warms up and parity-checks the bundle in `directory`."""
+def load_bundle(
+    directory: Path, *, threads: int = 1, protected: Collection[str] | None = None
+) -> LoadedBundle:
+    """Loads, verifies, warms up and parity-checks the bundle in `directory`. `protected`:
+    features never shown as reasons beyond the catalogue's (default: the settings')."""
     import onnxruntime as ort
 
+    from pde.core.settings import get_settings
+
+    if protected is None:
+        protected = get_settings().protected_features
     started = time.perf_counter()
     manifest = read_manifest(directory, verify=True)
     graphs: dict[str, _Graph] = {}
@@ -240,6 +253,7 @@ def load_bundle(directory: Path, *, threads: int = 1) -> LoadedBundle:
         graphs=graphs,
         natives=natives,
         merged=_merge(directory, manifest, threads=threads),
+        protected=protected,
     )
     try:
         worst = _check_parity(bundle)  # also warms every graph up

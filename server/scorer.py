@@ -28,7 +28,7 @@ from pde.server.errors import (
     VersionNotLoadedError,
     quote,
 )
-from pde.server.explain import Explanation, Reason, explain_row
+from pde.server.explain import Explanation, Ranked, explain_row
 from pde.server.preflight import check_bundle
 
 log = logging.getLogger(__name__)
@@ -147,14 +147,17 @@ class Scorer:
 
     def score_one(
         self, data: RowInput, *, version: str = "", top_reasons: int = 0
-    ) -> tuple[LoadedBundle, RowScore, list[Reason]]:
-        """Scores one row; with top_reasons > 0 also returns its top reasons."""
+    ) -> tuple[LoadedBundle, RowScore, Ranked]:
+        """Scores one row; with top_reasons > 0 also returns its top reasons and its
+        protective factors."""
         if top_reasons < 0:
             raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
         bundle, row = self.prepare(data, version=version)
         score = row_scores(bundle.score(row))[0]
-        reasons = explain_row(bundle, row, top_k=top_reasons).reasons if top_reasons else []
-        return bundle, score, reasons
+        ranked = Ranked([], [])
+        if top_reasons:
+            ranked = Ranked.of(explain_row(bundle, row, top_k=top_reasons))
+        return bundle, score, ranked
 
     def score_packed(
         self, data: bytes, row_ids: Sequence[str], *, version: str = ""

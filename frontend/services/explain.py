@@ -37,8 +37,10 @@ class NotInDataError(PdeError):
 class LiveReason:
     feature: str
     value: float  # the customer's feature value (NaN when the feature has no data)
-    contribution: float  # in log-odds; > 0 raises the risk
-    text: str
+    contribution: float  # in log-odds; > 0 raises the risk, < 0 lowers it
+    text: str  # the customer's value and what is usual
+    code: str = ""  # standard reason code (R01...); empty from bundles without codes
+    code_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Explained:
     as_of: date
     as_of_note: str | None  # why as_of is not the stored score's date
     reasons: tuple[LiveReason, ...]
+    protective: tuple[LiveReason, ...] = ()  # the factors lowering the risk most
 
 
 def _scan(data_dir: Path, name: str) -> Any:
@@ -178,7 +181,17 @@ def explain_customer(services: Services, user: access.SignedIn, *, customer_id: 
         model_version=result.model_version,
         as_of=as_of,
         as_of_note=note,
-        reasons=tuple(
-            LiveReason(r.feature, r.value, r.contribution, r.text) for r in result.reasons
-        ),
+        reasons=tuple(map(_live, result.reasons)),
+        protective=tuple(map(_live, result.protective)),
+    )
+
+
+def _live(reason: Any) -> LiveReason:
+    return LiveReason(
+        reason.feature,
+        reason.value,
+        reason.contribution,
+        reason.text,
+        code=reason.code,
+        code_text=reason.code_text,
     )

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pde.contracts.catalogue import CatalogueEntry
+from pde.contracts.catalogue import CatalogueEntry, FeatureStatistics
 from pde.contracts.reference import ReferenceDistributions
 from pde.core.errors import PdeError
 from pde.core.names import MODEL_NAMES, RiskTier
@@ -186,6 +186,11 @@ class Manifest(BaseModel):
     training: dict[str, Any] = Field(default_factory=dict, description="Parameters and timings.")
     reference: ReferenceFile | None = Field(
         None, description="Reference distributions for drift; None in bundles before 2026-12."
+    )
+    feature_statistics: dict[str, FeatureStatistics] = Field(
+        default_factory=dict,
+        description="What is usual per feature in the training rows (quartiles, mean), which "
+        "reason texts quote; empty in older bundles.",
     )
 
     @model_validator(mode="after")

@@ -114,6 +114,12 @@ class Settings(BaseSettings):
         "uplift models measure it.",
     )
 
+    protected_features: tuple[str, ...] = Field(
+        (),
+        description="Features never shown as reasons, beyond those the bundle's catalogue "
+        "marks protected (age); a JSON list, e.g. '[\"region_rank\"]'.",
+    )
+
     # Model monitoring (docs/monitoring.md): drift thresholds and the promotion gate.
     psi_warn: float = Field(
         0.1, gt=0.0, description="PSI from which a feature or the score's drift warns."

@@ -98,6 +98,7 @@ def _score_rows(
                         "feature": reason.feature,
                         "value": reason.value if math.isfinite(reason.value) else None,
                         "text": reason.text,
+                        "code": reason.code,
                         "contribution": reason.contribution,
                     }
                     for reason in explanation.reasons

@@ -14,7 +14,7 @@ from pde.risk.v1 import risk_pb2
 from pde.server.activity import EARLIEST, LATEST, Activity
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore
 from pde.server.errors import InvalidInputError
-from pde.server.explain import Explanation, Reason
+from pde.server.explain import Explanation, Ranked, Reason
 from pde.server.scorer import RowInput
 
 TextRequest = risk_pb2.ScoreRequest | risk_pb2.ExplainRequest
@@ -102,13 +102,20 @@ def row_input(request: TextRequest) -> RowInput:
 
 def _reasons(reasons: list[Reason]) -> list[risk_pb2.Reason]:
     return [
-        risk_pb2.Reason(feature=r.feature, value=r.value, contribution=r.contribution, text=r.text)
+        risk_pb2.Reason(
+            feature=r.feature,
+            value=r.value,
+            contribution=r.contribution,
+            text=r.text,
+            code=r.code,
+            code_text=r.code_text,
+        )
         for r in reasons
     ]
 
 
 def score_response(
-    customer_id: str, bundle: LoadedBundle, score: RowScore, reasons: list[Reason]
+    customer_id: str, bundle: LoadedBundle, score: RowScore, reasons: Ranked
 ) -> risk_pb2.ScoreResponse:
     return risk_pb2.ScoreResponse(
         customer_id=customer_id,
@@ -117,7 +124,8 @@ def score_response(
         tier=bundle.spec.tier_names[score.tier],
         alert=score.alert,
         model_version=bundle.version,
-        reasons=_reasons(reasons),
+        reasons=_reasons(reasons.reasons),
+        protective=_reasons(reasons.protective),
     )
 
 
@@ -143,6 +151,7 @@ def explain_response(
         contributions=explanation.contributions,
         reasons=_reasons(explanation.reasons),
         model_version=bundle.version,
+        protective=_reasons(explanation.protective),
     )
 
 

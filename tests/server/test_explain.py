@@ -31,6 +31,7 @@ NAMES = [
 ]
 UNITS = ["share", "days", "currency", "ratio of income", "count", "currency", "ratio", "score"]
 ROW = [2.0, -1.5, 0.3, float("nan"), 1.0, 0.0, -0.3, 2.0]
+TOKEN = "explain-token"  # reloading needs the admin token
 
 
 def _entries(tag: str, *, with_format: bool = True) -> list[dict[str, str]]:
@@ -81,7 +82,7 @@ def models(
 
 @pytest.fixture(scope="module")
 def server(models: Path, start_server: Any) -> Iterator[Any]:
-    started = start_server(models)
+    started = start_server(models, token=TOKEN)
     started.load()
     yield started
     started.stop(grace=1)
@@ -93,6 +94,9 @@ def stub(server: Any) -> Iterator[risk_pb2_grpc.RiskScoringStub]:
         yield risk_pb2_grpc.RiskScoringStub(channel)
 
 
+ADMIN = (("authorization", f"Bearer {TOKEN}"),)
+
+
 def _reasons(stub: Any, version: str) -> dict[str, str]:
     request = risk_pb2.ScoreRequest(
         customer_id="c1",
@@ -100,7 +104,7 @@ def _reasons(stub: Any, version: str) -> dict[str, str]:
         top_reasons=len(ROW),
         model_version=version,
     )
-    reply = stub.Score(request, timeout=10)
+    reply = stub.Score(request, timeout=10, metadata=ADMIN)
     assert reply.model_version == version
     assert reply.reasons
     return {reason.feature: reason.text for reason in reply.reasons}
@@ -118,11 +122,11 @@ def test_explain_reason_texts_come_from_the_served_bundle(stub: Any) -> None:
 
 def test_explain_a_reloaded_bundle_brings_its_own_texts(stub: Any) -> None:
     first = _reasons(stub, "v1")
-    stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path="v2"), timeout=60)
+    stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path="v2"), timeout=60, metadata=ADMIN)
     try:
         second = _reasons(stub, "v2")
     finally:
-        stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path="v1"), timeout=60)
+        stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path="v1"), timeout=60, metadata=ADMIN)
     assert all(text.startswith("[v1] ") for text in first.values())
     assert second == {f: text.replace("[v1] ", "[v2] ") for f, text in first.items()}
 
@@ -132,7 +136,7 @@ def test_explain_an_older_bundle_formats_by_unit(models: Path) -> None:
     scorer = Scorer(model_dir=models, workers=1)
     try:
         scorer.load(models / "v0")
-        _, _, reasons = scorer.score_one(ROW, top_reasons=len(ROW))
+        reasons = scorer.score_one(ROW, top_reasons=len(ROW))[2].reasons
     finally:
         scorer.close()
     units = dict(zip(NAMES, UNITS, strict=True))
@@ -154,7 +158,7 @@ def test_explain_a_bundle_without_catalogue_names_the_value(models: Path) -> Non
     scorer = Scorer(model_dir=models, workers=1)
     try:
         scorer.load(models / "table")
-        _, _, reasons = scorer.score_one(ROW, top_reasons=len(ROW))
+        reasons = scorer.score_one(ROW, top_reasons=len(ROW))[2].reasons
     finally:
         scorer.close()
     assert reasons

@@ -14,12 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from pde.contracts.bundle import Manifest, read_manifest
+from pde.contracts.catalogue import FeatureStatistics
 from pde.contracts.reference import ReferenceDistributions
 from pde.core.names import MODEL_NAMES
 from pde.training.learners import get_learner
 from pde.training.models import prepare, stages
 from pde.training.models.bundle_writer import BundleContents, bundle_version, write_bundle
 from pde.training.models.config import StageCallback, TrainConfig, no_progress
+from pde.training.models.feature_statistics import feature_statistics
 from pde.training.models.frame import TrainingFrame
 from pde.training.models.report import render_report
 from pde.training.models.summary import (
@@ -146,8 +148,16 @@ def train_frame(
             scores=held_out if held_out.size else blended.p_val["ensemble"],
             seed=config.seed,
         )
+        statistics = feature_statistics(
+            frame.x[np.ix_(rows.fit, np.asarray(features.pruning.kept))], features.names
+        )
         bundle_dir = _write(
-            model_dir, record, natives=natives, exported=exported, reference=reference
+            model_dir,
+            record,
+            natives=natives,
+            exported=exported,
+            reference=reference,
+            statistics=statistics,
         )
     timer.seconds["total"] = round(time.perf_counter() - started, 3)
     return TrainResult(bundle_dir, read_manifest(bundle_dir, verify=False), timer.seconds)
@@ -160,13 +170,14 @@ def _write(
     natives: stages.Natives,
     exported: stages.Exported,
     reference: ReferenceDistributions,
+    statistics: dict[str, FeatureStatistics],
 ) -> Path:
     """The bundle: files, manifest, metrics.json and report, checked again once written."""
     evaluation = evaluation_data(record)
     contents = BundleContents(
         natives=natives,
         graphs=exported.graphs,
-        manifest_fields=manifest_fields(record),
+        manifest_fields={**manifest_fields(record), "feature_statistics": statistics},
         report_html=render_report(evaluation),
         metrics=evaluation,
         reference=reference,

@@ -114,19 +114,23 @@ class ScoreRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., named: _Optional[_Union[NamedFeatures, _Mapping]] = ..., packed: _Optional[_Union[PackedFeatures, _Mapping]] = ..., activity: _Optional[_Union[RawActivity, _Mapping]] = ..., top_reasons: _Optional[int] = ..., model_version: _Optional[str] = ...) -> None: ...
 
 class Reason(_message.Message):
-    __slots__ = ("feature", "value", "contribution", "text")
+    __slots__ = ("feature", "value", "contribution", "text", "code", "code_text")
     FEATURE_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    CODE_TEXT_FIELD_NUMBER: _ClassVar[int]
     feature: str
     value: float
     contribution: float
     text: str
-    def __init__(self, feature: _Optional[str] = ..., value: _Optional[float] = ..., contribution: _Optional[float] = ..., text: _Optional[str] = ...) -> None: ...
+    code: str
+    code_text: str
+    def __init__(self, feature: _Optional[str] = ..., value: _Optional[float] = ..., contribution: _Optional[float] = ..., text: _Optional[str] = ..., code: _Optional[str] = ..., code_text: _Optional[str] = ...) -> None: ...
 
 class ScoreResponse(_message.Message):
-    __slots__ = ("customer_id", "probability", "model_probabilities", "tier", "alert", "model_version", "reasons")
+    __slots__ = ("customer_id", "probability", "model_probabilities", "tier", "alert", "model_version", "reasons", "protective")
     class ModelProbabilitiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +145,7 @@ class ScoreResponse(_message.Message):
     ALERT_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
+    PROTECTIVE_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     probability: float
     model_probabilities: _containers.ScalarMap[str, float]
@@ -148,7 +153,8 @@ class ScoreResponse(_message.Message):
     alert: bool
     model_version: str
     reasons: _containers.RepeatedCompositeFieldContainer[Reason]
-    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., model_probabilities: _Optional[_Mapping[str, float]] = ..., tier: _Optional[str] = ..., alert: bool = ..., model_version: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ...) -> None: ...
+    protective: _containers.RepeatedCompositeFieldContainer[Reason]
+    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., model_probabilities: _Optional[_Mapping[str, float]] = ..., tier: _Optional[str] = ..., alert: bool = ..., model_version: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., protective: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ...) -> None: ...
 
 class ScoreBatch(_message.Message):
     __slots__ = ("row_ids", "features", "model_version")
@@ -191,7 +197,7 @@ class ExplainRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., named: _Optional[_Union[NamedFeatures, _Mapping]] = ..., packed: _Optional[_Union[PackedFeatures, _Mapping]] = ..., activity: _Optional[_Union[RawActivity, _Mapping]] = ..., top_k: _Optional[int] = ..., model_version: _Optional[str] = ...) -> None: ...
 
 class ExplainResponse(_message.Message):
-    __slots__ = ("customer_id", "probability", "base_value", "contributions", "reasons", "model_version")
+    __slots__ = ("customer_id", "probability", "base_value", "contributions", "reasons", "model_version", "protective")
     class ContributionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -205,13 +211,15 @@ class ExplainResponse(_message.Message):
     CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROTECTIVE_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     probability: float
     base_value: float
     contributions: _containers.ScalarMap[str, float]
     reasons: _containers.RepeatedCompositeFieldContainer[Reason]
     model_version: str
-    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., base_value: _Optional[float] = ..., contributions: _Optional[_Mapping[str, float]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+    protective: _containers.RepeatedCompositeFieldContainer[Reason]
+    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., base_value: _Optional[float] = ..., contributions: _Optional[_Mapping[str, float]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., model_version: _Optional[str] = ..., protective: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ...) -> None: ...
 
 class ModelInfoRequest(_message.Message):
     __slots__ = ()
