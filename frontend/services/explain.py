@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -24,6 +24,9 @@ from pde.frontend.services import access
 from pde.frontend.services.base import Services, ServiceUnavailableError
 from pde.frontend.services.customer import CustomerProfile, check_customer, read_profile
 from pde.frontend.services.tables import RISK_SCORES
+
+if TYPE_CHECKING:
+    from pde.jobs.replay import Replay
 
 TOP_K = 6
 EXPLAIN_TIMEOUT_S = 10.0
@@ -183,6 +186,31 @@ def explain_customer(services: Services, user: access.SignedIn, *, customer_id: 
         as_of_note=note,
         reasons=tuple(map(_live, result.reasons)),
         protective=tuple(map(_live, result.protective)),
+    )
+
+
+def replay_decision(
+    services: Services,
+    user: access.SignedIn,
+    *,
+    customer_id: str,
+    as_of: date,
+    model_version: str | None = None,
+) -> Replay:
+    """Replays the customer's stored decision of `as_of` (`pde.jobs.replay`): the score and
+    reasons recomputed with the bundle that made them, and any difference from the stored
+    ones. A decision that cannot be replayed raises ReplayError (a PdeError)."""
+    from pde.jobs.replay import replay
+
+    with services.session() as session:
+        check_customer(session, user, customer_id)
+    return replay(
+        customer_id,
+        as_of=as_of,
+        model_version=model_version,
+        data_dir=services.settings.data_dir,
+        model_dir=services.settings.model_dir,
+        engine=services.engine,
     )
 
 

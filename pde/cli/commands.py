@@ -17,6 +17,7 @@ SUBCOMMANDS = (
     "serve",
     "score",
     "score_portfolio",
+    "replay",
     "frontend",
     "db",
     "demo",

@@ -134,6 +134,13 @@ class Settings(BaseSettings):
         description="How much lower a challenger's AUC may be than the champion's (held-out, "
         "and realised on the same matured rows) before promotion is refused unless forced.",
     )
+    promotion_rescore_weeks: int = Field(
+        4,
+        ge=0,
+        le=52,
+        description="Weekly dates re-scored with a newly promoted model (the newest scored "
+        "dates), so trends and changes compare scores of one model; 0 re-scores none.",
+    )
     job_stale_seconds: int = Field(
         120,
         ge=10,

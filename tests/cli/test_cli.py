@@ -17,6 +17,7 @@ EXPECTED = {
     "serve",
     "score",
     "score-portfolio",
+    "replay",
     "frontend",
     "db",
     "demo",
