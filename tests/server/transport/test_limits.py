@@ -33,6 +33,7 @@ def _stream(port: int, batch: risk_pb2.ScoreBatch) -> list[risk_pb2.ScoreBatchRe
 @pytest.fixture(scope="module")
 def wide_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A quick bundle of 174 features: a full batch of it is over 64 MiB."""
+    from pde.contracts.bundle import set_current
     from pde.training.models import ParityError, TrainConfig, frame_from_table, train_frame
 
     rng = np.random.default_rng(3)
@@ -44,11 +45,12 @@ def wide_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("wide")
     for seed in (42, 7, 2026):
         try:
-            train_frame(
+            result = train_frame(
                 frame,
                 config=TrainConfig.quick_run(threads=1, seed=seed, prune_min_share=0.0),
                 model_dir=root,
             )
+            set_current(root, result.bundle_dir.name)  # training leaves it to promotion
             return root
         except ParityError:
             continue
