@@ -187,6 +187,11 @@ class Manifest(BaseModel):
     reference: ReferenceFile | None = Field(
         None, description="Reference distributions for drift; None in bundles before 2026-12."
     )
+    hazard: ModelFile | None = Field(
+        None,
+        description="The time-to-miss hazard model (pde.contracts.hazard): its graph takes the "
+        "features plus the interval index, [N, F + 1]; None in bundles without one.",
+    )
     feature_statistics: dict[str, FeatureStatistics] = Field(
         default_factory=dict,
         description="What is usual per feature in the training rows (quartiles, mean), which "
@@ -236,7 +241,10 @@ def read_manifest(bundle_dir: Path, *, verify: bool = True) -> Manifest:
         where = ".".join(str(p) for p in first["loc"])
         raise BundleError(f"{path}: invalid manifest at {where}: {first['msg']}") from None
     if verify:
-        for name, model in manifest.models.items():
+        members = dict(manifest.models)
+        if manifest.hazard is not None:
+            members["hazard"] = manifest.hazard
+        for name, model in members.items():
             for file, expected in (
                 (model.onnx_file, model.onnx_sha256),
                 (model.native_file, model.native_sha256),

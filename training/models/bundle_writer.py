@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 REPORT = "report.html"
 METRICS = "metrics.json"
 REFERENCE = "reference.json"
+HAZARD = "hazard"  # hazard.onnx and the native hazard model
 
 
 def bundle_version(created_at: datetime, fingerprint: str) -> str:
@@ -50,6 +51,8 @@ class BundleContents:
     report_html: str
     metrics: dict[str, Any]
     reference: ReferenceDistributions | None = None  # for drift; written as reference.json
+    # The time-to-miss model: its native model, learner name and graph (None: no hazard model).
+    hazard: tuple[Any, str, OnnxGraph] | None = None
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -76,6 +79,24 @@ def _write_members(tmp: Path, contents: BundleContents) -> dict[str, ModelFile]:
     return models
 
 
+def _write_hazard(tmp: Path, contents: BundleContents) -> ModelFile | None:
+    if contents.hazard is None:
+        return None
+    native, learner_name, graph = contents.hazard
+    learner = get_learner(learner_name)
+    native_file = f"{HAZARD}{learner.suffix}"
+    (tmp / f"{HAZARD}.onnx").write_bytes(graph.data)
+    learner.save(native, tmp / native_file)
+    return ModelFile(
+        onnx_file=f"{HAZARD}.onnx",
+        onnx_sha256=sha256_file(tmp / f"{HAZARD}.onnx"),
+        native_file=native_file,
+        native_sha256=sha256_file(tmp / native_file),
+        input_name=graph.input_name,
+        output_name=graph.output_name,
+    )
+
+
 def write_bundle(
     model_dir: Path,
     contents: BundleContents,
@@ -97,11 +118,14 @@ def write_bundle(
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=model_dir))
     try:
         models = _write_members(tmp, contents)
+        hazard = _write_hazard(tmp, contents)
         reference = None
         if contents.reference is not None:
             (tmp / REFERENCE).write_text(contents.reference.model_dump_json() + "\n")
             reference = ReferenceFile(file=REFERENCE, sha256=sha256_file(tmp / REFERENCE))
-        manifest = Manifest(models=models, reference=reference, **contents.manifest_fields)
+        manifest = Manifest(
+            models=models, reference=reference, hazard=hazard, **contents.manifest_fields
+        )
         _write_json(tmp / METRICS, contents.metrics)
         (tmp / REPORT).write_text(contents.report_html, encoding="utf-8")
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")

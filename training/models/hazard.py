@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from pde.contracts.hazard import INTERVAL_ENDS, MissForecast, forecast, interval_of
-from pde.training.learners import FitData, FitOptions, get_learner
+from pde.training.learners import FitData, FitOptions, OnnxGraph, get_learner
 
 HAZARD_LEARNER = "lightgbm"
 # Small and fixed: the hazard ranks within the alerted few; tuning is the ensemble's job.
@@ -30,6 +30,8 @@ HAZARD_PARAMS: dict[str, Any] = {
     "reg_lambda": 1.0,
 }
 N_INTERVALS = len(INTERVAL_ENDS)
+# Trees of the hazard model at most (fewer in quick runs: the run's max_trees).
+HAZARD_MAX_ROUNDS = 200
 
 
 def person_period(x: np.ndarray, days_to_miss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -104,3 +106,48 @@ def concordance_index(days_to_miss: np.ndarray, risk: np.ndarray) -> float:
         comparable += float(later.sum())
         concordant += float((later & higher).sum()) + 0.5 * float((later & tied).sum())
     return concordant / comparable if comparable else float("nan")
+
+
+@dataclass(frozen=True)
+class TimeToMiss:
+    """The trained hazard model of a run, its graph and its out-of-time figures."""
+
+    model: HazardModel
+    graph: OnnxGraph
+    figures: dict[str, Any]
+
+
+def train_time_to_miss(
+    x_fit: np.ndarray,
+    days_fit: np.ndarray,
+    x_test: np.ndarray,
+    days_test: np.ndarray,
+    *,
+    rounds: int,
+    threads: int,
+    seed: int,
+) -> TimeToMiss:
+    """Fits the hazard model on the fitting rows (features clipped as the ensemble's) and
+    measures it on the held-out (out-of-time) rows: the concordance of the 30-day chance with
+    the time to miss, and the mean forecast against the observed share per horizon."""
+    model = fit_hazard(x_fit, days_fit, rounds=rounds, threads=threads, seed=seed)
+    graph = get_learner(model.learner).export_onnx(model.model, n_features=x_fit.shape[1] + 1)
+    figures: dict[str, Any] = {"learner": model.learner, "intervals": list(INTERVAL_ENDS)}
+    if x_test.shape[0]:
+        result = model.forecast(x_test)
+        observed = np.nan_to_num(days_test, nan=np.inf)
+        figures.update(
+            rows=int(x_test.shape[0]),
+            concordance=concordance_index(days_test, result.within_30d),
+            mean_forecast={
+                "7d": float(result.within_7d.mean()),
+                "14d": float(result.within_14d.mean()),
+                "30d": float(result.within_30d.mean()),
+            },
+            observed={
+                "7d": float((observed <= 7).mean()),
+                "14d": float((observed <= 14).mean()),
+                "30d": float(np.isfinite(observed).mean()),
+            },
+        )
+    return TimeToMiss(model, graph, figures)

@@ -23,6 +23,7 @@ from pde.training.models.bundle_writer import BundleContents, bundle_version, wr
 from pde.training.models.config import StageCallback, TrainConfig, no_progress
 from pde.training.models.feature_statistics import feature_statistics
 from pde.training.models.frame import TrainingFrame
+from pde.training.models.hazard import HAZARD_MAX_ROUNDS, TimeToMiss, train_time_to_miss
 from pde.training.models.report import render_report
 from pde.training.models.summary import (
     RunRecord,
@@ -112,6 +113,10 @@ def train_frame(
         )
     with timer.stage("export"):
         exported = stages.export(natives, m, features, config=config)
+    time_to_miss = None
+    if frame.days_to_miss is not None:
+        with timer.stage("time to miss"):
+            time_to_miss = _time_to_miss(frame, rows, features, config=config)
     with timer.stage("write"):
         fingerprint = frame.fingerprint()
         record = RunRecord(
@@ -138,7 +143,11 @@ def train_frame(
             tiers=decision.tiers,
             metrics=evaluation.metrics,
             cv=cross_validated.cv,
-            results={**evaluation.results, "parity_max_abs_diff": exported.parity},
+            results={
+                **evaluation.results,
+                "parity_max_abs_diff": exported.parity,
+                **({"time_to_miss": time_to_miss.figures} if time_to_miss else {}),
+            },
             timings={**timer.seconds, "total": round(time.perf_counter() - started, 3)},
         )
         held_out = blended.p_test["ensemble"]
@@ -158,9 +167,27 @@ def train_frame(
             exported=exported,
             reference=reference,
             statistics=statistics,
+            time_to_miss=time_to_miss,
         )
     timer.seconds["total"] = round(time.perf_counter() - started, 3)
     return TrainResult(bundle_dir, read_manifest(bundle_dir, verify=False), timer.seconds)
+
+
+def _time_to_miss(
+    frame: TrainingFrame, rows: prepare.Rows, features: prepare.Features, *, config: TrainConfig
+) -> TimeToMiss:
+    """The hazard model on the fitting rows, measured on the out-of-time test rows."""
+    assert frame.days_to_miss is not None  # the caller checked
+    test = rows.split.test
+    return train_time_to_miss(
+        features.prepare(frame, rows.fit),
+        frame.days_to_miss[rows.fit],
+        features.prepare(frame, test),
+        frame.days_to_miss[test],
+        rounds=min(config.max_trees, HAZARD_MAX_ROUNDS),
+        threads=config.threads,
+        seed=config.seed,
+    )
 
 
 def _write(
@@ -171,6 +198,7 @@ def _write(
     exported: stages.Exported,
     reference: ReferenceDistributions,
     statistics: dict[str, FeatureStatistics],
+    time_to_miss: TimeToMiss | None = None,
 ) -> Path:
     """The bundle: files, manifest, metrics.json and report, checked again once written."""
     evaluation = evaluation_data(record)
@@ -181,6 +209,11 @@ def _write(
         report_html=render_report(evaluation),
         metrics=evaluation,
         reference=reference,
+        hazard=(
+            None
+            if time_to_miss is None
+            else (time_to_miss.model.model, time_to_miss.model.learner, time_to_miss.graph)
+        ),
     )
     return write_bundle(
         model_dir,
