@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from pde.contracts.bundle import BundleError, Manifest, read_manifest
 from pde.contracts.catalogue import CatalogueEntry, FeatureStatistics
+from pde.contracts.hazard import INTERVAL_ENDS, MissForecast, forecast, with_intervals
 from pde.core.names import MODEL_NAMES
 from pde.server import fused
 from pde.server.ensemble import F32, F64, EnsembleSpec
@@ -38,6 +39,7 @@ class BatchScores:
     probability: F64  # calibrated ensemble probability
     tier: npt.NDArray[np.uint8]
     alert: npt.NDArray[np.bool_]
+    miss: MissForecast | None = None  # time to miss, when the bundle has a hazard model
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class RowScore:
     probability: float
     tier: int
     alert: bool
+    # Miss within 7, 14 and 30 days and expected days to it; None without a hazard model.
+    miss: tuple[float, float, float, float] | None = None
 
 
 def row_scores(scores: BatchScores) -> list[RowScore]:
@@ -56,8 +60,21 @@ def row_scores(scores: BatchScores) -> list[RowScore]:
     probability = scores.probability.tolist()
     tiers = scores.tier.tolist()
     alerts = scores.alert.tolist()
+    miss: list[tuple[float, float, float, float] | None] = [None] * len(probability)
+    if scores.miss is not None:
+        m = scores.miss
+        miss = list(
+            zip(
+                m.within_7d.tolist(),
+                m.within_14d.tolist(),
+                m.within_30d.tolist(),
+                m.expected_days.tolist(),
+                strict=True,
+            )
+        )
     return [
-        RowScore(per_model[i], probability[i], tiers[i], alerts[i]) for i in range(len(probability))
+        RowScore(per_model[i], probability[i], tiers[i], alerts[i], miss[i])
+        for i in range(len(probability))
     ]
 
 
@@ -111,6 +128,7 @@ class LoadedBundle:
         natives: dict[str, NativeModel],
         merged: _Merged | None = None,
         protected: Collection[str] = (),
+        hazard: _Graph | None = None,
     ) -> None:
         """`protected`: features never shown as reasons, beyond those the catalogue marks."""
         self.directory = directory
@@ -126,6 +144,7 @@ class LoadedBundle:
         }
         self.graphs_ = graphs
         self.natives_ = natives
+        self.hazard_ = hazard
         self.merged_ = merged
 
     @property
@@ -147,14 +166,23 @@ class LoadedBundle:
 
     def score(self, features: F32) -> BatchScores:
         """Scores float32 rows [rows, features] in model order (validated by the caller)."""
-        per_model = self.per_model(self.spec.clip(features))
+        clipped = self.spec.clip(features)
+        per_model = self.per_model(clipped)
         probability = self.spec.calibrate(self.spec.combine(per_model))
         return BatchScores(
             per_model=per_model,
             probability=probability,
             tier=self.spec.tiers(probability),
             alert=self.spec.alerts(probability),
+            miss=self.miss_forecast(clipped),
         )
+
+    def miss_forecast(self, clipped: F32) -> MissForecast | None:
+        """The time-to-miss forecast of clipped rows; None without a hazard model."""
+        if self.hazard_ is None:
+            return None
+        hazards = self.hazard_.probability(with_intervals(clipped))
+        return forecast(hazards.reshape(clipped.shape[0], len(INTERVAL_ENDS)))
 
     def native(self, name: str) -> NativeModel:
         return self.natives_[name]
@@ -211,6 +239,24 @@ def _merge(directory: Path, manifest: Manifest, *, threads: int) -> _Merged | No
     return _Merged(session, outputs)
 
 
+def _hazard_graph(directory: Path, manifest: Manifest, *, threads: int) -> _Graph | None:
+    """The time-to-miss graph's session; None for a bundle without one."""
+    import onnxruntime as ort
+
+    member = manifest.hazard
+    if member is None:
+        return None
+    try:
+        session = ort.InferenceSession(
+            str(directory / member.onnx_file),
+            sess_options=_session_options(threads),
+            providers=["CPUExecutionProvider"],
+        )
+    except Exception as exc:  # onnxruntime raises its own error types
+        raise BundleError(f"{directory}: cannot load the hazard graph: {exc}") from None
+    return _Graph(session, member.input_name, [member.output_name])
+
+
 def load_bundle(
     directory: Path, *, threads: int = 1, protected: Collection[str] | None = None
 ) -> LoadedBundle:
@@ -254,6 +300,7 @@ def load_bundle(
         natives=natives,
         merged=_merge(directory, manifest, threads=threads),
         protected=protected,
+        hazard=_hazard_graph(directory, manifest, threads=threads),
     )
     try:
         worst = _check_parity(bundle)  # also warms every graph up

@@ -18,7 +18,7 @@ import numpy as np
 
 from pde.contracts.catalogue import CatalogueEntry, FeatureStatistics, plain_reason
 from pde.core.names import MODEL_NAMES
-from pde.server.bundle import LoadedBundle
+from pde.server.bundle import LoadedBundle, row_scores
 from pde.server.ensemble import F32, F64
 
 
@@ -42,6 +42,8 @@ class Explanation:
     contributions: dict[str, float]
     reasons: list[Reason]
     protective: list[Reason]
+    # Miss within 7, 14 and 30 days and expected days to it; None without a hazard model.
+    miss: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,10 @@ def explain_row(bundle: LoadedBundle, row: F32, *, top_k: int) -> Explanation:
     contributions = ensemble_contributions(bundle, row)[0]
     names = bundle.spec.feature_names
     per_feature = contributions[:-1]
+    scored = row_scores(bundle.score(row))[0]
     return Explanation(
-        probability=float(bundle.score(row).probability[0]),
+        probability=scored.probability,
+        miss=scored.miss,
         base_value=float(contributions[-1]),
         contributions={name: float(v) for name, v in zip(names, per_feature, strict=True)},
         reasons=ranked(bundle, row[0], per_feature, k=top_k),

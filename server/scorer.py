@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pde.contracts.bundle import MANIFEST, BundleError, current_bundle_dir
+from pde.contracts.hazard import concat
 from pde.server import inputs
 from pde.server.activity import Activity, features_from_activity
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle, row_scores
@@ -177,11 +178,13 @@ class Scorer:
         parts = np.array_split(rows, self.workers)
         futures = [self._pool.submit(bundle.score, part) for part in parts[1:]]
         results = [bundle.score(parts[0]), *(f.result() for f in futures)]
+        misses = [r.miss for r in results if r.miss is not None]
         return BatchScores(
             per_model=np.concatenate([r.per_model for r in results], axis=1),
             probability=np.concatenate([r.probability for r in results]),
             tier=np.concatenate([r.tier for r in results]),
             alert=np.concatenate([r.alert for r in results]),
+            miss=concat(misses) if len(misses) == len(results) else None,
         )
 
     def explain(

@@ -24,6 +24,20 @@ _MIDPOINTS = np.array([(a + b) / 2 for a, b in zip(_STARTS, INTERVAL_ENDS, stric
 F64 = npt.NDArray[np.float64]
 
 
+def with_intervals(x: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    """Each row repeated once per interval with the interval index appended, row-major:
+    [rows * intervals, features + 1], the input of the hazard graph."""
+    rows = np.asarray(x, dtype=np.float32)
+    repeated = np.repeat(rows, len(INTERVAL_ENDS), axis=0)
+    index = np.tile(np.arange(len(INTERVAL_ENDS), dtype=np.float32), rows.shape[0])[:, None]
+    return np.hstack([repeated, index])
+
+
+def concat(parts: list[MissForecast]) -> MissForecast:
+    """The forecasts of consecutive batches as one."""
+    return MissForecast(*(np.concatenate([getattr(p, name) for p in parts]) for name in _FIELDS))
+
+
 def interval_of(days: npt.ArrayLike) -> npt.NDArray[np.int64]:
     """The interval index (0-based) of a miss `days` after the as-of date (1..30)."""
     return np.searchsorted(np.asarray(INTERVAL_ENDS), np.asarray(days), side="left")
@@ -38,6 +52,9 @@ class MissForecast:
     within_14d: F64
     within_30d: F64
     expected_days: F64
+
+
+_FIELDS = ("within_7d", "within_14d", "within_30d", "expected_days")
 
 
 def forecast(hazards: npt.ArrayLike) -> MissForecast:

@@ -114,6 +114,21 @@ def _reasons(reasons: list[Reason]) -> list[risk_pb2.Reason]:
     ]
 
 
+MISS_FIELDS = ("miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss")
+
+
+def _miss(miss: tuple[float, float, float, float] | None) -> dict[str, float]:
+    return {} if miss is None else dict(zip(MISS_FIELDS, miss, strict=True))
+
+
+def _miss_bytes(scores: BatchScores) -> dict[str, bytes]:
+    m = scores.miss
+    if m is None:
+        return {}
+    columns = (m.within_7d, m.within_14d, m.within_30d, m.expected_days)
+    return {f: c.astype("<f4").tobytes() for f, c in zip(MISS_FIELDS, columns, strict=True)}
+
+
 def score_response(
     customer_id: str, bundle: LoadedBundle, score: RowScore, reasons: Ranked
 ) -> risk_pb2.ScoreResponse:
@@ -126,6 +141,7 @@ def score_response(
         model_version=bundle.version,
         reasons=_reasons(reasons.reasons),
         protective=_reasons(reasons.protective),
+        **_miss(score.miss),
     )
 
 
@@ -138,6 +154,7 @@ def batch_result(
         tiers=scores.tier.tobytes(),
         alerts=scores.alert.astype(np.uint8).tobytes(),
         model_version=bundle.version,
+        **_miss_bytes(scores),
     )
 
 
@@ -152,6 +169,7 @@ def explain_response(
         reasons=_reasons(explanation.reasons),
         model_version=bundle.version,
         protective=_reasons(explanation.protective),
+        **_miss(explanation.miss),
     )
 
 

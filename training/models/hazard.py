@@ -16,7 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from pde.contracts.hazard import INTERVAL_ENDS, MissForecast, forecast, interval_of
+from pde.contracts.hazard import (
+    INTERVAL_ENDS,
+    MissForecast,
+    forecast,
+    interval_of,
+    with_intervals,
+)
 from pde.training.learners import FitData, FitOptions, OnnxGraph, get_learner
 
 HAZARD_LEARNER = "lightgbm"
@@ -49,15 +55,6 @@ def person_period(x: np.ndarray, days_to_miss: np.ndarray) -> tuple[np.ndarray, 
         rows.append(block)
         targets.append((missed[alive] & (last[alive] == k)).astype(np.int32))
     return np.vstack(rows).astype(np.float32), np.concatenate(targets)
-
-
-def with_intervals(x: np.ndarray) -> np.ndarray:
-    """Each row repeated once per interval with the interval index appended, row-major:
-    [rows * intervals, features + 1] (what the hazard graph scores)."""
-    n = x.shape[0]
-    repeated = np.repeat(np.asarray(x, dtype=np.float32), N_INTERVALS, axis=0)
-    index = np.tile(np.arange(N_INTERVALS, dtype=np.float32), n)[:, None]
-    return np.hstack([repeated, index])
 
 
 @dataclass(frozen=True)

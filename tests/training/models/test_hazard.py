@@ -10,13 +10,8 @@ import polars as pl
 import pytest
 
 from pde.contracts.data.label_rule import labels_at, miss_days_at
-from pde.contracts.hazard import INTERVAL_ENDS, forecast, interval_of
-from pde.training.models.hazard import (
-    concordance_index,
-    fit_hazard,
-    person_period,
-    with_intervals,
-)
+from pde.contracts.hazard import INTERVAL_ENDS, forecast, interval_of, with_intervals
+from pde.training.models.hazard import concordance_index, fit_hazard, person_period
 
 AS_OF = date(2025, 3, 1)
 

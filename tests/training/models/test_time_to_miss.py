@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 
 from pde.contracts.bundle import read_manifest
-from pde.contracts.hazard import INTERVAL_ENDS
+from pde.contracts.hazard import INTERVAL_ENDS, with_intervals
 from pde.training.learners import get_learner
-from pde.training.models.hazard import with_intervals
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +64,11 @@ def test_time_to_miss_concordance_in_metrics_and_report(canonical_bundle: Path) 
     assert math.isclose(forecast["30d"], observed["30d"], abs_tol=0.1)
     report = (canonical_bundle / "report.html").read_text()
     assert "Time to miss" in report and f"{figures['concordance']:.4f}" in report
+
+
+def test_time_to_miss_the_train_bench_reads_the_concordance(canonical_bundle: Path) -> None:
+    from pde.bench.train import read_time_to_miss
+
+    figures = read_time_to_miss(canonical_bundle)
+    assert figures is not None
+    assert figures == json.loads((canonical_bundle / "metrics.json").read_text())["time_to_miss"]
