@@ -10,10 +10,12 @@ the expected calibration error.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -102,6 +104,13 @@ def register(app: typer.Typer) -> None:
             f" {alerts['capacity_used']:.0%} of {alerts['capacity']:,} (precision"
             f" {alerts['precision']:.3f}, lift {alerts['lift']:.1f})"
         )
+        time_to_miss = read_time_to_miss(result.bundle_dir)
+        if time_to_miss is not None:
+            out.print(
+                f"time to miss: concordance {time_to_miss['concordance']:.4f} on"
+                f" {time_to_miss['rows']:,} out-of-time rows, beside the ensemble's AUC"
+                f" {ensemble['auc']:.4f}"
+            )
         oracle = result.manifest.training.get("oracle")
         if oracle:
             out.print(
@@ -109,3 +118,9 @@ def register(app: typer.Typer) -> None:
                 f" gap {oracle['gap']:+.4f} (bar {ORACLE_GAP}:"
                 f" {'met' if oracle['gap'] <= ORACLE_GAP else 'NOT met'})"
             )
+
+
+def read_time_to_miss(bundle_dir: Path) -> dict[str, Any] | None:
+    """The hazard model's out-of-time figures from the bundle's metrics.json, if any."""
+    figures = json.loads((bundle_dir / "metrics.json").read_text()).get("time_to_miss")
+    return figures if figures and "concordance" in figures else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,31 @@ class Reason:
     value: float
     contribution: float  # log-odds
     text: str
+    code: str = ""  # standard reason code (R01...); empty from bundles without codes
+    code_text: str = ""
+
+
+@dataclass(frozen=True)
+class TimeToMiss:
+    """The chance of a miss within 7, 14 and 30 days and the expected days to it (given one
+    within 30 days), from the model's hazard model."""
+
+    within_7d: float
+    within_14d: float
+    within_30d: float
+    expected_days: float
+
+
+def time_to_miss(message: Any) -> TimeToMiss | None:
+    """The message's time to miss; None when the model has no hazard model."""
+    if not message.HasField("miss_within_30d"):
+        return None
+    return TimeToMiss(
+        message.miss_within_7d,
+        message.miss_within_14d,
+        message.miss_within_30d,
+        message.expected_days_to_miss,
+    )
 
 
 @dataclass(frozen=True)
@@ -30,6 +55,8 @@ class ScoreResult:
     alert: bool
     model_version: str
     reasons: list[Reason]
+    protective: list[Reason] = field(default_factory=list)
+    miss: TimeToMiss | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +67,8 @@ class Explanation:
     contributions: dict[str, float]
     reasons: list[Reason]
     model_version: str
+    protective: list[Reason] = field(default_factory=list)
+    miss: TimeToMiss | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +99,7 @@ class RowScore:
     tier: str
     alert: bool
     model_version: str
+    miss: TimeToMiss | None = None
 
 
 @dataclass(frozen=True)
@@ -81,12 +111,17 @@ class BatchScores:
     tiers: list[str]
     alerts: npt.NDArray[np.bool_]
     model_version: str
+    # [rows, 4]: miss within 7, 14, 30 days and expected days; None without a hazard model.
+    miss: npt.NDArray[np.float32] | None = None
 
     def rows(self) -> list[RowScore]:
+        miss: list[TimeToMiss | None] = [None] * len(self.row_ids)
+        if self.miss is not None:
+            miss = [TimeToMiss(*map(float, m)) for m in self.miss]
         return [
-            RowScore(row_id, float(p), tier, bool(a), self.model_version)
-            for row_id, p, tier, a in zip(
-                self.row_ids, self.probabilities, self.tiers, self.alerts, strict=True
+            RowScore(row_id, float(p), tier, bool(a), self.model_version, m)
+            for row_id, p, tier, a, m in zip(
+                self.row_ids, self.probabilities, self.tiers, self.alerts, miss, strict=True
             )
         ]
 
@@ -102,8 +137,24 @@ class BatchExplanations:
     model_version: str
 
 
+MISS_COLUMNS = ("miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss")
+
+
+def batch_miss(message: Any, rows: int) -> npt.NDArray[np.float32] | None:
+    """The time to miss of a ScoreBatchResult, [rows, 4]; None when it carries none."""
+    if not message.miss_within_30d:
+        return None
+    columns = [np.frombuffer(getattr(message, c), dtype="<f4") for c in MISS_COLUMNS]
+    if any(c.shape[0] != rows for c in columns):
+        raise ValueError("the time-to-miss columns do not match the rows")
+    return np.stack(columns, axis=1)
+
+
 def reasons(messages: Any) -> list[Reason]:
-    return [Reason(r.feature, r.value, r.contribution, r.text) for r in messages]
+    return [
+        Reason(r.feature, r.value, r.contribution, r.text, code=r.code, code_text=r.code_text)
+        for r in messages
+    ]
 
 
 def score_result(message: risk_pb2.ScoreResponse) -> ScoreResult:
@@ -115,6 +166,8 @@ def score_result(message: risk_pb2.ScoreResponse) -> ScoreResult:
         alert=message.alert,
         model_version=message.model_version,
         reasons=reasons(message.reasons),
+        protective=reasons(message.protective),
+        miss=time_to_miss(message),
     )
 
 
@@ -126,6 +179,8 @@ def explanation(message: risk_pb2.ExplainResponse) -> Explanation:
         contributions=dict(message.contributions),
         reasons=reasons(message.reasons),
         model_version=message.model_version,
+        protective=reasons(message.protective),
+        miss=time_to_miss(message),
     )
 
 
@@ -150,6 +205,7 @@ def batch_scores(message: risk_pb2.ScoreBatchResult, tier_names: list[str]) -> B
         tiers=[tier_names[i] for i in tiers],
         alerts=np.frombuffer(message.alerts, dtype=np.uint8).astype(bool),
         model_version=message.model_version,
+        miss=batch_miss(message, len(message.row_ids)),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ import numpy as np
 import numpy.typing as npt
 
 from pde.contracts.bundle import BundleError, Manifest, read_manifest
-from pde.contracts.catalogue import CatalogueEntry
+from pde.contracts.catalogue import CatalogueEntry, FeatureStatistics
+from pde.contracts.hazard import INTERVAL_ENDS, MissForecast, forecast, with_intervals
 from pde.core.names import MODEL_NAMES
 from pde.server import fused
 from pde.server.ensemble import F32, F64, EnsembleSpec
@@ -39,6 +40,7 @@ class BatchScores:
     probability: F64  # calibrated ensemble probability
     tier: npt.NDArray[np.uint8]
     alert: npt.NDArray[np.bool_]
+    miss: MissForecast | None = None  # time to miss, when the bundle has a hazard model
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class RowScore:
     probability: float
     tier: int
     alert: bool
+    # Miss within 7, 14 and 30 days and expected days to it; None without a hazard model.
+    miss: tuple[float, float, float, float] | None = None
 
 
 def row_scores(scores: BatchScores) -> list[RowScore]:
@@ -57,8 +61,21 @@ def row_scores(scores: BatchScores) -> list[RowScore]:
     probability = scores.probability.tolist()
     tiers = scores.tier.tolist()
     alerts = scores.alert.tolist()
+    miss: list[tuple[float, float, float, float] | None] = [None] * len(probability)
+    if scores.miss is not None:
+        m = scores.miss
+        miss = list(
+            zip(
+                m.within_7d.tolist(),
+                m.within_14d.tolist(),
+                m.within_30d.tolist(),
+                m.expected_days.tolist(),
+                strict=True,
+            )
+        )
     return [
-        RowScore(per_model[i], probability[i], tiers[i], alerts[i]) for i in range(len(probability))
+        RowScore(per_model[i], probability[i], tiers[i], alerts[i], miss[i])
+        for i in range(len(probability))
     ]
 
 
@@ -111,7 +128,10 @@ class LoadedBundle:
         graphs: dict[str, _Graph],
         natives: dict[str, NativeModel],
         merged: _Merged | None = None,
+        protected: Collection[str] = (),
+        hazard: _Graph | None = None,
     ) -> None:
+        """`protected`: features never shown as reasons, beyond those the catalogue marks."""
         self.directory = directory
         self.manifest = manifest
         self.spec = EnsembleSpec.from_manifest(manifest)
@@ -121,8 +141,13 @@ class LoadedBundle:
         }
         self._weights = self.spec.weights.tolist()
         self._tier_lowers = self.spec.tier_lowers.tolist()
+        self.statistics: Mapping[str, FeatureStatistics] = manifest.feature_statistics
+        self.protected: frozenset[str] = frozenset(protected) | {
+            entry.name for entry in manifest.feature_catalogue if entry.protected
+        }
         self.graphs_ = graphs
         self.natives_ = natives
+        self.hazard_ = hazard
         self.merged_ = merged
 
     @property
@@ -144,13 +169,15 @@ class LoadedBundle:
 
     def score(self, features: F32) -> BatchScores:
         """Scores float32 rows [rows, features] in model order (validated by the caller)."""
-        per_model = self.per_model(self.spec.clip(features))
+        clipped = self.spec.clip(features)
+        per_model = self.per_model(clipped)
         probability = self.spec.calibrate(self.spec.combine(per_model))
         return BatchScores(
             per_model=per_model,
             probability=probability,
             tier=self.spec.tiers(probability),
             alert=self.spec.alerts(probability),
+            miss=self.miss_forecast(clipped),
         )
 
     def score_row(self, features: F32) -> RowScore:
@@ -166,7 +193,27 @@ class LoadedBundle:
         raw = sum(w * p for w, p in zip(self._weights, per_model, strict=True))
         probability = float(self.spec.calibrate(np.array([raw]))[0])
         tier = max(bisect.bisect_right(self._tier_lowers, probability) - 1, 0)
-        return RowScore(per_model, probability, tier, probability >= self.spec.threshold)
+        alert = probability >= self.spec.threshold
+        return RowScore(per_model, probability, tier, alert, self._row_miss(clipped))
+
+    def miss_forecast(self, clipped: F32) -> MissForecast | None:
+        """The time-to-miss forecast of clipped rows; None without a hazard model."""
+        if self.hazard_ is None:
+            return None
+        hazards = self.hazard_.probability(with_intervals(clipped))
+        return forecast(hazards.reshape(clipped.shape[0], len(INTERVAL_ENDS)))
+
+    def _row_miss(self, clipped: F32) -> tuple[float, float, float, float] | None:
+        """`miss_forecast` of one clipped row as RowScore carries it."""
+        found = self.miss_forecast(clipped)
+        if found is None:
+            return None
+        return (
+            float(found.within_7d[0]),
+            float(found.within_14d[0]),
+            float(found.within_30d[0]),
+            float(found.expected_days[0]),
+        )
 
     def native(self, name: str) -> NativeModel:
         return self.natives_[name]
@@ -237,10 +284,35 @@ def _merge(directory: Path, manifest: Manifest, *, threads: int) -> _Merged | No
     return _Merged(session, outputs)
 
 
-def load_bundle(directory: Path, *, threads: int = 1) -> LoadedBundle:
-    """Loads, verifies, warms up and parity-checks the bundle in `directory`."""
+def _hazard_graph(directory: Path, manifest: Manifest, *, threads: int) -> _Graph | None:
+    """The time-to-miss graph's session; None for a bundle without one."""
     import onnxruntime as ort
 
+    member = manifest.hazard
+    if member is None:
+        return None
+    try:
+        session = ort.InferenceSession(
+            str(directory / member.onnx_file),
+            sess_options=_session_options(threads),
+            providers=["CPUExecutionProvider"],
+        )
+    except Exception as exc:  # onnxruntime raises its own error types
+        raise BundleError(f"{directory}: cannot load the hazard graph: {exc}") from None
+    return _Graph(session, member.input_name, [member.output_name])
+
+
+def load_bundle(
+    directory: Path, *, threads: int = 1, protected: Collection[str] | None = None
+) -> LoadedBundle:
+    """Loads, verifies, warms up and parity-checks the bundle in `directory`. `protected`:
+    features never shown as reasons beyond the catalogue's (default: the settings')."""
+    import onnxruntime as ort
+
+    from pde.core.settings import get_settings
+
+    if protected is None:
+        protected = get_settings().protected_features
     started = time.perf_counter()
     manifest = read_manifest(directory, verify=True)
     graphs: dict[str, _Graph] = {}
@@ -272,6 +344,8 @@ def load_bundle(directory: Path, *, threads: int = 1) -> LoadedBundle:
         graphs=graphs,
         natives=natives,
         merged=_merge(directory, manifest, threads=threads),
+        protected=protected,
+        hazard=_hazard_graph(directory, manifest, threads=threads),
     )
     try:
         worst = _check_parity(bundle)  # also warms every graph up

@@ -3,29 +3,36 @@
 Each native model gives exact TreeSHAP values on its own log-odds scale; the ensemble's
 contribution of a feature is the weighted sum of the three (weights from the manifest), an
 additive approximation of the calibrated ensemble on the log-odds scale.
+
+Reasons are the features that raise the risk most, protective factors the ones that lower it
+most; protected features (the bundle's `protected`) are dropped before either is ranked. Each
+carries its standard reason code and a text with the customer's value and what is usual.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from pde.contracts.catalogue import CatalogueEntry, plain_reason
+from pde.contracts.catalogue import CatalogueEntry, FeatureStatistics, plain_reason
 from pde.core.names import MODEL_NAMES
-from pde.server.bundle import LoadedBundle
+from pde.server.bundle import LoadedBundle, row_scores
 from pde.server.ensemble import F32, F64
 
 
 @dataclass(frozen=True)
 class Reason:
-    """One feature that pushes the score up, with the text a risk officer reads."""
+    """One feature that pushes the score up (or, as a protective factor, down), with its
+    standard reason code and the text a risk officer reads."""
 
     feature: str
     value: float
     contribution: float  # log-odds
     text: str
+    code: str = ""  # empty when the bundle's catalogue has no code for the feature
+    code_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,13 +41,59 @@ class Explanation:
     base_value: float  # log-odds of the average prediction
     contributions: dict[str, float]
     reasons: list[Reason]
+    protective: list[Reason]
+    # Miss within 7, 14 and 30 days and expected days to it; None without a hazard model.
+    miss: tuple[float, float, float, float] | None = None
 
 
-def reason_text(catalogue: Mapping[str, CatalogueEntry], feature: str, value: float) -> str:
-    """The reason text of the feature's entry in the bundle's catalogue, or `feature = value`
-    when the bundle ships none (a `--table` bundle)."""
+@dataclass(frozen=True)
+class Ranked:
+    """The reasons of a score and its protective factors."""
+
+    reasons: list[Reason]
+    protective: list[Reason]
+
+    @classmethod
+    def of(cls, explanation: Explanation) -> Ranked:
+        return cls(explanation.reasons, explanation.protective)
+
+
+# Protective factors returned beside the reasons.
+PROTECTIVE_FACTORS = 2
+
+
+def reason_text(
+    catalogue: Mapping[str, CatalogueEntry],
+    feature: str,
+    value: float,
+    statistics: Mapping[str, FeatureStatistics] | None = None,
+) -> str:
+    """The reason text of the feature's entry in the bundle's catalogue, with what is usual
+    when `statistics` has the feature, or `feature = value` when the bundle ships no entry (a
+    `--table` bundle)."""
     entry = catalogue.get(feature)
-    return plain_reason(feature, value) if entry is None else entry.reason_text(value)
+    if entry is None:
+        return plain_reason(feature, value)
+    return entry.reason_text(value, None if statistics is None else statistics.get(feature))
+
+
+def _reason(
+    feature: str,
+    *,
+    value: float,
+    contribution: float,
+    catalogue: Mapping[str, CatalogueEntry],
+    statistics: Mapping[str, FeatureStatistics] | None,
+) -> Reason:
+    entry = catalogue.get(feature)
+    return Reason(
+        feature=feature,
+        value=value,
+        contribution=contribution,
+        text=reason_text(catalogue, feature, value, statistics),
+        code=(entry.reason_code or "") if entry is not None else "",
+        code_text=entry.code_text if entry is not None else "",
+    )
 
 
 def top_reasons(
@@ -50,21 +103,29 @@ def top_reasons(
     contributions: F64,
     k: int,
     catalogue: Mapping[str, CatalogueEntry],
+    statistics: Mapping[str, FeatureStatistics] | None = None,
+    protected: Collection[str] = (),
+    protective: bool = False,
 ) -> list[Reason]:
     """The k features that raise the risk most (positive contributions only), largest first,
-    with the texts of `catalogue` (the served bundle's)."""
+    with the texts of `catalogue` (the served bundle's); with `protective`, the k that lower it
+    most (negative contributions only). Features in `protected` are never ranked."""
     if k <= 0:
         return []
-    order = np.argsort(-contributions, kind="stable")[:k]
+    signed = -contributions if protective else contributions
+    order = [
+        int(i) for i in np.argsort(-signed, kind="stable") if feature_names[i] not in protected
+    ][:k]
     return [
-        Reason(
-            feature=feature_names[i],
+        _reason(
+            feature_names[i],
             value=float(values[i]),
             contribution=float(contributions[i]),
-            text=reason_text(catalogue, feature_names[i], float(values[i])),
+            catalogue=catalogue,
+            statistics=statistics,
         )
         for i in order
-        if contributions[i] > 0
+        if signed[i] > 0
     ]
 
 
@@ -83,13 +144,30 @@ def explain_row(bundle: LoadedBundle, row: F32, *, top_k: int) -> Explanation:
     contributions = ensemble_contributions(bundle, row)[0]
     names = bundle.spec.feature_names
     per_feature = contributions[:-1]
+    scored = row_scores(bundle.score(row))[0]
     return Explanation(
-        probability=float(bundle.score(row).probability[0]),
+        probability=scored.probability,
+        miss=scored.miss,
         base_value=float(contributions[-1]),
         contributions={name: float(v) for name, v in zip(names, per_feature, strict=True)},
-        reasons=top_reasons(
-            names, values=row[0], contributions=per_feature, k=top_k, catalogue=bundle.catalogue
-        ),
+        reasons=ranked(bundle, row[0], per_feature, k=top_k),
+        protective=ranked(bundle, row[0], per_feature, k=PROTECTIVE_FACTORS, protective=True),
+    )
+
+
+def ranked(
+    bundle: LoadedBundle, values: F32, contributions: F64, *, k: int, protective: bool = False
+) -> list[Reason]:
+    """`top_reasons` with the bundle's catalogue, statistics and protected features."""
+    return top_reasons(
+        bundle.spec.feature_names,
+        values=values,
+        contributions=contributions,
+        k=k,
+        catalogue=bundle.catalogue,
+        statistics=bundle.statistics,
+        protected=bundle.protected,
+        protective=protective,
     )
 
 
@@ -111,23 +189,11 @@ def explain_rows(
     of 63 leaves)."""
     contributions = ensemble_contributions(bundle, rows, threads=threads)
     per_feature = contributions[:, :-1]
-    names = bundle.spec.feature_names
-    reasons: list[list[Reason]] = [[] for _ in range(rows.shape[0])]
-    if top_k > 0:
-        k = min(top_k, len(names))
-        order = np.argsort(-per_feature, axis=1, kind="stable")[:, :k]
-        for index, features in enumerate(order.tolist()):
-            values, row = rows[index], per_feature[index]
-            reasons[index] = [
-                Reason(
-                    feature=names[i],
-                    value=float(values[i]),
-                    contribution=float(row[i]),
-                    text=reason_text(bundle.catalogue, names[i], float(values[i])),
-                )
-                for i in features
-                if row[i] > 0
-            ]
+    # the same ranking as one row's: codes, usual values, protected features left out
+    reasons = [
+        ranked(bundle, rows[index], per_feature[index], k=top_k) if top_k > 0 else []
+        for index in range(rows.shape[0])
+    ]
     return BatchExplanation(
         probability=bundle.score(rows).probability,
         base_value=contributions[:, -1],

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pde.contracts.bundle import MANIFEST, BundleError, current_bundle_dir
+from pde.contracts.hazard import concat
 from pde.server import inputs
 from pde.server.activity import Activity, features_from_activity
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle
@@ -28,7 +29,13 @@ from pde.server.errors import (
     VersionNotLoadedError,
     quote,
 )
-from pde.server.explain import BatchExplanation, Explanation, Reason, explain_row, explain_rows
+from pde.server.explain import (
+    BatchExplanation,
+    Explanation,
+    Ranked,
+    explain_row,
+    explain_rows,
+)
 from pde.server.preflight import check_bundle
 
 log = logging.getLogger(__name__)
@@ -152,14 +159,17 @@ class Scorer:
 
     def score_one(
         self, data: RowInput, *, version: str = "", top_reasons: int = 0
-    ) -> tuple[LoadedBundle, RowScore, list[Reason]]:
-        """Scores one row; with top_reasons > 0 also returns its top reasons."""
+    ) -> tuple[LoadedBundle, RowScore, Ranked]:
+        """Scores one row; with top_reasons > 0 also returns its top reasons and its
+        protective factors."""
         if top_reasons < 0:
             raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
         bundle, row = self.prepare(data, version=version)
         score = bundle.score_row(row)
-        reasons = explain_row(bundle, row, top_k=top_reasons).reasons if top_reasons else []
-        return bundle, score, reasons
+        ranked = Ranked([], [])
+        if top_reasons:
+            ranked = Ranked.of(explain_row(bundle, row, top_k=top_reasons))
+        return bundle, score, ranked
 
     def score_packed(
         self, data: bytes, row_ids: Sequence[str], *, version: str = ""
@@ -194,11 +204,13 @@ class Scorer:
         parts = np.array_split(rows, self.workers)
         futures = [self._pool.submit(bundle.score, part) for part in parts[1:]]
         results = [bundle.score(parts[0]), *(f.result() for f in futures)]
+        misses = [r.miss for r in results if r.miss is not None]
         return BatchScores(
             per_model=np.concatenate([r.per_model for r in results], axis=1),
             probability=np.concatenate([r.probability for r in results]),
             tier=np.concatenate([r.tier for r in results]),
             alert=np.concatenate([r.alert for r in results]),
+            miss=concat(misses) if len(misses) == len(results) else None,
         )
 
     def explain(

@@ -1,6 +1,6 @@
 -- Operational database of the Pre-Delinquency Risk Engine: plain PostgreSQL DDL for DBAs.
 --
--- The same schema as the Alembic migrations in migrations/ at revision 0005 (a test builds
+-- The same schema as the Alembic migrations in migrations/ at revision 0007 (a test builds
 -- both in separate schemas and compares them). It creates the tables in the first schema of
 -- the search_path and stamps alembic_version, so `pde db upgrade` can take over afterwards.
 --
@@ -14,7 +14,7 @@ CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0007');
+INSERT INTO alembic_version (version_num) VALUES ('0008');
 
 -- People who sign in. Passwords are argon2id hashes (argon2-cffi); never plain text.
 CREATE TABLE users (
@@ -160,6 +160,10 @@ CREATE TABLE risk_scores (
     top_reasons JSON NOT NULL,
     scored_at TIMESTAMP WITH TIME ZONE NOT NULL,
     run_id VARCHAR(64),
+    miss_within_7d DOUBLE PRECISION,
+    miss_within_14d DOUBLE PRECISION,
+    miss_within_30d DOUBLE PRECISION,
+    expected_days_to_miss DOUBLE PRECISION,
     PRIMARY KEY (customer_id, as_of, model_version),
     CONSTRAINT fk_risk_scores_customer_id_customers
         FOREIGN KEY (customer_id) REFERENCES customers (customer_id),

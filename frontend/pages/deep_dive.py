@@ -23,7 +23,7 @@ from pde.frontend.components import (
 from pde.frontend.services import ServiceUnavailableError, access, actions, current
 from pde.frontend.services import customer as customer_service
 from pde.frontend.services import work as work_service
-from pde.frontend.services.explain import Explained, explain_customer
+from pde.frontend.services.explain import Explained, LiveReason, explain_customer
 from pde.frontend.services.history import customer_history
 from pde.frontend.views import customer as parts
 
@@ -257,34 +257,47 @@ def _explained(result: Explained) -> list[Any]:
             html.Div(result.as_of_note, className="small-muted mb-2", id=ids.DD_EXPLAIN_NOTE)
         )
     if not result.reasons:
-        return [*head, empty("No reason raises this customer's risk.")]
-    top = max(abs(r.contribution) for r in result.reasons) or 1.0
-    rows = [
-        html.Div(
-            [
-                html.Div(
-                    [
-                        html.Span(
-                            r.text or r.feature.replace("_", " "), className="fw-semibold small"
-                        )
-                    ]
-                ),
-                dbc.Progress(
-                    value=abs(r.contribution) / top * 100,
-                    color="danger" if r.contribution > 0 else "success",
-                    style={"height": "6px"},
-                    className="my-1",
-                ),
-                html.Div(
-                    f"{r.feature} = {shown_value(r.value)} · {r.contribution:+.3f} log-odds",
-                    className="small-muted",
-                ),
-            ],
-            className="reason-row",
-        )
-        for r in result.reasons
+        return [*head, empty("No reason raises this customer's risk."), *_protective(result)]
+    top = max(abs(r.contribution) for r in (*result.reasons, *result.protective)) or 1.0
+    return [*head, *(_reason_row(r, top) for r in result.reasons), *_protective(result)]
+
+
+def _protective(result: Explained) -> list[Any]:
+    if not result.protective:
+        return []
+    top = max(abs(r.contribution) for r in (*result.reasons, *result.protective)) or 1.0
+    return [
+        html.Div("Protective factors", className="small fw-semibold mt-2", id=ids.DD_PROTECTIVE),
+        *(_reason_row(r, top) for r in result.protective),
     ]
-    return [*head, *rows]
+
+
+def _reason_row(r: LiveReason, top: float) -> Any:
+    """One reason: its standard code and text, the customer's value against what is usual,
+    and a bar of its weight (red raises the risk, green lowers it)."""
+    title = r.code_text or r.feature.replace("_", " ")
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(r.code, className="badge bg-secondary me-1") if r.code else None,
+                    html.Span(title, className="fw-semibold small"),
+                ]
+            ),
+            html.Div(r.text, className="small"),
+            dbc.Progress(
+                value=abs(r.contribution) / top * 100,
+                color="danger" if r.contribution > 0 else "success",
+                style={"height": "6px"},
+                className="my-1",
+            ),
+            html.Div(
+                f"{r.feature} = {shown_value(r.value)} · {r.contribution:+.3f} log-odds",
+                className="small-muted",
+            ),
+        ],
+        className="protective-row" if r.contribution < 0 else "reason-row",
+    )
 
 
 @callback(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -24,6 +24,9 @@ from pde.frontend.services import access
 from pde.frontend.services.base import Services, ServiceUnavailableError
 from pde.frontend.services.customer import CustomerProfile, check_customer, read_profile
 from pde.frontend.services.tables import RISK_SCORES
+
+if TYPE_CHECKING:
+    from pde.jobs.replay import Replay
 
 TOP_K = 6
 EXPLAIN_TIMEOUT_S = 10.0
@@ -37,8 +40,10 @@ class NotInDataError(PdeError):
 class LiveReason:
     feature: str
     value: float  # the customer's feature value (NaN when the feature has no data)
-    contribution: float  # in log-odds; > 0 raises the risk
-    text: str
+    contribution: float  # in log-odds; > 0 raises the risk, < 0 lowers it
+    text: str  # the customer's value and what is usual
+    code: str = ""  # standard reason code (R01...); empty from bundles without codes
+    code_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class Explained:
     as_of: date
     as_of_note: str | None  # why as_of is not the stored score's date
     reasons: tuple[LiveReason, ...]
+    protective: tuple[LiveReason, ...] = ()  # the factors lowering the risk most
 
 
 def _scan(data_dir: Path, name: str) -> Any:
@@ -178,7 +184,42 @@ def explain_customer(services: Services, user: access.SignedIn, *, customer_id: 
         model_version=result.model_version,
         as_of=as_of,
         as_of_note=note,
-        reasons=tuple(
-            LiveReason(r.feature, r.value, r.contribution, r.text) for r in result.reasons
-        ),
+        reasons=tuple(map(_live, result.reasons)),
+        protective=tuple(map(_live, result.protective)),
+    )
+
+
+def replay_decision(
+    services: Services,
+    user: access.SignedIn,
+    *,
+    customer_id: str,
+    as_of: date,
+    model_version: str | None = None,
+) -> Replay:
+    """Replays the customer's stored decision of `as_of` (`pde.jobs.replay`): the score and
+    reasons recomputed with the bundle that made them, and any difference from the stored
+    ones. A decision that cannot be replayed raises ReplayError (a PdeError)."""
+    from pde.jobs.replay import replay
+
+    with services.session() as session:
+        check_customer(session, user, customer_id)
+    return replay(
+        customer_id,
+        as_of=as_of,
+        model_version=model_version,
+        data_dir=services.settings.data_dir,
+        model_dir=services.settings.model_dir,
+        engine=services.engine,
+    )
+
+
+def _live(reason: Any) -> LiveReason:
+    return LiveReason(
+        reason.feature,
+        reason.value,
+        reason.contribution,
+        reason.text,
+        code=reason.code,
+        code_text=reason.code_text,
     )

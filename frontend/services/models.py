@@ -91,5 +91,6 @@ def promote(
             engine=services.engine,
             client=services.client() if services.client_factory is not None else None,
             force_reason=force_reason,
+            data_dir=services.settings.data_dir,
         )
     return PromotionResult(done.version, done.served_version, done.reload_error)

@@ -33,6 +33,8 @@ from pde.frontend.services.success import success_rates
 from pde.frontend.services.tables import ASSIGNMENTS, CUSTOMERS, INTERVENTIONS
 
 URGENCIES = ("imminent", "accelerating", "stable")
+# A customer whose chance of a miss within 7 days is at least this is "imminent".
+IMMINENT_MISS_7D = 0.5
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,13 @@ def _queue_query(
             (ASSIGNMENTS.c.customer_id == current.c.customer_id) & ASSIGNMENTS.c.ended_at.is_(None),
         )
     urgency = sa.case(
-        (current.c.tier == RiskTier.CRITICAL.value, "imminent"),
+        # likely to miss within days: the hazard model's 7-day chance; scores of a model
+        # without one fall back on the critical tier
+        (current.c.miss_within_7d >= IMMINENT_MISS_7D, "imminent"),
+        (
+            current.c.miss_within_7d.is_(None) & (current.c.tier == RiskTier.CRITICAL.value),
+            "imminent",
+        ),
         (delta >= ACCELERATION_DELTA, "accelerating"),
         else_="stable",
     )

@@ -58,11 +58,17 @@ def latest_snapshot(session: Session) -> Snapshot | None:
 
 
 def current_scores(snapshot: Snapshot) -> sa.Subquery:
-    """The snapshot's rows: customer_id, probability, tier, alert, top_reasons."""
+    """The snapshot's rows: customer_id, probability, tier, alert, top_reasons and the chance
+    of a miss within 7 days (null for a model without a hazard model)."""
     scores = RISK_SCORES.c
     return (
         sa.select(
-            scores.customer_id, scores.probability, scores.tier, scores.alert, scores.top_reasons
+            scores.customer_id,
+            scores.probability,
+            scores.tier,
+            scores.alert,
+            scores.top_reasons,
+            scores.miss_within_7d,
         )
         .where(scores.as_of == snapshot.as_of, scores.model_version == snapshot.model_version)
         .subquery("current_scores")

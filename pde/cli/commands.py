@@ -18,6 +18,7 @@ SUBCOMMANDS = (
     "score",
     "score_portfolio",
     "outcomes",
+    "replay",
     "frontend",
     "db",
     "demo",

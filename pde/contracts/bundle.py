@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pde.contracts.catalogue import CatalogueEntry
+from pde.contracts.catalogue import CatalogueEntry, FeatureStatistics
 from pde.contracts.reference import ReferenceDistributions
 from pde.core.errors import PdeError
 from pde.core.names import MODEL_NAMES, RiskTier
@@ -233,6 +233,16 @@ class Manifest(BaseModel):
     uplift: UpliftSection | None = Field(
         None, description="Uplift models per action, when the data had a treated history."
     )
+    hazard: ModelFile | None = Field(
+        None,
+        description="The time-to-miss hazard model (pde.contracts.hazard): its graph takes the "
+        "features plus the interval index, [N, F + 1]; None in bundles without one.",
+    )
+    feature_statistics: dict[str, FeatureStatistics] = Field(
+        default_factory=dict,
+        description="What is usual per feature in the training rows (quartiles, mean), which "
+        "reason texts quote; empty in older bundles.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
@@ -277,9 +287,11 @@ def read_manifest(bundle_dir: Path, *, verify: bool = True) -> Manifest:
         where = ".".join(str(p) for p in first["loc"])
         raise BundleError(f"{path}: invalid manifest at {where}: {first['msg']}") from None
     if verify:
-        members: list[tuple[str, ModelFile | UpliftArm]] = list(manifest.models.items())
+        members: list[tuple[str, ModelFile]] = list(manifest.models.items())
         if manifest.uplift is not None:
             members += [(f"uplift {a}", arm) for a, arm in manifest.uplift.arms.items()]
+        if manifest.hazard is not None:
+            members.append(("hazard", manifest.hazard))
         for name, model in members:
             for file, expected in (
                 (model.onnx_file, model.onnx_sha256),

@@ -123,6 +123,12 @@ class Settings(BaseSettings):
         "uplift models measure it.",
     )
 
+    protected_features: tuple[str, ...] = Field(
+        (),
+        description="Features never shown as reasons, beyond those the bundle's catalogue "
+        "marks protected (age); a JSON list, e.g. '[\"region_rank\"]'.",
+    )
+
     # Model monitoring (docs/monitoring.md): drift thresholds and the promotion gate.
     psi_warn: float = Field(
         0.1, gt=0.0, description="PSI from which a feature or the score's drift warns."
@@ -136,6 +142,13 @@ class Settings(BaseSettings):
         le=0.5,
         description="How much lower a challenger's AUC may be than the champion's (held-out, "
         "and realised on the same matured rows) before promotion is refused unless forced.",
+    )
+    promotion_rescore_weeks: int = Field(
+        4,
+        ge=0,
+        le=52,
+        description="Weekly dates re-scored with a newly promoted model (the newest scored "
+        "dates), so trends and changes compare scores of one model; 0 re-scores none.",
     )
     job_stale_seconds: int = Field(
         120,

@@ -50,6 +50,11 @@ class ScoreRow:
     model_version: str
     top_reasons: list[Any] = field(default_factory=list)
     scored_at: datetime = field(default_factory=utc_now)
+    # Time to miss (None when the model has no hazard model).
+    miss_within_7d: float | None = None
+    miss_within_14d: float | None = None
+    miss_within_30d: float | None = None
+    expected_days_to_miss: float | None = None
 
 
 @dataclass(frozen=True)
@@ -124,13 +129,15 @@ def _values(rows: Sequence[ScoreRow], run_id: str) -> list[dict[str, Any]]:
             "top_reasons": r.top_reasons,
             "scored_at": r.scored_at,
             "run_id": run_id,
+            **{name: getattr(r, name) for name in MISS_COLUMNS},
         }
         for r in rows
     ]
 
 
 _KEY = ["customer_id", "as_of", "model_version"]
-_REPLACED = ("probability", "tier", "alert", "top_reasons", "scored_at", "run_id")
+MISS_COLUMNS = ("miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss")
+_REPLACED = ("probability", "tier", "alert", "top_reasons", "scored_at", "run_id", *MISS_COLUMNS)
 _COLUMNS = (*_KEY, *_REPLACED)
 
 
@@ -146,6 +153,11 @@ def _csv_row(row: ScoreRow, run_id: str) -> tuple[str, ...]:
         json.dumps(row.top_reasons, separators=(",", ":")),
         row.scored_at.isoformat(),
         run_id,
+        # an empty unquoted CSV field is NULL to COPY
+        *(
+            "" if getattr(row, name) is None else repr(float(getattr(row, name)))
+            for name in MISS_COLUMNS
+        ),
     )
 
 

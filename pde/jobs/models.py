@@ -14,12 +14,12 @@ is promoted when it is registered: there is nothing to serve otherwise.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from pde.client.sync import RiskClient
 from pde.contracts.bundle import (
@@ -34,7 +34,7 @@ from pde.core.settings import get_settings
 from pde.db import audit, monitoring
 from pde.db.engine import session_scope
 from pde.db.model_registry import ensure_model_version, set_status
-from pde.db.models import ModelStatus, ModelVersion
+from pde.db.models import ModelStatus, ModelVersion, RiskScore
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,8 @@ class Promotion:
     reload_error: str | None  # why the server did not reload (the promotion still stands)
     checks: tuple[GateCheck, ...] = ()  # the gate's checks against the previous champion
     forced_reason: str | None = None  # set when a failed gate was overridden (audited)
+    rescored: tuple[date, ...] = ()  # the dates re-scored with the new champion
+    rescore_error: str | None = None  # why they were not (the promotion still stands)
 
 
 @dataclass(frozen=True)
@@ -190,11 +192,95 @@ def promote(
     reload_timeout: float = RELOAD_TIMEOUT_S,
     force_reason: str | None = None,
     tolerance: float | None = None,
+    data_dir: Path | None = None,
+    rescore_weeks: int | None = None,
 ) -> Promotion:
     """Makes `version` the champion and the `current` bundle, audited under `actor`; then, when
-    a client is given, asks its server to load it. Raises PromotionRefusedError when the gate
-    fails and no `force_reason` is given, PdeError (nothing changed) when the bundle is
-    missing, incomplete or corrupt, or the pointer cannot be moved."""
+    a client is given, asks its server to load it and re-scores the newest scored dates with
+    it (`rescore_after_promotion`). Raises PromotionRefusedError when the gate fails and no
+    `force_reason` is given, PdeError (nothing changed) when the bundle is missing, incomplete
+    or corrupt, or the pointer cannot be moved."""
+    done = _promote(
+        version,
+        actor=actor,
+        model_dir=model_dir,
+        engine=engine,
+        client=client,
+        reload_timeout=reload_timeout,
+        force_reason=force_reason,
+        tolerance=tolerance,
+    )
+    # Separate from the promotion, which has succeeded whatever happens here.
+    if client is None or done.served_version != version:
+        return done
+    return rescore_after_promotion(
+        done,
+        client=client,
+        model_dir=model_dir,
+        engine=engine,
+        data_dir=data_dir,
+        weeks=rescore_weeks,
+    )
+
+
+def rescore_after_promotion(
+    done: Promotion,
+    *,
+    client: RiskClient,
+    model_dir: Path,
+    engine: Engine | None = None,
+    data_dir: Path | None = None,
+    weeks: int | None = None,
+) -> Promotion:
+    """Re-scores the newest `weeks` weekly dates of `risk_scores` (default
+    PDE_PROMOTION_RESCORE_WEEKS, ending at the newest scored date) from the canonical data
+    (default PDE_DATA_DIR) with the model the client's server now serves, so trends and
+    changes compare scores of one model. A failure is logged and reported in the result;
+    the promotion stands."""
+    from pde.jobs.portfolio import score_portfolio
+
+    settings = get_settings()
+    weeks = settings.promotion_rescore_weeks if weeks is None else weeks
+    newest = _newest_scored_date(engine)
+    if weeks <= 0 or newest is None:
+        return done
+    try:
+        results = score_portfolio(
+            data_dir=data_dir or settings.data_dir,
+            client=client,
+            as_of=newest,
+            weeks=weeks,
+            engine=engine,
+            model_dir=model_dir,
+        )
+    except (PdeError, OSError) as exc:
+        log.warning(
+            "promoted %s, but the last %d weeks were not re-scored: %s", done.version, weeks, exc
+        )
+        return replace(done, rescore_error=str(exc))
+    rescored = tuple(result.as_of for result in results)
+    log.info("re-scored %d dates with %s after its promotion", len(rescored), done.version)
+    return replace(done, rescored=rescored)
+
+
+def _newest_scored_date(engine: Engine | None) -> date | None:
+    with session_scope(engine=engine) as session:
+        newest: date | None = session.exec(select(func.max(RiskScore.as_of))).one()
+    return newest
+
+
+def _promote(
+    version: str,
+    *,
+    actor: str,
+    model_dir: Path,
+    engine: Engine | None,
+    client: RiskClient | None,
+    reload_timeout: float,
+    force_reason: str | None,
+    tolerance: float | None,
+) -> Promotion:
+    """The promotion itself (gate, registry, audit, pointer, reload)."""
     read_manifest(model_dir / version)  # every file present and matching its sha256
     previous = current_version(model_dir)
     reason = (force_reason or "").strip() or None

@@ -96,6 +96,7 @@ def _score_rows(
                         "feature": reason.feature,
                         "value": reason.value if math.isfinite(reason.value) else None,
                         "text": reason.text,
+                        "code": reason.code,
                         "contribution": reason.contribution,
                     }
                     for reason in row_reasons
@@ -110,6 +111,10 @@ def _score_rows(
             alert=alerted[index],
             model_version=row.model_version,
             top_reasons=reasons,
+            miss_within_7d=None if row.miss is None else row.miss.within_7d,
+            miss_within_14d=None if row.miss is None else row.miss.within_14d,
+            miss_within_30d=None if row.miss is None else row.miss.within_30d,
+            expected_days_to_miss=None if row.miss is None else row.miss.expected_days,
         )
 
 

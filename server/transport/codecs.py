@@ -14,7 +14,7 @@ from pde.risk.v1 import risk_pb2
 from pde.server.activity import EARLIEST, LATEST, Activity
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore
 from pde.server.errors import InvalidInputError
-from pde.server.explain import BatchExplanation, Explanation, Reason
+from pde.server.explain import BatchExplanation, Explanation, Ranked, Reason
 from pde.server.scorer import RowInput
 
 TextRequest = risk_pb2.ScoreRequest | risk_pb2.ExplainRequest
@@ -102,13 +102,35 @@ def row_input(request: TextRequest) -> RowInput:
 
 def _reasons(reasons: list[Reason]) -> list[risk_pb2.Reason]:
     return [
-        risk_pb2.Reason(feature=r.feature, value=r.value, contribution=r.contribution, text=r.text)
+        risk_pb2.Reason(
+            feature=r.feature,
+            value=r.value,
+            contribution=r.contribution,
+            text=r.text,
+            code=r.code,
+            code_text=r.code_text,
+        )
         for r in reasons
     ]
 
 
+MISS_FIELDS = ("miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss")
+
+
+def _miss(miss: tuple[float, float, float, float] | None) -> dict[str, float]:
+    return {} if miss is None else dict(zip(MISS_FIELDS, miss, strict=True))
+
+
+def _miss_bytes(scores: BatchScores) -> dict[str, bytes]:
+    m = scores.miss
+    if m is None:
+        return {}
+    columns = (m.within_7d, m.within_14d, m.within_30d, m.expected_days)
+    return {f: c.astype("<f4").tobytes() for f, c in zip(MISS_FIELDS, columns, strict=True)}
+
+
 def score_response(
-    customer_id: str, bundle: LoadedBundle, score: RowScore, reasons: list[Reason]
+    customer_id: str, bundle: LoadedBundle, score: RowScore, reasons: Ranked
 ) -> risk_pb2.ScoreResponse:
     return risk_pb2.ScoreResponse(
         customer_id=customer_id,
@@ -117,7 +139,9 @@ def score_response(
         tier=bundle.spec.tier_names[score.tier],
         alert=score.alert,
         model_version=bundle.version,
-        reasons=_reasons(reasons),
+        reasons=_reasons(reasons.reasons),
+        protective=_reasons(reasons.protective),
+        **_miss(score.miss),
     )
 
 
@@ -130,6 +154,7 @@ def batch_result(
         tiers=scores.tier.tobytes(),
         alerts=scores.alert.astype(np.uint8).tobytes(),
         model_version=bundle.version,
+        **_miss_bytes(scores),
     )
 
 
@@ -143,6 +168,8 @@ def explain_response(
         contributions=explanation.contributions,
         reasons=_reasons(explanation.reasons),
         model_version=bundle.version,
+        protective=_reasons(explanation.protective),
+        **_miss(explanation.miss),
     )
 
 

@@ -18,6 +18,7 @@ EXPECTED = {
     "score",
     "score-portfolio",
     "outcomes",
+    "replay",
     "frontend",
     "db",
     "demo",

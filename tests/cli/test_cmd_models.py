@@ -21,6 +21,7 @@ from pde.db import engine as engine_module
 from pde.db import migrate
 
 SERVER_TESTS = Path(__file__).resolve().parents[1] / "server"
+TOKEN = "cli-token"
 
 
 def _bundle_tools() -> ModuleType:
@@ -70,7 +71,7 @@ def deployment(
             model_dir=model_dir,
             drain_seconds=0.0,
             grace_seconds=2.0,
-            token="models-token",  # ReloadModel (promotion) needs a configured token
+            token=TOKEN,
         )
     )
     port = server.start()
@@ -78,8 +79,8 @@ def deployment(
     monkeypatch.setenv("PDE_DATABASE_URL", f"sqlite:///{database}")
     monkeypatch.setenv("PDE_MODEL_DIR", str(model_dir))
     monkeypatch.setenv("PDE_GRPC_ADDRESS", f"127.0.0.1:{port}")
-    monkeypatch.setenv("PDE_GRPC_TOKEN", "models-token")
     monkeypatch.setenv("PDE_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("PDE_GRPC_TOKEN", TOKEN)  # reloading needs the admin token
     get_settings.cache_clear()
     engine_module.get_engine.cache_clear()
     yield Deployment(model_dir, database, server)

@@ -147,10 +147,14 @@ def live_app(
     services.status(fresh=True)
 
 
-def _shown_reasons(driver: Any) -> list[tuple[str, str]]:
-    """(feature, value as shown) of each live reason row."""
+def _shown_reasons(driver: Any, rows: str = "reason-row") -> list[tuple[str, str]]:
+    """(feature, value as shown) of each live reason row (or protective row); each also
+    shows its standard code and a text with what is usual."""
     found = []
-    for row in driver.find_elements(By.CSS_SELECTOR, "#dd-explain .reason-row"):
+    for row in driver.find_elements(By.CSS_SELECTOR, f"#dd-explain .{rows}"):
+        code, text = row.text.splitlines()[:2]
+        assert re.fullmatch(r"R\d\d ?[A-Z].+", code), code  # badge, then its text
+        assert "; usually " in text or "; seen in " in text, text
         line = row.text.splitlines()[-1]  # "<feature> = <value> · <contribution> log-odds"
         match = re.fullmatch(r"(\w+) = (.+) · [+-][\d.]+ log-odds", line)
         assert match is not None, line
@@ -213,6 +217,9 @@ def test_app_live_model_page_promotion_and_explain(
     values = {name: expected[name][0] for name, _ in shown}
     assert [text for _, text in shown] == [shown_value(values[name]) for name, _ in shown]
     assert sum(not math.isnan(v) for v in values.values()) >= 4  # real values, not "missing"
+    protective = _shown_reasons(browser, "protective-row")
+    assert len(protective) == 2  # the two factors lowering the risk most
+    assert "age_years" not in {name for name, _ in [*shown, *protective]}  # protected
     screenshot(browser, ARTIFACTS, "explain-live")
 
     # A customer who is not in the data at all: a clear refusal, not a score of nothing.

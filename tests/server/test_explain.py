@@ -18,9 +18,6 @@ from pde.contracts.catalogue import CatalogueEntry, format_value
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
 from pde.server.scorer import Scorer
 
-TOKEN = "explain-token"
-ADMIN = (("authorization", f"Bearer {TOKEN}"),)
-
 # The quick test bundle's features f0..f7, renamed as features of the engine's catalogue.
 NAMES = [
     "atm_share",  # share: percent
@@ -34,6 +31,7 @@ NAMES = [
 ]
 UNITS = ["share", "days", "currency", "ratio of income", "count", "currency", "ratio", "score"]
 ROW = [2.0, -1.5, 0.3, float("nan"), 1.0, 0.0, -0.3, 2.0]
+TOKEN = "explain-token"  # reloading needs the admin token
 
 
 def _entries(tag: str, *, with_format: bool = True) -> list[dict[str, str]]:
@@ -96,6 +94,9 @@ def stub(server: Any) -> Iterator[risk_pb2_grpc.RiskScoringStub]:
         yield risk_pb2_grpc.RiskScoringStub(channel)
 
 
+ADMIN = (("authorization", f"Bearer {TOKEN}"),)
+
+
 def _reasons(stub: Any, version: str) -> dict[str, str]:
     request = risk_pb2.ScoreRequest(
         customer_id="c1",
@@ -135,7 +136,7 @@ def test_explain_an_older_bundle_formats_by_unit(models: Path) -> None:
     scorer = Scorer(model_dir=models, workers=1)
     try:
         scorer.load(models / "v0")
-        _, _, reasons = scorer.score_one(ROW, top_reasons=len(ROW))
+        reasons = scorer.score_one(ROW, top_reasons=len(ROW))[2].reasons
     finally:
         scorer.close()
     units = dict(zip(NAMES, UNITS, strict=True))
@@ -157,7 +158,7 @@ def test_explain_a_bundle_without_catalogue_names_the_value(models: Path) -> Non
     scorer = Scorer(model_dir=models, workers=1)
     try:
         scorer.load(models / "table")
-        _, _, reasons = scorer.score_one(ROW, top_reasons=len(ROW))
+        reasons = scorer.score_one(ROW, top_reasons=len(ROW))[2].reasons
     finally:
         scorer.close()
     assert reasons

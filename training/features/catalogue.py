@@ -26,7 +26,7 @@ from pde.training.features.spec import Family, FeatureGroup, FeatureSpec
 
 # Bundles record it and portfolio scoring refuses a bundle of another version, so bump it on
 # any change to a feature's entry or computation; `catalogue.lock.json` pins it (see lock.py).
-CATALOGUE_VERSION = "pde-features-v2"
+CATALOGUE_VERSION = "pde-features-v3"
 
 # The catalogue in order (the order of a bundle's features): the families in FAMILIES order,
 # each from the entries that the modules computing its features declare.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from pde.contracts.reason_codes import REASON_CODES
 from pde.training.features.catalogue import CATALOGUE, CATALOGUE_VERSION
 from pde.training.features.catalogue import __doc__ as catalogue_doc
 from pde.training.features.labels import __doc__ as labels_doc
@@ -43,17 +44,28 @@ def render_markdown() -> str:
         "in the UCI Taiwan import) is NaN for every row; counts and amounts are 0 for a customer "
         "with no such event when the source exists.",
         "",
+        "## Reason codes",
+        "",
+        "Every feature maps to one standard reason code (`pde.contracts.reason_codes`); "
+        "protected features (marked *protected*) are never shown as reasons.",
+        "",
+        "| code | text |",
+        "| --- | --- |",
+        *(f"| {code} | {text} |" for code, text in REASON_CODES.items()),
+        "",
     ]
     for family in FAMILIES:
         specs = [s for s in CATALOGUE if s.family == family]
         lines += [
             f"## {family} ({len(specs)})",
             "",
-            "| name | description | unit | window | reason text |",
-            "| --- | --- | --- | --- | --- |",
+            "| name | description | unit | window | code | reason text |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         lines += [
-            f"| `{s.name}` | {s.description} | {s.unit} | {s.window} | {s.reason} |" for s in specs
+            f"| `{s.name}` | {s.description} | {s.unit} | {s.window} | {s.reason_code}"
+            f"{' (protected)' if s.protected else ''} | {s.reason} |"
+            for s in specs
         ]
         lines.append("")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pde.contracts.catalogue import ValueFormat, format_reason, unit_format
+from pde.training.features.reason_codes import PROTECTED_FEATURES, reason_code_of
 
 Family = Literal[
     "salary", "balance", "spending", "payments", "cash", "patterns", "recent", "derived"
@@ -38,7 +39,9 @@ class FeatureSpec:
     (`pde.contracts.catalogue.CatalogueEntry`).
 
     `reason` is the text a risk officer reads when this feature pushes a score up; `{v}` is
-    replaced by the value shown as `value_format` says (see `format_reason`).
+    replaced by the value shown as `value_format` says (see `format_reason`); `reason_code` is
+    its standard code and `protected` marks an attribute never shown as a reason (both from
+    `pde.training.features.reason_codes`).
     """
 
     name: str
@@ -48,6 +51,8 @@ class FeatureSpec:
     window: str
     reason: str
     value_format: ValueFormat
+    reason_code: str
+    protected: bool = False
 
     def format_reason(self, value: float) -> str:
         return format_reason(self.reason, value, self.value_format)
@@ -70,7 +75,17 @@ def declare(module: str, family: Family, rows: Sequence[Row]) -> FeatureGroup:
     return FeatureGroup(
         module,
         tuple(
-            FeatureSpec(name, family, description, unit, window, reason, unit_format(unit))
+            FeatureSpec(
+                name,
+                family,
+                description,
+                unit,
+                window,
+                reason,
+                unit_format(unit),
+                reason_code=reason_code_of(name),
+                protected=name in PROTECTED_FEATURES,
+            )
             for name, description, unit, window, reason in rows
         ),
     )

@@ -127,7 +127,7 @@ STRESS_ENTRIES = declare(
             "Composite stress score, 0 (none) to 1 (all signals, strongly)",
             "score",
             LB,
-            "high composite stress score ({v})",
+            "stress signals add up to {v} on a scale of 0 (none) to 1 (all, strongly)",
         ),
     ],
 )

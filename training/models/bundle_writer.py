@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 REPORT = "report.html"
 METRICS = "metrics.json"
 REFERENCE = "reference.json"
+HAZARD = "hazard"  # hazard.onnx and the native hazard model
 
 
 def bundle_version(created_at: datetime, fingerprint: str) -> str:
@@ -53,6 +54,8 @@ class BundleContents:
     metrics: dict[str, Any]
     reference: ReferenceDistributions | None = None  # for drift; written as reference.json
     uplift: UpliftContents | None = None
+    # The time-to-miss model: its native model, learner name and graph (None: no hazard model).
+    hazard: tuple[Any, str, OnnxGraph] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,13 @@ def _write_members(tmp: Path, contents: BundleContents) -> dict[str, ModelFile]:
     }
 
 
+def _write_hazard(tmp: Path, contents: BundleContents) -> ModelFile | None:
+    if contents.hazard is None:
+        return None
+    native, learner_name, graph = contents.hazard
+    return ModelFile(**_write_model(tmp, HAZARD, get_learner(learner_name), native, graph))
+
+
 def write_bundle(
     model_dir: Path,
     contents: BundleContents,
@@ -136,13 +146,18 @@ def write_bundle(
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=model_dir))
     try:
         models = _write_members(tmp, contents)
+        hazard = _write_hazard(tmp, contents)
         reference = None
         if contents.reference is not None:
             (tmp / REFERENCE).write_text(contents.reference.model_dump_json() + "\n")
             reference = ReferenceFile(file=REFERENCE, sha256=sha256_file(tmp / REFERENCE))
         uplift = None if contents.uplift is None else _write_uplift(tmp, contents.uplift)
         manifest = Manifest(
-            models=models, reference=reference, uplift=uplift, **contents.manifest_fields
+            models=models,
+            reference=reference,
+            uplift=uplift,
+            hazard=hazard,
+            **contents.manifest_fields,
         )
         _write_json(tmp / METRICS, contents.metrics)
         (tmp / REPORT).write_text(contents.report_html, encoding="utf-8")

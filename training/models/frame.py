@@ -41,6 +41,9 @@ class TrainingFrame:
     id_like: tuple[str, ...] = ()
     # The treated history (arms, 30-day outcomes, truth per arm), when the data has one.
     uplift: UpliftData | None = None
+    # Days from the as-of date to the first miss (NaN: none in the label window), for the
+    # time-to-miss model; None when the data gives no miss dates (a `--table` frame).
+    days_to_miss: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
@@ -211,7 +214,29 @@ def frame_from_training_table(
         time_column="as_of",
         catalogue_version=catalogue_version,
         truth=truth_values,
+        days_to_miss=(
+            table["days_to_miss"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+            if "days_to_miss" in table.columns
+            else None
+        ),
     )
+
+
+def with_miss_days(table: pl.DataFrame, payments: pl.DataFrame) -> pl.DataFrame:
+    """The training table with `days_to_miss` from the label rule (null: no miss)."""
+    from pde.contracts.data.label_rule import miss_days_at
+
+    days = pl.concat(
+        [
+            miss_days_at(payments, when).select(
+                "customer_id",
+                pl.lit(when).cast(table.schema["as_of"]).alias("as_of"),
+                "days_to_miss",
+            )
+            for when in table["as_of"].unique().sort().to_list()
+        ]
+    )
+    return table.join(days, on=["customer_id", "as_of"], how="left", maintain_order="left")
 
 
 def load_canonical_frame(
@@ -238,6 +263,7 @@ def load_canonical_frame(
     )
     if table.height == 0:
         raise TrainingError(f"{data_dir}: no labelled as-of rows to train on")
+    table = with_miss_days(table, data.payments)
     truth_path = data_dir / "truth.parquet"
     truth = pl.read_parquet(truth_path) if truth_path.is_file() else None
     frame = frame_from_training_table(

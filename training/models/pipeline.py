@@ -15,13 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from pde.contracts.bundle import Manifest, read_manifest
+from pde.contracts.catalogue import FeatureStatistics
 from pde.contracts.reference import ReferenceDistributions
 from pde.core.names import MODEL_NAMES
 from pde.training.learners import get_learner
 from pde.training.models import prepare, stages
 from pde.training.models.bundle_writer import BundleContents, bundle_version, write_bundle
 from pde.training.models.config import StageCallback, TrainConfig, no_progress
+from pde.training.models.feature_statistics import feature_statistics
 from pde.training.models.frame import TrainingFrame
+from pde.training.models.hazard import HAZARD_MAX_ROUNDS, TimeToMiss, train_time_to_miss
 from pde.training.models.report import render_report
 from pde.training.models.summary import (
     RunRecord,
@@ -134,6 +137,10 @@ def train_frame(
                 uplift_figures = {"uplift": {"skipped": str(exc)}}
         if uplift is not None:
             uplift_figures = {"uplift": uplift.figures}
+    time_to_miss = None
+    if frame.days_to_miss is not None:
+        with timer.stage("time to miss"):
+            time_to_miss = _time_to_miss(frame, rows, features, config=config)
     with timer.stage("write"):
         fingerprint = frame.fingerprint()
         record = RunRecord(
@@ -164,6 +171,7 @@ def train_frame(
                 **evaluation.results,
                 "parity_max_abs_diff": exported.parity,
                 **uplift_figures,
+                **({"time_to_miss": time_to_miss.figures} if time_to_miss else {}),
             },
             timings={**timer.seconds, "total": round(time.perf_counter() - started, 3)},
         )
@@ -174,6 +182,9 @@ def train_frame(
             scores=held_out if held_out.size else blended.p_val["ensemble"],
             seed=config.seed,
         )
+        statistics = feature_statistics(
+            frame.x[np.ix_(rows.fit, np.asarray(features.pruning.kept))], features.names
+        )
         bundle_dir = _write(
             model_dir,
             record,
@@ -181,9 +192,28 @@ def train_frame(
             exported=exported,
             reference=reference,
             uplift=uplift,
+            statistics=statistics,
+            time_to_miss=time_to_miss,
         )
     timer.seconds["total"] = round(time.perf_counter() - started, 3)
     return TrainResult(bundle_dir, read_manifest(bundle_dir, verify=False), timer.seconds)
+
+
+def _time_to_miss(
+    frame: TrainingFrame, rows: prepare.Rows, features: prepare.Features, *, config: TrainConfig
+) -> TimeToMiss:
+    """The hazard model on the fitting rows, measured on the out-of-time test rows."""
+    assert frame.days_to_miss is not None  # the caller checked
+    test = rows.split.test
+    return train_time_to_miss(
+        features.prepare(frame, rows.fit),
+        frame.days_to_miss[rows.fit],
+        features.prepare(frame, test),
+        frame.days_to_miss[test],
+        rounds=min(config.max_trees, HAZARD_MAX_ROUNDS),
+        threads=config.threads,
+        seed=config.seed,
+    )
 
 
 def _write(
@@ -194,17 +224,24 @@ def _write(
     exported: stages.Exported,
     reference: ReferenceDistributions,
     uplift: UpliftResult | None,
+    statistics: dict[str, FeatureStatistics],
+    time_to_miss: TimeToMiss | None = None,
 ) -> Path:
     """The bundle: files, manifest, metrics.json and report, checked again once written."""
     evaluation = evaluation_data(record)
     contents = BundleContents(
         natives=natives,
         graphs=exported.graphs,
-        manifest_fields=manifest_fields(record),
+        manifest_fields={**manifest_fields(record), "feature_statistics": statistics},
         report_html=render_report(evaluation),
         metrics=evaluation,
         reference=reference,
         uplift=None if uplift is None else uplift_contents(uplift, config=record.config),
+        hazard=(
+            None
+            if time_to_miss is None
+            else (time_to_miss.model.model, time_to_miss.model.learner, time_to_miss.graph)
+        ),
     )
     return write_bundle(
         model_dir,

@@ -50,6 +50,22 @@ def _models_table(metrics: dict[str, Any]) -> str:
     return _table(header, rows)
 
 
+def _time_to_miss(figures: dict[str, Any] | None) -> list[str]:
+    if not figures or "concordance" not in figures:
+        return []
+    horizons = ("7d", "14d", "30d")
+    return [
+        "<h2>Time to miss (test rows)</h2>",
+        f"<p class='headline'>Concordance index <b>{figures['concordance']:.4f}</b> on"
+        f" {figures['rows']} out-of-time rows (discrete-time hazard, {escape(figures['learner'])},"
+        f" intervals ending on days {', '.join(map(str, figures['intervals']))}).</p>",
+        _table(
+            ["horizon", "mean forecast", "observed share"],
+            [[h, figures["mean_forecast"][h], figures["observed"][h]] for h in horizons],
+        ),
+    ]
+
+
 def _confusion(at: dict[str, Any], title: str) -> str:
     cm = at["confusion_matrix"]
     return (
@@ -213,6 +229,7 @@ def render_report(data: dict[str, Any]) -> str:
             [(r["feature"], r["mean_abs_shap"]) for r in data["shap_top20"]["ensemble"]],
             title="Ensemble (weighted mean |SHAP| in log-odds)",
         ),
+        *_time_to_miss(data.get("time_to_miss")),
         "<h2>Class imbalance</h2>",
         _imbalance(data["imbalance"]),
         "<h2>Features</h2>",

@@ -115,7 +115,7 @@ def evaluation_data(record: RunRecord) -> dict[str, Any]:
     }
 
 
-def _catalogue_entries(names: list[str], version: str | None) -> list[dict[str, str]]:
+def _catalogue_entries(names: list[str], version: str | None) -> list[dict[str, object]]:
     """The catalogue entries of the kept features, shipped in the bundle (features computed
     by this engine's catalogue only; other tables have no catalogue)."""
     from dataclasses import asdict
@@ -124,7 +124,7 @@ def _catalogue_entries(names: list[str], version: str | None) -> list[dict[str, 
 
     if version != CATALOGUE_VERSION:
         return []
-    return [{k: str(v) for k, v in asdict(feature_spec(name)).items()} for name in names]
+    return [asdict(feature_spec(name)) for name in names]
 
 
 def manifest_fields(record: RunRecord) -> dict[str, Any]:

@@ -48,3 +48,31 @@ def labels_at(
     return (
         due.group_by("customer_id").agg(rule.any().cast(pl.Int8).alias("label")).sort("customer_id")
     )
+
+
+def miss_days_at(
+    payments: pl.DataFrame,
+    as_of: date,
+    *,
+    horizon_days: int = LABEL_HORIZON_DAYS,
+    grace_days: int = GRACE_DAYS,
+    min_paid_fraction: float = MIN_PAID_FRACTION,
+) -> pl.DataFrame:
+    """`labels_at` with `days_to_miss` (Int32): days from `as_of` to the due date of the first
+    missed obligation in the window, null when none was missed (the time-to-miss target)."""
+    end = as_of + timedelta(days=horizon_days)
+    due = payments.filter(
+        pl.col("kind").is_in(CREDIT_KINDS)
+        & (pl.col("due_date") > as_of)
+        & (pl.col("due_date") <= end)
+    )
+    rule = missed(grace_days=grace_days, min_paid_fraction=min_paid_fraction)
+    days = (pl.col("due_date").cast(pl.Date) - pl.lit(as_of)).dt.total_days()
+    return (
+        due.group_by("customer_id")
+        .agg(
+            rule.any().cast(pl.Int8).alias("label"),
+            days.filter(rule).min().cast(pl.Int32).alias("days_to_miss"),
+        )
+        .sort("customer_id")
+    )

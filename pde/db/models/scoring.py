@@ -60,6 +60,11 @@ class RiskScoreBase(SQLModel):
     alert: bool
     top_reasons: list[Any] = Field(default_factory=list, sa_type=sa.JSON)
     scored_at: datetime = Field(sa_type=UTCDateTime)
+    # Time to miss from the model's hazard model; null when it has none.
+    miss_within_7d: float | None = Field(default=None, ge=0.0, le=1.0)
+    miss_within_14d: float | None = Field(default=None, ge=0.0, le=1.0)
+    miss_within_30d: float | None = Field(default=None, ge=0.0, le=1.0)
+    expected_days_to_miss: float | None = Field(default=None, ge=0.0)
 
 
 class RiskScoreCreate(RiskScoreBase):

@@ -114,19 +114,23 @@ class ScoreRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., named: _Optional[_Union[NamedFeatures, _Mapping]] = ..., packed: _Optional[_Union[PackedFeatures, _Mapping]] = ..., activity: _Optional[_Union[RawActivity, _Mapping]] = ..., top_reasons: _Optional[int] = ..., model_version: _Optional[str] = ...) -> None: ...
 
 class Reason(_message.Message):
-    __slots__ = ("feature", "value", "contribution", "text")
+    __slots__ = ("feature", "value", "contribution", "text", "code", "code_text")
     FEATURE_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     CONTRIBUTION_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    CODE_TEXT_FIELD_NUMBER: _ClassVar[int]
     feature: str
     value: float
     contribution: float
     text: str
-    def __init__(self, feature: _Optional[str] = ..., value: _Optional[float] = ..., contribution: _Optional[float] = ..., text: _Optional[str] = ...) -> None: ...
+    code: str
+    code_text: str
+    def __init__(self, feature: _Optional[str] = ..., value: _Optional[float] = ..., contribution: _Optional[float] = ..., text: _Optional[str] = ..., code: _Optional[str] = ..., code_text: _Optional[str] = ...) -> None: ...
 
 class ScoreResponse(_message.Message):
-    __slots__ = ("customer_id", "probability", "model_probabilities", "tier", "alert", "model_version", "reasons")
+    __slots__ = ("customer_id", "probability", "model_probabilities", "tier", "alert", "model_version", "reasons", "protective", "miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss")
     class ModelProbabilitiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +145,11 @@ class ScoreResponse(_message.Message):
     ALERT_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
+    PROTECTIVE_FIELD_NUMBER: _ClassVar[int]
+    MISS_WITHIN_7D_FIELD_NUMBER: _ClassVar[int]
+    MISS_WITHIN_14D_FIELD_NUMBER: _ClassVar[int]
+    MISS_WITHIN_30D_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DAYS_TO_MISS_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     probability: float
     model_probabilities: _containers.ScalarMap[str, float]
@@ -148,7 +157,12 @@ class ScoreResponse(_message.Message):
     alert: bool
     model_version: str
     reasons: _containers.RepeatedCompositeFieldContainer[Reason]
-    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., model_probabilities: _Optional[_Mapping[str, float]] = ..., tier: _Optional[str] = ..., alert: bool = ..., model_version: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ...) -> None: ...
+    protective: _containers.RepeatedCompositeFieldContainer[Reason]
+    miss_within_7d: float
+    miss_within_14d: float
+    miss_within_30d: float
+    expected_days_to_miss: float
+    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., model_probabilities: _Optional[_Mapping[str, float]] = ..., tier: _Optional[str] = ..., alert: bool = ..., model_version: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., protective: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., miss_within_7d: _Optional[float] = ..., miss_within_14d: _Optional[float] = ..., miss_within_30d: _Optional[float] = ..., expected_days_to_miss: _Optional[float] = ...) -> None: ...
 
 class ScoreBatch(_message.Message):
     __slots__ = ("row_ids", "features", "model_version")
@@ -161,18 +175,26 @@ class ScoreBatch(_message.Message):
     def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., features: _Optional[bytes] = ..., model_version: _Optional[str] = ...) -> None: ...
 
 class ScoreBatchResult(_message.Message):
-    __slots__ = ("row_ids", "probabilities", "tiers", "alerts", "model_version")
+    __slots__ = ("row_ids", "probabilities", "tiers", "alerts", "model_version", "miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss")
     ROW_IDS_FIELD_NUMBER: _ClassVar[int]
     PROBABILITIES_FIELD_NUMBER: _ClassVar[int]
     TIERS_FIELD_NUMBER: _ClassVar[int]
     ALERTS_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MISS_WITHIN_7D_FIELD_NUMBER: _ClassVar[int]
+    MISS_WITHIN_14D_FIELD_NUMBER: _ClassVar[int]
+    MISS_WITHIN_30D_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DAYS_TO_MISS_FIELD_NUMBER: _ClassVar[int]
     row_ids: _containers.RepeatedScalarFieldContainer[str]
     probabilities: bytes
     tiers: bytes
     alerts: bytes
     model_version: str
-    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., probabilities: _Optional[bytes] = ..., tiers: _Optional[bytes] = ..., alerts: _Optional[bytes] = ..., model_version: _Optional[str] = ...) -> None: ...
+    miss_within_7d: bytes
+    miss_within_14d: bytes
+    miss_within_30d: bytes
+    expected_days_to_miss: bytes
+    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., probabilities: _Optional[bytes] = ..., tiers: _Optional[bytes] = ..., alerts: _Optional[bytes] = ..., model_version: _Optional[str] = ..., miss_within_7d: _Optional[bytes] = ..., miss_within_14d: _Optional[bytes] = ..., miss_within_30d: _Optional[bytes] = ..., expected_days_to_miss: _Optional[bytes] = ...) -> None: ...
 
 class ExplainRequest(_message.Message):
     __slots__ = ("customer_id", "named", "packed", "activity", "top_k", "model_version")
@@ -191,7 +213,7 @@ class ExplainRequest(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., named: _Optional[_Union[NamedFeatures, _Mapping]] = ..., packed: _Optional[_Union[PackedFeatures, _Mapping]] = ..., activity: _Optional[_Union[RawActivity, _Mapping]] = ..., top_k: _Optional[int] = ..., model_version: _Optional[str] = ...) -> None: ...
 
 class ExplainResponse(_message.Message):
-    __slots__ = ("customer_id", "probability", "base_value", "contributions", "reasons", "model_version")
+    __slots__ = ("customer_id", "probability", "base_value", "contributions", "reasons", "model_version", "protective", "miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss")
     class ContributionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -205,13 +227,23 @@ class ExplainResponse(_message.Message):
     CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROTECTIVE_FIELD_NUMBER: _ClassVar[int]
+    MISS_WITHIN_7D_FIELD_NUMBER: _ClassVar[int]
+    MISS_WITHIN_14D_FIELD_NUMBER: _ClassVar[int]
+    MISS_WITHIN_30D_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_DAYS_TO_MISS_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     probability: float
     base_value: float
     contributions: _containers.ScalarMap[str, float]
     reasons: _containers.RepeatedCompositeFieldContainer[Reason]
     model_version: str
-    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., base_value: _Optional[float] = ..., contributions: _Optional[_Mapping[str, float]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+    protective: _containers.RepeatedCompositeFieldContainer[Reason]
+    miss_within_7d: float
+    miss_within_14d: float
+    miss_within_30d: float
+    expected_days_to_miss: float
+    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., base_value: _Optional[float] = ..., contributions: _Optional[_Mapping[str, float]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., model_version: _Optional[str] = ..., protective: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., miss_within_7d: _Optional[float] = ..., miss_within_14d: _Optional[float] = ..., miss_within_30d: _Optional[float] = ..., expected_days_to_miss: _Optional[float] = ...) -> None: ...
 
 class ExplainBatch(_message.Message):
     __slots__ = ("row_ids", "features", "top_k", "model_version")
