@@ -12,6 +12,7 @@ NAV = "nav"
 AC_TABS = "ac-urgency"
 AC_TABLE = "ac-queue"
 AC_SNAPSHOT = "ac-snapshot"
+AC_ALERTS = "ac-alerts"
 AC_SIMULATE = "ac-simulate"
 AC_EXECUTE = "ac-execute"
 AC_IMPACT = "ac-impact"
@@ -56,6 +57,8 @@ MO_UPDATED = "mo-updated"
 # model performance
 MP_VERSION = "mp-version"
 MP_BODY = "mp-body"
+MP_POLICY = "mp-policy"
+MP_TIERS = "mp-tiers"
 
 # interventions tracker
 IT_PERIOD = "it-period"

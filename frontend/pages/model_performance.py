@@ -14,6 +14,7 @@ from pde.frontend import ids
 from pde.frontend.components import card, empty, figure, kpi, page_header, pct, unavailable
 from pde.frontend.services import ServiceUnavailableError, current
 from pde.frontend.services import models as model_service
+from pde.frontend.views.policy import alerts_view, tiers_view
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,
@@ -154,6 +155,7 @@ def render(version: str | None) -> Any:
     manifest, metrics = bundle.manifest, bundle.metrics
     ensemble = (metrics.get("metrics") or manifest.get("metrics") or {}).get("ensemble") or {}
     curves = metrics.get("curves") or {}
+    policy = model_service.policy_view(bundle)
     try:
         status = model_service.registry_status(services, version)
     except ServiceUnavailableError:
@@ -284,6 +286,12 @@ def render(version: str | None) -> Any:
                     ],
                     lg=3,
                 ),
+            ]
+        ),
+        dbc.Row(
+            [
+                dbc.Col(card("Alert policy on held-out rows", alerts_view(policy)), lg=4),
+                dbc.Col(card("Risk tiers on held-out rows", tiers_view(policy)), lg=8),
             ]
         ),
         html.Div(f"Full report: {bundle.directory / 'report.html'}", className="small-muted"),

@@ -31,6 +31,38 @@ class BundleView:
 
 
 @dataclass(frozen=True)
+class AlertPolicyFigures:
+    """The alert policy applied to the held-out rows (metrics.json's `alerts`)."""
+
+    alerts: int | None
+    capacity: int | None
+    share_alerted: float | None
+    capacity_used: float | None
+    precision: float | None
+    recall: float | None
+    lift: float | None
+
+
+@dataclass(frozen=True)
+class TierFigures:
+    """One risk tier on the held-out rows (metrics.json's `tiers`)."""
+
+    tier: str
+    lower: float
+    share: float | None
+    default_rate: float | None
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """The decision figures of a bundle; each part None (or empty) when the bundle predates it."""
+
+    alerts: AlertPolicyFigures | None
+    ece: float | None  # the ensemble's expected calibration error on the test rows
+    tiers: list[TierFigures]
+
+
+@dataclass(frozen=True)
 class PromotionResult:
     version: str
     served_version: str | None
@@ -65,6 +97,48 @@ def load_bundle(model_dir: Path, version: str | None = None) -> BundleView:
         metrics=metrics,
         is_current=manifest.version == current,
     )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _count(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) else None
+
+
+def policy_view(bundle: BundleView) -> PolicyView:
+    """The alert policy figures, the ensemble's ECE and the tier table of `bundle`, read from
+    its metrics.json (the manifest's training record as a fallback for the alerts)."""
+    metrics, manifest = bundle.metrics, bundle.manifest
+    section = metrics.get("alerts") or (manifest.get("training") or {}).get("alerts")
+    alerts = (
+        AlertPolicyFigures(
+            alerts=_count(section.get("alerts")),
+            capacity=_count(section.get("capacity")),
+            share_alerted=_number(section.get("share_alerted")),
+            capacity_used=_number(section.get("capacity_used")),
+            precision=_number(section.get("precision")),
+            recall=_number(section.get("recall")),
+            lift=_number(section.get("lift")),
+        )
+        if isinstance(section, dict)
+        else None
+    )
+    per_model = metrics.get("metrics") or manifest.get("metrics") or {}
+    ensemble = per_model.get("ensemble") if isinstance(per_model, dict) else None
+    ece = _number(ensemble.get("ece")) if isinstance(ensemble, dict) else None
+    tiers = [
+        TierFigures(
+            tier=str(row.get("tier", "")),
+            lower=float(row.get("lower", 0.0)),
+            share=_number(row.get("share")),
+            default_rate=_number(row.get("default_rate")),
+        )
+        for row in metrics.get("tiers") or []
+        if isinstance(row, dict)
+    ]
+    return PolicyView(alerts=alerts, ece=ece, tiers=tiers)
 
 
 def registry_status(services: Services, version: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import subprocess
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from pde.core.names import DEFAULT_LOOKBACK_DAYS
 from pde.db.engine import session_scope
-from pde.frontend.components import shown_value
+from pde.frontend.components import pct, shown_value
 from pde.frontend.services import Services
 from tests.frontend.browser import click, screenshot, sign_in, wait_for
 from tests.frontend.conftest import ARTIFACTS
@@ -162,8 +163,35 @@ def _shown_reasons(driver: Any, rows: str = "reason-row") -> list[tuple[str, str
     return found
 
 
+def _assert_policy_figures(driver: Any, metrics_path: Path) -> None:
+    """The Model page shows the bundle's alert policy figures, ECE and tier table."""
+    metrics = json.loads(metrics_path.read_text())
+    alerts, tiers = metrics["alerts"], metrics["tiers"]
+    terms = driver.find_elements(By.CSS_SELECTOR, "#mp-policy dt")
+    values = driver.find_elements(By.CSS_SELECTOR, "#mp-policy dd")
+    shown = {t.text: v.text for t, v in zip(terms, values, strict=True)}
+    assert shown["Share alerted"] == pct(alerts["share_alerted"])
+    assert shown["Capacity used"] == (
+        f"{pct(alerts['capacity_used'])} ({alerts['alerts']:,} of {alerts['capacity']:,})"
+    )
+    assert shown["Precision"] == pct(alerts["precision"])
+    assert shown["Recall"] == pct(alerts["recall"])
+    assert shown["Lift"] == f"{alerts['lift']:.2f}×"
+    assert shown["ECE"] == f"{metrics['metrics']['ensemble']['ece']:.4f}"
+    rows = driver.find_elements(By.CSS_SELECTOR, "#mp-tiers tr.tier-row")
+    assert [r.text.split() for r in rows] == [
+        [t["tier"].capitalize(), f"{t['lower']:.3f}", pct(t["share"]), pct(t["default_rate"])]
+        for t in tiers
+    ]
+    assert len(rows) == 4
+
+
 def test_app_live_model_page_promotion_and_explain(
-    browser: Any, app_url: str, live_app: LiveCustomer, portfolio: tuple[str, Engine]
+    browser: Any,
+    app_url: str,
+    live_app: LiveCustomer,
+    live_scoring: tuple[str, Path, Path, str],
+    portfolio: tuple[str, Engine],
 ) -> None:
     from pde.contracts.data.io import load_dataset
     from pde.training.features import compute_features
@@ -174,6 +202,7 @@ def test_app_live_model_page_promotion_and_explain(
     wait_for(browser, "#mp-body .js-plotly-plot")
     body = browser.find_element(By.ID, "mp-body").text
     assert live.version in body and "AUC" in body
+    _assert_policy_figures(browser, live_scoring[2] / live.version / "metrics.json")
     # The scoring service is up: no scoring banner.
     assert "scoring service" not in browser.find_element(By.ID, "status-banner").text
     screenshot(browser, ARTIFACTS, "model-performance-live")
