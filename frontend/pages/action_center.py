@@ -43,6 +43,7 @@ COLUMNS = [
     ("link", "Customer"),
     ("probability_pct", "Risk"),
     ("tier", "tier"),
+    ("miss_7d_pct", "Miss in 7 days"),
     ("delta_pct", "Change"),
     ("exposure", "Exposure"),
     ("product", "Product"),
@@ -107,6 +108,7 @@ def layout(**kwargs: Any) -> Any:
             className="mb-2 g-2",
         ),
         html.Div(id=ids.AC_SNAPSHOT, className="small-muted mb-1"),
+        html.Div(id=ids.AC_ALERTS, className="small-muted mb-1"),
         table(ids.AC_TABLE, COLUMNS, row_selectable="multi", style_rules=tier_colour_rules()),
         html.Div(id=ids.AC_RESULT, className="mt-2"),
     ]
@@ -184,6 +186,7 @@ def load_queue(urgency: str, page: int | None, size: int | None, _: int) -> tupl
             **asdict(r),  # every field: the impact simulation reads the selected rows back
             "link": f"[{r.customer_id}](/customer?id={r.customer_id})",
             "probability_pct": pct(r.probability),
+            "miss_7d_pct": "" if r.miss_within_7d is None else pct(r.miss_within_7d),
             "delta_pct": f"{r.delta * 100:+.1f} pts",
             "exposure": money(r.outstanding_balance),
             "success_pct": pct(r.success_rate, 0),
@@ -204,6 +207,23 @@ def load_queue(urgency: str, page: int | None, size: int | None, _: int) -> tupl
         f" {result.total:,} customers in this tier."
     )
     return rows, pages, labels, note, []
+
+
+@callback(Output(ids.AC_ALERTS, "children"), Input(REFRESH, "data"))
+def load_alerts(_: int) -> Any:
+    """The latest scoring run's alerts against the team's weekly capacity."""
+    try:
+        summary = queue_service.alert_summary(current())
+    except ServiceUnavailableError:
+        return None
+    if summary is None:
+        return None
+    used = summary.alerts / summary.capacity if summary.capacity else None
+    return (
+        f"Latest scoring run ({when(summary.snapshot.as_of)}): {summary.alerts:,} alerts"
+        f" within a capacity of {summary.capacity:,} ({pct(used)} of capacity used),"
+        " whole portfolio."
+    )
 
 
 @callback(

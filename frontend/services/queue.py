@@ -14,6 +14,7 @@ from pde.core.names import ALERT_TIERS, RiskTier
 from pde.db.models.enums import InterventionStatus
 from pde.db.policy import WorkflowPolicy
 from pde.db.types import utc_now
+from pde.decision import policy_from_settings
 from pde.frontend.services import access
 from pde.frontend.services.base import Services
 from pde.frontend.services.catalogue import (
@@ -57,11 +58,21 @@ class QueueRow:
     net_benefit: float
     open_work: bool  # an open intervention exists for the customer
     cool_down: str  # "" or which recent intervention blocks a new one, until when
+    miss_within_7d: float | None  # the hazard model's 7-day chance; None without a forecast
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> QueueRow:
         """The row back from a record that holds its fields (a table row of the page)."""
         return cls(**{f.name: record[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class AlertSummary:
+    """The latest scoring run's alerts (the whole portfolio's) against the team's capacity."""
+
+    snapshot: Snapshot
+    alerts: int
+    capacity: int
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,21 @@ def queue_page(
             officer=access.officer_scope(user),
             policy=services.policy,
         )
+
+
+def alert_summary(services: Services) -> AlertSummary | None:
+    """Alerts of the latest snapshot and the weekly capacity of the configured policy
+    (PDE_OFFICERS x PDE_CONTACTS_PER_OFFICER); None before any scores."""
+    capacity = policy_from_settings(services.settings).capacity
+    with services.session() as session:
+        snapshot = latest_snapshot(session)
+        if snapshot is None:
+            return None
+        scores = current_scores(snapshot)
+        alerts = session.execute(
+            sa.select(sa.func.count()).select_from(scores).where(scores.c.alert.is_(True))
+        ).scalar_one()
+    return AlertSummary(snapshot, int(alerts), capacity)
 
 
 def _queue_query(
@@ -124,6 +150,7 @@ def _queue_query(
             CUSTOMERS.c.outstanding_balance,
             CUSTOMERS.c.product,
             CUSTOMERS.c.region,
+            current.c.miss_within_7d,
         )
         .select_from(source)
         .where(current.c.tier.in_(ALERT_TIERS))
@@ -240,6 +267,9 @@ def _decorate(
                 net_benefit=net,
                 open_work=record["customer_id"] in with_open_work,
                 cool_down=cool_down,
+                miss_within_7d=None
+                if record["miss_within_7d"] is None
+                else float(record["miss_within_7d"]),
             )
         )
     return rows

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from selenium.webdriver.common.by import By
 from sqlalchemy.engine import Engine
 
+from pde.core.settings import Settings
 from pde.db.audit import verify_chain
 from pde.db.engine import session_scope
 from pde.frontend.services.catalogue import ACTIONS
@@ -141,6 +142,60 @@ def test_app_action_center_simulates_impact_then_creates(
         ).all()
     assert {(r[0], r[1]) for r in rows} == set(chosen.items())
     assert {tuple(r[2:]) for r in rows} == {("recommended", "sup1", "from the Action Center queue")}
+
+
+def _queue_cells(driver: Any) -> list[dict[str, str]]:
+    rows = []
+    for row in driver.find_elements(By.CSS_SELECTOR, "#ac-queue tr"):
+        cells = {
+            str(cell.get_attribute("data-dash-column")): cell.text
+            for cell in row.find_elements(By.CSS_SELECTOR, "td[data-dash-column]")
+        }
+        if cells:
+            rows.append(cells)
+    return rows
+
+
+def test_app_action_center_shows_the_7_day_miss_chance_and_the_run_alerts(
+    browser: Any, app_url: str, portfolio: tuple[str, Engine], app_settings: Settings
+) -> None:
+    engine = portfolio[1]
+    latest = "(SELECT max(as_of) FROM risk_scores)"
+    with session_scope(engine=engine) as session:
+        alerts = session.execute(
+            sa.text(f"SELECT count(*) FROM risk_scores WHERE alert AND as_of = {latest}")
+        ).scalar_one()
+    sign_in(browser, app_url, "sup1")
+    browser.get(app_url + "/")
+    line = wait_for(browser, "#ac-alerts", text="capacity")
+    capacity = app_settings.officers * app_settings.contacts_per_officer
+    assert f": {alerts:,} alerts within a capacity of {capacity:,} (" in line.text
+    assert f"({alerts / capacity * 100:.1f}% of capacity used)" in line.text
+    browser.find_element(
+        By.XPATH, "//label[starts-with(normalize-space(), 'High and stable')]"
+    ).click()
+    wait_for(browser, "#ac-queue td[data-dash-column='tier']", text="high")
+    first = _queue_cells(browser)[0]
+    assert first["miss_7d_pct"] == ""  # the seeded scores have no time-to-miss forecast
+    customer = first["link"]
+    update = (
+        f"UPDATE risk_scores SET miss_within_7d = :m WHERE customer_id = :c AND as_of = {latest}"
+    )
+    with session_scope(engine=engine) as session:
+        session.execute(sa.text(update), {"m": 0.123, "c": customer})
+    try:
+        browser.refresh()
+        wait_for(browser, "#ac-queue .dash-cell")
+        browser.find_element(
+            By.XPATH, "//label[starts-with(normalize-space(), 'High and stable')]"
+        ).click()
+        wait_for(browser, "#ac-queue td[data-dash-column='miss_7d_pct']", text="12.3%")
+        shown = {cells["link"]: cells["miss_7d_pct"] for cells in _queue_cells(browser)}
+        assert shown[customer] == "12.3%"
+        assert {v for c, v in shown.items() if c != customer} == {""}
+    finally:
+        with session_scope(engine=engine) as session:
+            session.execute(sa.text(update), {"m": None, "c": customer})
 
 
 def _intervention_row(engine: Engine, intervention_id: int) -> dict[str, Any]:
