@@ -23,9 +23,15 @@ from pde.frontend.components import (
 from pde.frontend.services import ServiceUnavailableError, access, actions, current
 from pde.frontend.services import customer as customer_service
 from pde.frontend.services import work as work_service
-from pde.frontend.services.explain import Explained, LiveReason, explain_customer
+from pde.frontend.services.explain import (
+    Explained,
+    LiveReason,
+    explain_customer,
+    replay_decision,
+)
 from pde.frontend.services.history import customer_history
 from pde.frontend.views import customer as parts
+from pde.frontend.views.replay import replay_view
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,
@@ -122,6 +128,20 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
                                             else unavailable(EXPLAIN_DOWN),
                                         )
                                     ),
+                                ],
+                            ),
+                            card(
+                                "Replay the stored decision",
+                                [
+                                    dbc.Button(
+                                        [html.I(className="bi bi-arrow-repeat me-1"), "Replay"],
+                                        id=ids.DD_REPLAY_BTN,
+                                        size="sm",
+                                        color="secondary",
+                                        outline=True,
+                                        className="mb-2",
+                                    ),
+                                    dcc.Loading(html.Div(id=ids.DD_REPLAY)),
                                 ],
                             ),
                         ],
@@ -237,6 +257,44 @@ def explain(_: Any, customer_id: str | None) -> Any:
     except PdeError as exc:
         return unavailable(f"Explain failed: {exc}")
     return _explained(result)
+
+
+@callback(
+    Output(ids.DD_REPLAY, "children"),
+    Input(ids.DD_REPLAY_BTN, "n_clicks"),
+    State(ids.DD_SEARCH, "value"),
+    prevent_initial_call=True,
+)
+def replay(_: Any, customer_id: str | None) -> Any:
+    """Recomputes the shown stored score with the bundle that made it (local, no gRPC)."""
+    if not customer_id:
+        return no_update
+    try:
+        services, user = current(), auth.require_user()
+        view = customer_service.customer_view(services, user, customer_id)
+        score = view.score if view is not None else None
+        if score is None:
+            return empty("Not scored: there is no stored decision to replay.")
+        result = replay_decision(
+            services,
+            user,
+            customer_id=customer_id,
+            as_of=score.as_of,
+            model_version=score.model_version,
+        )
+    except access.AccessDeniedError as exc:
+        return dbc.Alert(f"Not allowed: {exc}.", color="warning", className="replay-forbidden")
+    except ServiceUnavailableError as exc:
+        return unavailable(str(exc))
+    except PdeError as exc:
+        return unavailable(f"Replay failed: {exc}")
+    return replay_view(
+        as_of=result.as_of,
+        model_version=result.model_version,
+        probability=result.probability,
+        tier=result.tier,
+        differences=result.differences,
+    )
 
 
 def forbidden(reason: str) -> Any:

@@ -262,3 +262,74 @@ def test_app_live_model_page_promotion_and_explain(
         " activity to explain from"
     )
     assert not browser.find_elements(By.CSS_SELECTOR, "#dd-explain .reason-row")
+
+
+def test_app_live_replay_shows_differences_then_a_match(
+    browser: Any, app_url: str, live_app: LiveCustomer, portfolio: tuple[str, Engine]
+) -> None:
+    """Replay recomputes the shown stored decision with its bundle: a stored score unlike
+    the bundle's is reported with its differences; stored as recomputed, it matches. An
+    officer may not replay another officer's customer."""
+    from pde.db.model_registry import ensure_model_version
+    from pde.db.scores import ScoreRow, write_scores
+
+    live, engine = live_app, portfolio[1]
+    newest = live.scored + timedelta(days=1)  # the newest snapshot: the one the page shows
+    run_id = f"replay-{live.customer_id}"
+    with session_scope(engine=engine) as session:
+        ensure_model_version(session=session, version=live.version, actor="system:test")
+    write_scores(
+        rows=[ScoreRow(live.customer_id, newest, 0.5, "medium", False, live.version)],
+        run_id=run_id,
+        as_of=newest,
+        model_version=live.version,
+        engine=engine,
+    )
+    try:
+        sign_in(browser, app_url, "off1")  # not the customer's officer
+        browser.get(f"{app_url}/customer?id={live.customer_id}")
+        wait_for(browser, "#dd-forbidden")
+        click(browser, "#dd-replay-btn")
+        wait_for(browser, "#dd-replay .replay-forbidden", text="Not allowed")
+
+        sign_in(browser, app_url, "admin")
+        browser.get(f"{app_url}/customer?id={live.customer_id}")
+        wait_for(browser, "#dd-customer", text=live.customer_id)
+        click(browser, "#dd-replay-btn")
+        result = wait_for(browser, "#dd-replay-result", text="differs")
+        assert result.text.startswith(
+            f"Decision of {newest:%Y-%m-%d} by model {live.version} differs from the stored"
+        )
+        differences = [e.text for e in result.find_elements(By.CSS_SELECTOR, ".replay-difference")]
+        found = re.fullmatch(r"probability ([\d.]+), stored 0\.50000000", differences[0])
+        assert found is not None, differences
+        tier = next(
+            (d.split(",")[0].removeprefix("tier ") for d in differences if d.startswith("tier ")),
+            "medium",
+        )
+        with session_scope(engine=engine) as session:
+            session.execute(
+                sa.text(
+                    "UPDATE risk_scores SET probability = :p, tier = :t"
+                    " WHERE customer_id = :c AND as_of = :d AND model_version = :v"
+                ),
+                {
+                    "p": float(found.group(1)),
+                    "t": tier,
+                    "c": live.customer_id,
+                    "d": newest,
+                    "v": live.version,
+                },
+            )
+        browser.get(f"{app_url}/customer?id={live.customer_id}")
+        wait_for(browser, "#dd-customer", text=live.customer_id)
+        click(browser, "#dd-replay-btn")
+        matched = wait_for(browser, "#dd-replay-result", text="matches")
+        assert matched.text == (
+            f"Decision of {newest:%Y-%m-%d} by model {live.version} matches the stored decision:"
+            f" {float(found.group(1)) * 100:.2f}%, tier {tier}."
+        )
+    finally:
+        with session_scope(engine=engine) as session:
+            session.execute(sa.text("DELETE FROM risk_scores WHERE run_id = :r"), {"r": run_id})
+            session.execute(sa.text("DELETE FROM scoring_runs WHERE run_id = :r"), {"r": run_id})
