@@ -78,6 +78,7 @@ class LightGBMLearner(Learner[Any]):
     def load(self, path: Path) -> Any:
         import lightgbm as lgb
 
+        check_complete(path)
         return lgb.Booster(model_file=str(path))
 
     def predict(self, model: Any, x: np.ndarray, *, threads: int = 1) -> F64:
@@ -128,3 +129,25 @@ def float32_thresholds(model_text: str) -> str:
             values = line[len("threshold=") :].split()
             lines[number] = "threshold=" + " ".join(repr(_float32_floor(float(v))) for v in values)
     return "\n".join(lines)
+
+
+def check_complete(path: Path) -> None:
+    """Refuses a model file cut short. LightGBM's own parser reads past the end of a truncated
+    text model (a crash, not an error, and not always the same way twice), so the file must
+    end as LightGBM writes it: the trees, their end marker, then the parameters and the
+    `pandas_categorical:` line last."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(size - 64 * 1024, 0))
+        tail = handle.read().decode("utf-8", errors="replace")
+    last = tail.rstrip().rsplit("\n", 1)[-1]
+    if "\nend of trees\n" not in tail and not _has_end_of_trees(path):
+        raise ValueError(f"{path.name}: not a complete LightGBM model (no end of trees)")
+    if not last.startswith("pandas_categorical:") or "end of parameters" not in tail:
+        raise ValueError(f"{path.name}: not a complete LightGBM model (cut short)")
+
+
+def _has_end_of_trees(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return any(line == b"end of trees\n" for line in handle)

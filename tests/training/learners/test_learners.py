@@ -148,3 +148,20 @@ def test_learners_lightgbm_thresholds_round_down_to_float32() -> None:
     assert all(float(np.float32(v)) == v for v in values)
     originals = (0.1, -0.30000000000000004, 1e300, 2.5)
     assert all(new <= old for new, old in zip(values, originals, strict=True))
+
+
+@pytest.mark.parametrize("share", [0.05, 0.3, 0.6, 0.9, 0.97, 0.995])
+def test_learners_lightgbm_refuses_a_model_file_cut_short(
+    share: float, fitted: dict[str, Any], tmp_path: Path
+) -> None:
+    """LightGBM's parser can crash the process on a truncated text model: the learner must
+    refuse it before the library reads it."""
+    learner = get_learner("lightgbm")
+    whole = tmp_path / "whole.txt"
+    learner.save(fitted["lightgbm"], whole)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.txt"
+    cut.write_bytes(data[: int(len(data) * share)])
+    with pytest.raises(ValueError, match=r"cut.txt: not a complete LightGBM model"):
+        learner.load(cut)
+    assert learner.tree_count(learner.load(whole)) == learner.tree_count(fitted["lightgbm"])
