@@ -26,6 +26,16 @@ def missed(
     return (pl.col("paid_date").is_null() | late | short).fill_null(True)
 
 
+def due_in_window(payments: pl.DataFrame, as_of: date, *, horizon_days: int) -> pl.DataFrame:
+    """The credit obligations due in (as_of, as_of + horizon_days]: the rows the label reads."""
+    end = as_of + timedelta(days=horizon_days)
+    return payments.filter(
+        pl.col("kind").is_in(CREDIT_KINDS)
+        & (pl.col("due_date") > as_of)
+        & (pl.col("due_date") <= end)
+    )
+
+
 def labels_at(
     payments: pl.DataFrame,
     as_of: date,
@@ -38,12 +48,7 @@ def labels_at(
 
     The window is (as_of, as_of + horizon_days]; customers without one are absent.
     """
-    end = as_of + timedelta(days=horizon_days)
-    due = payments.filter(
-        pl.col("kind").is_in(CREDIT_KINDS)
-        & (pl.col("due_date") > as_of)
-        & (pl.col("due_date") <= end)
-    )
+    due = due_in_window(payments, as_of, horizon_days=horizon_days)
     rule = missed(grace_days=grace_days, min_paid_fraction=min_paid_fraction)
     return (
         due.group_by("customer_id").agg(rule.any().cast(pl.Int8).alias("label")).sort("customer_id")
@@ -60,12 +65,7 @@ def miss_days_at(
 ) -> pl.DataFrame:
     """`labels_at` with `days_to_miss` (Int32): days from `as_of` to the due date of the first
     missed obligation in the window, null when none was missed (the time-to-miss target)."""
-    end = as_of + timedelta(days=horizon_days)
-    due = payments.filter(
-        pl.col("kind").is_in(CREDIT_KINDS)
-        & (pl.col("due_date") > as_of)
-        & (pl.col("due_date") <= end)
-    )
+    due = due_in_window(payments, as_of, horizon_days=horizon_days)
     rule = missed(grace_days=grace_days, min_paid_fraction=min_paid_fraction)
     days = (pl.col("due_date").cast(pl.Date) - pl.lit(as_of)).dt.total_days()
     return (
