@@ -133,9 +133,12 @@ class RiskClient:
         self._info = info
         return info
 
-    def reload(self, bundle_path: str = "", *, timeout: float | None = 120.0) -> results.ModelInfo:
-        """Asks the server to load a bundle (empty = its `current` one); needs the token."""
-        request = risk_pb2.ReloadRequest(bundle_path=bundle_path)
+    def reload(
+        self, bundle_path: str = "", *, challenger: bool = False, timeout: float | None = 120.0
+    ) -> results.ModelInfo:
+        """Asks the server to load a bundle (empty = its `current` one); needs the token.
+        With `challenger`, loads it as the shadow challenger instead (empty: unloads it)."""
+        request = risk_pb2.ReloadRequest(bundle_path=bundle_path, challenger=challenger)
         info = results.model_info(self._call("ReloadModel", request, timeout))
         self._info = info
         return info

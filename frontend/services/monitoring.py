@@ -7,7 +7,7 @@ monitoring, officers nothing of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from pde.db import monitoring
@@ -39,12 +39,15 @@ class FeatureDriftRow:
     missing_share: float
     reference_missing_share: float
     level: str
+    calendar: bool = False  # follows the calendar: shown, never raises the level
 
 
 @dataclass(frozen=True)
 class DriftOverview:
-    """The drift trend (oldest date first), the latest date's most drifted features, and
-    whether the latest date raises an alert (PSI at or above PDE_PSI_ALERT)."""
+    """The drift trend (oldest date first), the latest date's most drifted features that
+    count, and whether the latest date raises an alert (PSI at or above PDE_PSI_ALERT).
+    `calendar_features`: the latest date's most drifted features that follow the calendar
+    (pde.jobs.calendar), kept out of the level."""
 
     trend: list[DriftPoint]
     latest: DriftPoint | None
@@ -53,6 +56,7 @@ class DriftOverview:
     warning_raised: bool
     psi_warn: float
     psi_alert: float
+    calendar_features: list[FeatureDriftRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -120,20 +124,23 @@ def drift_overview(
         latest = trend[-1] if trend else None
         features = (
             monitoring.feature_drift(
-                session, as_of=latest.as_of, model_version=latest.model_version, limit=top
+                session, as_of=latest.as_of, model_version=latest.model_version
             )
             if latest is not None
             else []
         )
         rows = [
-            FeatureDriftRow(f.feature, f.psi, f.missing_share, f.reference_missing_share, f.level)
+            FeatureDriftRow(
+                f.feature, f.psi, f.missing_share, f.reference_missing_share, f.level, f.calendar
+            )
             for f in features
         ]
     level = latest.level if latest is not None else DriftLevel.OK.value
     return DriftOverview(
         trend=trend,
         latest=latest,
-        top_features=rows,
+        top_features=[row for row in rows if not row.calendar][:top],
+        calendar_features=[row for row in rows if row.calendar][:top],
         alert_raised=level == DriftLevel.ALERT.value,
         warning_raised=level in (DriftLevel.WARN.value, DriftLevel.ALERT.value),
         psi_warn=settings.psi_warn,
