@@ -90,6 +90,7 @@ class ModelInfo:
     metrics: dict[str, Any]
     # The shadow challenger the server scores beside this model on ScoreStream, if any.
     challenger_version: str | None = None
+    challenger_feature_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,7 @@ def model_info(message: risk_pb2.ModelInfo) -> ModelInfo:
         ensemble_weights=dict(message.ensemble_weights),
         metrics=json.loads(message.metrics_json or "{}"),
         challenger_version=message.challenger_version or None,
+        challenger_feature_names=list(message.challenger_feature_names),
     )
 
 

@@ -173,11 +173,19 @@ class RiskClient:
 
         `rows` is a pandas / polars DataFrame (features selected by name, ids from
         `id_column`) or an iterable of (id, features). Memory stays bounded: chunks are built
-        as the stream's flow control lets them go.
+        as the stream's flow control lets them go. With a shadow challenger on the server
+        that takes features the champion does not, a DataFrame's rows carry those too.
         """
-        names = self.model_info().feature_names
+        info = self.model_info()
+        n = len(info.feature_names)
+        names, own = requests.shadow_layout(info.feature_names, info.challenger_feature_names, rows)
         batches = (
-            requests.batch(ids, values, model_version=model_version)
+            requests.batch(
+                ids,
+                values[:, :n],
+                model_version=model_version,
+                challenger_values=None if own is None else values[:, own],
+            )
             for ids, values in requests.chunks(
                 rows, names, id_column=id_column, chunk_rows=chunk_rows
             )

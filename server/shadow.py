@@ -6,11 +6,14 @@ probabilities, alerts and version in fields of their own (`challenger_*`). Unary
 `Explain` and the Open Inference Protocol never touch it, so the challenger costs nothing on
 their path.
 
-The challenger reads the champion's rows: its features must be among the champion's, computed
-by the same feature catalogue (a bundle that needs a feature the champion's callers do not
-send cannot be scored in its shadow, and is refused at load). Loads go through the same
-checks as a reload of the champion: a child process loads it first (`pde.server.preflight`),
-then the full verification, warm-up and parity check (`pde.server.bundle.load_bundle`).
+The challenger reads the champion's rows: its features are picked from them by name. A
+challenger that takes features the champion does not (its own feature selection) needs them
+sent beside the rows (`ScoreBatch.challenger_features`, in the order
+`ModelInfo.challenger_feature_names` gives; the Python client does this from a DataFrame);
+a batch without them gets no shadow scores. Both bundles must compute their features with
+the same catalogue, or the challenger is refused at load. Loads go through the same checks as
+a reload of the champion: a child process loads it first (`pde.server.preflight`), then the
+full verification, warm-up and parity check (`pde.server.bundle.load_bundle`).
 """
 
 from __future__ import annotations
@@ -47,14 +50,15 @@ class ShadowScores:
 @dataclass(frozen=True)
 class _Challenger:
     bundle: LoadedBundle
-    # The challenger's columns among the champion's, per champion version (set at load).
+    # The challenger's columns among the champion's rows (None: it takes features the
+    # champion does not, sent apart), for the champion version they were matched with.
     champion_version: str
-    columns: npt.NDArray[np.intp]
+    columns: npt.NDArray[np.intp] | None
 
 
-def columns_for(champion: LoadedBundle, challenger: LoadedBundle) -> npt.NDArray[np.intp]:
-    """Where each challenger feature sits in the champion's rows; BundleError when the
-    challenger cannot read the champion's rows."""
+def columns_for(champion: LoadedBundle, challenger: LoadedBundle) -> npt.NDArray[np.intp] | None:
+    """Where each challenger feature sits in the champion's rows; None when it takes
+    features the champion does not. BundleError when their feature catalogues differ."""
     wanted = challenger.manifest.feature_catalogue_version
     have = champion.manifest.feature_catalogue_version
     if wanted != have:
@@ -62,14 +66,9 @@ def columns_for(champion: LoadedBundle, challenger: LoadedBundle) -> npt.NDArray
             f"challenger {challenger.version} uses features {wanted}, the champion "
             f"{champion.version} {have}: it cannot score the champion's rows"
         )
-    names = champion.spec.feature_names
-    index = {name: i for i, name in enumerate(names)}
-    missing = [n for n in challenger.spec.feature_names if n not in index]
-    if missing:
-        raise BundleError(
-            f"challenger {challenger.version} needs features the champion {champion.version} "
-            f"is not sent ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''})"
-        )
+    index = {name: i for i, name in enumerate(champion.spec.feature_names)}
+    if any(n not in index for n in challenger.spec.feature_names):
+        return None
     return np.array([index[n] for n in challenger.spec.feature_names], dtype=np.intp)
 
 
@@ -92,6 +91,12 @@ class Shadow:
         """The loaded challenger's version; empty when none is loaded."""
         found = self._challenger
         return found.bundle.version if found is not None else ""
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The loaded challenger's features in its order; empty when none is loaded."""
+        found = self._challenger
+        return list(found.bundle.spec.feature_names) if found is not None else []
 
     def load(self, directory: Path, champion: LoadedBundle, *, preflight: bool = True) -> str:
         """Loads the bundle in `directory` as the challenger of `champion`; a bad one (or
@@ -117,10 +122,14 @@ class Shadow:
         if previous is not None:
             log.info("shadow challenger %s unloaded", previous.bundle.version)
 
-    def score(self, champion: LoadedBundle, rows: F32) -> ShadowScores | None:
-        """The challenger's scores of the champion's checked rows; None without a
-        challenger. After the champion is swapped, the columns are matched again (a
-        challenger that cannot read the new champion's rows is unloaded, logged)."""
+    def score(
+        self, champion: LoadedBundle, rows: F32, own: Callable[[LoadedBundle], F32 | None]
+    ) -> ShadowScores | None:
+        """The challenger's scores of the champion's checked rows, None without a
+        challenger. Its features come from `rows` by name or, when it takes others, from
+        `own(challenger)` (its own checked rows; None: not sent, no shadow scores). After the
+        champion is swapped, the columns are matched again (a challenger whose catalogue
+        no longer matches is unloaded, logged)."""
         found = self._challenger
         if found is None:
             return None
@@ -128,7 +137,14 @@ class Shadow:
             found = self._rematch(found, champion)
             if found is None:
                 return None
-        scores = found.bundle.score(np.ascontiguousarray(rows[:, found.columns]))
+        if found.columns is not None:
+            x = np.ascontiguousarray(rows[:, found.columns])
+        else:
+            sent = own(found.bundle)
+            if sent is None:
+                return None
+            x = sent
+        scores = found.bundle.score(x)
         return ShadowScores(found.bundle.version, scores.probability, scores.alert)
 
     def _rematch(self, found: _Challenger, champion: LoadedBundle) -> _Challenger | None:
@@ -159,12 +175,30 @@ def shadow_fields(scores: BatchScores, shadow: ShadowScores | None) -> dict[str,
 
 
 def score_stream_batch(
-    scorer: Scorer, shadow: Shadow, data: bytes, row_ids: Sequence[str], *, version: str = ""
+    scorer: Scorer,
+    shadow: Shadow,
+    data: bytes,
+    row_ids: Sequence[str],
+    *,
+    version: str = "",
+    challenger_data: bytes = b"",
 ) -> tuple[LoadedBundle, BatchScores, ShadowScores | None]:
     """A ScoreStream batch scored by the champion (exactly as `Scorer.score_packed` does)
-    and by the challenger, when one is loaded."""
+    and by the challenger, when one is loaded (`challenger_data`: its own features, packed;
+    checked as strictly as the champion's)."""
     bundle = scorer.bundle(version)
     rows = inputs.rows_from_bytes(
         data, row_ids, bundle.spec.feature_names, limit=scorer.batch_limit(bundle)
     )
-    return bundle, scorer.score_rows(bundle, rows), shadow.score(bundle, rows)
+
+    def own(challenger: LoadedBundle) -> F32 | None:
+        if not challenger_data:
+            return None
+        return inputs.rows_from_bytes(
+            challenger_data,
+            row_ids,
+            challenger.spec.feature_names,
+            limit=scorer.batch_limit(challenger),
+        )
+
+    return bundle, scorer.score_rows(bundle, rows), shadow.score(bundle, rows, own)

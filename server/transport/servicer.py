@@ -60,7 +60,12 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
                 yield codecs.batch_result(batch.row_ids, bundle, scores)
                 continue
             bundle, scores, shadow = score_stream_batch(
-                self.scorer, self.shadow, batch.features, batch.row_ids, version=batch.model_version
+                self.scorer,
+                self.shadow,
+                batch.features,
+                batch.row_ids,
+                version=batch.model_version,
+                challenger_data=batch.challenger_features,
             )
             result = codecs.batch_result(batch.row_ids, bundle, scores)
             for name, value in shadow_fields(scores, shadow).items():
@@ -95,6 +100,7 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
     def _model_info(self) -> risk_pb2.ModelInfo:
         info = codecs.model_info(self.scorer.bundle().manifest)
         info.challenger_version = self.shadow.version
+        info.challenger_feature_names.extend(self.shadow.feature_names)
         return info
 
     @unary("ReloadModel")

@@ -48,11 +48,18 @@ def _refused(stub: Any, path: str, metadata: Any = ADMIN) -> grpc.RpcError:
 
 @pytest.fixture(scope="module")
 def reordered(tmp_path_factory: pytest.TempPathFactory, bundle_tools: ModuleType) -> Path:
-    """A second bundle trained on six of the eight features, in reverse order."""
+    """A second bundle trained on six of the eight features, in reverse order, and one the
+    champion does not take (`g`, a noisy copy of f0)."""
+    import polars as pl
+
     from pde.training.models import TrainConfig, frame_from_table, train_frame
 
     names = list(reversed(bundle_tools.FEATURES[:6]))
-    table = bundle_tools.feature_table(3000, seed=5).select(["id", *names, "y"])
+    table = bundle_tools.feature_table(3000, seed=5)
+    table = table.with_columns(
+        g=pl.col("f0") * 0.5 + pl.Series(np.random.default_rng(1).normal(size=3000))
+    )
+    table = table.select(["id", *names, "g", "y"])
     frame = frame_from_table(table, label="y", id_column="id")
     root = tmp_path_factory.mktemp("reordered")
     for seed in (3, 42, 7):
@@ -81,7 +88,7 @@ def guarded(
 def test_shadow_challenger_scored_beside_the_champion_on_streams_only(
     guarded: tuple[Any, Any], bundle_tools: ModuleType
 ) -> None:
-    server, stub = guarded
+    _, stub = guarded
     x = _rows(bundle_tools, 120, seed=3)
     alone = _stream(stub, x)
     assert all(r.challenger_version == "" and not r.challenger_probabilities for r in alone)
@@ -104,31 +111,63 @@ def test_shadow_challenger_scored_beside_the_champion_on_streams_only(
     assert all(not r.challenger_version for r in _stream(stub, x[:10]))
 
 
-def test_shadow_challenger_reads_its_features_by_name(
+def _extra(x: np.ndarray) -> np.ndarray:
+    return (x[:, 0] * 0.25 + 0.1).astype(np.float32)
+
+
+def test_shadow_challenger_reads_its_features_by_name_and_takes_others_sent_apart(
     guarded: tuple[Any, Any], bundle_tools: ModuleType, reordered: Path
 ) -> None:
     import shutil
 
+    import polars as pl
+
+    from pde.client.sync import RiskClient
     from pde.server.bundle import load_bundle
 
     server, stub = guarded
     target = server.options.model_dir / "narrow"
     shutil.copytree(reordered, target)
     bundle_tools._rewrite(target, version="narrow")
-    _challenger(stub, "narrow")
+    info = _challenger(stub, "narrow")
+    narrow = load_bundle(target)
+    assert list(info.challenger_feature_names) == list(narrow.spec.feature_names)
+    assert list(narrow.spec.feature_names) == ["f5", "f4", "f3", "f2", "f1", "f0", "g"]
     x = _rows(bundle_tools, 200, seed=9)
     x[::7, 2] = np.nan
-    results = _stream(stub, x, size=64)
-    got = np.concatenate(
-        [np.frombuffer(r.challenger_probabilities, dtype="<f4") for r in results]
+    own = np.column_stack([x[:, [5, 4, 3, 2, 1, 0]], _extra(x)])
+    expected = narrow.score(own).probability.astype("<f4")
+    # without its own feature `g` the challenger cannot score: the champion answers alone
+    assert all(not r.challenger_version for r in _stream(stub, x, size=64))
+    batches = (
+        risk_pb2.ScoreBatch(
+            row_ids=[f"r{i}" for i in range(s, min(s + 64, len(x)))],
+            features=x[s : s + 64].astype("<f4").tobytes(),
+            challenger_features=own[s : s + 64].astype("<f4").tobytes(),
+        )
+        for s in range(0, len(x), 64)
     )
+    results = list(stub.ScoreStream(batches, timeout=30, metadata=ADMIN))
+    got = np.concatenate([np.frombuffer(r.challenger_probabilities, dtype="<f4") for r in results])
     champion = np.concatenate([np.frombuffer(r.probabilities, dtype="<f4") for r in results])
-    narrow = load_bundle(target)
-    columns = [bundle_tools.FEATURES.index(n) for n in narrow.spec.feature_names]
-    assert columns == [5, 4, 3, 2, 1, 0]
-    expected = narrow.score(x[:, columns]).probability.astype("<f4")
     np.testing.assert_array_equal(got, expected)
     assert not np.allclose(got, champion)  # another model: its own scores, not a copy
+    # the client sends the challenger's other features from a DataFrame by itself
+    frame = pl.DataFrame(
+        {"id": [f"r{i}" for i in range(len(x))], "g": _extra(x)}
+        | {name: x[:, i] for i, name in enumerate(bundle_tools.FEATURES)}
+    )
+    with RiskClient(f"127.0.0.1:{server.port}", token=TOKEN) as client:
+        rows = list(client.score_many(frame, id_column="id", chunk_rows=50))
+    shadow = np.array([r.shadow.probability for r in rows if r.shadow], dtype="<f4")
+    np.testing.assert_array_equal(shadow, expected)
+    # challenger rows are checked like the champion's: a short one is refused
+    bad = risk_pb2.ScoreBatch(
+        row_ids=["a"], features=x[:1].tobytes(), challenger_features=b"\0" * 8
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        list(stub.ScoreStream(iter([bad]), timeout=10, metadata=ADMIN))
+    assert caught.value.code() == Code.INVALID_ARGUMENT  # type: ignore[attr-defined]
 
 
 def test_shadow_bad_challengers_are_refused_and_the_champion_serves_on(
