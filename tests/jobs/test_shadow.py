@@ -175,3 +175,41 @@ def test_shadow_comparison_from_the_stored_scores(world: World) -> None:
     )
     assert offline.shadow == found
     assert shadow_comparison(engine=world.engine, challenger="nothing") is None
+
+
+def test_shadow_cli_compare_prints_the_shadow_comparison(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pde.cli.main import main
+    from pde.core.settings import get_settings
+    from pde.db import engine as engine_module
+    from pde.jobs.shadow import shadow_comparison
+
+    monkeypatch.setenv("PDE_DATABASE_URL", str(world.engine.url))
+    monkeypatch.setenv("PDE_LOG_LEVEL", "WARNING")
+    get_settings.cache_clear()
+    engine_module.get_engine.cache_clear()
+    try:
+        code = main(
+            [
+                "models",
+                "compare",
+                world.challenger,
+                "--model-dir",
+                str(world.model_dir),
+                "--data",
+                str(world.data_dir),
+            ]
+        )
+    finally:
+        engine_module.get_engine().dispose()
+        engine_module.get_engine.cache_clear()
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    found = shadow_comparison(engine=world.engine)
+    assert code == 0 and found is not None
+    assert f"shadow run ({SCORED} dates" in out
+    auc = found.matured_auc
+    assert f"({found.matured_rows:,} rows): {auc[0]:.4f} against {auc[1]:.4f}" in out
+    assert f"alerts {found.alerts[0]:,} against {found.alerts[1]:,}" in out
+    assert f"{found.score_psi:.3f}" in out
