@@ -1,8 +1,9 @@
 """Model monitoring for the Model page: drift per scoring date and the most drifted features,
 realised and estimated performance per scoring date, calibration by tier (docs/monitoring.md).
 
-Read from the tables the drift and performance jobs fill; managers see the whole portfolio's
-monitoring, officers nothing of it.
+Read from the tables the drift and performance jobs fill, and the shadow challenger's stored
+scores; managers see the whole portfolio's monitoring, officers nothing of it
+(`access.sees_model_monitoring`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from datetime import date
 from pde.db import monitoring
 from pde.db.models import DriftLevel, PerformanceKind
 from pde.frontend.services import access
-from pde.frontend.services.base import Services
+from pde.frontend.services.base import Services, database_errors
+from pde.jobs.shadow import ShadowComparison, shadow_comparison
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def drift_overview(
 ) -> DriftOverview:
     """Drift per scoring date (every model, or `model_version`) and the latest date's `top`
     most drifted features."""
-    access.require(access.sees_whole_portfolio(user), "see model monitoring")
+    access.require(access.sees_model_monitoring(user), "see model monitoring")
     settings = services.settings
     with services.session() as session:
         checks = monitoring.drift_checks(session, model_version=model_version)
@@ -152,7 +154,7 @@ def performance_overview(
     services: Services, user: access.SignedIn, *, model_version: str | None = None
 ) -> PerformanceOverview:
     """Realised and estimated performance per scoring date, oldest first."""
-    access.require(access.sees_whole_portfolio(user), "see model monitoring")
+    access.require(access.sees_model_monitoring(user), "see model monitoring")
     with services.session() as session:
         stored = monitoring.performance(session, model_version=model_version)
     points = [
@@ -194,3 +196,18 @@ def performance_overview(
         calibration_date=last.as_of if last is not None else None,
         calibration=calibration,
     )
+
+
+def shadow_overview(
+    services: Services, user: access.SignedIn, *, model_version: str | None = None
+) -> ShadowComparison | None:
+    """The champion/challenger comparison from the stored shadow scores: of `model_version`
+    as the challenger, else as the champion, else the pair scored most recently; None when
+    nothing was shadow-scored."""
+    access.require(access.sees_model_monitoring(user), "see model monitoring")
+    with database_errors():
+        if model_version is None:
+            return shadow_comparison(engine=services.engine)
+        return shadow_comparison(
+            engine=services.engine, challenger=model_version
+        ) or shadow_comparison(engine=services.engine, champion=model_version)
