@@ -213,3 +213,20 @@ def test_shadow_cli_compare_prints_the_shadow_comparison(
     assert f"({found.matured_rows:,} rows): {auc[0]:.4f} against {auc[1]:.4f}" in out
     assert f"alerts {found.alerts[0]:,} against {found.alerts[1]:,}" in out
     assert f"{found.score_psi:.3f}" in out
+
+
+def test_shadow_run_feeds_the_promotion_gate(world: World) -> None:
+    from pde.jobs.models import gate_checks
+    from pde.jobs.shadow import shadow_comparison
+
+    found = shadow_comparison(engine=world.engine)
+    assert found is not None
+    checks = {
+        c.name: c
+        for c in gate_checks(
+            world.challenger, world.champion, model_dir=world.model_dir, engine=world.engine
+        )
+    }
+    realised = checks["realised_auc"]  # no parallel run: the shadow run's matured rows
+    assert realised.rows == found.matured_rows
+    assert (realised.challenger, realised.champion) == pytest.approx(found.matured_auc)
