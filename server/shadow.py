@@ -85,6 +85,16 @@ class Shadow:
         self._preflight = preflight
         self._challenger: _Challenger | None = None
         self._lock = threading.Lock()
+        self._warned: set[str] = set()
+
+    def _warn_once(self, version: str) -> None:
+        if version not in self._warned:
+            self._warned.add(version)
+            log.warning(
+                "challenger %s takes features the champion does not: batches without "
+                "challenger_features get no shadow scores",
+                version,
+            )
 
     @property
     def version(self) -> str:
@@ -142,6 +152,7 @@ class Shadow:
         else:
             sent = own(found.bundle)
             if sent is None:
+                self._warn_once(found.bundle.version)
                 return None
             x = sent
         scores = found.bundle.score(x)
