@@ -63,6 +63,8 @@ class PortfolioResult:
     warnings: list[str] = field(default_factory=list)
     # Drift of the whole date against the bundle's reference (None: no reference to use).
     drift: DriftSummary | None = None
+    # The shadow challenger whose scores of the date were stored apart (None: no shadow).
+    challenger: str | None = None
 
 
 def run_id_for(as_of: date, model_version: str) -> str:
@@ -210,7 +212,7 @@ def score_portfolio(
         )
         chosen, figures, warnings = _policy_alerts(data, features, scored, policy)
         # a challenger in the server's shadow: its scores of the whole date, stored apart
-        record_shadow_scores(
+        shadow = record_shadow_scores(
             features=features,
             scored=scored,
             as_of=when,
@@ -270,6 +272,7 @@ def score_portfolio(
                 policy=figures,
                 warnings=warnings,
                 drift=drift,
+                challenger=shadow,
             )
         )
     return results

@@ -79,7 +79,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             info = client.reload(challenger, challenger=True)
             assert (info.version, info.challenger_version) == (champion, challenger)
             for _ in range(2):  # the second run replaces the first's shadow scores
-                score_portfolio(
+                results = score_portfolio(
                     data_dir=data_dir,
                     client=client,
                     as_of=week[WEEKS - 1],
@@ -87,6 +87,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     engine=engine,
                     model_dir=model_dir,
                 )
+                assert [r.challenger for r in results] == [challenger] * SCORED
         measure_performance(data_dir=data_dir, engine=engine)
         yield World(data_dir, model_dir, engine, champion, challenger, week)
     finally:
