@@ -219,3 +219,13 @@ def test_shadow_challenger_named_at_start(
             assert client.model_info().challenger_version is None
     finally:
         server.stop(grace=1)
+
+
+def test_shadow_challenger_from_the_settings(tmp_path: Path) -> None:
+    from pde.core.settings import Settings
+    from pde.server.transport.app import ServerOptions
+
+    named = Settings(model_dir=tmp_path, challenger_version="v2")
+    assert ServerOptions.from_settings(named).challenger == "v2"
+    assert ServerOptions.from_settings(Settings(model_dir=tmp_path)).challenger is None
+    assert ServerOptions.from_settings(named, challenger="v3").challenger == "v3"  # --challenger
