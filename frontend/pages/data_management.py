@@ -233,12 +233,11 @@ def not_allowed() -> Any:
 def act(*args: Any) -> tuple[Any, bool]:
     force, reason = args[12:]
     reason = (reason or "").strip() if force else ""
-    if dash.ctx.triggered_id == ids.DM_PROMOTE and force and not reason:
-        return dbc.Alert("Give a reason to force the promotion.", color="danger"), True
-    return _act(*args[:12], force_reason=reason or None), False
+    missing = dash.ctx.triggered_id == ids.DM_PROMOTE and bool(force) and not reason
+    return _act(*args[:12], force_reason=reason or None, missing_reason=missing), missing
 
 
-def _act(*args: Any, force_reason: str | None) -> Any:
+def _act(*args: Any, force_reason: str | None, missing_reason: bool) -> Any:
     customers, quick, bundle, username, full_name, role, toggle = args[5:]
     trigger = dash.ctx.triggered_id
     try:
@@ -256,6 +255,8 @@ def _act(*args: Any, force_reason: str | None) -> Any:
         elif trigger == ids.DM_PROMOTE:
             if not bundle:
                 raise PdeError("choose a bundle")
+            if missing_reason:
+                raise PdeError("Give a reason to force the promotion.")
             done = model_service.promote(services, user, bundle, force_reason=force_reason)
             message = f"{done.version} is the champion and the current bundle."
             if done.served_version is not None:
