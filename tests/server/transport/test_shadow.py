@@ -229,3 +229,25 @@ def test_shadow_challenger_from_the_settings(tmp_path: Path) -> None:
     assert ServerOptions.from_settings(named).challenger == "v2"
     assert ServerOptions.from_settings(Settings(model_dir=tmp_path)).challenger is None
     assert ServerOptions.from_settings(named, challenger="v3").challenger == "v3"  # --challenger
+
+
+def test_shadow_challenger_follows_a_champion_swap(
+    guarded: tuple[Any, Any], bundle_tools: ModuleType, bundle_dir: Path
+) -> None:
+    server, stub = guarded
+    model_dir = server.options.model_dir
+    bundle_tools.copy_as(bundle_dir, model_dir, "v3")
+    other = bundle_tools.copy_as(bundle_dir, model_dir, "other-features")
+    bundle_tools._rewrite(other, feature_catalogue_version="pde-features-v0")
+    _challenger(stub, "v2")
+    x = _rows(bundle_tools, 40, seed=6)
+    stub.ReloadModel(risk_pb2.ReloadRequest(bundle_path="v3"), timeout=60, metadata=ADMIN)
+    after = _stream(stub, x)  # the same features: the challenger stays beside the new champion
+    assert all(r.model_version == "v3" and r.challenger_version == "v2" for r in after)
+    stub.ReloadModel(
+        risk_pb2.ReloadRequest(bundle_path="other-features"), timeout=60, metadata=ADMIN
+    )
+    alone = _stream(stub, x)  # another catalogue: the challenger cannot follow, it is unloaded
+    assert all(r.model_version == "other-features" and not r.challenger_version for r in alone)
+    info = stub.GetModelInfo(risk_pb2.ModelInfoRequest(), timeout=5, metadata=ADMIN)
+    assert info.challenger_version == "" and not info.challenger_feature_names
