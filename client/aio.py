@@ -109,9 +109,10 @@ class AsyncRiskClient:
         return self._info
 
     async def reload(
-        self, bundle_path: str = "", *, timeout: float | None = 120.0
+        self, bundle_path: str = "", *, challenger: bool = False, timeout: float | None = 120.0
     ) -> results.ModelInfo:
-        request = risk_pb2.ReloadRequest(bundle_path=bundle_path)
+        """As `RiskClient.reload`: with `challenger`, the shadow challenger (empty unloads)."""
+        request = risk_pb2.ReloadRequest(bundle_path=bundle_path, challenger=challenger)
         self._info = results.model_info(await self._call("ReloadModel", request, timeout))
         return self._info
 

@@ -88,6 +88,9 @@ class ModelInfo:
     tiers: list[Tier]
     ensemble_weights: dict[str, float]
     metrics: dict[str, Any]
+    # The shadow challenger the server scores beside this model on ScoreStream, if any.
+    challenger_version: str | None = None
+    challenger_feature_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,25 @@ class RowScore:
     alert: bool
     model_version: str
     miss: TimeToMiss | None = None
+    shadow: ShadowScore | None = None  # the server's shadow challenger, when one is loaded
+
+
+@dataclass(frozen=True)
+class ShadowScore:
+    """One row's score by the shadow challenger."""
+
+    version: str
+    probability: float
+    alert: bool
+
+
+@dataclass(frozen=True)
+class ShadowBatch:
+    """A chunk's scores by the shadow challenger, in the order of its rows."""
+
+    version: str
+    probabilities: npt.NDArray[np.float32]
+    alerts: npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -113,15 +135,23 @@ class BatchScores:
     model_version: str
     # [rows, 4]: miss within 7, 14, 30 days and expected days; None without a hazard model.
     miss: npt.NDArray[np.float32] | None = None
+    shadow: ShadowBatch | None = None
 
     def rows(self) -> list[RowScore]:
         miss: list[TimeToMiss | None] = [None] * len(self.row_ids)
         if self.miss is not None:
             miss = [TimeToMiss(*map(float, m)) for m in self.miss]
+        shadow: list[ShadowScore | None] = [None] * len(self.row_ids)
+        if self.shadow is not None:
+            s = self.shadow
+            shadow = [
+                ShadowScore(s.version, float(p), bool(a))
+                for p, a in zip(s.probabilities, s.alerts, strict=True)
+            ]
         return [
-            RowScore(row_id, float(p), tier, bool(a), self.model_version, m)
-            for row_id, p, tier, a, m in zip(
-                self.row_ids, self.probabilities, self.tiers, self.alerts, miss, strict=True
+            RowScore(row_id, float(p), tier, bool(a), self.model_version, m, c)
+            for row_id, p, tier, a, m, c in zip(
+                self.row_ids, self.probabilities, self.tiers, self.alerts, miss, shadow, strict=True
             )
         ]
 
@@ -194,6 +224,8 @@ def model_info(message: risk_pb2.ModelInfo) -> ModelInfo:
         tiers=[Tier(t.name, t.lower, t.upper) for t in message.tiers],
         ensemble_weights=dict(message.ensemble_weights),
         metrics=json.loads(message.metrics_json or "{}"),
+        challenger_version=message.challenger_version or None,
+        challenger_feature_names=list(message.challenger_feature_names),
     )
 
 
@@ -206,7 +238,19 @@ def batch_scores(message: risk_pb2.ScoreBatchResult, tier_names: list[str]) -> B
         alerts=np.frombuffer(message.alerts, dtype=np.uint8).astype(bool),
         model_version=message.model_version,
         miss=batch_miss(message, len(message.row_ids)),
+        shadow=batch_shadow(message, len(message.row_ids)),
     )
+
+
+def batch_shadow(message: risk_pb2.ScoreBatchResult, rows: int) -> ShadowBatch | None:
+    """The shadow challenger's scores of a ScoreBatchResult; None when it carries none."""
+    if not message.challenger_version:
+        return None
+    probabilities = np.frombuffer(message.challenger_probabilities, dtype="<f4")
+    alerts = np.frombuffer(message.challenger_alerts, dtype=np.uint8).astype(bool)
+    if probabilities.shape[0] != rows or alerts.shape[0] != rows:
+        raise ValueError("the challenger's columns do not match the rows")
+    return ShadowBatch(message.challenger_version, probabilities, alerts)
 
 
 def batch_explanations(message: risk_pb2.ExplainBatchResult) -> BatchExplanations:

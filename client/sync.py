@@ -133,9 +133,12 @@ class RiskClient:
         self._info = info
         return info
 
-    def reload(self, bundle_path: str = "", *, timeout: float | None = 120.0) -> results.ModelInfo:
-        """Asks the server to load a bundle (empty = its `current` one); needs the token."""
-        request = risk_pb2.ReloadRequest(bundle_path=bundle_path)
+    def reload(
+        self, bundle_path: str = "", *, challenger: bool = False, timeout: float | None = 120.0
+    ) -> results.ModelInfo:
+        """Asks the server to load a bundle (empty = its `current` one); needs the token.
+        With `challenger`, loads it as the shadow challenger instead (empty: unloads it)."""
+        request = risk_pb2.ReloadRequest(bundle_path=bundle_path, challenger=challenger)
         info = results.model_info(self._call("ReloadModel", request, timeout))
         self._info = info
         return info
@@ -170,11 +173,19 @@ class RiskClient:
 
         `rows` is a pandas / polars DataFrame (features selected by name, ids from
         `id_column`) or an iterable of (id, features). Memory stays bounded: chunks are built
-        as the stream's flow control lets them go.
+        as the stream's flow control lets them go. With a shadow challenger on the server
+        that takes features the champion does not, a DataFrame's rows carry those too.
         """
-        names = self.model_info().feature_names
+        info = self.model_info()
+        n = len(info.feature_names)
+        names, own = requests.shadow_layout(info.feature_names, info.challenger_feature_names, rows)
         batches = (
-            requests.batch(ids, values, model_version=model_version)
+            requests.batch(
+                ids,
+                values[:, :n],
+                model_version=model_version,
+                challenger_values=None if own is None else values[:, own],
+            )
             for ids, values in requests.chunks(
                 rows, names, id_column=id_column, chunk_rows=chunk_rows
             )

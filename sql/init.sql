@@ -14,7 +14,7 @@ CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0008');
+INSERT INTO alembic_version (version_num) VALUES ('0010');
 
 -- People who sign in. Passwords are argon2id hashes (argon2-cffi); never plain text.
 CREATE TABLE users (
@@ -283,6 +283,7 @@ CREATE TABLE feature_drift (
     missing_share DOUBLE PRECISION NOT NULL,
     reference_missing_share DOUBLE PRECISION NOT NULL,
     level VARCHAR(16) NOT NULL,
+    calendar BOOLEAN DEFAULT false NOT NULL,
     PRIMARY KEY (as_of, model_version, feature),
     CONSTRAINT fk_feature_drift_drift_checks
         FOREIGN KEY (as_of, model_version) REFERENCES drift_checks (as_of, model_version)
@@ -325,6 +326,23 @@ CREATE TABLE matured_outcomes (
         FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
     CONSTRAINT ck_matured_outcomes_label CHECK (label IN (0, 1))
 );
+
+-- The shadow challenger's scores, apart from the champion's (`pde score-portfolio` with a
+-- challenger loaded beside the served model).
+CREATE TABLE challenger_scores (
+    as_of DATE NOT NULL,
+    challenger_version VARCHAR(64) NOT NULL,
+    customer_id VARCHAR(64) NOT NULL,
+    champion_version VARCHAR(64) NOT NULL,
+    probability DOUBLE PRECISION NOT NULL,
+    threshold_alert BOOLEAN NOT NULL,
+    alert BOOLEAN NOT NULL,
+    scored_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (as_of, challenger_version, customer_id),
+    CONSTRAINT fk_challenger_scores_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (customer_id)
+);
+CREATE INDEX ix_challenger_scores_as_of_champion ON challenger_scores (as_of, champion_version);
 
 -- Background jobs run by `pde jobs worker`, one at a time (the partial unique index).
 CREATE TABLE jobs (

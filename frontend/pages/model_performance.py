@@ -14,6 +14,7 @@ from pde.frontend import ids
 from pde.frontend.components import card, empty, figure, kpi, page_header, pct, unavailable
 from pde.frontend.services import ServiceUnavailableError, current
 from pde.frontend.services import models as model_service
+from pde.frontend.views.monitoring import render_monitoring  # noqa: F401  (its callback)
 from pde.frontend.views.policy import alerts_view, tiers_view
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -69,6 +70,7 @@ def layout(**kwargs: Any) -> Any:
                 ),
                 type="dot",
             ),
+            html.Div(id=ids.MP_MONITORING, className="mt-2"),
         ]
     )
 

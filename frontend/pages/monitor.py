@@ -11,10 +11,12 @@ from dash import Input, Output, callback, dcc, html
 
 from pde.frontend import auth, ids
 from pde.frontend.components import card, empty, page_header, pct, tier_badge, unavailable, when
-from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import ServiceUnavailableError, access, current
 from pde.frontend.services import monitor as monitor_service
+from pde.frontend.services import monitoring as monitoring_service
 from pde.frontend.services.catalogue import RUN_STATUS_COLOURS
 from pde.frontend.services.monitor import ScoreChange
+from pde.frontend.views.monitoring import drift_banner
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__, path="/monitor", name="Monitor", order=3, icon="activity", title="Monitor · PDE"
@@ -69,8 +71,14 @@ def _change(row: ScoreChange) -> Any:
 )
 def refresh(_: int | None) -> tuple[Any, Any]:
     updated = f"updated {datetime.now(UTC):%H:%M:%S} UTC"
+    user = auth.require_user()
     try:
-        feed = monitor_service.feed(current(), auth.require_user())
+        feed = monitor_service.feed(current(), user)
+        drift = (
+            drift_banner(monitoring_service.drift_overview(current(), user, top=3))
+            if access.sees_model_monitoring(user)
+            else None
+        )
     except ServiceUnavailableError as exc:
         return unavailable(str(exc)), updated
     alerts = [
@@ -133,4 +141,4 @@ def refresh(_: int | None) -> tuple[Any, Any]:
             dbc.Col(card("Activity log", activity), xl=3),
         ]
     )
-    return body, updated
+    return [drift, body], updated

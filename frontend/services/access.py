@@ -99,6 +99,13 @@ def can_manage_users(user: SignedIn) -> bool:
     return user.role in ADMINISTRATORS
 
 
+def sees_model_monitoring(user: SignedIn) -> bool:
+    """Drift, realised performance and the shadow challenger: figures over the whole
+    portfolio, for supervisors and administrators (the Model page's bundle figures, held-out
+    and about no customer, open to every role)."""
+    return sees_whole_portfolio(user)
+
+
 def can_manage_models(user: SignedIn) -> bool:
     """Generate demo data, retrain and promote bundles."""
     return user.role in ADMINISTRATORS

@@ -62,6 +62,11 @@ def score_portfolio(
                 f"  drift: {drift.level} (score PSI {drift.score_psi:.3f}, KS p"
                 f" {drift.score_ks_pvalue:.3g}); largest feature PSI: {top or 'none'}"
             )
+        if result.challenger is not None:
+            console().print(
+                f"  shadow: challenger {result.challenger}'s scores stored apart"
+                " (pde models compare shows the comparison)"
+            )
         for warning in result.warnings:
             console().print(f"[yellow]warning:[/] {warning}")
 

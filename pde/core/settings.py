@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     grpc_max_message_mb: int = Field(
         64, ge=1, le=1024, description="Largest gRPC message accepted or sent, in MiB."
     )
+    challenger_version: str | None = Field(
+        None,
+        max_length=64,
+        description="A bundle version under the model dir that the server scores in the "
+        "champion's shadow on ScoreStream (stored apart by score-portfolio); unset: none.",
+    )
     frontend_host: str = Field("127.0.0.1", description="Interface the Dash app binds.")
     frontend_port: int = Field(8050, ge=1, le=65535, description="Port of the Dash app.")
     env: Literal["development", "production"] = Field(

@@ -42,6 +42,7 @@ from pde.decision import (
     select_alerts,
 )
 from pde.jobs.drift import DriftSummary, record_date_drift
+from pde.jobs.shadow import record_shadow_scores
 from pde.training.features import CATALOGUE_VERSION, compute_features
 from pde.training.features.labels import compute_labels, event_span
 
@@ -62,6 +63,8 @@ class PortfolioResult:
     warnings: list[str] = field(default_factory=list)
     # Drift of the whole date against the bundle's reference (None: no reference to use).
     drift: DriftSummary | None = None
+    # The shadow challenger whose scores of the date were stored apart (None: no shadow).
+    challenger: str | None = None
 
 
 def run_id_for(as_of: date, model_version: str) -> str:
@@ -208,6 +211,15 @@ def score_portfolio(
             client.score_many(features, id_column="customer_id", model_version=info.version)
         )
         chosen, figures, warnings = _policy_alerts(data, features, scored, policy)
+        # a challenger in the server's shadow: its scores of the whole date, stored apart
+        shadow = record_shadow_scores(
+            features=features,
+            scored=scored,
+            as_of=when,
+            champion_version=info.version,
+            policy=policy,
+            engine=engine,
+        )
         whole = (features, [row.probability for row in scored])  # drift looks at the whole date
         todo = (features["customer_id"] > after).to_numpy() if after is not None else None
         flags = chosen.alerted.tolist()
@@ -260,6 +272,7 @@ def score_portfolio(
                 policy=figures,
                 warnings=warnings,
                 drift=drift,
+                challenger=shadow,
             )
         )
     return results

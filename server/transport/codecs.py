@@ -121,7 +121,7 @@ def _miss(miss: tuple[float, float, float, float] | None) -> dict[str, float]:
     return {} if miss is None else dict(zip(MISS_FIELDS, miss, strict=True))
 
 
-def _miss_bytes(scores: BatchScores) -> dict[str, bytes]:
+def _miss_bytes(scores: BatchScores) -> dict[str, Any]:
     m = scores.miss
     if m is None:
         return {}

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
 from pde.server.metrics import Metrics
 from pde.server.scorer import Scorer
+from pde.server.shadow import Shadow, score_stream_batch, shadow_fields
 from pde.server.transport import codecs
 from pde.server.transport.clientlog import ClientErrorLog
 from pde.server.transport.parsing import parsed
@@ -24,11 +25,17 @@ log = logging.getLogger(__name__)
 
 class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
     def __init__(
-        self, *, scorer: Scorer, metrics: Metrics, client_log: ClientErrorLog | None = None
+        self,
+        *,
+        scorer: Scorer,
+        metrics: Metrics,
+        client_log: ClientErrorLog | None = None,
+        shadow: Shadow | None = None,
     ) -> None:
         self.scorer = scorer
         self.metrics = metrics
         self.client_log = client_log or ClientErrorLog(log)
+        self.shadow = shadow or Shadow()
 
     @unary("Score")
     def Score(  # noqa: N802
@@ -46,10 +53,24 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
         self, request_iterator: Iterator[risk_pb2.ScoreBatch], context: Context
     ) -> Iterator[risk_pb2.ScoreBatchResult]:
         for batch in map(parsed, request_iterator):
-            bundle, scores = self.scorer.score_packed(
-                batch.features, batch.row_ids, version=batch.model_version
+            if not self.shadow.version:
+                bundle, scores = self.scorer.score_packed(
+                    batch.features, batch.row_ids, version=batch.model_version
+                )
+                yield codecs.batch_result(batch.row_ids, bundle, scores)
+                continue
+            bundle, scores, shadow = score_stream_batch(
+                self.scorer,
+                self.shadow,
+                batch.features,
+                batch.row_ids,
+                version=batch.model_version,
+                challenger_data=batch.challenger_features,
             )
-            yield codecs.batch_result(batch.row_ids, bundle, scores)
+            result = codecs.batch_result(batch.row_ids, bundle, scores)
+            for name, value in shadow_fields(scores, shadow).items():
+                setattr(result, name, value)
+            yield result
 
     @unary("Explain")
     def Explain(  # noqa: N802
@@ -74,12 +95,26 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
     def GetModelInfo(  # noqa: N802
         self, request: risk_pb2.ModelInfoRequest, context: Context
     ) -> risk_pb2.ModelInfo:
-        return codecs.model_info(self.scorer.bundle().manifest)
+        return self._model_info()
+
+    def _model_info(self) -> risk_pb2.ModelInfo:
+        info = codecs.model_info(self.scorer.bundle().manifest)
+        info.challenger_version = self.shadow.version
+        info.challenger_feature_names.extend(self.shadow.feature_names)
+        return info
 
     @unary("ReloadModel")
     def ReloadModel(  # noqa: N802
         self, request: risk_pb2.ReloadRequest, context: Context
     ) -> risk_pb2.ModelInfo:
         path = self.scorer.resolve(request.bundle_path)
-        log.info("reload of %s requested by %s", path or "current", context.peer())
-        return codecs.model_info(self.scorer.reload(path).manifest)
+        if request.challenger:
+            log.info("challenger %s requested by %s", path or "unload", context.peer())
+            if path is None:
+                self.shadow.unload()
+            else:
+                self.shadow.load(path, self.scorer.bundle())
+        else:
+            log.info("reload of %s requested by %s", path or "current", context.peer())
+            self.scorer.reload(path)
+        return self._model_info()

@@ -36,7 +36,13 @@ from pde.db.models.intervention import (
     InterventionUpdate,
 )
 from pde.db.models.job import Job
-from pde.db.models.monitoring import DriftCheck, FeatureDrift, MaturedOutcome, PerformanceByDate
+from pde.db.models.monitoring import (
+    ChallengerScore,
+    DriftCheck,
+    FeatureDrift,
+    MaturedOutcome,
+    PerformanceByDate,
+)
 from pde.db.models.scoring import (
     ModelVersion,
     ModelVersionCreate,
@@ -60,6 +66,7 @@ __all__ = [
     "AuditEntry",
     "AuditEntryCreate",
     "AuditEntryPublic",
+    "ChallengerScore",
     "Customer",
     "CustomerAssignment",
     "CustomerAssignmentCreate",

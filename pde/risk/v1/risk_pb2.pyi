@@ -165,17 +165,19 @@ class ScoreResponse(_message.Message):
     def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., model_probabilities: _Optional[_Mapping[str, float]] = ..., tier: _Optional[str] = ..., alert: bool = ..., model_version: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., protective: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., miss_within_7d: _Optional[float] = ..., miss_within_14d: _Optional[float] = ..., miss_within_30d: _Optional[float] = ..., expected_days_to_miss: _Optional[float] = ...) -> None: ...
 
 class ScoreBatch(_message.Message):
-    __slots__ = ("row_ids", "features", "model_version")
+    __slots__ = ("row_ids", "features", "model_version", "challenger_features")
     ROW_IDS_FIELD_NUMBER: _ClassVar[int]
     FEATURES_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_FEATURES_FIELD_NUMBER: _ClassVar[int]
     row_ids: _containers.RepeatedScalarFieldContainer[str]
     features: bytes
     model_version: str
-    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., features: _Optional[bytes] = ..., model_version: _Optional[str] = ...) -> None: ...
+    challenger_features: bytes
+    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., features: _Optional[bytes] = ..., model_version: _Optional[str] = ..., challenger_features: _Optional[bytes] = ...) -> None: ...
 
 class ScoreBatchResult(_message.Message):
-    __slots__ = ("row_ids", "probabilities", "tiers", "alerts", "model_version", "miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss")
+    __slots__ = ("row_ids", "probabilities", "tiers", "alerts", "model_version", "miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss", "challenger_probabilities", "challenger_alerts", "challenger_version")
     ROW_IDS_FIELD_NUMBER: _ClassVar[int]
     PROBABILITIES_FIELD_NUMBER: _ClassVar[int]
     TIERS_FIELD_NUMBER: _ClassVar[int]
@@ -185,6 +187,9 @@ class ScoreBatchResult(_message.Message):
     MISS_WITHIN_14D_FIELD_NUMBER: _ClassVar[int]
     MISS_WITHIN_30D_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_DAYS_TO_MISS_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_PROBABILITIES_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_ALERTS_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_VERSION_FIELD_NUMBER: _ClassVar[int]
     row_ids: _containers.RepeatedScalarFieldContainer[str]
     probabilities: bytes
     tiers: bytes
@@ -194,7 +199,10 @@ class ScoreBatchResult(_message.Message):
     miss_within_14d: bytes
     miss_within_30d: bytes
     expected_days_to_miss: bytes
-    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., probabilities: _Optional[bytes] = ..., tiers: _Optional[bytes] = ..., alerts: _Optional[bytes] = ..., model_version: _Optional[str] = ..., miss_within_7d: _Optional[bytes] = ..., miss_within_14d: _Optional[bytes] = ..., miss_within_30d: _Optional[bytes] = ..., expected_days_to_miss: _Optional[bytes] = ...) -> None: ...
+    challenger_probabilities: bytes
+    challenger_alerts: bytes
+    challenger_version: str
+    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., probabilities: _Optional[bytes] = ..., tiers: _Optional[bytes] = ..., alerts: _Optional[bytes] = ..., model_version: _Optional[str] = ..., miss_within_7d: _Optional[bytes] = ..., miss_within_14d: _Optional[bytes] = ..., miss_within_30d: _Optional[bytes] = ..., expected_days_to_miss: _Optional[bytes] = ..., challenger_probabilities: _Optional[bytes] = ..., challenger_alerts: _Optional[bytes] = ..., challenger_version: _Optional[str] = ...) -> None: ...
 
 class ExplainRequest(_message.Message):
     __slots__ = ("customer_id", "named", "packed", "activity", "top_k", "model_version")
@@ -292,7 +300,7 @@ class Tier(_message.Message):
     def __init__(self, name: _Optional[str] = ..., lower: _Optional[float] = ..., upper: _Optional[float] = ...) -> None: ...
 
 class ModelInfo(_message.Message):
-    __slots__ = ("version", "created_at", "feature_names", "feature_catalogue_version", "threshold", "tiers", "ensemble_weights", "metrics_json")
+    __slots__ = ("version", "created_at", "feature_names", "feature_catalogue_version", "threshold", "tiers", "ensemble_weights", "metrics_json", "challenger_version", "challenger_feature_names")
     class EnsembleWeightsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -308,6 +316,8 @@ class ModelInfo(_message.Message):
     TIERS_FIELD_NUMBER: _ClassVar[int]
     ENSEMBLE_WEIGHTS_FIELD_NUMBER: _ClassVar[int]
     METRICS_JSON_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_FEATURE_NAMES_FIELD_NUMBER: _ClassVar[int]
     version: str
     created_at: _timestamp_pb2.Timestamp
     feature_names: _containers.RepeatedScalarFieldContainer[str]
@@ -316,10 +326,14 @@ class ModelInfo(_message.Message):
     tiers: _containers.RepeatedCompositeFieldContainer[Tier]
     ensemble_weights: _containers.ScalarMap[str, float]
     metrics_json: str
-    def __init__(self, version: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., feature_names: _Optional[_Iterable[str]] = ..., feature_catalogue_version: _Optional[str] = ..., threshold: _Optional[float] = ..., tiers: _Optional[_Iterable[_Union[Tier, _Mapping]]] = ..., ensemble_weights: _Optional[_Mapping[str, float]] = ..., metrics_json: _Optional[str] = ...) -> None: ...
+    challenger_version: str
+    challenger_feature_names: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, version: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., feature_names: _Optional[_Iterable[str]] = ..., feature_catalogue_version: _Optional[str] = ..., threshold: _Optional[float] = ..., tiers: _Optional[_Iterable[_Union[Tier, _Mapping]]] = ..., ensemble_weights: _Optional[_Mapping[str, float]] = ..., metrics_json: _Optional[str] = ..., challenger_version: _Optional[str] = ..., challenger_feature_names: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ReloadRequest(_message.Message):
-    __slots__ = ("bundle_path",)
+    __slots__ = ("bundle_path", "challenger")
     BUNDLE_PATH_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_FIELD_NUMBER: _ClassVar[int]
     bundle_path: str
-    def __init__(self, bundle_path: _Optional[str] = ...) -> None: ...
+    challenger: bool
+    def __init__(self, bundle_path: _Optional[str] = ..., challenger: bool = ...) -> None: ...
