@@ -84,11 +84,14 @@ def chunks(
     return _row_chunks(rows, feature_names, chunk_rows=chunk_rows)
 
 
-def batch(ids: list[str], values: np.ndarray, *, model_version: str = "") -> risk_pb2.ScoreBatch:
+def batch(
+    ids: list[str], values: np.ndarray, *, model_version: str = "", effects: bool = False
+) -> risk_pb2.ScoreBatch:
     return risk_pb2.ScoreBatch(
         row_ids=ids,
         features=np.ascontiguousarray(values, dtype="<f4").tobytes(),
         model_version=model_version,
+        effects=effects,
     )
 
 

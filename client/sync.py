@@ -98,6 +98,7 @@ class RiskClient:
         features: requests.Features,
         *,
         top_reasons: int = 0,
+        effects: bool = False,
         model_version: str = "",
         timeout: float | None = None,
     ) -> results.ScoreResult:
@@ -105,6 +106,7 @@ class RiskClient:
         request = risk_pb2.ScoreRequest(
             customer_id=customer_id,
             top_reasons=top_reasons,
+            effects=effects,
             model_version=model_version,
             **requests.row_fields(features),
         )
@@ -164,6 +166,7 @@ class RiskClient:
         id_column: str | None = None,
         chunk_rows: int = requests.DEFAULT_CHUNK_ROWS,
         model_version: str = "",
+        effects: bool = False,
         timeout: float | None = None,
     ) -> Iterator[results.BatchScores]:
         """Streams rows in chunks (packed float32); yields each chunk's scores in order.
@@ -174,7 +177,7 @@ class RiskClient:
         """
         names = self.model_info().feature_names
         batches = (
-            requests.batch(ids, values, model_version=model_version)
+            requests.batch(ids, values, model_version=model_version, effects=effects)
             for ids, values in requests.chunks(
                 rows, names, id_column=id_column, chunk_rows=chunk_rows
             )
@@ -231,6 +234,7 @@ class RiskClient:
         id_column: str | None = None,
         chunk_rows: int = requests.DEFAULT_CHUNK_ROWS,
         model_version: str = "",
+        effects: bool = False,
         timeout: float | None = None,
     ) -> Iterator[results.RowScore]:
         """Like `score_batches`, one `RowScore` per input row, in input order."""
@@ -239,6 +243,7 @@ class RiskClient:
             id_column=id_column,
             chunk_rows=chunk_rows,
             model_version=model_version,
+            effects=effects,
             timeout=timeout,
         ):
             yield from chunk.rows()

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
+from pde.server import uplift
 from pde.server.metrics import Metrics
 from pde.server.scorer import Scorer
 from pde.server.transport import codecs
@@ -34,6 +35,16 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
     def Score(  # noqa: N802
         self, request: risk_pb2.ScoreRequest, context: Context
     ) -> risk_pb2.ScoreResponse:
+        if request.effects:
+            return codecs.with_effects(
+                request,
+                *uplift.score_one(
+                    self.scorer,
+                    codecs.row_input(request),
+                    version=request.model_version,
+                    top_reasons=request.top_reasons,
+                ),
+            )
         bundle, score, reasons = self.scorer.score_one(
             codecs.row_input(request),
             version=request.model_version,
@@ -46,6 +57,14 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
         self, request_iterator: Iterator[risk_pb2.ScoreBatch], context: Context
     ) -> Iterator[risk_pb2.ScoreBatchResult]:
         for batch in map(parsed, request_iterator):
+            if batch.effects:
+                yield codecs.batch_with_effects(
+                    batch.row_ids,
+                    *uplift.score_packed(
+                        self.scorer, batch.features, batch.row_ids, version=batch.model_version
+                    ),
+                )
+                continue
             bundle, scores = self.scorer.score_packed(
                 batch.features, batch.row_ids, version=batch.model_version
             )

@@ -1,0 +1,172 @@
+"""Serving the bundle's uplift models: the expected effect of each action on a scored row.
+
+A bundle with an `uplift` section (`pde.contracts.bundle.UpliftSection`) ships one graph per
+arm (the control and every action), each giving the 30-day miss probability of a customer
+given that arm, on the row the risk models take (model order, clipped). The served effect is
+
+    effect[action](x) = P(miss | x, control) - P(miss | x, action)
+
+At load every arm's graph is checked against its native model on synthetic rows, as the risk
+models are. Effects are opt-in per request: the plain Score path never runs these graphs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from pde.contracts.bundle import BundleError, Manifest
+from pde.server import inputs
+from pde.server.bundle import BatchScores, LoadedBundle, RowScore, synthetic_rows
+from pde.server.errors import InvalidInputError, NotReadyError
+from pde.server.explain import Ranked, explain_row
+from pde.training.learners import get_learner
+
+log = logging.getLogger(__name__)
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+
+PARITY_TOLERANCE = 1e-5
+PARITY_ROWS = 64
+
+
+@dataclass(frozen=True)
+class _Arm:
+    session: Any
+    input_name: str
+    output_name: str
+
+    def miss(self, clipped: F32) -> F64:
+        out = self.session.run([self.output_name], {self.input_name: clipped})[0]
+        return np.asarray(out[:, 1], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class UpliftArms:
+    """The arms' sessions of one bundle: `effects` gives [rows, actions] in `actions` order."""
+
+    control: str
+    actions: tuple[str, ...]
+    arms: Mapping[str, _Arm]
+
+    def effects(self, clipped: F32) -> F64:
+        """Expected fall in the miss probability per action, [rows, actions]."""
+        base = self.arms[self.control].miss(clipped)
+        return np.column_stack([base - self.arms[a].miss(clipped) for a in self.actions])
+
+
+def _session(path: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def native_effects(directory: Path, manifest: Manifest, clipped: F32) -> F64:
+    """The same effects from the arms' native models (the reference the graphs must match)."""
+    section = manifest.uplift
+    if section is None:
+        raise BundleError(f"{directory}: the bundle has no uplift models")
+    learner = get_learner(section.library)
+    miss = {
+        arm: np.asarray(
+            learner.predict(learner.load(directory / member.native_file), clipped, threads=1),
+            dtype=np.float64,
+        )
+        for arm, member in section.arms.items()
+    }
+    return np.column_stack([miss[section.control] - miss[a] for a in section.actions])
+
+
+def load_uplift(bundle: LoadedBundle, *, threads: int = 1) -> UpliftArms | None:
+    """The bundle's uplift arms, checked against their native models on synthetic rows
+    prepared as the risk models' (clipped); None for a bundle without them."""
+    directory, manifest = bundle.directory, bundle.manifest
+    section = manifest.uplift
+    if section is None:
+        return None
+    try:
+        arms = {
+            name: _Arm(_session(directory / m.onnx_file, threads), m.input_name, m.output_name)
+            for name, m in section.arms.items()
+        }
+        served = UpliftArms(section.control, tuple(section.actions), arms)
+        x = bundle.spec.clip(synthetic_rows(bundle.spec, rows=PARITY_ROWS, seed=5))
+        worst = float(np.max(np.abs(served.effects(x) - native_effects(directory, manifest, x))))
+    except BundleError:
+        raise
+    except Exception as exc:  # onnxruntime and the learners raise their own error types
+        raise BundleError(f"{directory}: cannot load the uplift models: {exc}") from None
+    if not worst <= PARITY_TOLERANCE:
+        raise BundleError(
+            f"{directory}: the uplift graphs disagree with their native models "
+            f"(max abs diff of the effects {worst:.2g} > {PARITY_TOLERANCE:g})"
+        )
+    log.info("%s: serving the effects of %s", directory, ", ".join(section.actions))
+    return served
+
+
+def arms_of(bundle: LoadedBundle) -> UpliftArms:
+    """The served bundle's uplift arms; NotReadyError (FAILED_PRECONDITION) without them."""
+    arms = bundle.uplift_
+    if arms is None:
+        raise NotReadyError(
+            f"model {bundle.version} has no uplift models: it cannot give expected effects "
+            "(train it with a treated history; ModelInfo.actions lists what a model serves)"
+        )
+    return arms
+
+
+def row_effects(bundle: LoadedBundle, row: F32) -> dict[str, float]:
+    """One checked row's effect per action, {action: effect}."""
+    arms = arms_of(bundle)
+    values = arms.effects(bundle.spec.clip(row))[0]
+    return dict(zip(arms.actions, values.tolist(), strict=True))
+
+
+def score_one(
+    scorer: Any, data: Any, *, version: str = "", top_reasons: int = 0
+) -> tuple[LoadedBundle, RowScore, Ranked, dict[str, float]]:
+    """`Scorer.score_one` with the row's expected effects (a request that asked for them)."""
+    if top_reasons < 0:
+        raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
+    bundle, row = scorer.prepare(data, version=version)
+    arms_of(bundle)  # refused before any work when the model has none
+    score = bundle.score_row(row)
+    ranked = Ranked([], [])
+    if top_reasons:
+        ranked = Ranked.of(explain_row(bundle, row, top_k=top_reasons))
+    return bundle, score, ranked, row_effects(bundle, row)
+
+
+@dataclass(frozen=True)
+class BatchEffects:
+    actions: tuple[str, ...]
+    values: F64  # [rows, actions]
+
+    def as_bytes(self) -> bytes:
+        return np.ascontiguousarray(self.values, dtype="<f4").tobytes()
+
+
+def score_packed(
+    scorer: Any, data: bytes, row_ids: Sequence[str], *, version: str = ""
+) -> tuple[LoadedBundle, BatchScores, BatchEffects]:
+    """`Scorer.score_packed` with every row's expected effects."""
+    bundle = scorer.bundle(version)
+    arms = arms_of(bundle)
+    rows = inputs.rows_from_bytes(
+        data, row_ids, bundle.spec.feature_names, limit=scorer.batch_limit(bundle)
+    )
+    scores = scorer.score_rows(bundle, rows)
+    return bundle, scores, BatchEffects(arms.actions, arms.effects(bundle.spec.clip(rows)))
