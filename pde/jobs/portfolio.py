@@ -42,6 +42,7 @@ from pde.decision import (
     select_alerts,
 )
 from pde.jobs.drift import DriftSummary, record_date_drift
+from pde.jobs.recommendations import DateRecommendations, recommend_date
 from pde.training.features import CATALOGUE_VERSION, compute_features
 from pde.training.features.labels import compute_labels, event_span
 
@@ -62,6 +63,8 @@ class PortfolioResult:
     warnings: list[str] = field(default_factory=list)
     # Drift of the whole date against the bundle's reference (None: no reference to use).
     drift: DriftSummary | None = None
+    # The recommender on the date's alerts (pde.jobs.recommendations).
+    recommendations: DateRecommendations | None = None
 
 
 def run_id_for(as_of: date, model_version: str) -> str:
@@ -196,6 +199,7 @@ def score_portfolio(
         # the scores refer to customers: bring their profile and exposure up to date first
         upsert_customers(session=session, records=customer_records(data.customers), actor=JOB_ACTOR)
     everything = compute_features(data, dates, lookback_days=lookback_days)
+    products = dict(zip(data.customers["customer_id"], data.customers["product"], strict=True))
     results = []
     for when in dates:
         features = everything.filter(pl.col("as_of") == when).sort("customer_id")
@@ -209,6 +213,7 @@ def score_portfolio(
         )
         chosen, figures, warnings = _policy_alerts(data, features, scored, policy)
         whole = (features, [row.probability for row in scored])  # drift looks at the whole date
+        everyone = scored
         todo = (features["customer_id"] > after).to_numpy() if after is not None else None
         flags = chosen.alerted.tolist()
         if todo is not None:
@@ -249,6 +254,17 @@ def score_portfolio(
             model_version=info.version,
             engine=engine,
         )
+        recommended = recommend_date(
+            client=client,
+            info=info,
+            features=whole[0],
+            scored=everyone,
+            alerted=chosen.alerted,
+            products=products,
+            as_of=when,
+            policy=policy,
+            engine=engine,
+        )
         results.append(
             PortfolioResult(
                 run_id=run_id,
@@ -260,6 +276,7 @@ def score_portfolio(
                 policy=figures,
                 warnings=warnings,
                 drift=drift,
+                recommendations=recommended,
             )
         )
     return results

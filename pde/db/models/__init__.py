@@ -37,6 +37,7 @@ from pde.db.models.intervention import (
 )
 from pde.db.models.job import Job
 from pde.db.models.monitoring import DriftCheck, FeatureDrift, MaturedOutcome, PerformanceByDate
+from pde.db.models.recommendation import Recommendation, RecommendationCreate
 from pde.db.models.scoring import (
     ModelVersion,
     ModelVersionCreate,
@@ -94,6 +95,8 @@ __all__ = [
     "PerformanceByDate",
     "PerformanceKind",
     "Priority",
+    "Recommendation",
+    "RecommendationCreate",
     "RiskScore",
     "RiskScoreCreate",
     "RiskScorePublic",
