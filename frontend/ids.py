@@ -80,6 +80,8 @@ IT_RESULT = "it-result"
 IT_REFRESH = "it-refresh"
 IT_ACTION = "it-action"  # pattern-matching: {"type": IT_ACTION, "action": name}
 IT_RECORD = "it-record"
+IT_OUTCOME_30D = "it-outcome-30d"
+IT_CLOSE_30D = "it-close-30d"
 
 # data management
 DM_CUSTOMERS = "dm-customers"
