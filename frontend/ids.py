@@ -62,6 +62,7 @@ MP_VERSION = "mp-version"
 MP_BODY = "mp-body"
 MP_POLICY = "mp-policy"
 MP_TIERS = "mp-tiers"
+MP_FAIRNESS = "mp-fairness"
 
 # interventions tracker
 IT_PERIOD = "it-period"

@@ -63,12 +63,12 @@ def layout(**kwargs: Any) -> Any:
                 dbc.Col(
                     html.Div(
                         [
-                            dcc.Dropdown(
+                            dbc.Select(
                                 id=OVERRIDE,
                                 options=options,
                                 value="",
-                                clearable=False,
-                                style={"minWidth": "220px"},
+                                size="sm",
+                                style={"minWidth": "200px"},
                                 className="me-2",
                             ),
                             dbc.Input(
@@ -180,6 +180,7 @@ def load_queue(urgency: str, page: int | None, size: int | None, _: int) -> tupl
 @callback(Output(ids.AC_ALERTS, "children"), Input(REFRESH, "data"))
 def load_alerts(_: int) -> Any:
     """The latest scoring run's alerts against the team's weekly capacity."""
+    auth.require_user()
     try:
         summary = queue_service.alert_summary(current())
     except ServiceUnavailableError:

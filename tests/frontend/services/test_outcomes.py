@@ -1,0 +1,132 @@
+"""The 30-day outcome of an intervention closed in the app lands in `treatment_outcomes` (once,
+audited, by whom the access policy allows), and the Tracker's success rate and ROI are
+`pde.decision.outcomes`': cured within 30 days, against the control group, basis stated."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from pde.core.errors import PdeError
+from pde.core.settings import Settings
+from pde.db.engine import make_engine, session_scope
+from pde.db.models import TreatmentOutcomeCreate
+from pde.db.outcomes import add_outcomes
+from pde.decision.outcomes import roi
+from pde.frontend.seed import seed_portfolio
+from pde.frontend.services import Services, actions, effectiveness
+from pde.frontend.services.access import AccessDeniedError
+from tests.frontend.conftest import signed_in
+
+CUSTOMER = "C000041"
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Services:
+    root = tmp_path_factory.mktemp("outcomes")
+    url = f"sqlite:///{root / 'pde.db'}"
+    engine = make_engine(url)
+    seed_portfolio(engine, customers=60, days=2, interventions=10)
+    return Services(settings=Settings(database_url=url, model_dir=root / "models"), engine=engine)
+
+
+def _started(services: Services) -> int:
+    officer, supervisor = signed_in("off1"), signed_in("sup1")
+    new_id = actions.create_intervention(
+        services, officer, customer_id=CUSTOMER, kind="payment_plan", priority="high", reason="x"
+    )
+    actions.act(services, supervisor, action="approve", intervention_id=new_id)
+    actions.act(services, supervisor, action="assign", intervention_id=new_id, officer="off1")
+    actions.act(services, officer, action="start", intervention_id=new_id)
+    return new_id
+
+
+def test_outcomes_closing_records_the_30_day_outcome_once(services: Services) -> None:
+    new_id = _started(services)
+    with pytest.raises(AccessDeniedError):
+        actions.record_cure_outcome(
+            services, signed_in("off2"), intervention_id=new_id, outcome="cured"
+        )
+    with pytest.raises(PdeError, match="one of cured, missed, no_response"):
+        actions.record_cure_outcome(
+            services, signed_in("off1"), intervention_id=new_id, outcome="paid"
+        )
+    message = actions.record_cure_outcome(
+        services, signed_in("off1"), intervention_id=new_id, outcome="no_response"
+    )
+    assert message == f"intervention {new_id} closed: no response within 30 days"
+    with pytest.raises(PdeError, match="already has its 30-day outcome"):
+        actions.record_cure_outcome(
+            services, signed_in("off1"), intervention_id=new_id, outcome="cured"
+        )
+    with session_scope(engine=services.engine) as session:
+        stored = session.execute(
+            sa.text(
+                "SELECT customer_id, action, assignment, reached, outcome, cost, source"
+                " FROM treatment_outcomes WHERE assignment_id = :a"
+            ),
+            {"a": f"app-{new_id}"},
+        ).one()
+        status = session.execute(
+            sa.text("SELECT status FROM interventions WHERE id = :i"), {"i": new_id}
+        ).scalar_one()
+        audited = session.execute(
+            sa.text(
+                "SELECT actor FROM action_audit_log WHERE action = 'treatment_outcome.record'"
+                " AND entity_id = :i"
+            ),
+            {"i": str(new_id)},
+        ).scalar_one()
+    assert tuple(stored) == (
+        CUSTOMER,
+        "payment_plan",
+        "policy",
+        False,
+        "no_response",
+        services.settings.action_costs["payment_plan"],
+        "app",
+    )
+    assert (status, audited) == ("completed", "off1")
+
+
+def test_outcomes_tracker_roi_subtracts_the_control_group(services: Services) -> None:
+    today = date.today()
+    rows = [
+        TreatmentOutcomeCreate(
+            assignment_id=f"t{i}",
+            customer_id=CUSTOMER,
+            assigned_on=today,
+            action="agent_call" if i < 40 else "none",
+            assignment="random",
+            reached=True,
+            outcome="cured" if (i % 2 == 0 if i < 40 else i % 4 == 0) else "missed",
+            cost=15.0 if i < 40 else 0.0,
+            source="test",
+        )
+        for i in range(80)
+    ]
+    with session_scope(engine=services.engine) as session:
+        add_outcomes(session=session, rows=rows)
+    figures = effectiveness.tracker(services, days=None, kind="agent_call")
+    kpis = figures.kpis
+    assert kpis.with_outcome == 40 and kpis.success_rate == pytest.approx(0.5)
+    assert kpis.control_rate == pytest.approx(0.25)
+    with session_scope(engine=services.engine) as session:
+        balance = session.execute(
+            sa.text("SELECT outstanding_balance FROM customers WHERE customer_id = :c"),
+            {"c": CUSTOMER},
+        ).scalar_one()
+    expected = roi(
+        treated_outcomes=["cured"] * 20 + ["missed"] * 20,
+        control_outcomes=["cured"] * 10 + ["missed"] * 30,
+        cost=600.0,
+        exposure=float(balance),
+        loss_given_default=services.settings.loss_given_default,
+    )
+    assert kpis.incremental_cures == pytest.approx(10.0)
+    assert kpis.roi == pytest.approx(expected.roi)
+    assert "control cure rate" in kpis.basis and "cured within 30 days" in kpis.basis
+    arms = {t.type: (t.count, t.succeeded) for t in figures.by_type}
+    assert arms == {"agent_call": (40, 20), "none": (40, 10)}
