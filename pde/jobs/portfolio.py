@@ -4,7 +4,10 @@ The run id is derived from the as-of date and the model version, so running the 
 for the same date and model resumes a crashed run, or adds nothing to a finished one.
 Alerts follow the alert policy (pde.decision, `PDE_*` settings): the customers of highest
 expected net benefit, within the team's weekly capacity and never below break-even, so each
-date is scored in full before it is written. Reason codes are fetched for every alerted
+date is scored in full before it is written. With a model that has uplift models the scores
+come with each action's expected effect, and the net benefit of the best action is the learned
+one; otherwise the prior's (`PDE_ACTION_EFFECT`). Each alert then gets a stored recommendation
+(`pde.jobs.recommendations`). Reason codes are fetched for every alerted
 customer in one `ExplainStream` call (SHAP on whole batches); the app explains any other
 customer live.
 """
@@ -42,7 +45,7 @@ from pde.decision import (
     select_alerts,
 )
 from pde.jobs.drift import DriftSummary, record_date_drift
-from pde.jobs.recommendations import DateRecommendations, recommend_date
+from pde.jobs.recommendations import DateRecommendations, learned_benefit, recommend_date
 from pde.training.features import CATALOGUE_VERSION, compute_features
 from pde.training.features.labels import compute_labels, event_span
 
@@ -129,7 +132,9 @@ def _policy_alerts(
     source = policy.exposure_source
     column = features[source].to_numpy() if source in features.columns else None
     p = [row.probability for row in scored]
-    chosen = select_alerts(p, exposures(policy, column, len(p)), policy, capacity=policy.capacity)
+    exposure = exposures(policy, column, len(p))
+    learned = learned_benefit(scored, exposure, policy)  # None: the prior's action effect
+    chosen = select_alerts(p, exposure, policy, capacity=policy.capacity, benefit=learned)
     figures = alert_figures(chosen)
     when = features["as_of"][0] if features.height else None
     closed = timedelta(days=LABEL_HORIZON_DAYS + GRACE_DAYS)
@@ -209,7 +214,12 @@ def score_portfolio(
             after = resume_point(session, run_id)
         # the whole date is scored (again, after a crash) to rank it; only the rest is written
         scored = list(
-            client.score_many(features, id_column="customer_id", model_version=info.version)
+            client.score_many(
+                features,
+                id_column="customer_id",
+                model_version=info.version,
+                effects=bool(info.actions),  # learned effects for the alert policy
+            )
         )
         chosen, figures, warnings = _policy_alerts(data, features, scored, policy)
         whole = (features, [row.probability for row in scored])  # drift looks at the whole date

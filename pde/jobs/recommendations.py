@@ -1,8 +1,9 @@
 """The recommender on a scoring date's alerted customers, stored per customer and date.
 
-`pde score-portfolio` calls `recommend_date` after writing a date's scores. For the customers
-the alert policy chose it asks the scoring server for each action's expected effect (the
-bundle's uplift models: `effect_basis` `learned`) and runs `pde.decision.recommend` with the
+`pde score-portfolio` calls `recommend_date` after writing a date's scores. When the served
+model has uplift models, the date's scores came with each action's expected effect
+(`effect_basis` `learned`; `learned_benefit` is then the alert policy's net benefit of the best
+action). For the customers the alert policy chose it runs `pde.decision.recommend` with the
 team's capacity, the contact pressure and cool-downs read from the `interventions` table,
 vulnerability routing to the support path and the weekly holdout. A model without uplift models
 falls back to the prior (`PDE_ACTION_EFFECT`, basis `prior`): today's by-product action (the
@@ -39,6 +40,7 @@ from pde.decision.recommend import (
     NO_ACTION,
     ContactHistory,
     Recommendations,
+    net_benefits,
     recommend,
     recommender_policy,
 )
@@ -93,6 +95,26 @@ def learned_effects(
     if effects.shape[0] != len(ids):
         raise PdeError(f"the server gave effects for {effects.shape[0]} of {len(ids)} rows")
     return effects
+
+
+def row_effects(scored: list[RowScore]) -> F64 | None:
+    """The effects the scoring stream returned with the rows, (rows, ACTIONS order); None when
+    it returned none (a model without uplift models)."""
+    if not scored or not scored[0].expected_effects:
+        return None
+    return np.array([[row.expected_effects[a] for a in ACTIONS] for row in scored])
+
+
+def learned_benefit(
+    scored: list[RowScore], exposure: F64, policy: AlertPolicy, settings: Settings | None = None
+) -> F64 | None:
+    """Each customer's expected net benefit of the best action from the learned effects (the
+    alert policy's "expected effect of the best action", learned); None without them."""
+    effects = row_effects(scored)
+    if effects is None:
+        return None
+    recommender = recommender_policy(settings or get_settings(), policy)
+    return np.asarray(net_benefits(effects, exposure, recommender).max(axis=1), dtype=np.float64)
 
 
 def prior_effects(
@@ -204,7 +226,10 @@ def recommend_date(
     exposure = exposures(policy, column, len(ids))
     names = [n for n in signal_features() if n in subset.columns]
     signals = vulnerability({n: subset[n].to_numpy() for n in names}, len(ids))
-    if basis == LEARNED:
+    streamed = row_effects(scored)
+    if basis == LEARNED and streamed is not None:
+        effects = streamed[chosen]
+    elif basis == LEARNED:
         matrix = subset.select(info.feature_names).to_numpy().astype(np.float32)
         effects = learned_effects(client, info, ids, matrix)
     else:

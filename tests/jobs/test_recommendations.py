@@ -133,6 +133,16 @@ def test_recommendations_stored_for_every_alert_with_learned_effects(
             checked += 1
         assert checked > 0
         assert all(r["net_benefit"] >= 0 for r in stored if r["action"] is not None)
+        # the alert policy ranked the whole date by the learned net benefit of the best action
+        everyone = np.clip(features.select(manifest.feature_names).to_numpy(), lower, upper)
+        effects = native_effects(bundle_dir, manifest, everyone.astype(np.float32))
+        costs = np.array([manifest.uplift.costs[a] for a in actions])
+        value = policy.exposure_amount * policy.loss_given_default
+        benefit = (effects * value - costs).max(axis=1)
+        alerted_ids = set(by_id)
+        flags = features["customer_id"].is_in(list(alerted_ids)).to_numpy()
+        assert flags.sum() == min(policy.capacity, int((benefit >= 0).sum()))
+        assert benefit[flags].min() >= benefit[~flags].max() - 0.5  # float32 on the wire
 
         # a customer at the contact budget gets no action when the date is scored again
         busy = next(r["customer_id"] for r in stored if r["action"] is not None)
