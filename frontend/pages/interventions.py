@@ -55,17 +55,6 @@ STATUS_FILTERS = [
     (InterventionStatus.COMPLETED.value, "Completed"),
     (InterventionStatus.CANCELLED.value, "Cancelled"),
 ]
-COLUMNS = [
-    ("id", "#"),
-    ("link", "Customer"),
-    ("type_label", "Action"),
-    ("priority", "Priority"),
-    ("status_label", "Status"),
-    ("created_by", "Created by"),
-    ("assigned_to", "Officer"),
-    ("sla_due", "SLA due"),
-    ("sla", "SLA"),
-]
 
 
 def layout(id: str | None = None, **kwargs: Any) -> Any:
@@ -125,7 +114,10 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
             dbc.Row(
                 [
                     dbc.Col(
-                        card("Work list", table(ids.IT_TABLE, COLUMNS, row_selectable="single")),
+                        card(
+                            "Work list",
+                            table(ids.IT_TABLE, work_view.COLUMNS, row_selectable="single"),
+                        ),
                         xl=8,
                     ),
                     dbc.Col(card("Selected intervention", panel), xl=4),

@@ -13,6 +13,17 @@ from pde.frontend.components import empty, when
 from pde.frontend.services.catalogue import OUTCOME_NAMES, OutcomeKind
 from pde.frontend.services.work import InterventionDetail, StaffMember, WorkRow
 
+COLUMNS = [
+    ("id", "#"),
+    ("link", "Customer"),
+    ("type_label", "Action"),
+    ("priority", "Priority"),
+    ("status_label", "Status"),
+    ("created_by", "Created by"),
+    ("assigned_to", "Officer"),
+    ("sla_due", "SLA due"),
+    ("sla", "SLA"),
+]
 BUTTONS = [
     ("approve", "Approve", "check2", "success"),
     ("assign", "Assign", "person-check", "primary"),

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy.engine import Engine
 
 from pde.db.audit import verify_chain
@@ -20,7 +20,14 @@ from pde.db.engine import session_scope
 from pde.db.models import RecommendationCreate
 from pde.db.recommendations import save_recommendations
 from pde.frontend.components import money
-from tests.frontend.browser import click, screenshot, sign_in, table_cells, wait_for
+from tests.frontend.browser import (
+    WAIT_S,
+    click,
+    screenshot,
+    sign_in,
+    table_cells,
+    wait_for,
+)
 from tests.frontend.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -29,6 +36,13 @@ STABLE = "//label[starts-with(normalize-space(), 'High and stable')]"
 
 def _queue(driver: Any) -> list[tuple[Any, dict[str, str]]]:
     return table_cells(driver, "#ac-queue tr")
+
+
+def _wait_for_effect(driver: Any, text: str) -> None:
+    """Until some row of the queue shows `text` as its expected effect."""
+    WebDriverWait(driver, WAIT_S).until(
+        lambda d: any(c.get("effect_fmt") == text for _, c in _queue(d))
+    )
 
 
 def _open_stable(driver: Any, base: str) -> None:
@@ -97,7 +111,7 @@ def test_app_action_center_shows_the_recommendation_and_why(
 ) -> None:
     first, second = recommended
     _open_stable(browser, app_url)
-    wait_for(browser, "#ac-queue td[data-dash-column='effect_fmt']", text="expected -18 points")
+    _wait_for_effect(browser, "expected -18 points")
     shown = {cells["link"]: cells for _, cells in _queue(browser)}
     assert shown[first]["action_label"] == "Restructuring"
     assert shown[first]["effect_fmt"] == "expected -18 points"
@@ -119,7 +133,7 @@ def test_app_action_center_override_needs_a_reason_and_is_audited(
 ) -> None:
     first, _ = recommended
     _open_stable(browser, app_url)
-    wait_for(browser, "#ac-queue td[data-dash-column='effect_fmt']", text="expected -18 points")
+    _wait_for_effect(browser, "expected -18 points")
     row = next(r for r, cells in _queue(browser) if cells["link"] == first)
     browser.execute_script(
         "arguments[0].click();", row.find_element(By.CSS_SELECTOR, "input[type='checkbox']")
