@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,9 @@ from pde.server.bundle import BatchScores, LoadedBundle, RowScore, synthetic_row
 from pde.server.errors import InvalidInputError, NotReadyError
 from pde.server.explain import Ranked, explain_row
 from pde.training.learners import get_learner
+
+if TYPE_CHECKING:
+    from pde.server.scorer import RowInput, Scorer
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +139,7 @@ def row_effects(bundle: LoadedBundle, row: F32) -> dict[str, float]:
 
 
 def score_one(
-    scorer: Any, data: Any, *, version: str = "", top_reasons: int = 0
+    scorer: Scorer, data: RowInput, *, version: str = "", top_reasons: int = 0
 ) -> tuple[LoadedBundle, RowScore, Ranked, dict[str, float]]:
     """`Scorer.score_one` with the row's expected effects (a request that asked for them)."""
     if top_reasons < 0:
@@ -160,7 +163,7 @@ class BatchEffects:
 
 
 def score_packed(
-    scorer: Any, data: bytes, row_ids: Sequence[str], *, version: str = ""
+    scorer: Scorer, data: bytes, row_ids: Sequence[str], *, version: str = ""
 ) -> tuple[LoadedBundle, BatchScores, BatchEffects]:
     """`Scorer.score_packed` with every row's expected effects."""
     bundle = scorer.bundle(version)

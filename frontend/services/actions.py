@@ -34,7 +34,11 @@ from pde.frontend.services import access
 from pde.frontend.services.base import Services
 from pde.frontend.services.customer import check_customer
 from pde.frontend.services.impact import PlanItem
-from pde.frontend.services.recommendations import audit_override, override_reason
+from pde.frontend.services.recommendations import (
+    audit_override,
+    override_reason,
+    recommended_for,
+)
 from pde.frontend.services.snapshot import latest_snapshot
 from pde.frontend.services.tables import RISK_SCORES
 from pde.frontend.services.work import check_intervention, intervention_state
@@ -124,11 +128,11 @@ def create_planned(
     refused: list[str] = []
     for item in plan:
         try:
-            why = override_reason(
-                recommended=item.recommended, chosen=item.kind, reason=item.reason
-            )
             with services.session() as session:
                 check_customer(session, user, item.customer_id)
+                # what was recommended is the database's, not what the page sent back
+                recommended = recommended_for(session, item.customer_id)
+                why = override_reason(recommended=recommended, chosen=item.kind, reason=item.reason)
                 new_id = _create(
                     session,
                     services,
@@ -145,7 +149,7 @@ def create_planned(
                         session,
                         actor=user.username,
                         customer_id=item.customer_id,
-                        recommended=item.recommended,
+                        recommended=recommended,
                         chosen=item.kind,
                         reason=why,
                         intervention_id=new_id,

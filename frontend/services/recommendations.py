@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from pde.core.errors import PdeError
@@ -23,6 +24,8 @@ from pde.db.recommendations import recommendations_for
 from pde.decision.actions import action_costs, fixed_rule_actions
 from pde.decision.policy import policy_from_settings
 from pde.frontend.services.catalogue import ACTIONS, InterventionType
+from pde.frontend.services.snapshot import latest_snapshot
+from pde.frontend.services.tables import CUSTOMERS
 
 ACTION_NAMES: tuple[str, ...] = tuple(k.value for k in ACTIONS)
 OVERRIDE_AUDIT = "recommendation.override"
@@ -102,6 +105,25 @@ def shown_for(
             effect_basis=found.effect_basis,
         )
     return shown
+
+
+def recommended_for(session: Session, customer_id: str) -> str:
+    """The action recommended for the customer in the latest snapshot, as the database has it
+    (never what a page sends back): the stored recommendation ("" when no action pays), else
+    today's by-product rule; "" without scores."""
+    snapshot = latest_snapshot(session)
+    if snapshot is None:
+        return ""
+    stored = recommendations_for(session=session, as_of=snapshot.as_of, customer_ids=[customer_id])
+    if customer_id in stored:
+        return stored[customer_id].action or ""
+    product = session.execute(
+        sa.select(CUSTOMERS.c.product).where(CUSTOMERS.c.customer_id == customer_id)
+    ).scalar_one_or_none()
+    try:
+        return ACTION_NAMES[int(fixed_rule_actions([str(product)])[0])]
+    except ValueError:
+        return ""
 
 
 def override_reason(*, recommended: str, chosen: str, reason: str | None) -> str | None:

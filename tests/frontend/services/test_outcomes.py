@@ -4,6 +4,7 @@ audited, by whom the access policy allows), and the Tracker's success rate and R
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -130,3 +131,32 @@ def test_outcomes_tracker_roi_subtracts_the_control_group(services: Services) ->
     assert "control cure rate" in kpis.basis and "cured within 30 days" in kpis.basis
     arms = {t.type: (t.count, t.succeeded) for t in figures.by_type}
     assert arms == {"agent_call": (40, 20), "none": (40, 10)}
+
+
+def test_outcomes_an_override_is_checked_against_the_stored_recommendation(
+    services: Services,
+) -> None:
+    from pde.frontend.services.impact import PlanItem
+    from pde.frontend.services.recommendations import recommended_for
+
+    customer = "C000052"
+    with session_scope(engine=services.engine) as session:
+        recommended = recommended_for(session, customer)
+    assert recommended  # today's by-product rule: no stored recommendation for the seed
+    other = "financial_counselling" if recommended != "financial_counselling" else "agent_call"
+    # a page that claims the chosen action was the recommended one is not believed
+    forged = PlanItem(customer, other, "high", 0.3, recommended=other, reason=None)
+    report = actions.create_planned(services, signed_in("sup1"), [forged])
+    assert report.created == () and "give a reason" in report.refused[0]
+    honest = PlanItem(customer, other, "high", 0.3, recommended=recommended, reason="asked")
+    [created] = actions.create_planned(services, signed_in("sup1"), [honest]).created
+    with session_scope(engine=services.engine) as session:
+        after = session.execute(
+            sa.text(
+                "SELECT after FROM action_audit_log WHERE action = 'recommendation.override'"
+                " AND entity_id = :c"
+            ),
+            {"c": customer},
+        ).scalar_one()
+    shown = json.loads(after) if isinstance(after, str) else after
+    assert shown == {"chosen": other, "reason": "asked", "intervention": created}
