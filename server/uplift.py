@@ -13,7 +13,7 @@ models are. Effects are opt-in per request: the plain Score path never runs thes
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pde.contracts.bundle import BundleError, Manifest
-from pde.server import inputs
+from pde.server import fused, inputs
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore, synthetic_rows
 from pde.server.errors import InvalidInputError, NotReadyError
 from pde.server.explain import Ranked, explain_row
@@ -30,6 +30,9 @@ from pde.training.learners import get_learner
 
 if TYPE_CHECKING:
     from pde.server.scorer import RowInput, Scorer
+
+# Batches at least this large have their effects computed on the scoring threads too.
+PARALLEL_MIN_ROWS = 2048
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +44,21 @@ PARITY_ROWS = 64
 
 
 @dataclass(frozen=True)
-class _Arm:
-    session: Any
-    input_name: str
-    output_name: str
+class _Arms:
+    """The arms' graphs in one session (merged as the ensemble's members are, see
+    `pde.server.fused`: one run per batch), or one session per arm when they do not merge."""
 
-    def miss(self, clipped: F32) -> F64:
-        out = self.session.run([self.output_name], {self.input_name: clipped})[0]
-        return np.asarray(out[:, 1], dtype=np.float64)
+    sessions: Sequence[tuple[Any, str, list[str]]]  # (session, input name, outputs)
+    names: list[str]  # the arm of each output, in order
+
+    def miss(self, clipped: F32) -> dict[str, F64]:
+        found: list[Any] = []
+        for session, input_name, outputs in self.sessions:
+            found += session.run(outputs, {input_name: clipped})
+        return {
+            arm: np.asarray(out[:, 1], dtype=np.float64)
+            for arm, out in zip(self.names, found, strict=True)
+        }
 
 
 @dataclass(frozen=True)
@@ -57,15 +67,16 @@ class UpliftArms:
 
     control: str
     actions: tuple[str, ...]
-    arms: Mapping[str, _Arm]
+    arms: _Arms
 
     def effects(self, clipped: F32) -> F64:
         """Expected fall in the miss probability per action, [rows, actions]."""
-        base = self.arms[self.control].miss(clipped)
-        return np.column_stack([base - self.arms[a].miss(clipped) for a in self.actions])
+        miss = self.arms.miss(clipped)
+        base = miss[self.control]
+        return np.column_stack([base - miss[a] for a in self.actions])
 
 
-def _session(path: Path, threads: int) -> Any:
+def _session(model: str | bytes, threads: int) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -73,7 +84,28 @@ def _session(path: Path, threads: int) -> Any:
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
-    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def _arms(directory: Path, manifest: Manifest, threads: int) -> _Arms:
+    """The arms merged into one session; one session per arm when they do not merge."""
+    section = manifest.uplift
+    assert section is not None
+    members = {
+        arm: (directory / m.onnx_file, m.input_name, m.output_name)
+        for arm, m in section.arms.items()
+    }
+    try:
+        model, outputs = fused.merged_model(members)
+        return _Arms(
+            [(_session(model.SerializeToString(), threads), fused.INPUT, outputs)], [*members]
+        )
+    except Exception as exc:  # onnx / onnxruntime raise their own error types
+        log.warning("%s: the uplift arms do not merge into one graph: %s", directory, exc)
+    return _Arms(
+        [(_session(str(path), threads), name, [out]) for path, name, out in members.values()],
+        [*members],
+    )
 
 
 def native_effects(directory: Path, manifest: Manifest, clipped: F32) -> F64:
@@ -100,10 +132,7 @@ def load_uplift(bundle: LoadedBundle, *, threads: int = 1) -> UpliftArms | None:
     if section is None:
         return None
     try:
-        arms = {
-            name: _Arm(_session(directory / m.onnx_file, threads), m.input_name, m.output_name)
-            for name, m in section.arms.items()
-        }
+        arms = _arms(directory, manifest, threads)
         served = UpliftArms(section.control, tuple(section.actions), arms)
         x = bundle.spec.clip(synthetic_rows(bundle.spec, rows=PARITY_ROWS, seed=5))
         worst = float(np.max(np.abs(served.effects(x) - native_effects(directory, manifest, x))))
@@ -172,4 +201,12 @@ def score_packed(
         data, row_ids, bundle.spec.feature_names, limit=scorer.batch_limit(bundle)
     )
     scores = scorer.score_rows(bundle, rows)
-    return bundle, scores, BatchEffects(arms.actions, arms.effects(bundle.spec.clip(rows)))
+    clipped = bundle.spec.clip(rows)
+    if rows.shape[0] < PARALLEL_MIN_ROWS or scorer.workers < 2:
+        return bundle, scores, BatchEffects(arms.actions, arms.effects(clipped))
+    # split across the scorer's threads, as its scoring is (onnxruntime releases the GIL)
+    parts = np.array_split(clipped, scorer.workers)
+    pool = scorer._pool  # the scoring threads; no new threads for effects
+    futures = [pool.submit(arms.effects, part) for part in parts[1:]]
+    values = np.concatenate([arms.effects(parts[0]), *(f.result() for f in futures)])
+    return bundle, scores, BatchEffects(arms.actions, values)
