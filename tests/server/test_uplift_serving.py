@@ -89,6 +89,15 @@ def test_uplift_served_effects_equal_the_native_models(treated_server: Any) -> N
         streamed = np.concatenate([c.effects for c in chunks if c.effects is not None])
         assert streamed.shape == expected.shape
         assert np.abs(streamed - expected).max() < TOLERANCE
+        # a batch large enough to be split across the scoring threads
+        many = _rows(len(manifest.feature_names), 3000)
+        [big] = list(
+            client.score_batches(
+                ((str(i), many[i]) for i in range(len(many))), chunk_rows=3000, effects=True
+            )
+        )
+        assert big.effects is not None
+        assert np.abs(big.effects - _expected(bundle_dir, many)).max() < TOLERANCE
         rows = list(client.score_many(((str(i), x[i]) for i in range(5)), effects=True))
         assert abs(rows[4].expected_effects[actions[-1]] - expected[4, -1]) < TOLERANCE
         without = next(iter(client.score_batches([("a", x[0])])))
