@@ -90,9 +90,12 @@ def create_intervention(
     priority: str,
     reason: str | None,
 ) -> int:
-    """A new intervention for the customer, carrying its score in the current snapshot."""
+    """A new intervention for the customer, carrying its score in the current snapshot;
+    another action than the recommended one needs a reason (audited as an override)."""
     with services.session() as session:
         check_customer(session, user, customer_id)
+        recommended = recommended_for(session, customer_id)
+        why = override_reason(recommended=recommended, chosen=kind, reason=reason)
         snapshot = latest_snapshot(session)
         score = (
             None
@@ -105,7 +108,7 @@ def create_intervention(
                 )
             ).scalar_one_or_none()
         )
-        return _create(
+        new_id = _create(
             session,
             services,
             user,
@@ -116,6 +119,17 @@ def create_intervention(
             model_version=None if score is None or snapshot is None else snapshot.model_version,
             reason=reason,
         )
+        if why is not None:
+            audit_override(
+                session,
+                actor=user.username,
+                customer_id=customer_id,
+                recommended=recommended,
+                chosen=kind,
+                reason=why,
+                intervention_id=new_id,
+            )
+        return new_id
 
 
 def create_planned(

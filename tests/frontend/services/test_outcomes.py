@@ -160,3 +160,34 @@ def test_outcomes_an_override_is_checked_against_the_stored_recommendation(
         ).scalar_one()
     shown = json.loads(after) if isinstance(after, str) else after
     assert shown == {"chosen": other, "reason": "asked", "intervention": created}
+
+
+def test_outcomes_a_customer_page_intervention_off_the_recommendation_needs_a_reason(
+    services: Services,
+) -> None:
+    from pde.frontend.services.recommendations import recommended_for
+
+    customer, supervisor = "C000047", signed_in("sup1")
+    with session_scope(engine=services.engine) as session:
+        recommended = recommended_for(session, customer)
+    other = "restructuring" if recommended != "restructuring" else "agent_call"
+    with pytest.raises(PdeError, match="give a reason"):
+        actions.create_intervention(
+            services, supervisor, customer_id=customer, kind=other, priority="high", reason=" "
+        )
+    assert actions.create_intervention(
+        services, supervisor, customer_id=customer, kind=recommended, priority="high", reason=None
+    )
+    new_id = actions.create_intervention(
+        services, supervisor, customer_id=customer, kind=other, priority="high", reason="asked"
+    )
+    with session_scope(engine=services.engine) as session:
+        rows = session.execute(
+            sa.text(
+                "SELECT after FROM action_audit_log WHERE action = 'recommendation.override'"
+                " AND entity_id = :c"
+            ),
+            {"c": customer},
+        ).all()
+    [after] = [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows]
+    assert after == {"chosen": other, "reason": "asked", "intervention": new_id}
