@@ -110,12 +110,18 @@ def shown_for(
 def recommended_for(session: Session, customer_id: str) -> str:
     """The action recommended for the customer in the latest snapshot, as the database has it
     (never what a page sends back): the stored recommendation ("" when no action pays), else
-    today's by-product rule; "" without scores."""
+    today's by-product rule; "" without scores. Raises PdeError when the customer is held out
+    as this week's control group: contacting them would spoil the measurement."""
     snapshot = latest_snapshot(session)
     if snapshot is None:
         return ""
     stored = recommendations_for(session=session, as_of=snapshot.as_of, customer_ids=[customer_id])
     if customer_id in stored:
+        if stored[customer_id].held_out:
+            raise PdeError(
+                f"customer {customer_id} is held out as this week's control group: no contact"
+                " (the effects of the actions are measured against it)"
+            )
         return stored[customer_id].action or ""
     product = session.execute(
         sa.select(CUSTOMERS.c.product).where(CUSTOMERS.c.customer_id == customer_id)

@@ -191,3 +191,39 @@ def test_outcomes_a_customer_page_intervention_off_the_recommendation_needs_a_re
         ).all()
     [after] = [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows]
     assert after == {"chosen": other, "reason": "asked", "intervention": new_id}
+
+
+def test_outcomes_a_held_out_customer_is_not_contacted(services: Services) -> None:
+    from pde.db.models import RecommendationCreate
+    from pde.db.recommendations import save_recommendations
+    from pde.frontend.services.impact import PlanItem
+    from pde.frontend.services.snapshot import latest_snapshot
+
+    customer = "C000044"
+    with session_scope(engine=services.engine) as session:
+        snapshot = latest_snapshot(session)
+        assert snapshot is not None
+        held = RecommendationCreate(
+            customer_id=customer,
+            as_of=snapshot.as_of,
+            model_version=snapshot.model_version,
+            action="agent_call",
+            expected_effect=0.1,
+            net_benefit=400.0,
+            effect_basis="learned",
+            why="agent call: salary late or missing; held out as control this week",
+            held_out=True,
+        )
+        save_recommendations(session=session, as_of=snapshot.as_of, rows=[held])
+    plan = [PlanItem(customer, "agent_call", "high", 0.3)]
+    report = actions.create_planned(services, signed_in("sup1"), plan)
+    assert report.created == () and "held out as this week's control group" in report.refused[0]
+    with pytest.raises(PdeError, match="control group"):
+        actions.create_intervention(
+            services,
+            signed_in("sup1"),
+            customer_id=customer,
+            kind="agent_call",
+            priority="high",
+            reason="asked",
+        )
