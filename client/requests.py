@@ -90,6 +90,7 @@ def batch(
     *,
     model_version: str = "",
     challenger_values: np.ndarray | None = None,
+    effects: bool = False,
 ) -> risk_pb2.ScoreBatch:
     extra = b""
     if challenger_values is not None:
@@ -99,6 +100,7 @@ def batch(
         features=np.ascontiguousarray(values, dtype="<f4").tobytes(),
         model_version=model_version,
         challenger_features=extra,
+        effects=effects,
     )
 
 

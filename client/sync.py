@@ -98,6 +98,7 @@ class RiskClient:
         features: requests.Features,
         *,
         top_reasons: int = 0,
+        effects: bool = False,
         model_version: str = "",
         timeout: float | None = None,
     ) -> results.ScoreResult:
@@ -105,6 +106,7 @@ class RiskClient:
         request = risk_pb2.ScoreRequest(
             customer_id=customer_id,
             top_reasons=top_reasons,
+            effects=effects,
             model_version=model_version,
             **requests.row_fields(features),
         )
@@ -167,6 +169,7 @@ class RiskClient:
         id_column: str | None = None,
         chunk_rows: int = requests.DEFAULT_CHUNK_ROWS,
         model_version: str = "",
+        effects: bool = False,
         timeout: float | None = None,
     ) -> Iterator[results.BatchScores]:
         """Streams rows in chunks (packed float32); yields each chunk's scores in order.
@@ -185,6 +188,7 @@ class RiskClient:
                 values[:, :n],
                 model_version=model_version,
                 challenger_values=None if own is None else values[:, own],
+                effects=effects,
             )
             for ids, values in requests.chunks(
                 rows, names, id_column=id_column, chunk_rows=chunk_rows
@@ -242,6 +246,7 @@ class RiskClient:
         id_column: str | None = None,
         chunk_rows: int = requests.DEFAULT_CHUNK_ROWS,
         model_version: str = "",
+        effects: bool = False,
         timeout: float | None = None,
     ) -> Iterator[results.RowScore]:
         """Like `score_batches`, one `RowScore` per input row, in input order."""
@@ -250,6 +255,7 @@ class RiskClient:
             id_column=id_column,
             chunk_rows=chunk_rows,
             model_version=model_version,
+            effects=effects,
             timeout=timeout,
         ):
             yield from chunk.rows()

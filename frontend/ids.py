@@ -73,6 +73,7 @@ MP_REALISED = "mp-realised"
 MP_ESTIMATES = "mp-estimates"
 MP_CALIBRATION = "mp-calibration"
 MP_SHADOW = "mp-shadow"
+MP_FAIRNESS = "mp-fairness"
 
 # interventions tracker
 IT_PERIOD = "it-period"
@@ -91,6 +92,8 @@ IT_RESULT = "it-result"
 IT_REFRESH = "it-refresh"
 IT_ACTION = "it-action"  # pattern-matching: {"type": IT_ACTION, "action": name}
 IT_RECORD = "it-record"
+IT_OUTCOME_30D = "it-outcome-30d"
+IT_CLOSE_30D = "it-close-30d"
 
 # data management
 DM_CUSTOMERS = "dm-customers"

@@ -13,7 +13,7 @@ import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,9 @@ from pde.core.names import MODEL_NAMES
 from pde.server import fused
 from pde.server.ensemble import F32, F64, EnsembleSpec
 from pde.server.native import NativeModel, load_native
+
+if TYPE_CHECKING:
+    from pde.server.uplift import UpliftArms
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +152,8 @@ class LoadedBundle:
         self.natives_ = natives
         self.hazard_ = hazard
         self.merged_ = merged
+        # The uplift arms (`pde.server.uplift`), when the bundle has them.
+        self.uplift_: UpliftArms | None = None
 
     @property
     def version(self) -> str:
@@ -347,6 +352,9 @@ def load_bundle(
         protected=protected,
         hazard=_hazard_graph(directory, manifest, threads=threads),
     )
+    from pde.server.uplift import load_uplift
+
+    bundle.uplift_ = load_uplift(bundle, threads=threads)
     try:
         worst = _check_parity(bundle)  # also warms every graph up
         for rows in (1, 1, 16, 256):

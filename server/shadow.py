@@ -185,22 +185,18 @@ def shadow_fields(scores: BatchScores, shadow: ShadowScores | None) -> dict[str,
     }
 
 
-def score_stream_batch(
+def shadow_scores(
     scorer: Scorer,
     shadow: Shadow,
-    data: bytes,
+    bundle: LoadedBundle,
+    rows: F32,
     row_ids: Sequence[str],
     *,
-    version: str = "",
     challenger_data: bytes = b"",
-) -> tuple[LoadedBundle, BatchScores, ShadowScores | None]:
-    """A ScoreStream batch scored by the champion (exactly as `Scorer.score_packed` does)
-    and by the challenger, when one is loaded (`challenger_data`: its own features, packed;
-    checked as strictly as the champion's)."""
-    bundle = scorer.bundle(version)
-    rows = inputs.rows_from_bytes(
-        data, row_ids, bundle.spec.feature_names, limit=scorer.batch_limit(bundle)
-    )
+) -> ShadowScores | None:
+    """The challenger's scores of a ScoreStream batch the champion (`bundle`) scored from
+    `rows`, when one is loaded (`challenger_data`: its own features, packed; checked as
+    strictly as the champion's)."""
 
     def own(challenger: LoadedBundle) -> F32 | None:
         if not challenger_data:
@@ -212,4 +208,4 @@ def score_stream_batch(
             limit=scorer.batch_limit(challenger),
         )
 
-    return bundle, scorer.score_rows(bundle, rows), shadow.score(bundle, rows, own)
+    return shadow.score(bundle, rows, own)

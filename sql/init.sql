@@ -222,6 +222,27 @@ CREATE TABLE treatment_outcomes (
 CREATE INDEX ix_treatment_outcomes_action_assigned_on ON treatment_outcomes (action, assigned_on);
 CREATE INDEX ix_treatment_outcomes_customer_id ON treatment_outcomes (customer_id);
 
+-- The recommender's action for each alerted customer on a scoring date (pde score-portfolio).
+CREATE TABLE recommendations (
+    customer_id VARCHAR(64) NOT NULL,
+    as_of DATE NOT NULL,
+    model_version VARCHAR(64) NOT NULL,
+    action VARCHAR(32),
+    expected_effect FLOAT,
+    net_benefit FLOAT,
+    effect_basis VARCHAR(16) NOT NULL,
+    why VARCHAR(300) NOT NULL,
+    vulnerable BOOLEAN NOT NULL,
+    held_out BOOLEAN NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (customer_id, as_of),
+    CONSTRAINT ck_recommendations_action CHECK (action IS NULL OR action IN ('soft_reminder',
+        'agent_call', 'payment_plan', 'restructuring', 'payment_holiday',
+        'financial_counselling')),
+    CONSTRAINT ck_recommendations_effect_basis CHECK (effect_basis IN ('learned', 'prior'))
+);
+CREATE INDEX ix_recommendations_as_of ON recommendations (as_of);
+
 -- Append-only audit log. Each row carries the SHA-256 of the previous row (prev_hash) and of
 -- its own canonical content (row_hash); `pde db verify-audit` recomputes the chain.
 CREATE TABLE action_audit_log (

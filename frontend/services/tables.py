@@ -15,6 +15,7 @@ from pde.db.models import (
     ModelVersion,
     RiskScore,
     ScoringRun,
+    TreatmentOutcome,
     User,
 )
 
@@ -32,3 +33,4 @@ AUDIT_LOG = _table(AuditEntry)
 USERS = _table(User)
 MODEL_VERSIONS = _table(ModelVersion)
 SCORING_RUNS = _table(ScoringRun)
+TREATMENTS = _table(TreatmentOutcome)

@@ -67,6 +67,13 @@ def score_portfolio(
                 f"  shadow: challenger {result.challenger}'s scores stored apart"
                 " (pde models compare shows the comparison)"
             )
+        if result.recommendations is not None and result.recommendations.rows:
+            r = result.recommendations
+            mix = ", ".join(f"{a} {n:,}" for a, n in sorted(r.actions.items())) or "none"
+            console().print(
+                f"  recommendations ({r.effect_basis} effects): {r.contacted:,} contacts"
+                f" ({mix}), {r.held_out:,} held out, {r.vulnerable:,} potentially vulnerable"
+            )
         for warning in result.warnings:
             console().print(f"[yellow]warning:[/] {warning}")
 

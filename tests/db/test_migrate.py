@@ -33,6 +33,7 @@ TABLES = {
     "app_sessions",
     "login_throttle",
     "treatment_outcomes",
+    "recommendations",
 }
 
 
@@ -57,7 +58,18 @@ def test_migrate_up_and_down(empty_db) -> None:
 
 def test_migrate_each_step_reverses(empty_db) -> None:
     engine = empty_db.engine
-    for revision in ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0010"):
+    for revision in (
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+        "0005",
+        "0006",
+        "0007",
+        "0008",
+        "0009",
+        "0010",
+    ):
         migrate.upgrade(revision, engine=engine)
         before = tables(engine)
         migrate.downgrade("-1", engine=engine)

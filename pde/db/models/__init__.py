@@ -43,6 +43,7 @@ from pde.db.models.monitoring import (
     MaturedOutcome,
     PerformanceByDate,
 )
+from pde.db.models.recommendation import Recommendation, RecommendationCreate
 from pde.db.models.scoring import (
     ModelVersion,
     ModelVersionCreate,
@@ -101,6 +102,8 @@ __all__ = [
     "PerformanceByDate",
     "PerformanceKind",
     "Priority",
+    "Recommendation",
+    "RecommendationCreate",
     "RiskScore",
     "RiskScoreCreate",
     "RiskScorePublic",
