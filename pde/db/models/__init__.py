@@ -2,6 +2,15 @@
 `SQLModel.metadata` (used by Alembic and the tests)."""
 
 from pde.db.models.audit import AuditEntry, AuditEntryCreate, AuditEntryPublic
+from pde.db.models.casework import (
+    BestTime,
+    ContactChannel,
+    ContactPreference,
+    PromiseStatus,
+    PromiseToPay,
+    TriggerEvent,
+    TriggerKind,
+)
 from pde.db.models.customer import (
     Customer,
     CustomerAssignment,
@@ -60,6 +69,9 @@ __all__ = [
     "AuditEntry",
     "AuditEntryCreate",
     "AuditEntryPublic",
+    "BestTime",
+    "ContactChannel",
+    "ContactPreference",
     "Customer",
     "CustomerAssignment",
     "CustomerAssignmentCreate",
@@ -94,6 +106,8 @@ __all__ = [
     "PerformanceByDate",
     "PerformanceKind",
     "Priority",
+    "PromiseStatus",
+    "PromiseToPay",
     "RiskScore",
     "RiskScoreCreate",
     "RiskScorePublic",
@@ -107,6 +121,8 @@ __all__ = [
     "ScoringRunUpdate",
     "TreatmentOutcome",
     "TreatmentOutcomeCreate",
+    "TriggerEvent",
+    "TriggerKind",
     "User",
     "UserCreate",
     "UserPublic",
