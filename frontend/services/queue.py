@@ -157,6 +157,13 @@ def _queue_query(
     )
     if officer is not None:
         query = query.where(ASSIGNMENTS.c.officer == officer)
+    # Customers with open work are being worked: they leave the queue until it closes.
+    work = INTERVENTIONS.c
+    query = query.where(
+        ~sa.exists().where(
+            work.customer_id == current.c.customer_id, work.status.in_(OPEN_STATUS_NAMES)
+        )
+    )
     return query, urgency
 
 

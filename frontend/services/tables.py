@@ -13,6 +13,7 @@ from pde.db.models import (
     Intervention,
     InterventionOutcome,
     ModelVersion,
+    PromiseToPay,
     RiskScore,
     ScoringRun,
     User,
@@ -32,3 +33,4 @@ AUDIT_LOG = _table(AuditEntry)
 USERS = _table(User)
 MODEL_VERSIONS = _table(ModelVersion)
 SCORING_RUNS = _table(ScoringRun)
+PROMISES = _table(PromiseToPay)

@@ -26,18 +26,21 @@ from pde.db.models.casework import (
     TriggerKind,
 )
 from pde.db.models.customer import Customer
-from pde.db.models.enums import Role
+from pde.db.models.enums import InterventionStatus, Role
 from pde.db.models.intervention import Intervention
 from pde.db.types import utc_now
 from pde.db.users import require_role
 
 PROMISE_CHECK_ACTOR = "system:promise-check"
 MANAGERS = (Role.SUPERVISOR, Role.ADMIN)
+ANY_ROLE = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 
 
-def _require_owner_or_manager(session: Session, actor: str, customer_id: str) -> None:
-    user = require_role(session, actor, Role.OFFICER, *MANAGERS)
-    if user.role not in MANAGERS and current_officer(session, customer_id) != actor:
+def _require_owner_or_manager(
+    session: Session, actor: str, customer_id: str, managers: tuple[Role, ...] = MANAGERS
+) -> None:
+    user = require_role(session, actor, *ANY_ROLE)
+    if user.role not in managers and current_officer(session, customer_id) != actor:
         raise PermissionDeniedError(f"customer {customer_id} is not assigned to {actor}")
 
 
@@ -58,9 +61,9 @@ def set_contact(
     session: Session, *, customer_id: str, change: ContactChange, actor: str
 ) -> ContactPreference:
     """Records the customer's contact preferences and flags (the customer's officer or a
-    manager); audited with the before and after images."""
+    supervisor); audited with the before and after images."""
     audit.lock_chain(session)
-    _require_owner_or_manager(session, actor, customer_id)
+    _require_owner_or_manager(session, actor, customer_id, (Role.SUPERVISOR,))
     if session.get(Customer, customer_id) is None:
         raise NotFoundError(f"customer {customer_id!r} not found")
     row = session.get(ContactPreference, customer_id)
@@ -108,6 +111,8 @@ def record_promise(
     work = session.get(Intervention, intervention_id)
     if work is None:
         raise NotFoundError(f"intervention {intervention_id} not found")
+    if work.status == InterventionStatus.CANCELLED:
+        raise InvalidTransitionError(f"intervention {intervention_id} is cancelled")
     if work.assigned_to != actor:
         _require_owner_or_manager(session, actor, work.customer_id)
     if amount <= 0:
