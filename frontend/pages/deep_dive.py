@@ -97,7 +97,15 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
             ),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Loading(html.Div(id=ids.DD_BODY), type="dot"), xl=9),
+                    dbc.Col(
+                        [
+                            # Outside the body, which the saves re-render.
+                            html.Div(id=ids.DD_CONTACT_RESULT),
+                            html.Div(id=ids.DD_PROMISE_RESULT),
+                            dcc.Loading(html.Div(id=ids.DD_BODY), type="dot"),
+                        ],
+                        xl=9,
+                    ),
                     dbc.Col(
                         [
                             card(

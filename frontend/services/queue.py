@@ -16,7 +16,7 @@ from pde.db.policy import WorkflowPolicy
 from pde.db.types import utc_now
 from pde.decision import policy_from_settings
 from pde.frontend.services import access
-from pde.frontend.services.base import Services
+from pde.frontend.services.base import Services, ServiceUnavailableError
 from pde.frontend.services.catalogue import (
     ACCELERATION_DELTA,
     ACTIONS,
@@ -96,6 +96,16 @@ def queue_page(
             officer=access.officer_scope(user),
             policy=services.policy,
         )
+
+
+def first_urgency(services: Services, user: access.SignedIn) -> str:
+    """The most urgent tab with customers for the user (customers being worked are not in
+    the queue, so the imminent tab can be empty)."""
+    try:
+        counts = queue_page(services, user, urgency=URGENCIES[0], page=0, page_size=1).counts
+    except ServiceUnavailableError:
+        return URGENCIES[0]
+    return next((key for key in URGENCIES if counts.get(key)), URGENCIES[0])
 
 
 def alert_summary(services: Services) -> AlertSummary | None:

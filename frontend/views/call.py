@@ -101,7 +101,6 @@ def contact_form(contact: Contact) -> list[Any]:
         ),
         dbc.Button("Save preferences", id=ids.DD_CONTACT_SAVE, size="sm", disabled=locked),
         html.Div(changed, className="small-muted mt-1"),
-        html.Div(id=ids.DD_CONTACT_RESULT, className="mt-1"),
     ]
 
 
@@ -164,7 +163,7 @@ def promise_form(panel: CallPanel) -> list[Any]:
             html.Div("Promises are recorded on open work you may act on.", className="small-muted")
         ]
     )
-    return [table, form, *hint, html.Div(id=ids.DD_PROMISE_RESULT, className="mt-1")]
+    return [table, form, *hint]
 
 
 def _dpd(days: int | None) -> Any:
