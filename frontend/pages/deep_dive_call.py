@@ -28,7 +28,7 @@ def _ok(message: str, id: str = "dd-ok") -> Any:
 
 @callback(
     Output(ids.DD_ACTION_RESULT, "children"),
-    Output(REFRESH, "data", allow_duplicate=True),
+    Output(REFRESH, "data"),
     Input(ids.DD_CREATE_BTN, "n_clicks"),
     Input(ids.DD_ASSIGN_BTN, "n_clicks"),
     State(ids.DD_SEARCH, "value"),

@@ -40,6 +40,18 @@ def intervention(db, customer_id: str = "C001", actor: str = "off1") -> int:
         return int(workflow.create_intervention(session=s, data=data, actor=actor).id)
 
 
+def promise(session, intervention_id: int, due: date, amount: int, actor: str) -> None:
+    """A promise recorded on MONDAY."""
+    casework.record_promise(
+        session,
+        intervention_id=intervention_id,
+        due_date=due,
+        amount=Decimal(amount),
+        actor=actor,
+        today=MONDAY,
+    )
+
+
 def test_casework_contact_preferences_by_owner_or_manager_are_audited(staffed_db) -> None:
     db = staffed_db
     owned(db)
@@ -78,40 +90,12 @@ def test_casework_promise_is_kept_by_covering_payments_and_broken_after_its_date
     owned(db, "C002")
     first, second = intervention(db, "C001"), intervention(db, "C002")
     with db.scope() as s:
-        casework.record_promise(
-            s,
-            intervention_id=first,
-            due_date=date(2026, 11, 9),
-            amount=Decimal(100),
-            actor="off1",
-            today=MONDAY,
-        )
-        casework.record_promise(
-            s,
-            intervention_id=second,
-            due_date=date(2026, 11, 6),
-            amount=Decimal(80),
-            actor="off1",
-            today=MONDAY,
-        )
+        promise(s, first, date(2026, 11, 9), 100, "off1")
+        promise(s, second, date(2026, 11, 6), 80, "off1")
     with db.scope() as s, pytest.raises(InvalidTransitionError, match="in the past"):
-        casework.record_promise(
-            s,
-            intervention_id=first,
-            due_date=date(2026, 11, 1),
-            amount=Decimal(1),
-            actor="off1",
-            today=MONDAY,
-        )
+        promise(s, first, date(2026, 11, 1), 1, "off1")
     with db.scope() as s, pytest.raises(PermissionDeniedError):
-        casework.record_promise(
-            s,
-            intervention_id=first,
-            due_date=MONDAY,
-            amount=Decimal(1),
-            actor="off2",
-            today=MONDAY,
-        )
+        promise(s, first, MONDAY, 1, "off2")
     payments = {
         # Before the promise was made: does not count. Then 60 + 40 by the date: kept.
         "C001": [(date(2026, 11, 1), Decimal(500)), (date(2026, 11, 4), Decimal(60))],
