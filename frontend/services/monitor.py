@@ -24,6 +24,7 @@ from pde.frontend.services.tables import (
 )
 
 FEED_ROWS = 15
+CHANGES_TTL_S = 30.0
 RUN_ROWS = 5
 FAILED_RUNS_SHOWN = 3
 
@@ -73,8 +74,21 @@ def feed(services: Services, user: access.SignedIn) -> MonitorFeed:
     """The live feed; an officer's names only their customers and their own actions."""
     officer = access.officer_scope(user)
     with services.session() as session:
+        # The moves change only when a scoring run lands or ownership changes: remembered for
+        # a short while per officer, runs and assignments, as every open Monitor refreshes.
+        runs_seen = session.execute(
+            sa.select(sa.func.max(SCORING_RUNS.c.updated_at), sa.func.count())
+        ).one()
+        owners_seen = session.execute(
+            sa.select(sa.func.max(ASSIGNMENTS.c.assigned_at), sa.func.max(ASSIGNMENTS.c.ended_at))
+        ).one()
+        changes = services.cached(
+            ("score_changes", officer, tuple(runs_seen), tuple(owners_seen)),
+            lambda: score_changes(session, officer=officer),
+            ttl=CHANGES_TTL_S,
+        )
         return MonitorFeed(
-            changes=score_changes(session, officer=officer),
+            changes=changes,
             activity=activity(session, actor=officer),
             alerts=alerts(session),
             runs=runs(session),

@@ -4,7 +4,7 @@ the queue without open work, score changes by size, the team view and bulk assig
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from pde.db.engine import make_engine, session_scope
 from pde.db.models.casework import PromiseStatus, TriggerKind
 from pde.db.types import utc_now
 from pde.frontend.seed import seed_portfolio
-from pde.frontend.services import Services, casework, monitor, queue, team, triggers
+from pde.frontend.services import Services, casework, insights, monitor, queue, team, triggers
 from pde.frontend.services.access import AccessDeniedError
 from pde.frontend.services.activity import call_facts, days_past_due
 from tests.frontend.casework_data import COVERING_PAYMENT, write_call_data
@@ -98,6 +98,14 @@ def test_casework_contact_preferences_follow_the_access_policy(services: Service
                 vulnerable=False,
                 **form,
             )
+    casework.save_contact(  # a supervisor may too
+        services,
+        signed_in("sup1"),
+        customer_id=first,
+        do_not_contact=True,
+        vulnerable=True,
+        **form,
+    )
     with pytest.raises(ValueError, match="from the lists"):
         casework.save_contact(
             services,
@@ -114,7 +122,7 @@ def test_casework_contact_preferences_follow_the_access_policy(services: Service
         "sms",
         True,
         True,
-        "off1",
+        "sup1",
     )
 
 
@@ -250,3 +258,78 @@ def test_casework_team_view_and_bulk_assignment(services: Services) -> None:
     assert len(set(plan.values())) > 1  # spread, not all to one officer
     expected = team.plan_assignment(chosen, {n: o.capacity_left for n, o in before.items()})
     assert plan == expected
+
+
+def test_casework_worth_follows_the_exposure_setting(services: Services) -> None:
+    from pde.frontend.services.customer import customer_view
+
+    first = _owned(services.engine, "off1")
+    view = customer_view(services, signed_in("off1"), first)
+    assert view is not None and view.score is not None
+    p, profile = view.score.probability, view.profile
+    for source, exposure in (
+        ("fixed", 10_000.0),
+        ("outstanding_balance", profile.outstanding_balance),
+        ("credit_limit", profile.credit_limit),
+    ):
+        settings = services.settings.model_copy(
+            update={"exposure_source": source, "exposure_amount": 10_000.0}
+        )
+        found = insights.worth(settings, profile, p)
+        assert found.exposure == exposure
+        assert found.expected_loss == pytest.approx(p * exposure * settings.loss_given_default)
+        assert found.expected_income == pytest.approx(
+            (1 - p) * profile.outstanding_balance * settings.income_rate
+        )
+
+
+def test_casework_signals_and_behaviour_in_words(services: Services) -> None:
+    from pde.frontend.services.customer import customer_view
+
+    first = _owned(services.engine, "off1")
+    view = customer_view(services, signed_in("off1"), first)
+    assert view is not None
+    found = {s.name: s for s in insights.signals(services, signed_in("off1"), view)}
+    assert set(found) == {"30-day risk", "Utilisation", "Payment burden", "Balance"}
+    assert found["30-day risk"].customer == view.score.probability  # type: ignore[union-attr]
+    with session_scope(engine=services.engine) as session:
+        mean = session.execute(
+            sa.text(
+                "SELECT avg(s.probability) FROM risk_scores s JOIN customers c ON"
+                " c.customer_id = s.customer_id WHERE c.product = :p AND s.as_of ="
+                " (SELECT max(as_of) FROM risk_scores)"
+            ),
+            {"p": view.profile.product},
+        ).scalar_one()
+    assert found["30-day risk"].segment == pytest.approx(mean)
+    assert found["30-day risk"].relative == pytest.approx(
+        min(view.score.probability / mean, insights.RADAR_CAP)  # type: ignore[union-attr]
+    )
+    words = insights.behaviour(view, call_facts(services.settings.data_dir, first), ())
+    text = " ".join(words)
+    assert "No salary for 40 days" in text
+    assert "1 auto-debit failed in the last 90 days." in words
+    assert "1 of the last 3 payments were late (up to 8 days)." in words
+    assert "Spent 80 on gambling in the last 30 days." in words
+
+
+def test_casework_team_view_counts_the_open_work(services: Services) -> None:
+    now = utc_now()
+    with session_scope(engine=services.engine) as session:
+        rows = session.execute(
+            sa.text(
+                "SELECT assigned_to, created_at, sla_due_at FROM interventions WHERE status IN"
+                " ('recommended', 'approved', 'assigned', 'in_progress')"
+                " AND assigned_to IS NOT NULL"
+            )
+        ).all()
+    loads = {o.username: o for o in team.team(services, signed_in("sup1"))}
+    for name, load in loads.items():
+        mine = [r for r in rows if r[0] == name]
+        assert load.open_work == len(mine)
+        assert load.capacity_left == services.settings.contacts_per_officer - len(mine)
+        due = [datetime.fromisoformat(str(r[2])).replace(tzinfo=UTC) for r in mine]
+        assert load.overdue == sum(d < now for d in due)
+        if mine:
+            assert load.oldest_hours is not None and load.oldest_hours > 0
+    assert sum(o.open_work for o in loads.values()) == len([r for r in rows if r[0] in loads])
