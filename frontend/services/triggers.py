@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from pde.contracts.data.io import table_file
 from pde.core.errors import PdeError
 from pde.db import casework
@@ -18,7 +20,7 @@ from pde.frontend.services import access
 from pde.frontend.services.activity import last_event_date, scan_table
 from pde.frontend.services.base import Services
 from pde.frontend.services.casework import settle_promises
-from pde.frontend.services.tables import ASSIGNMENTS
+from pde.frontend.services.tables import ASSIGNMENTS, CUSTOMERS
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,17 @@ def raise_from_data(services: Services) -> int:
     def check() -> int:
         found = detect(data_dir)
         with services.session() as session:
-            return len(casework.raise_triggers(session, found))
+            known = {
+                str(c)
+                for (c,) in session.execute(
+                    sa.select(CUSTOMERS.c.customer_id).where(
+                        CUSTOMERS.c.customer_id.in_([t.customer_id for t in found])
+                    )
+                )
+            }  # the data may hold customers the database does not (yet)
+            return len(
+                casework.raise_triggers(session, [t for t in found if t.customer_id in known])
+            )
 
     raised: int = services.cached(key, check, ttl=CHECK_TTL_S)
     return raised
@@ -111,8 +123,6 @@ def raise_from_data(services: Services) -> int:
 def recent(services: Services, user: access.SignedIn, *, days: int = 30) -> tuple[TriggerLine, ...]:
     """The triggers of the last `days` before the newest one, newest first; an officer sees
     their customers' only."""
-    import sqlalchemy as sa
-
     officer = access.officer_scope(user)
     with services.session() as session:
         customers = None

@@ -186,7 +186,19 @@ def test_casework_triggers_are_raised_once_a_day_and_scoped(services: Services) 
     assert "no salary for 40 days" in found[first].detail
     assert found[second].kind == TriggerKind.PAYMENT_MISSED
     assert {t.day for t in found.values()} == {TODAY}
-    assert triggers.raise_from_data(services) == 2
+    import polars as pl
+
+    payments = services.settings.data_dir / "payments.parquet"
+    frame = pl.read_parquet(payments)
+    stranger = frame.filter(pl.col("obligation_id") == "P2").with_columns(
+        pl.lit("NOT-IN-DB").alias("customer_id"), pl.lit("P9").alias("obligation_id")
+    )
+    pl.concat([frame, stranger]).write_parquet(payments)
+    try:
+        assert "NOT-IN-DB" in {t.customer_id for t in triggers.detect(services.settings.data_dir)}
+        assert triggers.raise_from_data(services) == 2  # not the customer the database lacks
+    finally:
+        frame.write_parquet(payments)
     services._cache.clear()
     assert triggers.raise_from_data(services) == 0  # same data, same day: nothing new
     mine = triggers.recent(services, signed_in("off1"))
