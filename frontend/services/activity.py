@@ -7,43 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pde.core.errors import PdeError
+from pde.jobs.casework import as_day, scan_table
 
 PAYMENT_ROWS = 12
 TIMELINE_ROWS = 25
 SALARY_MONTHS = 6
 RECENT_DAYS = 90
-
-
-def scan_table(data_dir: Path, name: str) -> Any:
-    """A lazy frame over the data's `name` table; PdeError when the table is missing."""
-    import polars as pl
-
-    from pde.contracts.data.io import table_file
-
-    path = table_file(data_dir, name)
-    if path is None:
-        raise PdeError(f"no {name} data in {data_dir} (set PDE_DATA_DIR)")
-    return pl.scan_parquet(path) if path.suffix == ".parquet" else pl.scan_csv(path)
-
-
-def last_event_date(data_dir: Path) -> date:
-    """The day of the newest transaction in the data."""
-    import polars as pl
-
-    newest = (
-        scan_table(data_dir, "transactions")
-        .select(pl.col("timestamp").cast(pl.Datetime("us")).max())
-        .collect()
-        .item()
-    )
-    if newest is None:
-        raise PdeError(f"{data_dir} has no transactions")
-    return newest.date()  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -85,16 +57,6 @@ def _customer_rows(data_dir: Path, name: str, customer_id: str) -> list[dict[str
     return rows
 
 
-def _day(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def _moment(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
@@ -110,7 +72,7 @@ def days_past_due(due: date, paid: date | None, *, data_end: date) -> int | None
 def payment_lines(rows: Iterable[dict[str, Any]], *, data_end: date) -> list[PaymentLine]:
     lines = []
     for row in rows:
-        due, paid = _day(row["due_date"]), _day(row.get("paid_date"))
+        due, paid = as_day(row["due_date"]), as_day(row.get("paid_date"))
         assert due is not None
         lines.append(
             PaymentLine(
@@ -134,7 +96,7 @@ def call_facts(data_dir: Path, customer_id: str) -> CallFacts | None:
         return None
     moments = [_moment(t["timestamp"]) for t in transactions]
     data_end = (
-        max(moments).date() if moments else max(_day(p["due_date"]) or date.min for p in payments)
+        max(moments).date() if moments else max(as_day(p["due_date"]) or date.min for p in payments)
     )
     lines = payment_lines(payments, data_end=data_end)
     recent = data_end - timedelta(days=RECENT_DAYS)
@@ -156,24 +118,3 @@ def call_facts(data_dir: Path, customer_id: str) -> CallFacts | None:
         salaries=tuple(salaries[:SALARY_MONTHS]),
         timeline=tuple(timeline[:TIMELINE_ROWS]),
     )
-
-
-def paid_amounts(data_dir: Path, customers: Iterable[str]) -> dict[str, list[tuple[date, Decimal]]]:
-    """Each customer's payments as (paid on, amount paid), for settling promises to pay."""
-    import polars as pl
-
-    wanted = sorted(set(customers))
-    if not wanted:
-        return {}
-    frame = (
-        scan_table(data_dir, "payments")
-        .filter(pl.col("customer_id").is_in(wanted) & pl.col("paid_date").is_not_null())
-        .select("customer_id", "paid_date", "amount_paid")
-        .collect()
-    )
-    found: dict[str, list[tuple[date, Decimal]]] = {}
-    for customer_id, paid, amount in frame.iter_rows():
-        day = _day(paid)
-        if day is not None and amount:
-            found.setdefault(str(customer_id), []).append((day, Decimal(str(amount))))
-    return found

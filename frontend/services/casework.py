@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from pde.core.errors import PdeError
@@ -13,10 +13,11 @@ from pde.db import casework, workflow
 from pde.db.models.casework import BestTime, ContactChannel, PromiseStatus
 from pde.db.types import utc_now
 from pde.frontend.services import access
-from pde.frontend.services.activity import CallFacts, call_facts, last_event_date, paid_amounts
-from pde.frontend.services.base import Services
+from pde.frontend.services.activity import CallFacts, call_facts
+from pde.frontend.services.base import Services, ServiceUnavailableError, database_errors
 from pde.frontend.services.customer import check_customer, owner_of
 from pde.frontend.services.work import check_intervention, intervention_state
+from pde.jobs import casework as jobs_casework
 
 log = logging.getLogger(__name__)
 
@@ -180,21 +181,15 @@ def record_promise(
 def settle_promises(
     services: Services, *, customers: list[str] | None = None, today: date | None = None
 ) -> dict[PromiseStatus, int]:
-    """Marks open promises kept or broken from the data's payments (idempotent). The data
-    speaks up to its newest transaction: a promise breaks once its date is before the end of
-    the data (or `today`, when earlier) without payments covering it. Without data nothing
-    changes (logged)."""
-    with services.session() as session:
-        pending = casework.open_promises(session, customers=customers)
-    if not pending:
-        return {PromiseStatus.KEPT: 0, PromiseStatus.BROKEN: 0}
-    data_dir = services.settings.data_dir
+    """Marks open promises kept or broken from the data's payments (`pde.jobs.casework`;
+    idempotent). Without data nothing changes (logged)."""
     try:
-        paid = paid_amounts(data_dir, {p.customer_id for p in pending})
-        seen_until = last_event_date(data_dir) + timedelta(days=1)
+        with database_errors():
+            return jobs_casework.settle_promises(
+                services.engine, services.settings.data_dir, today=today, customers=customers
+            )
     except PdeError as exc:
+        if isinstance(exc, ServiceUnavailableError):
+            raise
         log.warning("promises not settled: %s", exc)
         return {PromiseStatus.KEPT: 0, PromiseStatus.BROKEN: 0}
-    day = min(today or _today(), seen_until)
-    with services.session() as session:
-        return casework.settle_promises(session, payments=paid, today=day)

@@ -21,11 +21,11 @@ import sqlalchemy as sa
 from pde.core.errors import PdeError
 from pde.core.names import DEFAULT_LOOKBACK_DAYS
 from pde.frontend.services import access
-from pde.frontend.services.activity import last_event_date
-from pde.frontend.services.activity import scan_table as _scan
 from pde.frontend.services.base import Services, ServiceUnavailableError
 from pde.frontend.services.customer import CustomerProfile, check_customer, read_profile
 from pde.frontend.services.tables import RISK_SCORES
+from pde.jobs.casework import last_event_date
+from pde.jobs.casework import scan_table as _scan
 
 if TYPE_CHECKING:
     from pde.jobs.replay import Replay

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -17,16 +16,13 @@ from pde.db import casework
 from pde.db.models.casework import TriggerKind
 from pde.db.types import utc_now
 from pde.frontend.services import access
-from pde.frontend.services.activity import last_event_date, scan_table
-from pde.frontend.services.base import Services
+from pde.frontend.services.base import Services, database_errors
 from pde.frontend.services.casework import settle_promises
-from pde.frontend.services.tables import ASSIGNMENTS, CUSTOMERS
+from pde.frontend.services.tables import ASSIGNMENTS
+from pde.jobs import casework as jobs_casework
 
 log = logging.getLogger(__name__)
 
-WINDOW_DAYS = 7  # events of the data's last week raise triggers
-SALARY_GAP_DAYS = 35  # no salary for longer than this (after salaries before): salary missed
-SALARY_LOOKBACK_DAYS = 120
 CHECK_TTL_S = 300.0
 SHOWN = 20
 LABELS = {
@@ -44,57 +40,9 @@ class TriggerLine:
     detail: str
 
 
-def detect(data_dir: Path) -> list[casework.Trigger]:
-    """The data's last-week signals, one per customer (the most telling first: a failed
-    auto-debit, then a stopped salary, then a missed payment), each naming them all."""
-    import polars as pl
-
-    end = last_event_date(data_dir)
-    start = end - timedelta(days=WINDOW_DAYS)
-    found: dict[str, list[tuple[TriggerKind, str]]] = {}
-    payments = (
-        scan_table(data_dir, "payments")
-        .with_columns(pl.col("due_date").cast(pl.Date), pl.col("paid_date").cast(pl.Date))
-        .filter((pl.col("due_date") > start) & (pl.col("due_date") <= end))
-        .select("customer_id", "due_date", "amount_due", "paid_date", "auto_debit_status")
-        .collect()
-    )
-    for customer, due, amount, paid, status in payments.iter_rows():
-        if status == "failed":
-            found.setdefault(str(customer), []).append(
-                (TriggerKind.AUTO_DEBIT_FAILED, f"auto-debit of {amount:,.2f} due {due} failed")
-            )
-        elif paid is None:
-            found.setdefault(str(customer), []).append(
-                (TriggerKind.PAYMENT_MISSED, f"{amount:,.2f} due {due} unpaid")
-            )
-    since = datetime.combine(end - timedelta(days=SALARY_LOOKBACK_DAYS), time())
-    salaries = (
-        scan_table(data_dir, "transactions")
-        .with_columns(pl.col("timestamp").cast(pl.Datetime("us")))
-        .filter((pl.col("category") == "salary") & (pl.col("timestamp") >= since))
-        .group_by("customer_id")
-        .agg(pl.col("timestamp").max().alias("last"))
-        .collect()
-    )
-    for customer, last in salaries.iter_rows():
-        gap = (end - last.date()).days
-        if gap > SALARY_GAP_DAYS:
-            found.setdefault(str(customer), []).append(
-                (TriggerKind.SALARY_MISSED, f"no salary for {gap} days")
-            )
-    order = list(LABELS)
-    triggers = []
-    for customer, items in sorted(found.items()):
-        items.sort(key=lambda item: order.index(item[0]))
-        detail = "; ".join(text for _, text in items)
-        triggers.append(casework.Trigger(customer, end, items[0][0], detail))
-    return triggers
-
-
 def raise_from_data(services: Services) -> int:
-    """Stores the latest data's triggers not raised yet; how many are new. Checked at most
-    every CHECK_TTL_S per data file version; no data raises nothing (logged by the caller)."""
+    """Stores the latest data's triggers not raised yet (`pde.jobs.casework`); how many are
+    new. Checked at most every CHECK_TTL_S per data file version."""
     data_dir = services.settings.data_dir
     path = table_file(data_dir, "payments")
     if path is None:
@@ -102,19 +50,8 @@ def raise_from_data(services: Services) -> int:
     key = ("triggers", str(data_dir), path.stat().st_mtime_ns)
 
     def check() -> int:
-        found = detect(data_dir)
-        with services.session() as session:
-            known = {
-                str(c)
-                for (c,) in session.execute(
-                    sa.select(CUSTOMERS.c.customer_id).where(
-                        CUSTOMERS.c.customer_id.in_([t.customer_id for t in found])
-                    )
-                )
-            }  # the data may hold customers the database does not (yet)
-            return len(
-                casework.raise_triggers(session, [t for t in found if t.customer_id in known])
-            )
+        with database_errors():
+            return jobs_casework.raise_triggers(services.engine, data_dir)
 
     raised: int = services.cached(key, check, ttl=CHECK_TTL_S)
     return raised

@@ -17,6 +17,7 @@ from pde.frontend.seed import seed_portfolio
 from pde.frontend.services import Services, casework, insights, monitor, queue, team, triggers
 from pde.frontend.services.access import AccessDeniedError
 from pde.frontend.services.activity import call_facts, days_past_due
+from pde.jobs.casework import detect_triggers
 from tests.frontend.casework_data import COVERING_PAYMENT, write_call_data
 from tests.frontend.conftest import signed_in
 
@@ -181,7 +182,7 @@ def test_casework_promises_are_settled_by_the_datas_payments(services: Services)
 
 def test_casework_triggers_are_raised_once_a_day_and_scoped(services: Services) -> None:
     first, second = _owned(services.engine, "off1"), _owned(services.engine, "off2")
-    found = {t.customer_id: t for t in triggers.detect(services.settings.data_dir)}
+    found = {t.customer_id: t for t in detect_triggers(services.settings.data_dir)}
     assert found[first].kind == TriggerKind.AUTO_DEBIT_FAILED
     assert "no salary for 40 days" in found[first].detail
     assert found[second].kind == TriggerKind.PAYMENT_MISSED
@@ -195,7 +196,7 @@ def test_casework_triggers_are_raised_once_a_day_and_scoped(services: Services) 
     )
     pl.concat([frame, stranger]).write_parquet(payments)
     try:
-        assert "NOT-IN-DB" in {t.customer_id for t in triggers.detect(services.settings.data_dir)}
+        assert "NOT-IN-DB" in {t.customer_id for t in detect_triggers(services.settings.data_dir)}
         assert triggers.raise_from_data(services) == 2  # not the customer the database lacks
     finally:
         frame.write_parquet(payments)
