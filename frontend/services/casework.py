@@ -65,6 +65,8 @@ def _today() -> date:
 
 def call_panel(services: Services, user: access.SignedIn, customer_id: str) -> CallPanel:
     """What the agent needs on a call; settles the customer's open promises first."""
+    with services.session() as session:
+        check_customer(session, user, customer_id)
     settle_promises(services, customers=[customer_id])
     facts, note = None, None
     try:
@@ -158,7 +160,10 @@ def record_promise(
     """A promise to pay `amount` by `due_date` on the intervention; its id."""
     if not due_date:
         raise ValueError("choose the promised date")
-    due = due_date if isinstance(due_date, date) else date.fromisoformat(str(due_date)[:10])
+    try:
+        due = due_date if isinstance(due_date, date) else date.fromisoformat(str(due_date)[:10])
+    except ValueError as exc:
+        raise ValueError("the promised date must be a date, e.g. 2026-12-24") from exc
     value = parse_amount(amount)
     with services.session() as session:
         row = workflow.get_intervention(session, intervention_id)

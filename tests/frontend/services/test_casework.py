@@ -132,6 +132,10 @@ def test_casework_promises_are_settled_by_the_datas_payments(services: Services)
     panel = casework.call_panel(services, signed_in("off1"), first)
     work = panel.open_interventions[0]
     tomorrow = TODAY + timedelta(days=1)
+    with pytest.raises(ValueError, match="must be a date"):
+        casework.record_promise(
+            services, signed_in("off1"), intervention_id=work, due_date="soon", amount=5
+        )
     for bad, message in (("-5", "above zero"), ("lots", "must be a number")):
         with pytest.raises(ValueError, match=message):
             casework.record_promise(
