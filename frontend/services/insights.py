@@ -17,6 +17,7 @@ from pde.frontend.services.customer import CustomerProfile, CustomerView, check_
 from pde.frontend.services.snapshot import Snapshot, current_scores
 from pde.frontend.services.tables import CUSTOMERS
 
+MEANS_TTL_S = 300.0
 RADAR_CAP = 3.0  # a signal at three times the segment's average or more is drawn at 3
 LATE_DAYS = 5  # a payment more than this late counts as late in the insights
 SALARY_GAP_DAYS = 35  # no salary for longer than this: "salary missed"
@@ -69,9 +70,14 @@ def signals(services: Services, user: access.SignedIn, view: CustomerView) -> tu
     """Risk, utilisation, payment burden and balance: the customer's and the segment's mean."""
     if view.snapshot is None or view.score is None:
         return ()
+    snapshot, product = view.snapshot, view.profile.product
     with services.session() as session:
         check_customer(session, user, view.profile.customer_id)
-        means = _segment_means(session, view.snapshot, view.profile.product)
+        means: tuple[float, ...] = services.cached(  # a portfolio aggregate per scoring date
+            ("segment_means", snapshot, product),
+            lambda: _segment_means(session, snapshot, product),
+            ttl=MEANS_TTL_S,
+        )
     p = view.profile
     return (
         Signal("30-day risk", view.score.probability, means[0]),
