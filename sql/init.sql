@@ -14,7 +14,7 @@ CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0010');
+INSERT INTO alembic_version (version_num) VALUES ('0011');
 
 -- People who sign in. Passwords are argon2id hashes (argon2-cffi); never plain text.
 CREATE TABLE users (
@@ -414,6 +414,65 @@ CREATE TABLE login_throttle (
     locked_until TIMESTAMP WITH TIME ZONE,
     PRIMARY KEY (key)
 );
+
+-- Casework for calls (0011): contact preferences and flags, promises to pay, trigger events.
+CREATE TABLE contact_preferences (
+    customer_id VARCHAR(64) NOT NULL,
+    channel VARCHAR(16) NOT NULL,
+    best_time VARCHAR(16) NOT NULL,
+    do_not_contact BOOLEAN NOT NULL,
+    vulnerable BOOLEAN NOT NULL,
+    note VARCHAR(1000),
+    updated_by VARCHAR(64) NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (customer_id),
+    CONSTRAINT fk_contact_preferences_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
+    CONSTRAINT fk_contact_preferences_updated_by_users
+        FOREIGN KEY (updated_by) REFERENCES users (username),
+    CONSTRAINT ck_contact_preferences_channel
+        CHECK (channel IN ('phone', 'sms', 'email', 'letter', 'branch')),
+    CONSTRAINT ck_contact_preferences_best_time
+        CHECK (best_time IN ('any', 'morning', 'afternoon', 'evening'))
+);
+
+CREATE TABLE promises_to_pay (
+    id SERIAL NOT NULL,
+    intervention_id INTEGER NOT NULL,
+    customer_id VARCHAR(64) NOT NULL,
+    made_on DATE NOT NULL,
+    due_date DATE NOT NULL,
+    amount NUMERIC(18, 2) NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    paid_amount NUMERIC(18, 2),
+    recorded_by VARCHAR(64) NOT NULL,
+    recorded_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    resolved_at TIMESTAMP WITH TIME ZONE,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_promises_to_pay_intervention_id_interventions
+        FOREIGN KEY (intervention_id) REFERENCES interventions (id),
+    CONSTRAINT fk_promises_to_pay_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
+    CONSTRAINT fk_promises_to_pay_recorded_by_users
+        FOREIGN KEY (recorded_by) REFERENCES users (username),
+    CONSTRAINT ck_promises_to_pay_status CHECK (status IN ('open', 'kept', 'broken')),
+    CONSTRAINT ck_promises_to_pay_amount_positive CHECK (amount > 0),
+    CONSTRAINT ck_promises_to_pay_due_after_made CHECK (due_date >= made_on)
+);
+CREATE INDEX ix_promises_to_pay_status_due_date ON promises_to_pay (status, due_date);
+CREATE INDEX ix_promises_to_pay_customer_id ON promises_to_pay (customer_id);
+
+CREATE TABLE trigger_events (
+    customer_id VARCHAR(64) NOT NULL,
+    day DATE NOT NULL,
+    kind VARCHAR(32) NOT NULL,
+    detail VARCHAR(200) NOT NULL,
+    raised_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (customer_id, day),
+    CONSTRAINT ck_trigger_events_kind
+        CHECK (kind IN ('salary_missed', 'auto_debit_failed', 'payment_missed'))
+);
+CREATE INDEX ix_trigger_events_day ON trigger_events (day);
 
 COMMIT;
 

@@ -51,7 +51,7 @@ def layout(**kwargs: Any) -> Any:
                         options=[
                             {"label": label, "value": key} for key, label in URGENCY_LABELS.items()
                         ],
-                        value="imminent",
+                        value=queue_service.first_urgency(current(), user),
                         inline=True,
                         className="btn-group",
                         inputClassName="btn-check",

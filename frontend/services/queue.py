@@ -20,7 +20,7 @@ from pde.db.policy import WorkflowPolicy
 from pde.db.types import utc_now
 from pde.decision import policy_from_settings
 from pde.frontend.services import access
-from pde.frontend.services.base import Services
+from pde.frontend.services.base import Services, ServiceUnavailableError
 from pde.frontend.services.catalogue import (
     ACCELERATION_DELTA,
     ACTIONS,
@@ -105,6 +105,16 @@ def queue_page(
         )
 
 
+def first_urgency(services: Services, user: access.SignedIn) -> str:
+    """The most urgent tab with customers for the user (customers being worked are not in
+    the queue, so the imminent tab can be empty)."""
+    try:
+        counts = queue_page(services, user, urgency=URGENCIES[0], page=0, page_size=1).counts
+    except ServiceUnavailableError:
+        return URGENCIES[0]
+    return next((key for key in URGENCIES if counts.get(key)), URGENCIES[0])
+
+
 def alert_summary(services: Services) -> AlertSummary | None:
     """Alerts of the latest snapshot and the weekly capacity of the configured policy
     (PDE_OFFICERS x PDE_CONTACTS_PER_OFFICER); None before any scores."""
@@ -164,6 +174,13 @@ def _queue_query(
     )
     if officer is not None:
         query = query.where(ASSIGNMENTS.c.officer == officer)
+    # Customers with open work are being worked: they leave the queue until it closes.
+    work = INTERVENTIONS.c
+    query = query.where(
+        ~sa.exists().where(
+            work.customer_id == current.c.customer_id, work.status.in_(OPEN_STATUS_NAMES)
+        )
+    )
     return query, urgency
 
 

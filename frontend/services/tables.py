@@ -13,6 +13,7 @@ from pde.db.models import (
     Intervention,
     InterventionOutcome,
     ModelVersion,
+    PromiseToPay,
     RiskScore,
     ScoringRun,
     TreatmentOutcome,
@@ -34,3 +35,4 @@ USERS = _table(User)
 MODEL_VERSIONS = _table(ModelVersion)
 SCORING_RUNS = _table(ScoringRun)
 TREATMENTS = _table(TreatmentOutcome)
+PROMISES = _table(PromiseToPay)

@@ -118,6 +118,13 @@ class Settings(BaseSettings):
     exposure_amount: float = Field(
         10_000.0, gt=0.0, description="Exposure at default, in currency (see exposure_source)."
     )
+    income_rate: float = Field(
+        0.18,
+        ge=0.0,
+        le=1.0,
+        description="Yearly income (interest and fees) as a share of the outstanding balance:"
+        " a customer's expected income is (1 - risk) x balance x this rate.",
+    )
     intervention_cost: float = Field(
         100.0, gt=0.0, description="Cost of one intervention (an officer's contact), currency."
     )

@@ -34,6 +34,9 @@ TABLES = {
     "login_throttle",
     "treatment_outcomes",
     "recommendations",
+    "contact_preferences",
+    "promises_to_pay",
+    "trigger_events",
 }
 
 
@@ -46,7 +49,7 @@ def test_migrate_up_and_down(empty_db) -> None:
     assert migrate.current_revision(engine=engine) is None
     migrate.upgrade(engine=engine)
     assert tables(engine) == TABLES
-    assert migrate.current_revision(engine=engine) == migrate.head_revision() == "0010"
+    assert migrate.current_revision(engine=engine) == migrate.head_revision() == "0011"
     migrate.downgrade("0002", engine=engine)
     assert "risk_scores" not in tables(engine) and "interventions" in tables(engine)
     migrate.downgrade("base", engine=engine)
@@ -69,6 +72,7 @@ def test_migrate_each_step_reverses(empty_db) -> None:
         "0008",
         "0009",
         "0010",
+        "0011",
     ):
         migrate.upgrade(revision, engine=engine)
         before = tables(engine)

@@ -2,6 +2,15 @@
 `SQLModel.metadata` (used by Alembic and the tests)."""
 
 from pde.db.models.audit import AuditEntry, AuditEntryCreate, AuditEntryPublic
+from pde.db.models.casework import (
+    BestTime,
+    ContactChannel,
+    ContactPreference,
+    PromiseStatus,
+    PromiseToPay,
+    TriggerEvent,
+    TriggerKind,
+)
 from pde.db.models.customer import (
     Customer,
     CustomerAssignment,
@@ -67,7 +76,10 @@ __all__ = [
     "AuditEntry",
     "AuditEntryCreate",
     "AuditEntryPublic",
+    "BestTime",
     "ChallengerScore",
+    "ContactChannel",
+    "ContactPreference",
     "Customer",
     "CustomerAssignment",
     "CustomerAssignmentCreate",
@@ -102,6 +114,8 @@ __all__ = [
     "PerformanceByDate",
     "PerformanceKind",
     "Priority",
+    "PromiseStatus",
+    "PromiseToPay",
     "Recommendation",
     "RecommendationCreate",
     "RiskScore",
@@ -117,6 +131,8 @@ __all__ = [
     "ScoringRunUpdate",
     "TreatmentOutcome",
     "TreatmentOutcomeCreate",
+    "TriggerEvent",
+    "TriggerKind",
     "User",
     "UserCreate",
     "UserPublic",
