@@ -163,8 +163,12 @@ def monitoring_view(version: str | None) -> Any:
     services = current()
     try:
         drift = service.drift_overview(services, user, model_version=version, top=8)
-        if version is not None and not drift.trend:
-            drift = service.drift_overview(services, user, top=8)
+        if version is not None and not drift.trend:  # not checked yet: the latest checked model
+            latest = service.drift_overview(services, user, top=1).latest
+            if latest is not None:
+                drift = service.drift_overview(
+                    services, user, model_version=latest.model_version, top=8
+                )
         performance = service.performance_overview(
             services, user, model_version=drift.latest.model_version if drift.latest else version
         )

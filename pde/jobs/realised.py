@@ -124,10 +124,12 @@ def measure_stored(*, engine: Engine | None = None, seed: int = 0) -> list[DateP
                 p_known, labels, known_tiers = monitoring.labelled_scores(
                     session, as_of=as_of, model_version=version
                 )
-                # rows: every customer scored that date; labelled_rows: those with an outcome
-                actual = replace(realised(p_known, labels, known_tiers), rows=int(p.shape[0]))
-                monitoring.record_performance(
-                    session=session, row=_row(as_of, version, PerformanceKind.REALISED, actual)
-                )
-        found.append(DatePerformance(as_of, version, as_of in with_outcomes, actual, guess))
+                if p_known.size:  # none when this model scored none of the labelled customers
+                    # rows: every customer scored that date; labelled_rows: those with an outcome
+                    actual = replace(realised(p_known, labels, known_tiers), rows=int(p.shape[0]))
+                    monitoring.record_performance(
+                        session=session,
+                        row=_row(as_of, version, PerformanceKind.REALISED, actual),
+                    )
+        found.append(DatePerformance(as_of, version, actual is not None, actual, guess))
     return found

@@ -80,7 +80,7 @@ def test_casework_deep_dive_call_panel(
     assert "loan repayment" in browser.find_element(By.ID, "dd-timeline").text
     insights = browser.find_element(By.ID, "dd-insights").text
     assert "No salary for 40 days" in insights and "gambling" in insights
-    assert browser.find_elements(By.CSS_SELECTOR, "#dd-radar .main-svg")
+    assert wait_for(browser, "#dd-radar .main-svg")  # the radar against the segment, drawn
     settings = dash_app.server.extensions["pde_services"].settings
     with session_scope(engine=engine) as session:
         probability = session.execute(

@@ -96,6 +96,7 @@ def history(portfolio: tuple[str, Engine]) -> Iterator[History]:
     from pde.jobs.realised import measure_stored
 
     engine = portfolio[1]
+    _clear(engine)  # other modules' scoring runs may have left monitoring rows
     with session_scope(engine=engine) as session:
         dates = sorted({d for d, v in monitoring.scored_dates(session) if v == MODEL_VERSION})
     assert len(dates) >= 3
@@ -124,6 +125,10 @@ def history(portfolio: tuple[str, Engine]) -> Iterator[History]:
                 alert=(shadow >= cut).tolist(),
             )
     yield History(engine, MODEL_VERSION, dates)
+    _clear(engine)
+
+
+def _clear(engine: Engine) -> None:
     with engine.begin() as connection:
         for table in (*TABLES, "matured_outcomes"):
             connection.execute(sa.text(f"DELETE FROM {table}"))
@@ -142,6 +147,7 @@ def _cells(driver: Any, css: str) -> list[list[str]]:
 
 
 def _plot(driver: Any, graph_id: str) -> dict[str, Any]:
+    wait_for(driver, f"#{graph_id} .js-plotly-plot .main-svg")  # drawn, not only mounted
     script = (
         "const el = document.querySelector(arguments[0] + ' .js-plotly-plot');"
         "return JSON.stringify({data: el.data, shapes: el.layout.shapes || []});"
