@@ -154,6 +154,11 @@ class Settings(BaseSettings):
         description="Weekly dates re-scored with a newly promoted model (the newest scored "
         "dates), so trends and changes compare scores of one model; 0 re-scores none.",
     )
+    app_runs_jobs: bool = Field(
+        True,
+        description="The app runs queued jobs in a thread of its own (one machine); false where "
+        "`pde jobs worker` processes run them (the app only queues).",
+    )
     job_stale_seconds: int = Field(
         120,
         ge=10,
