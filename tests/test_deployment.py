@@ -6,22 +6,26 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.metadata
+import importlib.util
 import re
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from pde.cli.main import build_app
 from pde.core.addresses import grpc_target
 from pde.core.settings import Settings, SettingsError
 
-ROOT = Path(__file__).resolve().parent.parent
-# Settings another change adds (the app's shared cache): checked once Settings has them.
-PENDING_SETTINGS = {"PDE_REDIS_URL"}
+_spec = importlib.util.spec_from_file_location(
+    "pde_test_deployment_checks", Path(__file__).resolve().parent / "deployment_checks.py"
+)
+assert _spec and _spec.loader
+checks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(checks)
+ROOT = checks.ROOT
+resolve_command = checks.resolve_command
 LONG_RUNNING = {"postgres", "redis", "scoring", "frontend", "worker"}
 
 
@@ -34,30 +38,13 @@ def built_services() -> dict[str, dict[str, Any]]:
     return {name: s for name, s in compose()["services"].items() if "build" in s}
 
 
-def resolve_command(args: list[str]) -> Any:
-    """The `pde` command that `args` (after "pde") runs; its options must exist."""
-    import typer.main
-
-    command: Any = typer.main.get_command(build_app())
-    rest = list(args)
-    while hasattr(command, "commands") and rest:
-        name = rest.pop(0)
-        assert name in command.commands, f"pde has no command {name!r} in {args}"
-        command = command.commands[name]
-    options = {opt for param in command.params for opt in param.opts}
-    for token in rest:
-        if token.startswith("--"):
-            assert token.split("=")[0] in options, f"{args}: {token} is not an option"
-    return command
-
-
 def pde_version_of(requirement: str) -> str:
     return re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
 
 def extra_requirements(*extras: str) -> set[str]:
     """Distribution names installed by `pde[extras]` (with the base dependencies)."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = checks.project()
     names = {pde_version_of(r) for r in project["dependencies"]}
     todo = list(extras)
     while todo:
@@ -90,12 +77,7 @@ def test_deployment_command_is_a_pde_subcommand(service: str) -> None:
 
 @pytest.mark.parametrize("service", ["migrate", "scoring", "frontend", "worker"])
 def test_deployment_environment_matches_settings(service: str) -> None:
-    env = built_services()[service]["environment"]
-    fields = {f"PDE_{name.upper()}" for name in Settings.model_fields}
-    known = {k: v for k, v in env.items() if k in fields}
-    for key in env:
-        assert key in fields or key in PENDING_SETTINGS, f"{service}: {key} is not a setting"
-    Settings(**{k[4:].lower(): v for k, v in known.items()})  # every value validates
+    checks.check_settings(built_services()[service]["environment"], service)
 
 
 def test_deployment_ports_match_settings() -> None:
@@ -157,13 +139,6 @@ def test_deployment_the_app_queues_and_the_worker_runs_jobs() -> None:
     assert compose()["services"]["postgres"]["volumes"] == ["pgdata:/var/lib/postgresql/data"]
 
 
-def _pip_extras(dockerfile: str) -> list[str]:
-    text = (ROOT / dockerfile).read_text()
-    found = re.search(r'pip install --no-cache-dir "\.\[([\w,]+)\]"', text)
-    assert found, f"{dockerfile} installs no extra"
-    return found.group(1).split(",")
-
-
 @pytest.mark.parametrize(
     "dockerfile", ["Dockerfile.server", "Dockerfile.frontend", "Dockerfile.worker"]
 )
@@ -172,15 +147,13 @@ def test_deployment_dockerfile_copies_existing_paths(dockerfile: str) -> None:
     for line in re.findall(r"^COPY (.+)$", text, flags=re.MULTILINE):
         for source in line.split()[:-1]:
             assert (ROOT / source).exists(), f"{dockerfile} copies missing {source}"
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
-        "optional-dependencies"
-    ]
-    assert set(_pip_extras(dockerfile)) <= set(extras)
+    extras = checks.project()["optional-dependencies"]
+    assert set(checks.pip_extras(dockerfile)) <= set(extras)
     assert dockerfile in {s["build"]["dockerfile"] for s in built_services().values()}
 
 
 def test_deployment_worker_image_can_train_and_partition() -> None:
-    installed = extra_requirements(*_pip_extras("Dockerfile.worker"))
+    installed = extra_requirements(*checks.pip_extras("Dockerfile.worker"))
     assert {"lightgbm", "onnx", "skl2onnx", "sqlmodel", "dask"} <= installed
     assert "worker" in built_services()["migrate"]["build"]["dockerfile"].lower()
 
@@ -195,7 +168,7 @@ def test_deployment_server_image_has_every_library_the_server_imports() -> None:
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 imported.add(node.module.split(".")[0])
     third_party = imported - set(sys.stdlib_module_names) - {"pde"}
-    installed = extra_requirements(*_pip_extras("Dockerfile.server"))
+    installed = extra_requirements(*checks.pip_extras("Dockerfile.server"))
     distributions = importlib.metadata.packages_distributions()
     assert "onnx" in third_party and "onnx" in installed
     for module in sorted(third_party):
@@ -209,7 +182,7 @@ def test_deployment_the_app_needs_a_real_secret_key() -> None:
     assert env["PDE_ENV"] == "production"
     for name, service in built_services().items():
         assert service.get("environment", {}).get("PDE_ENV", "production") == "production", name
-    fields = {f"PDE_{name.upper()}" for name in Settings.model_fields}
+    fields = checks.setting_names()
     unset = Settings(
         **{k[4:].lower(): v for k, v in env.items() if k != "PDE_SECRET_KEY" and k in fields}
     )
