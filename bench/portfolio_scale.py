@@ -12,6 +12,7 @@ memory per worker, per server and of the driver: the figures docs/scaling.md siz
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -272,6 +273,8 @@ def run(
     postgres_url: str | None,
     scratch: Path | None,
 ) -> None:
+    # SIGTERM stops the run like Ctrl-C: the servers and the cluster are stopped, data removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         root = Path(tmp)
         started = time.perf_counter()

@@ -4,16 +4,17 @@ Each task reads only its partition's customers from the data files (hash of the 
 as pde.training.features.distributed), computes their features, streams them to the scoring
 servers (several replicas balanced by the client, a lost replica's rows resumed on another:
 pde.client.failover) and writes its scores to the database. The alert policy ranks a whole
-date, so the job runs in two rounds per partition, the partitions' data and scores staying on
-the workers in between:
+date, so the job runs in rounds, the partitions' features and scores staying on the workers
+between the scoring and the writing (the canonical data does not: it is read again):
 
-1. load: the partition's data, its customers upserted, its last event date;
-2. score: its features and scores at every date (a partition whose rows a run already holds
-   is not scored again: its stored probabilities are read back);
+1. load: the partition's customers upserted; the date of its last event;
+2. score: the partition read again, its features and scores at every date (a partition
+   whose rows the run already holds is not scored again: its stored probabilities are read
+   back) and its outcomes (labels) of the dates whose label window has closed;
 3. the driver ranks each date over every partition's probabilities (pde.decision), as the
-   single-process job does, and measures the date's drift;
-4. write: each partition writes its rows with their alerts, reasons for the newest date's
-   alerts (ExplainStream), and returns its outcomes for the policy's figures.
+   single-process job does, measures the date's drift and the policy's figures;
+4. write: each partition writes its rows with their alerts and the reasons of the newest
+   date's alerts (ExplainStream).
 
 A rerun for the same date and model skips every partition already written, so a run that
 lost a worker resumes per partition; rows go in with ON CONFLICT DO NOTHING, so none is
@@ -38,7 +39,6 @@ from pde.client.failover import score_exactly_once
 from pde.client.results import RowScore
 from pde.client.sync import RiskClient
 from pde.contracts.bundle import AlertPolicy
-from pde.contracts.data.dataset import CanonicalData
 from pde.core.errors import PdeError
 from pde.core.names import DEFAULT_LOOKBACK_DAYS
 from pde.core.settings import get_settings
@@ -90,17 +90,18 @@ class PartitionJob:
     dates: tuple[date, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Partition:
-    """One partition on its worker: its data, then its features and scores per date."""
+    """One partition's features and scores per date, held on its worker between the scoring
+    and the writing rounds (its canonical data is not: memory stays at the features)."""
 
     part: int
-    data: CanonicalData
-    last_event: date | None
     features: dict[date, pl.DataFrame]
     # None: the run already held every row of this partition (probabilities read back)
     scored: dict[date, list[RowScore] | None]
     probabilities: dict[date, list[float]]
+    # customer_id, label (null when unknown) of each date whose label window has closed
+    outcomes: dict[date, pl.DataFrame | None]
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,15 @@ class Written:
 
     rows: int  # rows this call wrote
     alerts: int  # alerts among them
-    labels: pl.DataFrame | None  # customer_id, label (null when unknown); None: window open
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the driver gathers of a scored partition."""
+
+    frames: dict[date, pl.DataFrame]  # features and `__p`, the probability
+    skipped: set[date]  # dates already written
+    outcomes: dict[date, pl.DataFrame | None]
 
 
 @contextmanager
@@ -121,33 +130,34 @@ def _engine(url: str) -> Iterator[Any]:
         engine.dispose()
 
 
-def load_part(job: PartitionJob, part: int) -> Partition:
-    """Round 1: the partition's data; its customers upserted (scores refer to them)."""
+def load_part(job: PartitionJob, part: int) -> date | None:
+    """Round 1: the partition's customers upserted (scores refer to them); the date of its
+    last event (None without any), from which the driver sets the dates to score."""
     data = load_partition(job.data_dir, part=part, parts=job.parts)
-    has_events = data.transactions.height > 0 or data.payments.height > 0
-    last_event = event_span(data)[1] if has_events else None
     with _engine(job.database_url) as engine, session_scope(engine=engine) as session:
         upsert_customers(session=session, records=customer_records(data.customers), actor=JOB_ACTOR)
-    return Partition(part, data, last_event, {}, {}, {})
+    has_events = data.transactions.height > 0 or data.payments.height > 0
+    return event_span(data)[1] if has_events else None
 
 
-def last_event_of(partition: Partition) -> date | None:
-    return partition.last_event
-
-
-def score_part(job: PartitionJob, partition: Partition) -> Partition:
+def score_part(job: PartitionJob, part: int, last_event: date) -> Partition:
     """Round 2: the partition's features at every date and their scores (streamed to the
-    servers); a date whose rows the run already holds is read back, not scored."""
-    everything = compute_features(partition.data, job.dates, lookback_days=job.lookback_days)
+    servers), and its outcomes; a date whose rows the run already holds is read back, not
+    scored."""
+    data = load_partition(job.data_dir, part=part, parts=job.parts)
+    everything = compute_features(data, job.dates, lookback_days=job.lookback_days)
     features: dict[date, pl.DataFrame] = {}
     scored: dict[date, list[RowScore] | None] = {}
     probabilities: dict[date, list[float]] = {}
+    outcomes: dict[date, pl.DataFrame | None] = {}
     with (
         _engine(job.database_url) as engine,
         RiskClient.from_options(job.client) as client,
     ):
         for when in job.dates:
             frame = everything.filter(pl.col("as_of") == when).sort("customer_id")
+            labels = date_labels(data, frame, last_event)
+            outcomes[when] = None if labels is None else frame.select("customer_id", labels)
             ids = frame["customer_id"].to_list()
             with session_scope(engine=engine) as session:
                 stored = stored_scores(
@@ -169,17 +179,18 @@ def score_part(job: PartitionJob, partition: Partition) -> Partition:
             )
             scored[when] = rows
             probabilities[when] = [row.probability for row in rows]
-    return replace(partition, features=features, scored=scored, probabilities=probabilities)
+    return Partition(part, features, scored, probabilities, outcomes)
 
 
-def summary_of(partition: Partition) -> tuple[dict[date, pl.DataFrame], set[date]]:
+def summary_of(partition: Partition) -> Summary:
     """What the driver ranks: per date the features with their probabilities (`__p`); the
-    dates at which the partition was already written."""
+    dates at which the partition was already written; its outcomes."""
     frames = {
         when: frame.with_columns(pl.Series("__p", partition.probabilities[when], pl.Float64))
         for when, frame in partition.features.items()
     }
-    return frames, {when for when, rows in partition.scored.items() if rows is None}
+    skipped = {when for when, rows in partition.scored.items() if rows is None}
+    return Summary(frames, skipped, partition.outcomes)
 
 
 def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -188,10 +199,10 @@ def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 
 def write_part(
-    job: PartitionJob, partition: Partition, alerted: dict[date, frozenset[str]], last_event: date
+    job: PartitionJob, partition: Partition, alerted: dict[date, frozenset[str]]
 ) -> dict[date, Written]:
     """Round 4: the partition's rows with the driver's alerts (reasons for the newest date's
-    alerts), one transaction per chunk; its outcomes for the policy's figures."""
+    alerts), one transaction per chunk."""
     newest = max(job.dates)
     written: dict[date, Written] = {}
     with (
@@ -200,11 +211,9 @@ def write_part(
     ):
         for when in job.dates:
             frame = partition.features[when]
-            labels = date_labels(partition.data, frame, last_event)
-            outcomes = None if labels is None else frame.select("customer_id", labels)
             scored = partition.scored[when]
             if scored is None:
-                written[when] = Written(0, 0, outcomes)
+                written[when] = Written(0, 0)
                 continue
             flags = [row.row_id in alerted[when] for row in scored]
             alerts: list[str] = []
@@ -225,7 +234,7 @@ def write_part(
                 with session_scope(engine=engine) as session:
                     insert_rows(session=session, run_id=run_id, rows=chunk)
                 count += len(chunk)
-            written[when] = Written(count, len(alerts), outcomes)
+            written[when] = Written(count, len(alerts))
     return written
 
 
@@ -295,20 +304,18 @@ def score_portfolio_partitioned(
         top_reasons=top_reasons,
         chunk_rows=chunk_rows,
     )
-    loaded = [dask.submit(load_part, job, k, pure=False) for k in range(partitions)]
-    spans = _gather(dask, [dask.submit(last_event_of, f, pure=False) for f in loaded])
+    spans = _gather(dask, [dask.submit(load_part, job, k, pure=False) for k in range(partitions)])
     dates = _dates(spans, as_of, weeks)
     last_event = max((d for d in spans if d is not None), default=dates[-1])
     job = replace(job, dates=tuple(dates))
-    scored = [dask.submit(score_part, job, f, pure=False) for f in loaded]
+    scored = [dask.submit(score_part, job, k, last_event, pure=False) for k in range(partitions)]
     summaries = _gather(dask, [dask.submit(summary_of, f, pure=False) for f in scored], on_part)
-    del loaded
     ranked: dict[date, pl.DataFrame] = {}
     alerted: dict[date, frozenset[str]] = {}
     chosen = {}
     with _engine(database_url) as engine:
         for when in dates:
-            whole = pl.concat([frames[when] for frames, _ in summaries]).sort("customer_id")
+            whole = pl.concat([summary.frames[when] for summary in summaries]).sort("customer_id")
             ranked[when] = whole
             chosen[when] = choose_alerts(whole, whole["__p"].to_list(), policy)
             alerted[when] = frozenset(whole.filter(pl.Series(chosen[when].alerted))["customer_id"])
@@ -320,7 +327,7 @@ def score_portfolio_partitioned(
                     model_version=info.version,
                     total_customers=whole.height,
                 )
-        writes = [dask.submit(write_part, job, f, alerted, last_event, pure=False) for f in scored]
+        writes = [dask.submit(write_part, job, f, alerted, pure=False) for f in scored]
         try:
             done = _gather(dask, writes, on_part)
         except BaseException as exc:
@@ -336,7 +343,7 @@ def score_portfolio_partitioned(
         for when in dates:
             whole = ranked[when]
             run_id = run_id_for(when, info.version)
-            outcomes = [part[when].labels for part in done]
+            outcomes = [summary.outcomes[when] for summary in summaries]
             labels = None
             if all(frame is not None for frame in outcomes):
                 labels = whole.select("customer_id").join(
@@ -368,7 +375,7 @@ def score_portfolio_partitioned(
                     policy=figures,
                     warnings=warnings,
                     drift=drift,
-                    partitions_skipped=sum(1 for _, skipped in summaries if when in skipped),
+                    partitions_skipped=sum(1 for summary in summaries if when in summary.skipped),
                 )
             )
     return results
