@@ -129,3 +129,56 @@ def test_partitions_equal_the_single_process_job_and_resume_per_partition(
     assert [r.alerts for r in again[:-1]] == [0] * (WEEKS - 1)
     assert rows(spread.engine) == rows(single.engine)
     assert runs(spread.engine) == runs(single.engine)
+
+
+def test_partitions_command_on_an_existing_cluster(
+    portfolio: tuple[Path, str], cluster: Any, make_database: Callable[[str], Any]
+) -> None:
+    """`pde score-portfolio --partitions N --scheduler ADDRESS`, as a platform would run it."""
+    import os
+    import subprocess
+    import sys
+
+    data_dir, address = portfolio
+    database = make_database("sqlite")
+    migrate.upgrade(engine=database.engine)
+    env = {
+        **os.environ,
+        "PDE_GRPC_ADDRESS": address,
+        "PDE_DATABASE_URL": url_of(database),
+        "PDE_DATA_DIR": str(data_dir),
+        "COLUMNS": "300",  # no wrapped lines
+    }
+    command = [sys.executable, "-m", "pde.cli.main", "score-portfolio", "--partitions", "3"]
+    done = subprocess.run(
+        [*command, "--scheduler", cluster.scheduler.address],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "scored 400 customers" in done.stdout and "400 rows" in done.stdout
+    with database.engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT count(*) FROM risk_scores")).scalar_one()
+    assert stored == 400
+    again = subprocess.run(
+        [*command, "--scheduler", cluster.scheduler.address],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "3 partitions of" in again.stdout and "already written: skipped" in again.stdout
+    refused = subprocess.run(
+        [sys.executable, "-m", "pde.cli.main", "score-portfolio", "--scheduler", "tcp://x:1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode != 0 and "--partitions" in refused.stdout + refused.stderr
