@@ -154,3 +154,18 @@ def test_replicas_a_killed_replica_loses_no_row(
         else:
             assert set(versions[s]) == {survivor}
     assert len(resumed) == sum(1 for s in range(STREAMS) if versions[s][0] == killed)
+
+
+def test_replicas_a_server_refuses_to_bind_a_list() -> None:
+    env = {**os.environ, "PDE_GRPC_ADDRESS": "127.0.0.1:1,127.0.0.1:2", "COLUMNS": "300"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pde.cli.main", "serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "a server binds one host:port" in done.stderr
