@@ -204,3 +204,19 @@ def test_deployment_secrets_come_from_the_environment() -> None:
         "${PDE_DB_PASSWORD:?"
     )
     assert not re.search(r"PASSWORD: (?!\$\{)", text)  # no password written in the file
+
+
+def test_deployment_the_test_command_installs_dask_distributed() -> None:
+    """`python3 dev.py test` installs pde[dev]: partitioned scoring is tested, not skipped."""
+    extras = checks.project()["optional-dependencies"]
+    reached: set[str] = set()
+    todo = ["dev"]
+    while todo:
+        name = todo.pop()
+        reached.add(name)
+        for requirement in extras[name]:
+            match = re.fullmatch(r"pde\[([\w,]+)\]", requirement)
+            todo += [e for e in (match.group(1).split(",") if match else []) if e not in reached]
+    assert "scale" in reached
+    assert any(re.match(r"dask\[[\w,]*distributed", r) for r in extras["scale"])
+    assert 'ensure_venv("dev")' in (ROOT / "dev.py").read_text()
