@@ -169,19 +169,38 @@ def _count(url: str) -> int:
     return rows
 
 
-def _baseline(data_dir: Path, address: str, url: str, model_dir: Path) -> float:
-    """Seconds of the single-process job on `data_dir`."""
+@dataclass(frozen=True)
+class Baseline:
+    customers: int
+    seconds: float
+    cpu: float  # the job's process
+    cpu_servers: float
+
+
+def _baseline(
+    data_dir: Path,
+    address: str,
+    url: str,
+    model_dir: Path,
+    servers: list[subprocess.Popen[str]],
+    customers: int,
+) -> Baseline:
+    """The single-process job on `data_dir`: wall and CPU seconds."""
     from pde.client.sync import RiskClient
     from pde.db.engine import make_engine
     from pde.jobs.portfolio import score_portfolio
 
     engine = make_engine(url)
+    server_cpu = sum(_process_figures(p.pid)[0] for p in servers)
+    cpu = time.process_time()
     start = time.perf_counter()
     with RiskClient(address) as client:
         score_portfolio(data_dir=data_dir, client=client, engine=engine, model_dir=model_dir)
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     engine.dispose()
-    return seconds
+    server_cpu = sum(_process_figures(p.pid)[0] for p in servers) - server_cpu
+    return Baseline(customers, seconds, cpu, server_cpu)
 
 
 def _partitioned(
@@ -231,9 +250,9 @@ def _partitioned(
     )
 
 
-def _report(m: Measured, baseline: tuple[int, float], *, workers: int, replicas: int) -> None:
+def _report(m: Measured, base: Baseline, *, workers: int, replicas: int) -> None:
     per_k = 1000 / m.customers
-    base_customers, base_seconds = baseline
+    base_customers, base_seconds = base.customers, base.seconds
     base_rate = base_customers / base_seconds
     print(
         f"partitioned  {m.customers:>9,} customers  {m.seconds:8.1f} s"
@@ -258,9 +277,14 @@ def _report(m: Measured, baseline: tuple[int, float], *, workers: int, replicas:
         f"baseline     {base_customers:>9,} customers  {base_seconds:8.1f} s"
         f"  ({base_rate:,.0f} customers/s, one process)"
     )
+    base_k = 1000 / base.customers
     print(
-        f"  throughput ratio partitioned / one process: {m.customers / m.seconds / base_rate:.2f}"
+        f"  CPU s per 1,000 customers: job process {base.cpu * base_k:.2f}, servers "
+        f"{base.cpu_servers * base_k:.2f}"
     )
+    rate = m.customers / m.seconds / base_rate
+    mine = (m.cpu_workers + m.cpu_driver) / m.customers / (base.cpu / base.customers)
+    print(f"  ratios partitioned / one process: throughput {rate:.2f}, job CPU {mine:.2f}")
 
 
 def run(
@@ -284,7 +308,9 @@ def run(
         print(f"set-up (simulate, train): {time.perf_counter() - started:.1f} s")
         with _servers(model_dir, replicas) as (address, servers):
             with _database(postgres_url, root) as url:
-                base = _baseline(root / "baseline-data", address, url, model_dir)
+                base = _baseline(
+                    root / "baseline-data", address, url, model_dir, servers, baseline_customers
+                )
             with _database(postgres_url, root) as url:
                 measured = _partitioned(
                     root / "data",
@@ -296,7 +322,7 @@ def run(
                     workers=workers,
                     partitions=partitions,
                 )
-        _report(measured, (baseline_customers, base), workers=workers, replicas=replicas)
+        _report(measured, base, workers=workers, replicas=replicas)
         if measured.rows != customers:
             raise RuntimeError(f"{measured.rows} rows written for {customers} customers")
 
