@@ -3,7 +3,8 @@
 `PDE_GRPC_ADDRESS` is what the server binds and what clients dial. A client may name several
 replicas, comma-separated (`10.0.0.5:50051,10.0.0.6:50051`), or one DNS name that resolves
 to every replica (`scoring:50051`, `dns:///scoring:50051`); the client balances its calls
-over them (gRPC `round_robin`, see pde/client/channel.py).
+over them (gRPC `round_robin`, see pde/client/channel.py). With TLS, prefer the DNS name:
+the server certificate is checked against the name dialled (an IP list needs IP SANs).
 """
 
 from __future__ import annotations
