@@ -63,6 +63,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+TASK_RETRIES = 2
+
 
 @contextmanager
 def dask_client(scheduler: str | None, *, workers: int) -> Iterator[Client]:
@@ -130,12 +132,15 @@ def score_portfolio_partitioned(
         top_reasons=top_reasons,
         chunk_rows=chunk_rows,
     )
-    spans = _gather(dask, [dask.submit(load_part, job, k, pure=False) for k in range(partitions)])
+    # Every task is idempotent (upserts, ON CONFLICT DO NOTHING): a task that failed (a replica
+    # lost during ExplainStream, a database hiccup) is run again before the job gives up.
+    once = {"pure": False, "retries": TASK_RETRIES}
+    spans = _gather(dask, [dask.submit(load_part, job, k, **once) for k in range(partitions)])
     dates = _dates(spans, as_of, weeks)
     last_event = max((d for d in spans if d is not None), default=dates[-1])
     job = replace(job, dates=tuple(dates))
-    scored = [dask.submit(score_part, job, k, last_event, pure=False) for k in range(partitions)]
-    summaries = _gather(dask, [dask.submit(summary_of, f, pure=False) for f in scored], on_part)
+    scored = [dask.submit(score_part, job, k, last_event, **once) for k in range(partitions)]
+    summaries = _gather(dask, [dask.submit(summary_of, f, **once) for f in scored], on_part)
     ranked: dict[date, pl.DataFrame] = {}
     alerted: dict[date, frozenset[str]] = {}
     chosen = {}
@@ -153,7 +158,7 @@ def score_portfolio_partitioned(
                     model_version=info.version,
                     total_customers=whole.height,
                 )
-        writes = [dask.submit(write_part, job, f, alerted, pure=False) for f in scored]
+        writes = [dask.submit(write_part, job, f, alerted, **once) for f in scored]
         try:
             done = _gather(dask, writes, on_part)
         except BaseException as exc:
