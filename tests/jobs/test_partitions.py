@@ -182,3 +182,78 @@ def test_partitions_command_on_an_existing_cluster(
         check=False,
     )
     assert refused.returncode != 0 and "--partitions" in refused.stdout + refused.stderr
+
+
+def test_partitions_a_replica_killed_mid_run_loses_no_customer(
+    portfolio: tuple[Path, str], cluster: Any, make_database: Callable[[str], Any]
+) -> None:
+    """Two real `pde serve` replicas behind one address list; one is SIGKILLed as soon as the
+    first partition is scored: the job finishes, every customer once, as with one server."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from pde.client.probe import probe
+    from pde.client.sync import RiskClient
+    from pde.jobs.partitions import score_portfolio_partitioned
+
+    data_dir, address = portfolio
+    single, spread = make_database("sqlite"), make_database("sqlite")
+    for database in (single, spread):
+        migrate.upgrade(engine=database.engine)
+    replicas = []
+    for _ in range(2):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = {
+            **os.environ,
+            "PDE_MODEL_DIR": str(data_dir.parent / "models"),
+            "PDE_GRPC_ADDRESS": f"127.0.0.1:{port}",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pde.cli.main", "serve", "--drain", "0"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        replicas.append((process, f"127.0.0.1:{port}"))
+    try:
+        deadline = time.monotonic() + 90
+        for process, where in replicas:
+            while not probe(where, timeout=1.0):
+                assert process.poll() is None and time.monotonic() < deadline, where
+                time.sleep(0.2)
+        with RiskClient(address) as client:
+            score_portfolio(
+                data_dir=data_dir, client=client, engine=single.engine, model_dir=data_dir
+            )
+        killed: list[int] = []
+
+        def kill_first(_: str) -> None:
+            if not killed:
+                replicas[0][0].send_signal(signal.SIGKILL)
+                killed.append(1)
+
+        with RiskClient(",".join(where for _, where in replicas)) as client:
+            [result] = score_portfolio_partitioned(
+                dask=cluster,
+                data_dir=data_dir,
+                client=client,
+                database_url=url_of(spread),
+                partitions=8,
+                chunk_rows=16,
+                model_dir=data_dir,
+                on_part=kill_first,
+            )
+        assert killed and replicas[0][0].wait(10) == -signal.SIGKILL
+        assert result.rows_written == result.customers == 400
+        assert rows(spread.engine) == rows(single.engine)
+    finally:
+        for process, _ in replicas:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
