@@ -1,8 +1,9 @@
-"""`pde bench portfolio`: bulk writing of 30,000 portfolio scores on SQLite and PostgreSQL.
+"""`pde bench portfolio`: the portfolio job at scale on Dask (bench/portfolio_scale.py), or with
+`--writes-only` the bulk writing of 30,000 portfolio scores on SQLite and PostgreSQL.
 
-Each repeat writes a whole run of new rows (a new as-of date) through `pde.db.scores`, one
-transaction per chunk, as `pde score-portfolio` does; then the same run again, which must add
-nothing. The bar: <= 5 s per 30,000 rows on each database.
+With `--writes-only`, each repeat writes a whole run of new rows (a new as-of date) through
+`pde.db.scores`, one transaction per chunk, as `pde score-portfolio` does; then the same run
+again, which must add nothing. The bar: <= 5 s per 30,000 rows on each database.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import tempfile
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import typer
 
 from pde.bench.common import peak_rss_mb, time_repeated
 
 BAR_SECONDS = 5.0
+PARTITION_CUSTOMERS = 25_000  # default partition size of the Dask run
 DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 
@@ -124,44 +127,68 @@ def _bench_one(label: str, url: str, *, customers: int, repeat: int, schema: str
 
 
 def register(app: typer.Typer) -> None:
-    @app.command(name="portfolio", help="Portfolio scores written to SQLite and PostgreSQL.")
+    @app.command(
+        name="portfolio",
+        help="Simulated customers to scores in the database on Dask (--writes-only: bulk writes).",
+    )
     def portfolio(
-        customers: int = typer.Option(30_000, help="Rows per run."),
-        repeat: int = typer.Option(3, min=1, help="Runs per database (median reported)."),
+        customers: int = typer.Option(30_000, help="Customers (rows per run with --writes-only)."),
+        writes_only: bool = typer.Option(
+            False, "--writes-only", help="Only the bulk writing of scores, SQLite and PostgreSQL."
+        ),
+        workers: int = typer.Option(2, min=1, help="Dask worker processes."),
+        partitions: int = typer.Option(0, min=0, help="Partitions (0: one per 25,000 customers)."),
+        replicas: int = typer.Option(2, min=1, help="`pde serve` processes, balanced."),
+        baseline_customers: int = typer.Option(
+            10_000, min=100, help="Customers of the single-process baseline."
+        ),
+        scratch: Path | None = typer.Option(None, help="Folder for the data (default: /tmp)."),
+        repeat: int = typer.Option(3, min=1, help="Runs per database (--writes-only)."),
         postgres_url: str = typer.Option(
             os.environ.get("PDE_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL),
             help="PostgreSQL to use (a temporary schema is created and dropped).",
         ),
         skip_postgres: bool = typer.Option(False, help="Only SQLite."),
     ) -> None:
-        import sqlalchemy as sa
+        if not writes_only:
+            from pde.bench import portfolio_scale
 
-        with tempfile.TemporaryDirectory() as tmp:
-            _bench_one(
-                "sqlite",
-                f"sqlite:///{tmp}/bench.db",
+            portfolio_scale.run(
                 customers=customers,
-                repeat=repeat,
-                schema=None,
+                workers=workers,
+                partitions=partitions or max(workers, -(-customers // PARTITION_CUSTOMERS)),
+                replicas=replicas,
+                baseline_customers=baseline_customers,
+                postgres_url=None
+                if skip_postgres
+                else portfolio_scale.postgres_or_none(postgres_url),
+                scratch=scratch,
             )
-        if not skip_postgres:
+            return
+        _writes(customers=customers, repeat=repeat, postgres_url=postgres_url, skip=skip_postgres)
+
+
+def _writes(*, customers: int, repeat: int, postgres_url: str, skip: bool) -> None:
+    import sqlalchemy as sa
+
+    with tempfile.TemporaryDirectory() as tmp:
+        _bench_one(
+            "sqlite", f"sqlite:///{tmp}/bench.db", customers=customers, repeat=repeat, schema=None
+        )
+    if not skip:
+        try:
+            probe = sa.create_engine(postgres_url, connect_args={"connect_timeout": 3})
+            with probe.connect():
+                pass
+            probe.dispose()
+        except Exception as exc:  # the driver's error types vary
+            print(f"postgresql  skipped: unreachable at {postgres_url} ({type(exc).__name__})")
+        else:
+            schema = f"pde_bench_{uuid.uuid4().hex[:10]}"
             try:
-                probe = sa.create_engine(postgres_url, connect_args={"connect_timeout": 3})
-                with probe.connect():
-                    pass
-                probe.dispose()
-            except Exception as exc:  # the driver's error types vary
-                print(f"postgresql  skipped: unreachable at {postgres_url} ({type(exc).__name__})")
-            else:
-                schema = f"pde_bench_{uuid.uuid4().hex[:10]}"
-                try:
-                    _bench_one(
-                        "postgresql",
-                        postgres_url,
-                        customers=customers,
-                        repeat=repeat,
-                        schema=schema,
-                    )
-                finally:
-                    _drop_schema(postgres_url, schema)
-        print(f"peak memory {peak_rss_mb():.0f} MiB")
+                _bench_one(
+                    "postgresql", postgres_url, customers=customers, repeat=repeat, schema=schema
+                )
+            finally:
+                _drop_schema(postgres_url, schema)
+    print(f"peak memory {peak_rss_mb():.0f} MiB")

@@ -17,6 +17,9 @@ INVALID_ARGUMENT (bad features or batch; NaN means missing and is accepted, Inf 
 NOT_FOUND (the requested model_version is not loaded), FAILED_PRECONDITION (no model yet,
 raw activity sent to a bundle trained on a feature table, or a refused reload),
 UNAUTHENTICATED (token missing or wrong), UNAVAILABLE, DEADLINE_EXCEEDED.
+The address may name several replicas (`10.0.0.5:50051,10.0.0.6:50051`) or one DNS name
+of them all (`dns:///scoring:50051`): calls are balanced round robin, and
+`pde.client.failover.score_exactly_once` resumes a stream whose replica died on another.
 `pde.client.activity.raw_activity` builds the RawActivity input from canonical rows, and
 `python -m pde.client.probe ADDRESS` is the container health probe.
 """

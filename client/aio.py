@@ -41,9 +41,9 @@ class AsyncRiskClient:
         credentials = self.options.credentials()
         channel_options = self.options.channel_options()
         self._channel = (
-            grpc.aio.secure_channel(address, credentials, options=channel_options)
+            grpc.aio.secure_channel(self.options.target, credentials, options=channel_options)
             if credentials
-            else grpc.aio.insecure_channel(address, options=channel_options)
+            else grpc.aio.insecure_channel(self.options.target, options=channel_options)
         )
         self._stub = risk_pb2_grpc.RiskScoringStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)

@@ -1,4 +1,5 @@
-"""Channel settings shared by the sync and async clients: retries, limits, auth, TLS."""
+"""Channel settings shared by the sync and async clients: retries, balancing, limits, auth,
+TLS."""
 
 from __future__ import annotations
 
@@ -9,17 +10,23 @@ from typing import Any
 
 import grpc
 
+from pde.core.addresses import grpc_target
+
 SERVICE = "pde.risk.v1.RiskScoring"
 HEALTH_SERVICE = "grpc.health.v1.Health"
 
 # Retries only on UNAVAILABLE (server starting, restarting or unreachable for a moment):
 # every RiskScoring call is idempotent except ReloadModel, which is not retried.
+# `round_robin` spreads calls over every replica the target resolves to (several addresses
+# or one DNS name); the default, pick_first, would send everything to the first one.
+LB_POLICY = "round_robin"
 SERVICE_CONFIG = {
+    "loadBalancingConfig": [{LB_POLICY: {}}],
     "methodConfig": [
         {
             "name": [
                 {"service": SERVICE, "method": method}
-                for method in ("Score", "ScoreStream", "Explain", "GetModelInfo")
+                for method in ("Score", "ScoreStream", "Explain", "ExplainStream", "GetModelInfo")
             ]
             + [{"service": HEALTH_SERVICE}],
             "retryPolicy": {
@@ -30,7 +37,7 @@ SERVICE_CONFIG = {
                 "retryableStatusCodes": ["UNAVAILABLE"],
             },
         }
-    ]
+    ],
 }
 
 
@@ -46,10 +53,16 @@ class ClientOptions:
     stream_timeout: float | None = 3600.0  # default deadline of a whole stream
     max_message_mb: int = 64
 
+    @property
+    def target(self) -> str:
+        """The gRPC target of `address` (one host:port, several replicas or a DNS name)."""
+        return grpc_target(self.address)
+
     def channel_options(self) -> list[tuple[str, Any]]:
         limit = self.max_message_mb * 1024 * 1024
         return [
             ("grpc.enable_retries", 1),
+            ("grpc.lb_policy_name", LB_POLICY),
             ("grpc.service_config", json.dumps(SERVICE_CONFIG)),
             ("grpc.max_receive_message_length", limit),
             ("grpc.max_send_message_length", limit),

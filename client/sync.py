@@ -51,9 +51,9 @@ class RiskClient:
         credentials = self.options.credentials()
         channel_options = self.options.channel_options()
         self._channel = (
-            grpc.secure_channel(address, credentials, options=channel_options)
+            grpc.secure_channel(self.options.target, credentials, options=channel_options)
             if credentials
-            else grpc.insecure_channel(address, options=channel_options)
+            else grpc.insecure_channel(self.options.target, options=channel_options)
         )
         self._stub = risk_pb2_grpc.RiskScoringStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
@@ -72,6 +72,19 @@ class RiskClient:
         options.update(overrides)
         address = options.pop("address", settings.grpc_address)
         return cls(address, **options)
+
+    @classmethod
+    def from_options(cls, options: ClientOptions) -> RiskClient:
+        """A client like the one `options` came from (sent to another process)."""
+        return cls(
+            options.address,
+            token=options.token,
+            tls=options.tls,
+            root_certificates=options.root_certificates,
+            timeout=options.timeout,
+            stream_timeout=options.stream_timeout,
+            max_message_mb=options.max_message_mb,
+        )
 
     def __enter__(self) -> RiskClient:
         return self

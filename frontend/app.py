@@ -146,7 +146,7 @@ def create_app(
         settings=settings,
         engine=engine or get_engine(),
         client_factory=client_factory or _risk_client_factory(settings),
-        jobs=JobRunner(),
+        jobs=JobRunner(run_worker=settings.app_runs_jobs),
     )
     server.extensions[EXTENSION] = services
     services.start_warm_up(accounts.prune_sessions, portfolio.warm)

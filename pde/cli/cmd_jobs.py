@@ -76,13 +76,19 @@ def _register_worker(jobs_app: typer.Typer) -> None:
     def worker(
         once: bool = typer.Option(False, "--once", help="Run at most one queued job, then exit."),
         poll: float = typer.Option(2.0, "--poll", min=0.1, help="Seconds between polls."),
+        nightly_at: str | None = typer.Option(
+            None, "--nightly-at", help="HH:MM UTC: also queue the nightly job every day then."
+        ),
     ) -> None:
         """Run queued jobs one at a time until stopped (Ctrl-C or SIGTERM)."""
         import signal
         import threading
 
         from pde.cli.console import console
+        from pde.jobs.schedule import SCHEDULE_ACTOR, parse_time, run_schedule
         from pde.jobs.worker import Worker
+
+        at = parse_time(nightly_at) if nightly_at else None
 
         runner = Worker(poll_seconds=poll)
         failed = runner.recover()
@@ -95,6 +101,18 @@ def _register_worker(jobs_app: typer.Typer) -> None:
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
+        if at is not None:
+            from pde.db.models import JobKind
+            from pde.jobs.queue import enqueue as record
+
+            def nightly() -> None:
+                record(JobKind.NIGHTLY, requested_by=SCHEDULE_ACTOR)
+
+            timer = threading.Thread(
+                target=run_schedule, args=(stop, at, nightly), name="nightly", daemon=True
+            )
+            timer.start()
+            console().print(f"the nightly job is queued every day at {nightly_at} UTC")
         console().print(f"worker {runner.name} polling for jobs (Ctrl-C stops)")
         runner.run_forever(stop)
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from pde.cli.console import console, progress_bar
 from pde.cli.dates import parse_date
 from pde.core.names import DEFAULT_LOOKBACK_DAYS
+
+if TYPE_CHECKING:
+    from pde.client.sync import RiskClient
+    from pde.jobs.portfolio import PortfolioResult
 
 
 def score_portfolio(
@@ -24,6 +29,20 @@ def score_portfolio(
     weeks: int = typer.Option(
         1, "--weeks", min=1, max=52, help="Also score the weekly dates before --as-of (history)."
     ),
+    partitions: int = typer.Option(
+        0,
+        "--partitions",
+        min=0,
+        help="Score as Dask tasks over N customer partitions (pde[scale]); 0: one process.",
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Dask scheduler address (tcp://host:8786); default: a local cluster.",
+    ),
+    workers: int = typer.Option(
+        2, "--workers", min=1, max=256, help="Processes of the local cluster (no --scheduler)."
+    ),
 ) -> None:
     """Score the whole portfolio through the scoring server into the database (resumable)."""
     from pde.client.sync import RiskClient
@@ -32,6 +51,23 @@ def score_portfolio(
 
     settings = get_settings()
     client = RiskClient.from_settings(settings)
+    if partitions:
+        with client:
+            results = _partitioned(
+                client,
+                data=data or settings.data_dir,
+                as_of=parse_date(as_of),
+                weeks=weeks,
+                lookback_days=lookback_days,
+                top_reasons=top_reasons,
+                partitions=partitions,
+                scheduler=scheduler,
+                workers=workers,
+            )
+        _report(results)
+        return
+    if scheduler:
+        raise typer.BadParameter("--scheduler needs --partitions", param_hint="--scheduler")
     with client, progress_bar() as progress:
         task = progress.add_task("scoring", total=None)
 
@@ -48,7 +84,50 @@ def score_portfolio(
             on_start=started,
             on_chunk=lambda n: progress.advance(task, n),
         )
+    _report(results)
+
+
+def _partitioned(
+    client: RiskClient,
+    *,
+    data: Path,
+    as_of: date | None,
+    weeks: int,
+    lookback_days: int,
+    top_reasons: int,
+    partitions: int,
+    scheduler: str | None,
+    workers: int,
+) -> list[PortfolioResult]:
+    """The job as Dask tasks: two rounds per partition (scores, then writes)."""
+    from pde.core.settings import get_settings
+    from pde.jobs import partitions as partitioned
+
+    with (
+        partitioned.dask_client(scheduler, workers=workers) as dask,
+        progress_bar() as progress,
+    ):
+        task = progress.add_task(f"{partitions} partitions", total=2 * partitions)
+        return partitioned.score_portfolio_partitioned(
+            dask=dask,
+            data_dir=data,
+            client=client,
+            database_url=get_settings().database_url,
+            partitions=partitions,
+            as_of=as_of,
+            weeks=weeks,
+            lookback_days=lookback_days,
+            top_reasons=top_reasons,
+            on_part=lambda _: progress.advance(task),
+        )
+
+
+def _report(results: list[PortfolioResult]) -> None:
     for result in results:
+        if result.partitions_skipped:
+            console().print(
+                f"{result.partitions_skipped} partitions of {result.as_of} already written: skipped"
+            )
         console().print(
             f"scored {result.customers:,} customers as of {result.as_of} with model "
             f"{result.model_version}: {result.rows_written:,} rows in run {result.run_id}, "

@@ -53,6 +53,14 @@ def register(app: typer.Typer) -> None:
         if challenger:
             overrides["challenger"] = challenger
         options = server_app.ServerOptions.from_settings(get_settings(), **overrides)
+        from pde.core.addresses import is_single
+
+        if not is_single(options.address):
+            raise typer.BadParameter(
+                f"{options.address!r}: a server binds one host:port (several replicas or a DNS "
+                "name are for clients)",
+                param_hint="--address / PDE_GRPC_ADDRESS",
+            )
         if processes == 1:
             server_app.serve(options)
             return

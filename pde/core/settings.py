@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pde.core.addresses import check_address
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 PLACEHOLDER_SECRET = "dev-only-change-me"
 MIN_SECRET_LENGTH = 32
@@ -41,7 +43,9 @@ class Settings(BaseSettings):
         "sqlite:///./var/pde.db", description="SQLAlchemy URL of the operational database."
     )
     grpc_address: str = Field(
-        "127.0.0.1:50051", description="host:port the scoring server binds and clients dial."
+        "127.0.0.1:50051",
+        description="host:port the scoring server binds and clients dial; clients also take "
+        "several replicas (a,b) or one DNS name of them all, balanced round robin.",
     )
     grpc_token: SecretStr | None = Field(
         None, description="Bearer token required by the scoring server; unset means no auth."
@@ -163,6 +167,11 @@ class Settings(BaseSettings):
         description="Weekly dates re-scored with a newly promoted model (the newest scored "
         "dates), so trends and changes compare scores of one model; 0 re-scores none.",
     )
+    app_runs_jobs: bool = Field(
+        True,
+        description="The app runs queued jobs in a thread of its own (one machine); false where "
+        "`pde jobs worker` processes run them (the app only queues).",
+    )
     job_stale_seconds: int = Field(
         120,
         ge=10,
@@ -219,10 +228,7 @@ class Settings(BaseSettings):
     @field_validator("grpc_address")
     @classmethod
     def _host_port(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError("must be host:port, for example 127.0.0.1:50051")
-        return value
+        return check_address(value)
 
     @model_validator(mode="after")
     def _psi_order(self) -> Settings:

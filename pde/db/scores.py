@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_ROWS = 5000
 JOB_ACTOR = "system:score-portfolio"
+STORED_QUERY_IDS = 5000  # customer ids per IN (...) query: under SQLite's variable limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,28 +210,70 @@ def write_chunk(
     run = session.get(ScoringRun, run_id)
     if run is None:
         raise NotFoundError(f"scoring run {run_id} not started")
-    table = RiskScore.__table__  # type: ignore[attr-defined]
-    if session.get_bind().dialect.name == "postgresql":
-        _copy_upsert(session, rows, run_id=run_id, replace=replace)
-    else:
-        stmt = sqlite.insert(table)
-        if replace:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=_KEY, set_={c: stmt.excluded[c] for c in _REPLACED}
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=_KEY)
-        session.execute(stmt, _values(rows, run_id))
-    written = session.execute(
-        sa.select(sa.func.count()).select_from(table).where(table.c.run_id == run_id)
-    ).scalar_one()
-    run.rows_written = int(written)
+    insert_rows(session=session, run_id=run_id, rows=rows, replace=replace)
+    run.rows_written = _count(session, run_id)
     run.chunks_committed += 1
     run.last_customer_id = rows[-1].customer_id
     run.updated_at = utc_now()
     session.add(run)
     session.flush()
     return run.rows_written
+
+
+def insert_rows(
+    *, session: Session, run_id: str, rows: Sequence[ScoreRow], replace: bool = False
+) -> None:
+    """Upserts rows of a started run without moving its checkpoint: for runs written by
+    several processes at once, in any order (pde.jobs.partitions), settled by `settle_run`."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        _copy_upsert(session, rows, run_id=run_id, replace=replace)
+        return
+    stmt = sqlite.insert(RiskScore.__table__)  # type: ignore[attr-defined]
+    if replace:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=_KEY, set_={c: stmt.excluded[c] for c in _REPLACED}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=_KEY)
+    session.execute(stmt, _values(rows, run_id))
+
+
+def _count(session: Session, run_id: str) -> int:
+    table = RiskScore.__table__  # type: ignore[attr-defined]
+    query = sa.select(sa.func.count()).select_from(table).where(table.c.run_id == run_id)
+    return int(session.execute(query).scalar_one())
+
+
+def settle_run(*, session: Session, run_id: str) -> None:
+    """Counts the rows of a run written out of order and sets its checkpoint to the last
+    customer id, so that it reads like a run written in one pass."""
+    run = session.get(ScoringRun, run_id)
+    if run is None:
+        raise NotFoundError(f"scoring run {run_id} not started")
+    table = RiskScore.__table__  # type: ignore[attr-defined]
+    last = sa.select(sa.func.max(table.c.customer_id)).where(table.c.run_id == run_id)
+    run.rows_written = _count(session, run_id)
+    run.last_customer_id = session.execute(last).scalar_one()
+    run.updated_at = utc_now()
+    session.add(run)
+    session.flush()
+
+
+def stored_scores(
+    *, session: Session, run_id: str, customer_ids: Sequence[str]
+) -> dict[str, float]:
+    """The probabilities the run already holds for these customers (absent ones left out)."""
+    table = RiskScore.__table__  # type: ignore[attr-defined]
+    found: dict[str, float] = {}
+    for start in range(0, len(customer_ids), STORED_QUERY_IDS):
+        ids = customer_ids[start : start + STORED_QUERY_IDS]
+        query = sa.select(table.c.customer_id, table.c.probability).where(
+            table.c.run_id == run_id, table.c.customer_id.in_(ids)
+        )
+        found.update((row[0], float(row[1])) for row in session.execute(query))
+    return found
 
 
 def close_run(

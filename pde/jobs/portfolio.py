@@ -71,13 +71,15 @@ class PortfolioResult:
     challenger: str | None = None
     # The recommender on the date's alerts (pde.jobs.recommendations).
     recommendations: DateRecommendations | None = None
+    # Partitioned runs (pde.jobs.partitions): partitions found already written and skipped.
+    partitions_skipped: int = 0
 
 
 def run_id_for(as_of: date, model_version: str) -> str:
     return f"portfolio-{as_of.isoformat()}-{model_version}"
 
 
-def _score_rows(
+def score_rows(
     client: RiskClient,
     frame: pl.DataFrame,
     scored: list[RowScore],
@@ -127,42 +129,66 @@ def _score_rows(
         )
 
 
+def choose_alerts(
+    features: pl.DataFrame,
+    probabilities: list[float],
+    policy: AlertPolicy,
+    *,
+    scored: list[RowScore] | None = None,
+) -> AlertSet:
+    """The policy's alerts on one date's scores (rows in `features` order), ranked by the
+    learned net benefit of the best action when `scored` carries the served effects, by the
+    prior's action effect otherwise."""
+    source = policy.exposure_source
+    column = features[source].to_numpy() if source in features.columns else None
+    exposure = exposures(policy, column, len(probabilities))
+    learned = learned_benefit(scored, exposure, policy) if scored is not None else None
+    return select_alerts(probabilities, exposure, policy, capacity=policy.capacity, benefit=learned)
+
+
+def date_labels(data: CanonicalData, features: pl.DataFrame, last_event: date) -> pl.Series | None:
+    """The outcomes of one date's rows (in `features` order, null when unknown) once its label
+    window has closed before `last_event`; None before."""
+    when = features["as_of"][0] if features.height else None
+    closed = timedelta(days=LABEL_HORIZON_DAYS + GRACE_DAYS)
+    if when is None or when + closed > last_event:
+        return None
+    return features.select("customer_id").join(
+        compute_labels(data, [when]), on="customer_id", how="left", maintain_order="left"
+    )["label"]
+
+
+def policy_outcome(
+    chosen: AlertSet, labels: pl.Series | None, policy: AlertPolicy
+) -> tuple[dict[str, float | int], list[str]]:
+    """The figures of one date's alerts (with precision, recall and lift on the known
+    outcomes) and the policy's warnings."""
+    figures = alert_figures(chosen)
+    known = labels.is_not_null().to_numpy() if labels is not None else None
+    if labels is not None and known is not None and known.any():
+        subset = AlertSet(
+            chosen.alerted[known], chosen.eligible[known], chosen.capacity, chosen.benefit[known]
+        )
+        outcome = alert_figures(subset, labels.to_numpy()[known])
+        keys = ("base_rate", "precision", "recall", "lift")
+        figures.update({"labelled_rows": int(known.sum()), **{k: outcome[k] for k in keys}})
+    warnings = policy_warnings(chosen, floor=policy.break_even())
+    for warning in warnings:
+        log.warning("alert policy: %s", warning)
+    return figures, warnings
+
+
 def _policy_alerts(
     data: CanonicalData, features: pl.DataFrame, scored: list[RowScore], policy: AlertPolicy
 ) -> tuple[AlertSet, dict[str, float | int], list[str]]:
     """The policy on one date's scores, its figures (with outcomes once the date's label
     window has closed in the data) and its warnings."""
-    source = policy.exposure_source
-    column = features[source].to_numpy() if source in features.columns else None
-    p = [row.probability for row in scored]
-    exposure = exposures(policy, column, len(p))
-    learned = learned_benefit(scored, exposure, policy)  # None: the prior's action effect
-    chosen = select_alerts(p, exposure, policy, capacity=policy.capacity, benefit=learned)
-    figures = alert_figures(chosen)
-    when = features["as_of"][0] if features.height else None
-    closed = timedelta(days=LABEL_HORIZON_DAYS + GRACE_DAYS)
-    if when is not None and when + closed <= event_span(data)[1]:
-        labels = features.select("customer_id").join(
-            compute_labels(data, [when]), on="customer_id", how="left", maintain_order="left"
-        )["label"]
-        known = labels.is_not_null().to_numpy()
-        if known.any():
-            subset = AlertSet(
-                chosen.alerted[known],
-                chosen.eligible[known],
-                chosen.capacity,
-                chosen.benefit[known],
-            )
-            outcome = alert_figures(subset, labels.to_numpy()[known])
-            keys = ("base_rate", "precision", "recall", "lift")
-            figures.update({"labelled_rows": int(known.sum()), **{k: outcome[k] for k in keys}})
-    warnings = policy_warnings(chosen, floor=policy.break_even())
-    for warning in warnings:
-        log.warning("alert policy: %s", warning)
-    return chosen, figures, warnings
+    chosen = choose_alerts(features, [row.probability for row in scored], policy, scored=scored)
+    labels = date_labels(data, features, event_span(data)[1])
+    return chosen, *policy_outcome(chosen, labels, policy)
 
 
-def _check_model(client: RiskClient) -> ModelInfo:
+def check_model(client: RiskClient) -> ModelInfo:
     info = client.model_info()
     if info.feature_catalogue_version is None:
         raise PdeError(
@@ -199,7 +225,7 @@ def score_portfolio(
     reference distributions (under `model_dir`, default PDE_MODEL_DIR) is stored with it."""
     policy = policy or policy_from_settings(get_settings())
     model_dir = model_dir or get_settings().model_dir
-    info = _check_model(client)
+    info = check_model(client)
     data = load_dataset(data_dir)
     latest = as_of or event_span(data)[1] + timedelta(days=1)
     dates = [latest - timedelta(weeks=k) for k in reversed(range(weeks))]
@@ -247,7 +273,7 @@ def score_portfolio(
             on_start(when, features.height)
         alerts: list[str] = []
         # reason codes for the newest date only: the earlier ones are history for trends
-        rows = _score_rows(
+        rows = score_rows(
             client,
             features,
             scored,

@@ -49,3 +49,22 @@ def test_settings_is_frozen() -> None:
     settings = Settings()
     with pytest.raises(ValueError, match="frozen"):
         settings.log_level = "DEBUG"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "address", ["10.0.0.5:50051,10.0.0.6:50051", "dns:///scoring:50051", "scoring:50051"]
+)
+def test_settings_grpc_address_takes_replicas(
+    monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    monkeypatch.setenv("PDE_GRPC_ADDRESS", address)
+    assert load_settings().grpc_address == address
+
+
+@pytest.mark.parametrize("address", ["scoring-1:50051,scoring-2:50051", "scoring", "a:0"])
+def test_settings_grpc_address_refuses_what_grpc_cannot_dial(
+    monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    monkeypatch.setenv("PDE_GRPC_ADDRESS", address)
+    with pytest.raises(SettingsError, match="PDE_GRPC_ADDRESS"):
+        load_settings()

@@ -69,3 +69,22 @@ def test_jobs_run_by_the_apps_worker_show_their_end(services: Services) -> None:
     assert found.error is not None and "exited with code 1" in found.error
     assert found.tail[0].startswith("$ pde simulate --customers 0")
     assert found.finished_at is not None and found.duration_s is not None
+
+
+@pytest.mark.parametrize("runs", [True, False])
+def test_jobs_the_app_leaves_them_to_a_worker_when_told(
+    runs: bool, make_database: Any, tmp_path: Path
+) -> None:
+    """PDE_APP_RUNS_JOBS=false (compose, Kubernetes): the app queues, `pde jobs worker` runs."""
+    from pde.frontend.app import create_app
+    from pde.frontend.services.base import EXTENSION
+
+    database = make_database("sqlite")
+    migrate.upgrade(engine=database.engine)
+    settings = Settings(
+        env="development", app_runs_jobs=runs, data_dir=tmp_path, model_dir=tmp_path
+    )
+    app = create_app(settings, engine=database.engine)
+    runner = app.server.extensions[EXTENSION].jobs
+    assert runner.run_worker is runs
+    runner.stop()
