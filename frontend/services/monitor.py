@@ -68,16 +68,25 @@ class MonitorFeed:
     runs: tuple[RunLine, ...]
 
 
+FEED_CACHE_S = 5.0
+
+
 def feed(services: Services, user: access.SignedIn) -> MonitorFeed:
     """The live feed; an officer's names only their customers and their own actions."""
     officer = access.officer_scope(user)
-    with services.session() as session:
-        return MonitorFeed(
-            changes=score_changes(session, officer=officer),
-            activity=activity(session, actor=officer),
-            alerts=alerts(session),
-            runs=runs(session),
-        )
+
+    def read() -> MonitorFeed:
+        with services.session() as session:
+            return MonitorFeed(
+                changes=score_changes(session, officer=officer),
+                activity=activity(session, actor=officer),
+                alerts=alerts(session),
+                runs=runs(session),
+            )
+
+    # Every open Monitor polls: one read per scope every FEED_CACHE_S serves them all.
+    result: MonitorFeed = services.cached(("monitor-feed", officer), read, ttl=FEED_CACHE_S)
+    return result
 
 
 def score_changes(

@@ -17,6 +17,7 @@ from pde.db.types import utc_now
 from pde.decision import policy_from_settings
 from pde.frontend.services import access
 from pde.frontend.services.base import Services
+from pde.frontend.services.cache import Compute, no_cache
 from pde.frontend.services.catalogue import (
     ACCELERATION_DELTA,
     ACTIONS,
@@ -34,6 +35,7 @@ from pde.frontend.services.success import success_rates
 from pde.frontend.services.tables import ASSIGNMENTS, CUSTOMERS, INTERVENTIONS
 
 URGENCIES = ("imminent", "accelerating", "stable")
+RANKING_CACHE_S = 600.0  # the key holds the snapshot: a new scoring run makes a new key
 # A customer whose chance of a miss within 7 days is at least this is "imminent".
 IMMINENT_MISS_7D = 0.5
 
@@ -95,6 +97,7 @@ def queue_page(
             page_size=page_size,
             officer=access.officer_scope(user),
             policy=services.policy,
+            cache=lambda key, compute: services.cached(key, compute, ttl=RANKING_CACHE_S),
         )
 
 
@@ -168,25 +171,35 @@ def read_queue_page(
     page_size: int,
     officer: str | None,
     policy: WorkflowPolicy,
+    cache: Compute = no_cache,
 ) -> QueuePage:
     """One page of the queue for `urgency`; `officer` limits it to that officer's customers."""
     snapshot = latest_snapshot(session)
     if snapshot is None:
         return QueuePage(None, dict.fromkeys(URGENCIES, 0), (), 0)
-    query, urgency_column = _queue_query(snapshot, officer=officer)
-    queue = query.subquery("queue")
-    counts = dict.fromkeys(URGENCIES, 0)
-    for name, n in session.execute(
-        sa.select(queue.c.urgency, sa.func.count()).group_by(queue.c.urgency)
-    ):
-        counts[str(name)] = int(n)
-    rows = session.execute(
-        query.where(urgency_column == urgency)
-        .order_by(query.selected_columns.probability.desc(), query.selected_columns.customer_id)
-        .offset(page * page_size)
-        .limit(page_size)
-    ).all()
-    records = [dict(row._mapping) for row in rows]
+
+    def ranked() -> tuple[dict[str, int], list[dict[str, Any]]]:
+        query, urgency_column = _queue_query(snapshot, officer=officer)
+        queue = query.subquery("queue")
+        counts = dict.fromkeys(URGENCIES, 0)
+        for name, n in session.execute(
+            sa.select(queue.c.urgency, sa.func.count()).group_by(queue.c.urgency)
+        ):
+            counts[str(name)] = int(n)
+        rows = session.execute(
+            query.where(urgency_column == urgency)
+            .order_by(query.selected_columns.probability.desc(), query.selected_columns.customer_id)
+            .offset(page * page_size)
+            .limit(page_size)
+        ).all()
+        return counts, [dict(row._mapping) for row in rows]
+
+    # The whole portfolio's ranking depends on the snapshot only (an officer's also on their
+    # assignments, which change any time): it is cached; the work on each row is read fresh.
+    if officer is None:
+        counts, records = cache(("queue", snapshot, urgency, page, page_size), ranked)
+    else:
+        counts, records = ranked()
     return QueuePage(
         snapshot, counts, tuple(_decorate(session, records, policy)), counts.get(urgency, 0)
     )
