@@ -177,7 +177,8 @@ def load(
         bench.clear_shared_cache(redis_url)  # a cold start: the first visitors fill it
     port = bench.free_port()
     base = f"http://127.0.0.1:{port}"
-    child = bench.start_app(db, workers=workers, redis_url=redis_url, port=port)
+    log = db.with_suffix(".app.log")
+    child = bench.start_app(db, workers=workers, redis_url=redis_url, port=port, log=log)
     try:
         bench.wait_ready(base, child)
         out.print(

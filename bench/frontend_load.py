@@ -11,6 +11,7 @@ callbacks, errors, and the requests per second.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -190,13 +191,28 @@ class Person:
             self.results.add("callbacks", time.perf_counter() - begun)
 
 
-def _walk(base: str, username: str, rounds: int, think: float, seed: int, results: Results) -> None:
+SIGN_IN_AT_ONCE = threading.BoundedSemaphore(4)
+
+
+def _walk(
+    person: Person, rounds: int, think: float, seed: int, signed_in: threading.Barrier
+) -> None:
+    """Signs in (a few at a time: each sign-in holds the throttle row of the one client
+    address all of them share while argon2 checks the password), waits until everyone has,
+    then walks the pages in a random order, `rounds` times."""
     rng = random.Random(seed)
-    person = Person(base, username, results)
+    results, username = person.results, person.username
     role = next(u.role.value for u in USERS if u.username == username)
     try:
-        time.sleep(rng.uniform(0, think))  # people do not all arrive in the same instant
-        person.sign_in()
+        with SIGN_IN_AT_ONCE:
+            person.sign_in()
+    except (urllib.error.URLError, OSError, ValueError, RuntimeError) as exc:
+        results.error(f"{username}: {exc}")
+        signed_in.abort()
+        return
+    try:
+        signed_in.wait()
+        time.sleep(rng.uniform(0, think))  # people do not all click in the same instant
         deps = json.loads(person.request("/_dash-dependencies"))
         person.request("/_dash-layout")
         for _ in range(rounds):
@@ -206,8 +222,8 @@ def _walk(base: str, username: str, rounds: int, think: float, seed: int, result
                 except (urllib.error.URLError, OSError, ValueError) as exc:
                     results.error(f"{username} {path}: {exc}")
                 time.sleep(think * rng.uniform(0.5, 1.5))
-    except (urllib.error.URLError, OSError, ValueError, RuntimeError) as exc:
-        results.error(f"{username}: {exc}")
+    except (urllib.error.URLError, OSError, ValueError, threading.BrokenBarrierError) as exc:
+        results.error(f"{username}: {exc!r}")
 
 
 def free_port() -> int:
@@ -218,7 +234,7 @@ def free_port() -> int:
 
 
 def start_app(
-    db: Path, *, workers: int, redis_url: str | None, port: int
+    db: Path, *, workers: int, redis_url: str | None, port: int, log: Path
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -232,16 +248,15 @@ def start_app(
     if redis_url:
         env["PDE_REDIS_URL"] = redis_url
     command = [sys.executable, "-m", "pde.cli.main", "frontend", "--workers", str(workers)]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as out:  # the child keeps its own handle
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def wait_ready(base: str, child: subprocess.Popen[bytes], seconds: float = 90.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if child.poll() is not None:
-            raise RuntimeError(
-                f"the app exited: {(child.stderr.read() if child.stderr else b'')!r}"
-            )
+            raise RuntimeError(f"the app exited with code {child.returncode}")
         try:
             with urllib.request.urlopen(base + "/login", timeout=2):
                 return
@@ -259,18 +274,23 @@ def clear_shared_cache(redis_url: str) -> None:
 
 
 def drive(base: str, *, users: int, rounds: int, think: float) -> tuple[Results, float]:
-    """N people at once; returns their results and the wall time."""
+    """N people at once; returns their results and the wall time of the walks."""
     results = Results()
     names = [u.username for u in USERS]
+    signed_in = threading.Barrier(users + 1)
     threads = [
         threading.Thread(
-            target=_walk, args=(base, names[i % len(names)], rounds, think, i, results), daemon=True
+            target=_walk,
+            args=(Person(base, names[i % len(names)], results), rounds, think, i, signed_in),
+            daemon=True,
         )
         for i in range(users)
     ]
-    start = time.perf_counter()
     for thread in threads:
         thread.start()
+    with contextlib.suppress(threading.BrokenBarrierError):  # a failed sign-in: reported
+        signed_in.wait()
+    start = time.perf_counter()
     for thread in threads:
         thread.join()
     return results, time.perf_counter() - start

@@ -11,6 +11,8 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dash_table, html
 
+from pde.core.settings import Settings
+from pde.frontend.services import labels
 from pde.frontend.services.catalogue import TIER_COLOURS, TIER_NAMES
 
 PAGE_SIZE = 12
@@ -18,18 +20,46 @@ GRAPH_CONFIG: Any = {"displayModeBar": False}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
+def currency() -> str:
+    """PDE_CURRENCY of the app serving this request (the default outside one)."""
+    import flask
+
+    if flask.has_app_context():
+        from pde.frontend.services.base import EXTENSION
+
+        services = flask.current_app.extensions.get(EXTENSION)
+        if services is not None:
+            return str(services.settings.currency)
+    return str(Settings.model_fields["currency"].default)
+
+
 def money(value: float | None) -> str:
-    if value is None:
-        return "–"
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value >= 1e9:
-        return f"{sign}{value / 1e9:,.2f} bn"
-    if value >= 1e6:
-        return f"{sign}{value / 1e6:,.2f} m"
-    if value >= 1e4:
-        return f"{sign}{value / 1e3:,.1f} k"
-    return f"{sign}{value:,.0f}"
+    """Every amount the app shows, in PDE_CURRENCY (see labels.money)."""
+    return labels.money(value, currency())
+
+
+def export_links(name: str) -> html.Div:
+    """CSV and Excel downloads of the table `name` (see frontend.downloads), in the user's
+    scope; the header of the card that shows the table carries them."""
+    return html.Div(
+        [
+            html.A(
+                [html.I(className="bi bi-filetype-csv me-1"), "CSV"],
+                href=f"/export/{name}.csv",
+                id=f"export-{name}-csv",
+                className="btn btn-sm btn-outline-secondary py-0 px-2",
+                download="",
+            ),
+            html.A(
+                [html.I(className="bi bi-file-earmark-excel me-1"), "Excel"],
+                href=f"/export/{name}.xlsx",
+                id=f"export-{name}-xlsx",
+                className="btn btn-sm btn-outline-secondary py-0 px-2 ms-1",
+                download="",
+            ),
+        ],
+        className="export-links d-inline-flex",
+    )
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -80,7 +110,7 @@ def kpi(label: str, value: str, *, note: str | None = None, tone: str = "") -> d
 
 def tier_badge(tier: str) -> html.Span:
     return html.Span(
-        tier.capitalize(),
+        labels.human(tier),
         className="tier-badge",
         style={"backgroundColor": TIER_COLOURS.get(tier, "#6c757d")},
     )

@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from pde.frontend import auth, ids
 from pde.frontend.components import (
     card,
+    export_links,
     money,
     page_header,
     pct,
@@ -141,7 +142,9 @@ def layout(**kwargs: Any) -> Any:
             dcc.Store(id=REFRESH, data=0),
             dbc.Row(
                 [
-                    dbc.Col(card("Priority queue", queue), xxl=9, xl=8),
+                    dbc.Col(
+                        card("Priority queue", queue, extra=export_links("queue")), xxl=9, xl=8
+                    ),
                     dbc.Col(card("Open work and SLA", sla.sla_panel()), xxl=3, xl=4),
                 ]
             ),

@@ -30,6 +30,7 @@ from pde.frontend.services.explain import (
     replay_decision,
 )
 from pde.frontend.services.history import customer_history
+from pde.frontend.services.labels import human
 from pde.frontend.views import customer as parts
 from pde.frontend.views.replay import replay_view
 
@@ -333,7 +334,7 @@ def _protective(result: Explained) -> list[Any]:
 def _reason_row(r: LiveReason, top: float) -> Any:
     """One reason: its standard code and text, the customer's value against what is usual,
     and a bar of its weight (red raises the risk, green lowers it)."""
-    title = r.code_text or r.feature.replace("_", " ")
+    title = r.code_text or human(r.feature)
     return html.Div(
         [
             html.Div(

@@ -13,6 +13,7 @@ from pde.frontend import auth, ids
 from pde.frontend.components import (
     card,
     empty,
+    export_links,
     page_header,
     table,
     unavailable,
@@ -32,6 +33,7 @@ from pde.frontend.services.catalogue import (
     STATUS_NAMES,
     InterventionStatus,
 )
+from pde.frontend.services.labels import human
 from pde.frontend.views import effectiveness as effectiveness_view
 from pde.frontend.views import work as work_view
 
@@ -126,7 +128,11 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
             dbc.Row(
                 [
                     dbc.Col(
-                        card("Work list", table(ids.IT_TABLE, COLUMNS, row_selectable="single")),
+                        card(
+                            "Work list",
+                            table(ids.IT_TABLE, COLUMNS, row_selectable="single"),
+                            extra=export_links("interventions"),
+                        ),
                         xl=8,
                     ),
                     dbc.Col(card("Selected intervention", panel), xl=4),
@@ -204,9 +210,9 @@ def work_list(
         {
             "id": r.id,
             "link": f"[{r.customer_id}](/customer?id={r.customer_id})",
-            "type_label": r.type.replace("_", " "),
+            "type_label": human(r.type),
             "priority": r.priority,
-            "status_label": r.status.replace("_", " "),
+            "status_label": human(r.status),
             "created_by": r.created_by,
             "assigned_to": r.assigned_to or "–",
             "sla_due": when(r.sla_due_at),
@@ -291,7 +297,7 @@ def act(  # noqa: PLR0917 - Dash passes callback arguments by position
                 amount=float(amount) if amount not in (None, "") else None,
                 note=note,
             )
-            kind = outcome.replace("_", " ")
+            kind = human(outcome)
             message = f"Outcome #{outcome_id} ({kind}) recorded on intervention {selected}."
         else:
             message = actions.act(

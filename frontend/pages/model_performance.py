@@ -12,6 +12,7 @@ from dash import Input, Output, callback, dcc, html
 from pde.core.errors import PdeError
 from pde.frontend import ids
 from pde.frontend.components import card, empty, figure, kpi, page_header, pct, unavailable
+from pde.frontend.downloads import report_href
 from pde.frontend.services import ServiceUnavailableError, current
 from pde.frontend.services import models as model_service
 from pde.frontend.views.policy import alerts_view, tiers_view
@@ -294,5 +295,12 @@ def render(version: str | None) -> Any:
                 dbc.Col(card("Risk tiers on held-out rows", tiers_view(policy)), lg=8),
             ]
         ),
-        html.Div(f"Full report: {bundle.directory / 'report.html'}", className="small-muted"),
+        html.A(
+            [html.I(className="bi bi-file-earmark-text me-1"), "Full evaluation report"],
+            href=report_href(bundle.version),
+            id="mp-report",
+            target="_blank",
+            rel="noopener",
+            className="btn btn-sm btn-outline-primary mb-3",
+        ),
     ]

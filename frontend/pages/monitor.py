@@ -10,7 +10,16 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from pde.frontend import auth, ids
-from pde.frontend.components import card, empty, page_header, pct, tier_badge, unavailable, when
+from pde.frontend.components import (
+    card,
+    empty,
+    export_links,
+    page_header,
+    pct,
+    tier_badge,
+    unavailable,
+    when,
+)
 from pde.frontend.services import ServiceUnavailableError, current
 from pde.frontend.services import monitor as monitor_service
 from pde.frontend.services.catalogue import RUN_STATUS_COLOURS
@@ -128,9 +137,11 @@ def refresh(_: int | None) -> tuple[Any, Any]:
     ] or [empty("No scoring runs.")]
     body = dbc.Row(
         [
-            dbc.Col(card("Latest score changes", changes), xl=6),
+            dbc.Col(
+                card("Latest score changes", changes, extra=export_links("score-changes")), xl=6
+            ),
             dbc.Col([card("Alerts", alerts), card("Scoring runs", runs)], xl=3),
-            dbc.Col(card("Activity log", activity), xl=3),
+            dbc.Col(card("Activity log", activity, extra=export_links("activity")), xl=3),
         ]
     )
     return body, updated

@@ -14,6 +14,7 @@ from pde.frontend.components import (
     GRAPH_CONFIG,
     card,
     empty,
+    export_links,
     figure,
     kpi,
     money,
@@ -25,6 +26,7 @@ from pde.frontend.components import (
 )
 from pde.frontend.services import ServiceUnavailableError, current, portfolio
 from pde.frontend.services.catalogue import TIER_COLOURS, TIER_NAMES
+from pde.frontend.services.labels import human
 from pde.frontend.services.portfolio_kpis import SEGMENT_DIMENSIONS, Kpis, Segment
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -176,7 +178,7 @@ def _trend(view: portfolio.Overview) -> go.Figure:
 def _drivers(view: portfolio.Overview) -> Any:
     if not view.drivers:
         return empty("No reason codes stored with the scores.")
-    names = [n.replace("_", " ") for n, _ in reversed(view.drivers)]
+    names = [human(n) for n, _ in reversed(view.drivers)]
     fig = go.Figure(
         go.Bar(
             x=[c for _, c in reversed(view.drivers)],
@@ -199,7 +201,7 @@ def _rising(view: portfolio.Overview) -> Any:
                 html.Td(pct(r.probability)),
                 html.Td(f"+{r.delta * 100:.1f} pts", className="text-danger fw-semibold"),
                 html.Td(tier_badge(r.tier)),
-                html.Td(r.product.replace("_", " ")),
+                html.Td(human(r.product)),
             ]
         )
         for r in view.rising
@@ -284,14 +286,18 @@ def render(segment_data: dict[str, str] | None, dimension: str) -> tuple[Any, An
                 dbc.Col(
                     card(
                         "Segments",
-                        dcc.Graph(
+                        extra=export_links("segments"),
+                        body=dcc.Graph(
                             id=ids.RO_SEGMENTS_CHART, figure=_segments(view), config=GRAPH_CONFIG
                         ),
                     ),
                     lg=4,
                 ),
                 dbc.Col(card("Top portfolio risk drivers", _drivers(view)), lg=4),
-                dbc.Col(card("Rising-risk customers", _rising(view)), lg=4),
+                dbc.Col(
+                    card("Rising-risk customers", _rising(view), extra=export_links("rising")),
+                    lg=4,
+                ),
             ]
         ),
     ]

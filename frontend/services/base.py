@@ -84,7 +84,9 @@ class Services:
         if self._cache is None:
             with self._lock:
                 if self._cache is None:
-                    self._cache = make_cache(self.settings.redis_url)
+                    self._cache = make_cache(
+                        self.settings.redis_url, namespace=str(self.engine.url)
+                    )
         return self._cache.get_or_compute(key, compute, ttl=ttl)
 
     @contextmanager

@@ -54,8 +54,8 @@ class LocalCache:
         return value
 
 
-def redis_key(key: Any) -> str:
-    return PREFIX + hashlib.sha256(repr(key).encode()).hexdigest()
+def redis_key(namespace: str, key: Any) -> str:
+    return PREFIX + hashlib.sha256(repr((namespace, key)).encode()).hexdigest()
 
 
 class RedisCache:
@@ -63,9 +63,10 @@ class RedisCache:
     misses of one key compute it once: the first takes a short lock, the others wait for it
     (at most the lock's life) and read the result."""
 
-    def __init__(self, url: str, *, lock_s: float = 30.0) -> None:
+    def __init__(self, url: str, *, namespace: str, lock_s: float = 30.0) -> None:
         import redis
 
+        self.namespace = namespace
         self._client = redis.Redis.from_url(
             url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
         )
@@ -79,7 +80,7 @@ class RedisCache:
     def get_or_compute(self, key: Any, compute: Callable[[], Any], *, ttl: float) -> Any:
         if time.monotonic() < self._down_until:
             return self._local.get_or_compute(key, compute, ttl=ttl)
-        name = redis_key(key)
+        name = redis_key(self.namespace, key)
         try:
             return self._shared(name, compute, ttl)
         except Exception as exc:  # any Redis error: compute here, retry Redis later
@@ -90,7 +91,7 @@ class RedisCache:
 
     def _shared(self, name: str, compute: Callable[[], Any], ttl: float) -> Any:
         found = self._client.get(name)
-        if found is not None:
+        if isinstance(found, bytes):  # pickled by this app's own processes only
             self.hits += 1
             return pickle.loads(found)
         lock = self._client.lock(
@@ -107,5 +108,7 @@ class RedisCache:
             return value
 
 
-def make_cache(redis_url: str | None) -> Cache:
-    return LocalCache() if not redis_url else RedisCache(redis_url)
+def make_cache(redis_url: str | None, *, namespace: str) -> Cache:
+    """The in-process cache, or Redis's; `namespace` (the database's URL) keeps apart the
+    figures of two apps over different databases that share one Redis."""
+    return LocalCache() if not redis_url else RedisCache(redis_url, namespace=namespace)

@@ -25,6 +25,7 @@ from pde.frontend.services.catalogue import (
     expected_value,
     recommend,
 )
+from pde.frontend.services.labels import human
 from pde.frontend.services.snapshot import (
     Snapshot,
     current_scores,
@@ -261,7 +262,7 @@ def _decorate(
         if last is not None:
             kind, created_at = last
             until = created_at + timedelta(days=policy.cool_down_days)
-            cool_down = f"{kind.replace('_', ' ')} until {until:%d %b}"
+            cool_down = f"{human(kind)} until {until:%d %b}"
         rows.append(
             QueueRow(
                 customer_id=str(record["customer_id"]),

@@ -10,6 +10,7 @@ from dash import dcc, html
 from pde.frontend import ids
 from pde.frontend.components import empty, when
 from pde.frontend.services.catalogue import OUTCOME_NAMES, OutcomeKind
+from pde.frontend.services.labels import human
 from pde.frontend.services.work import InterventionDetail, StaffMember
 
 BUTTONS = [
@@ -58,7 +59,7 @@ def action_panel(officers: list[StaffMember]) -> list[Any]:
         html.Div("Record outcome", className="fw-semibold small mb-1"),
         dbc.Select(
             id=ids.IT_OUTCOME,
-            options=[{"label": o.replace("_", " "), "value": o} for o in OUTCOME_NAMES],
+            options=[{"label": human(o), "value": o} for o in OUTCOME_NAMES],
             value=OutcomeKind.PAID.value,
             size="sm",
             className="mb-2",
@@ -90,7 +91,7 @@ def facts(row: InterventionDetail) -> Any:
         ("Action", row.action_label),
         (
             "Status",
-            html.Span(row.status.replace("_", " "), id="it-status-text", className="fw-bold"),
+            html.Span(human(row.status), id="it-status-text", className="fw-bold"),
         ),
         ("Priority", row.priority),
         ("Created", f"{when(row.created_at)} by {row.created_by}"),
