@@ -205,6 +205,11 @@ def load(
             + (f"  (budget {budget * 1000:.0f} ms) {verdict}" if budget else "")
         )
     out.print(f"  errors {len(results.errors)}; {requests / wall:.1f} requests/s over {wall:.0f} s")
+    slowest = sorted(results.by_callback.items(), key=lambda kv: -bench.percentile(kv[1], 0.95))[:5]
+    out.print(
+        "  slowest callbacks (p95): "
+        + ", ".join(f"{name} {bench.percentile(v, 0.95) * 1000:.0f} ms" for name, v in slowest)
+    )
     for error in results.errors[:10]:
         out.print(f"    {error}")
     if results.errors:

@@ -48,6 +48,7 @@ class Results:
     callbacks: list[float] = field(default_factory=list)
     sign_ins: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    by_callback: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, kind: str, seconds: float) -> None:
@@ -188,7 +189,11 @@ class Person:
                 if exc.code != 204:  # 204: the callback prevented its update
                     self.results.error(f"{dep['output']}: HTTP {exc.code}")
                     continue
-            self.results.add("callbacks", time.perf_counter() - begun)
+            took = time.perf_counter() - begun
+            self.results.add("callbacks", took)
+            with self.results.lock:
+                name = dep["output"].strip(".").split("...")[0]
+                self.results.by_callback.setdefault(name, []).append(took)
 
 
 SIGN_IN_AT_ONCE = threading.BoundedSemaphore(4)

@@ -138,29 +138,53 @@ def empty(message: str) -> html.Div:
     return html.Div(message, className="text-muted fst-italic py-3 text-center")
 
 
-def figure(fig: go.Figure, *, height: int = 280) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin={"l": 48, "r": 16, "t": 28, "b": 40},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font={"family": FONT, "size": 12, "color": "#2b3440"},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-        xaxis={"gridcolor": "#eef1f5"},
-        yaxis={"gridcolor": "#eef1f5"},
-    )
-    return fig
+Figure = dict[str, Any]
+"""A chart as plain Plotly JSON, what dcc.Graph takes."""
+
+CHART_LAYOUT: dict[str, Any] = {
+    "margin": {"l": 48, "r": 16, "t": 28, "b": 40},
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "font": {"family": FONT, "size": 12, "color": "#2b3440"},
+    "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+    "xaxis": {"gridcolor": "#eef1f5"},
+    "yaxis": {"gridcolor": "#eef1f5"},
+}
+
+
+def _merged(defaults: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
+    out = dict(defaults)
+    for key, value in chosen.items():
+        base = out.get(key)
+        out[key] = (
+            _merged(base, value) if isinstance(base, dict) and isinstance(value, dict) else value
+        )
+    return out
+
+
+def figure(fig: go.Figure, *, height: int = 280) -> Figure:
+    """The chart in the app's style, as plain JSON: what the page set on its layout wins over
+    the style (a wide left margin, say). Plotly's own layout validation is skipped: it cost
+    more than the page's queries."""
+    data = fig.to_plotly_json()
+    layout = _merged(CHART_LAYOUT, data.get("layout") or {})
+    layout["height"] = height
+    return {"data": data.get("data", []), "layout": layout}
 
 
 def tier_colour_rules(column: str = "tier") -> list[dict[str, Any]]:
+    """Tier cells in their colour, the tier's name capitalised ("High")."""
     return [
-        {
-            "if": {"filter_query": f'{{{column}}} = "{tier}"', "column_id": column},
-            "color": "white",
-            "backgroundColor": TIER_COLOURS[tier],
-            "fontWeight": "600",
-        }
-        for tier in TIER_NAMES
+        {"if": {"column_id": column}, "textTransform": "capitalize"},
+        *(
+            {
+                "if": {"filter_query": f'{{{column}}} = "{tier}"', "column_id": column},
+                "color": "white",
+                "backgroundColor": TIER_COLOURS[tier],
+                "fontWeight": "600",
+            }
+            for tier in TIER_NAMES
+        ),
     ]
 
 

@@ -42,8 +42,9 @@ REFRESH = "ac-refresh"
 OVERRIDE = "ac-override"
 COLUMNS = [
     ("link", "Customer"),
+    ("open_work_fmt", "Open work"),
     ("probability_pct", "Risk"),
-    ("tier", "tier"),
+    ("tier", "Tier"),
     ("miss_7d_pct", "Miss in 7 days"),
     ("delta_pct", "Change"),
     ("exposure", "Exposure"),
@@ -53,7 +54,6 @@ COLUMNS = [
     ("cost_fmt", "Cost"),
     ("net_fmt", "Net benefit"),
     ("cool_down", "Cool-down"),
-    ("open_work_fmt", "Open work"),
 ]
 
 
@@ -142,10 +142,11 @@ def layout(**kwargs: Any) -> Any:
             dcc.Store(id=REFRESH, data=0),
             dbc.Row(
                 [
+                    # The queue takes the full width below 1400 px: its key columns fit 1366 px.
                     dbc.Col(
-                        card("Priority queue", queue, extra=export_links("queue")), xxl=9, xl=8
+                        card("Priority queue", queue, extra=export_links("queue")), xxl=9, xl=12
                     ),
-                    dbc.Col(card("Open work and SLA", sla.sla_panel()), xxl=3, xl=4),
+                    dbc.Col(card("Open work and SLA", sla.sla_panel()), xxl=3, xl=12),
                 ]
             ),
             modal,

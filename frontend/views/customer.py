@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from pde.frontend import ids
 from pde.frontend.components import (
+    Figure,
     empty,
     figure,
     money,
@@ -29,7 +30,7 @@ from pde.frontend.services.labels import human
 from pde.frontend.services.work import StaffMember
 
 
-def gauge(probability: float, tier: str) -> go.Figure:
+def gauge(probability: float, tier: str) -> Figure:
     fig = go.Figure(
         go.Indicator(
             mode="gauge+number",

@@ -61,7 +61,7 @@ def charts(per_type: Sequence[TypeEffect], mix: Sequence[OutcomeCount]) -> Any:
             name=human(outcome),
         )
     outcomes.update_layout(barmode="stack", yaxis_title="outcomes")
-    figure(outcomes, height=240)
+    styled = figure(outcomes, height=240)
     return dbc.Row(
         [
             dbc.Col(
@@ -74,7 +74,7 @@ def charts(per_type: Sequence[TypeEffect], mix: Sequence[OutcomeCount]) -> Any:
             dbc.Col(
                 card(
                     "Outcomes by action",
-                    dcc.Graph(figure=outcomes, config=GRAPH_CONFIG)
+                    dcc.Graph(figure=styled, config=GRAPH_CONFIG)
                     if mix
                     else empty("No outcomes recorded yet."),
                 ),

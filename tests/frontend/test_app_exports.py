@@ -125,3 +125,19 @@ def test_model_report_route_refuses_unknown_bundles(browser: Any, app_url: str) 
     for query in ("", "?version=../../etc/passwd", "?version=nope"):
         status, _, body = _fetch(browser, f"{app_url}/model/report{query}")
         assert status == 404 and b"no model bundle" in body
+
+
+def test_generate_demo_data_is_refused_up_front_in_the_page(
+    browser: Any, app_url: str, app_settings: Any
+) -> None:
+    """The test app has no scoring service: the new portfolio could not be scored, so the
+    page refuses before anything is simulated, and the data directory is left alone."""
+    sign_in(browser, app_url, "admin")
+    browser.get(f"{app_url}/admin/data")
+    from tests.frontend.browser import click
+
+    click(browser, "#dm-generate")
+    alert = wait_for(browser, "#dm-result .alert", text="refused")
+    assert "scoring service" in alert.text and "nothing was generated" in alert.text
+    screenshot(browser, ARTIFACTS, "demo-data-refused")
+    assert not app_settings.data_dir.exists() or not app_settings.data_dir.is_symlink()
