@@ -7,6 +7,7 @@ callbacks that fire when it loads, called with a signed-in user's session. Print
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -186,7 +187,9 @@ def load(
             f" {'in Redis' if redis_url else 'per process'}; {customers:,} customers, SQLite;"
             f" {rounds} walk(s) of every page each, {think:.1f} s pauses)"
         )
-        results, wall = bench.drive(base, users=users, rounds=rounds, think=think)
+        results, wall, cpu = bench.drive(
+            base, users=users, rounds=rounds, think=think, cpu=lambda: bench.cpu_seconds(child.pid)
+        )
     finally:
         child.terminate()
         child.wait(timeout=30)
@@ -204,7 +207,11 @@ def load(
             f"  p95 {p95 * 1000:7.0f} ms  max {max(values, default=0) * 1000:7.0f} ms"
             + (f"  (budget {budget * 1000:.0f} ms) {verdict}" if budget else "")
         )
-    out.print(f"  errors {len(results.errors)}; {requests / wall:.1f} requests/s over {wall:.0f} s")
+    out.print(
+        f"  errors {len(results.errors)}; {requests / wall:.1f} requests/s over {wall:.0f} s;"
+        f" the app's CPU {cpu * 1000 / max(requests, 1):.0f} ms per request"
+        f" ({cpu / wall:.2f} cores busy; machine load {os.getloadavg()[0]:.1f})"
+    )
     slowest = sorted(results.by_callback.items(), key=lambda kv: -bench.percentile(kv[1], 0.95))[:5]
     out.print(
         "  slowest callbacks (p95): "

@@ -24,6 +24,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -278,8 +279,11 @@ def clear_shared_cache(redis_url: str) -> None:
         client.delete(key)
 
 
-def drive(base: str, *, users: int, rounds: int, think: float) -> tuple[Results, float]:
-    """N people at once; returns their results and the wall time of the walks."""
+def drive(
+    base: str, *, users: int, rounds: int, think: float, cpu: Callable[[], float]
+) -> tuple[Results, float, float]:
+    """N people at once; returns their results, the wall time of the walks and the app's
+    CPU seconds in them (`cpu()` read before and after)."""
     results = Results()
     names = [u.username for u in USERS]
     signed_in = threading.Barrier(users + 1)
@@ -295,7 +299,21 @@ def drive(base: str, *, users: int, rounds: int, think: float) -> tuple[Results,
         thread.start()
     with contextlib.suppress(threading.BrokenBarrierError):  # a failed sign-in: reported
         signed_in.wait()
-    start = time.perf_counter()
+    start, used = time.perf_counter(), cpu()
     for thread in threads:
         thread.join()
-    return results, time.perf_counter() - start
+    return results, time.perf_counter() - start, cpu() - used
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the process `pid` and its children so far (Linux)."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    for each in [pid, *(int(p) for p in found.stdout.split())]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total

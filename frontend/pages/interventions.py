@@ -25,6 +25,7 @@ from pde.frontend.services import (
     actions,
     current,
     effectiveness,
+    tracker_trends,
 )
 from pde.frontend.services import work as work_service
 from pde.frontend.services.catalogue import (
@@ -35,6 +36,7 @@ from pde.frontend.services.catalogue import (
 )
 from pde.frontend.services.labels import human
 from pde.frontend.views import effectiveness as effectiveness_view
+from pde.frontend.views import tracker as tracker_view
 from pde.frontend.views import work as work_view
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -58,6 +60,9 @@ STATUS_FILTERS = [
     (InterventionStatus.COMPLETED.value, "Completed"),
     (InterventionStatus.CANCELLED.value, "Cancelled"),
 ]
+REFRESH_BUTTON = "it-refresh-button"
+TRENDS = "it-trends"
+KINDS = frozenset(k.value for k in ACTIONS)
 COLUMNS = [
     ("id", "#"),
     ("link", "Customer"),
@@ -90,14 +95,15 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
                 md=2,
             ),
             dbc.Col(
-                dbc.Select(
+                dcc.Dropdown(
                     id=ids.IT_TYPE,
-                    options=[{"label": "All actions", "value": "all"}]
-                    + [{"label": s.label, "value": k.value} for k, s in ACTIONS.items()],
-                    value="all",
-                    size="sm",
+                    options=[{"label": s.label, "value": k.value} for k, s in ACTIONS.items()],
+                    value=[],
+                    multi=True,
+                    placeholder="All actions",
+                    className="small",
                 ),
-                md=3,
+                md=4,
             ),
             dbc.Col(
                 dbc.Select(
@@ -105,6 +111,16 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
                     options=[{"label": b, "value": a} for a, b in STATUS_FILTERS],
                     value="open" if selected is None else "all",
                     size="sm",
+                ),
+                md=2,
+            ),
+            dbc.Col(
+                dbc.Button(
+                    [html.I(className="bi bi-arrow-clockwise me-1"), "Refresh"],
+                    id=REFRESH_BUTTON,
+                    size="sm",
+                    color="secondary",
+                    outline=True,
                 ),
                 md=2,
             ),
@@ -125,6 +141,7 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
             filters,
             dcc.Loading(html.Div(id=ids.IT_KPIS), type="dot"),
             html.Div(id=ids.IT_CHARTS),
+            html.Div(id=TRENDS),
             dbc.Row(
                 [
                     dbc.Col(
@@ -146,7 +163,10 @@ def _days(period: str | None) -> int | None:
     return int(period) if period and period.isdigit() else None
 
 
-def _kind(kind: str | None) -> str | None:
+def _kind(kind: str | list[str] | None) -> str | list[str] | None:
+    """The chosen action types: None for all (nothing chosen, or "all")."""
+    if isinstance(kind, list):
+        return [str(k) for k in kind if k in KINDS] or None
     return None if not kind or kind == "all" else kind
 
 
@@ -157,7 +177,7 @@ def _kind(kind: str | None) -> str | None:
     Input(ids.IT_TYPE, "value"),
     Input(ids.IT_REFRESH, "data"),
 )
-def figures(period: str | None, kind: str | None, _: int) -> tuple[Any, Any]:
+def figures(period: str | None, kind: str | list[str] | None, _: int) -> tuple[Any, Any]:
     days, kind = _days(period), _kind(kind)
     try:
         found = effectiveness.tracker(current(), days=days, kind=kind)
@@ -189,7 +209,7 @@ def _statuses(choice: str | None) -> tuple[str, ...]:
 )
 def work_list(
     status: str | None,
-    kind: str | None,
+    kind: str | list[str] | None,
     page: int | None,
     size: int | None,
     _: int,
@@ -315,3 +335,32 @@ def act(  # noqa: PLR0917 - Dash passes callback arguments by position
     return dbc.Alert(message, color="success", className="py-2 small", id="it-ok"), (
         refresh or 0
     ) + 1
+
+
+@callback(
+    Output(ids.IT_REFRESH, "data", allow_duplicate=True),
+    Input(REFRESH_BUTTON, "n_clicks"),
+    State(ids.IT_REFRESH, "data"),
+    prevent_initial_call=True,
+)
+def refresh(_: int | None, count: int | None) -> int:
+    auth.require_user()
+    return (count or 0) + 1
+
+
+@callback(
+    Output(TRENDS, "children"),
+    Input(ids.IT_PERIOD, "value"),
+    Input(ids.IT_TYPE, "value"),
+    Input(ids.IT_REFRESH, "data"),
+)
+def trends(period: str | None, kind: str | list[str] | None, _: int | None) -> Any:
+    chosen = _kind(kind)
+    kinds = [chosen] if isinstance(chosen, str) else chosen or []
+    try:
+        found = tracker_trends.trends(
+            current(), auth.require_user(), days=_days(period), kinds=kinds
+        )
+    except ServiceUnavailableError as exc:
+        return unavailable(str(exc))
+    return tracker_view.section(found)

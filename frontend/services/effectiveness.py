@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -60,7 +61,9 @@ class TrackerFigures:
     outcome_mix: tuple[OutcomeCount, ...]
 
 
-def tracker(services: Services, *, days: int | None, kind: str | None) -> TrackerFigures:
+def tracker(
+    services: Services, *, days: int | None, kind: str | Sequence[str] | None
+) -> TrackerFigures:
     """The Tracker's figures over the interventions created in the last `days` (all when
     None), of type `kind` (all when None)."""
     with services.session() as session:
@@ -77,11 +80,13 @@ def _hours(session: Session, start: Any, end: Any) -> Any:
     return (sa.func.julianday(end) - sa.func.julianday(start)) * 24.0
 
 
-def _filters(query: sa.Select[Any], *, days: int | None, kind: str | None) -> sa.Select[Any]:
+def _filters(
+    query: sa.Select[Any], *, days: int | None, kind: str | Sequence[str] | None
+) -> sa.Select[Any]:
     if days:
         query = query.where(INTERVENTIONS.c.created_at >= utc_now() - timedelta(days=days))
-    if kind:
-        query = query.where(INTERVENTIONS.c.type == kind)
+    if kind:  # one type, or several (the page's multi-select)
+        query = query.where(INTERVENTIONS.c.type.in_([kind] if isinstance(kind, str) else kind))
     return query
 
 
@@ -100,7 +105,9 @@ def _per_intervention() -> sa.Subquery:
     )
 
 
-def tracker_kpis(session: Session, *, days: int | None, kind: str | None) -> TrackerKpis:
+def tracker_kpis(
+    session: Session, *, days: int | None, kind: str | Sequence[str] | None
+) -> TrackerKpis:
     per_intervention = _per_intervention()
     work = INTERVENTIONS.c
     cost = sa.case(*((work.type == k.value, spec.cost) for k, spec in ACTIONS.items()), else_=0.0)
@@ -149,7 +156,9 @@ def tracker_kpis(session: Session, *, days: int | None, kind: str | None) -> Tra
     )
 
 
-def by_type(session: Session, *, days: int | None, kind: str | None) -> tuple[TypeEffect, ...]:
+def by_type(
+    session: Session, *, days: int | None, kind: str | Sequence[str] | None
+) -> tuple[TypeEffect, ...]:
     per_intervention = _per_intervention()
     work = INTERVENTIONS.c
     query = _filters(
@@ -175,7 +184,7 @@ def by_type(session: Session, *, days: int | None, kind: str | None) -> tuple[Ty
 
 
 def outcome_mix(
-    session: Session, *, days: int | None, kind: str | None
+    session: Session, *, days: int | None, kind: str | Sequence[str] | None
 ) -> tuple[OutcomeCount, ...]:
     query = _filters(
         sa.select(INTERVENTIONS.c.type, OUTCOMES.c.outcome, sa.func.count())

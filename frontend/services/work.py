@@ -143,15 +143,15 @@ def work_page(
     page: int,
     page_size: int,
     statuses: Sequence[str] = OPEN_STATUS_NAMES,
-    kind: str | None = None,
+    kind: str | Sequence[str] | None = None,
 ) -> WorkPage:
     """One page of the interventions the user sees (open ones by default), most urgent SLA
     first."""
     now = utc_now()
     work = INTERVENTIONS.c
     query = _scope(sa.select(INTERVENTIONS).where(work.status.in_(statuses)), user)
-    if kind:
-        query = query.where(work.type == kind)
+    if kind:  # one type, or several (the page's multi-select)
+        query = query.where(work.type.in_([kind] if isinstance(kind, str) else kind))
     with services.session() as session:
         total = session.execute(
             sa.select(sa.func.count()).select_from(query.subquery())

@@ -37,7 +37,12 @@ def gauge(probability: float, tier: str) -> Figure:
             value=probability * 100,
             number={"suffix": "%", "valueformat": ".1f"},
             gauge={
-                "axis": {"range": [0, 100]},
+                # whole ticks with their unit; the margins leave room for "100%"
+                "axis": {
+                    "range": [0, 100],
+                    "tickvals": [0, 20, 40, 60, 80, 100],
+                    "ticksuffix": "%",
+                },
                 "bar": {"color": TIER_COLOURS.get(tier, "#333")},
                 "steps": [
                     {"range": [0, 15], "color": "#e8f5e9"},
@@ -48,6 +53,7 @@ def gauge(probability: float, tier: str) -> Figure:
             },
         )
     )
+    fig.update_layout(margin={"l": 36, "r": 44, "t": 24, "b": 8})
     return figure(fig, height=210)
 
 

@@ -109,6 +109,7 @@ def test_demo_data_builds_a_new_dataset_and_switches_to_it_last(services: Servic
         "pde db upgrade",
         "pde db seed-demo",
         "pde score-portfolio",
-        f"pde dataset use {new}",
+        "pde dataset use",
     ]
+    assert job.steps[-1] == f"pde dataset use {new}"
     assert f"--data {new}" in job.steps[1] and f"--data {new}" in job.steps[4]
