@@ -225,7 +225,7 @@ def table(
         style_cell={
             "fontFamily": FONT,
             "fontSize": "13px",
-            "padding": "6px 10px",
+            "padding": "6px 8px",
             "textAlign": "left",
             "border": "none",
             "borderBottom": "1px solid #eef1f5",

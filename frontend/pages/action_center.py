@@ -25,6 +25,7 @@ from pde.frontend.services import ServiceUnavailableError, access, actions, curr
 from pde.frontend.services import impact as impact_service
 from pde.frontend.services import queue as queue_service
 from pde.frontend.services.catalogue import ACTIONS, URGENCY_LABELS
+from pde.frontend.services.labels import human
 from pde.frontend.views import sla
 from pde.frontend.views.impact import impact_view
 
@@ -48,10 +49,9 @@ COLUMNS = [
     ("miss_7d_pct", "Miss in 7 days"),
     ("delta_pct", "Change"),
     ("exposure", "Exposure"),
-    ("product", "Product"),
+    ("product_label", "Product"),
     ("action_label", "Recommended action"),
     ("success_pct", "Success"),
-    ("cost_fmt", "Cost"),
     ("net_fmt", "Net benefit"),
     ("cool_down", "Cool-down"),
 ]
@@ -197,6 +197,7 @@ def load_queue(urgency: str, page: int | None, size: int | None, _: int) -> tupl
             "cost_fmt": money(r.cost),
             "net_fmt": money(r.net_benefit),
             "open_work_fmt": "yes" if r.open_work else "",
+            "product_label": human(r.product),
         }
         for r in result.rows
     ]

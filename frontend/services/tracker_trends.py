@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from pde.core.names import TIER_NAMES
 from pde.db.models.enums import InterventionStatus, OutcomeKind
+from pde.db.types import utc_now
 from pde.frontend.services import access
 from pde.frontend.services.base import Services
 
@@ -54,7 +55,7 @@ class Trends:
 def _kinds(query: sa.Select[Any], days: int | None, kinds: Sequence[str]) -> sa.Select[Any]:
     work = INTERVENTIONS.c
     if days:
-        query = query.where(work.created_at >= datetime.now() - timedelta(days=days))
+        query = query.where(work.created_at >= utc_now() - timedelta(days=days))
     if kinds:
         query = query.where(work.type.in_(list(kinds)))
     return query
@@ -86,7 +87,7 @@ def trends(
             .select_from(OUTCOMES.join(chosen, chosen.c.id == OUTCOMES.c.intervention_id))
             .where(OUTCOMES.c.outcome == OutcomeKind.NO_RESPONSE.value)
         ).scalar_one()
-        since = datetime.now() - timedelta(weeks=TIMELINE_WEEKS)
+        since = utc_now() - timedelta(weeks=TIMELINE_WEEKS)
         weeks: dict[date, list[int]] = {}
         for created_at, has_outcome, succeeded in session.execute(
             sa.select(work.created_at, outcome.c.intervention_id.is_not(None), outcome.c.succeeded)

@@ -32,8 +32,8 @@ def health_kpi(kpis: Kpis) -> Any:
     share, tone = health(kpis)
     return kpi(
         "Portfolio health",
-        "–" if share is None else f"{share * 100:.0f} / 100",
-        note="share outside high and critical",
+        "–" if share is None else f"{share * 100:.0f}",
+        note="of 100: share outside high and critical",
         tone=tone,
     )
 

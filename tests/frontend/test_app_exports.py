@@ -41,7 +41,8 @@ def _owned_by(engine: Engine, officer: str) -> set[str]:
             str(c)
             for (c,) in session.execute(
                 sa.text(
-                    "SELECT customer_id FROM assignments WHERE officer = :o AND ended_at IS NULL"
+                    "SELECT customer_id FROM customer_assignments"
+                    " WHERE officer = :o AND ended_at IS NULL"
                 ),
                 {"o": officer},
             )
@@ -54,7 +55,7 @@ def _exports_audited(engine: Engine, actor: str) -> list[str]:
             str(e)
             for (e,) in session.execute(
                 sa.text(
-                    "SELECT entity_id FROM audit_log WHERE action = 'export.download'"
+                    "SELECT entity_id FROM action_audit_log WHERE action = 'export.download'"
                     " AND actor = :a ORDER BY id"
                 ),
                 {"a": actor},
