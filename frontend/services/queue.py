@@ -179,28 +179,27 @@ def read_queue_page(
     if snapshot is None:
         return QueuePage(None, dict.fromkeys(URGENCIES, 0), (), 0)
 
-    def ranked() -> tuple[dict[str, int], list[dict[str, Any]]]:
-        query, urgency_column = _queue_query(snapshot, officer=officer)
+    query, urgency_column = _queue_query(snapshot, officer=officer)
+
+    def counted() -> dict[str, int]:
         queue = query.subquery("queue")
         counts = dict.fromkeys(URGENCIES, 0)
         for name, n in session.execute(
             sa.select(queue.c.urgency, sa.func.count()).group_by(queue.c.urgency)
         ):
             counts[str(name)] = int(n)
-        rows = session.execute(
-            query.where(urgency_column == urgency)
-            .order_by(query.selected_columns.probability.desc(), query.selected_columns.customer_id)
-            .offset(page * page_size)
-            .limit(page_size)
-        ).all()
-        return counts, [dict(row._mapping) for row in rows]
+        return counts
 
-    # The whole portfolio's ranking depends on the snapshot only (an officer's also on their
-    # assignments, which change any time): it is cached; the work on each row is read fresh.
-    if officer is None:
-        counts, records = cache(("queue", snapshot, urgency, page, page_size), ranked)
-    else:
-        counts, records = ranked()
+    # The whole portfolio's counts depend on the snapshot only (an officer's also on their
+    # assignments, which change any time): cached; the rows and their work are read fresh.
+    counts = cache(("queue-counts", snapshot), counted) if officer is None else counted()
+    rows = session.execute(
+        query.where(urgency_column == urgency)
+        .order_by(query.selected_columns.probability.desc(), query.selected_columns.customer_id)
+        .offset(page * page_size)
+        .limit(page_size)
+    ).all()
+    records = [dict(row._mapping) for row in rows]
     return QueuePage(
         snapshot, counts, tuple(_decorate(session, records, policy)), counts.get(urgency, 0)
     )
