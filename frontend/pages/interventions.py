@@ -32,7 +32,6 @@ from pde.frontend.services.catalogue import (
     ACTIONS,
     OPEN_STATUS_NAMES,
     STATUS_NAMES,
-    InterventionStatus,
 )
 from pde.frontend.services.labels import human
 from pde.frontend.views import effectiveness as effectiveness_view
@@ -48,18 +47,6 @@ dash.register_page(  # type: ignore[no-untyped-call]
     title="Interventions · PDE",
 )
 
-PERIODS = [
-    ("7", "Last 7 days"),
-    ("30", "Last 30 days"),
-    ("90", "Last 90 days"),
-    ("all", "All time"),
-]
-STATUS_FILTERS = [
-    ("open", "Open"),
-    ("all", "All"),
-    (InterventionStatus.COMPLETED.value, "Completed"),
-    (InterventionStatus.CANCELLED.value, "Cancelled"),
-]
 REFRESH_BUTTON = "it-refresh-button"
 TRENDS = "it-trends"
 KINDS = frozenset(k.value for k in ACTIONS)
@@ -83,50 +70,7 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
     except ServiceUnavailableError as exc:
         return html.Div([page_header("Interventions", ""), unavailable(str(exc))])
     selected = int(id) if id and id.isdigit() else None
-    filters = dbc.Row(
-        [
-            dbc.Col(
-                dbc.Select(
-                    id=ids.IT_PERIOD,
-                    options=[{"label": b, "value": a} for a, b in PERIODS],
-                    value="all",
-                    size="sm",
-                ),
-                md=2,
-            ),
-            dbc.Col(
-                dcc.Dropdown(
-                    id=ids.IT_TYPE,
-                    options=[{"label": s.label, "value": k.value} for k, s in ACTIONS.items()],
-                    value=[],
-                    multi=True,
-                    placeholder="All actions",
-                    className="small",
-                ),
-                md=4,
-            ),
-            dbc.Col(
-                dbc.Select(
-                    id=ids.IT_STATUS,
-                    options=[{"label": b, "value": a} for a, b in STATUS_FILTERS],
-                    value="open" if selected is None else "all",
-                    size="sm",
-                ),
-                md=2,
-            ),
-            dbc.Col(
-                dbc.Button(
-                    [html.I(className="bi bi-arrow-clockwise me-1"), "Refresh"],
-                    id=REFRESH_BUTTON,
-                    size="sm",
-                    color="secondary",
-                    outline=True,
-                ),
-                md=2,
-            ),
-        ],
-        className="mb-3 g-2",
-    )
+    filters = tracker_view.filters(selected, refresh_id=REFRESH_BUTTON)
     panel = work_view.action_panel(officers)
     scope = (
         "all interventions"

@@ -13,7 +13,7 @@ from pde.core.errors import PdeError
 from pde.frontend import ids
 from pde.frontend.components import card, empty, figure, kpi, page_header, pct, unavailable
 from pde.frontend.downloads import report_href
-from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import ServiceUnavailableError, current, model_health
 from pde.frontend.services import models as model_service
 from pde.frontend.views.policy import alerts_view, tiers_view
 
@@ -161,14 +161,22 @@ def render(version: str | None) -> Any:
         status = model_service.registry_status(services, version)
     except ServiceUnavailableError:
         status = None
+    health, f1 = model_health.health_score(ensemble), model_health.f1_at_threshold(ensemble)
     kpis = dbc.Row(
         [
+            kpi(
+                "Model health",
+                "–" if health is None else f"{health}",
+                note="of 100: AUC 60%, calibration 40%",
+                tone="" if health is None else "good" if health >= 70 else "warn",
+            ),
             kpi("AUC", f"{ensemble.get('auc', float('nan')):.3f}", note="held-out test"),
             kpi("Gini", f"{ensemble.get('gini', float('nan')):.3f}"),
             kpi("KS", f"{ensemble.get('ks', float('nan')):.3f}"),
             kpi("PR-AUC", f"{ensemble.get('pr_auc', float('nan')):.3f}"),
             kpi("Brier", f"{ensemble.get('brier', float('nan')):.4f}"),
             kpi("Top-decile capture", pct(ensemble.get("top_decile_capture"))),
+            kpi("F1", "–" if f1 is None else f"{f1:.3f}", note="at the alert threshold"),
         ],
         className="g-2",
     )

@@ -9,10 +9,72 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from pde.frontend import ids
 from pde.frontend.components import GRAPH_CONFIG, Figure, card, empty, figure, kpi, pct
-from pde.frontend.services.catalogue import TIER_COLOURS
+from pde.frontend.services.catalogue import ACTIONS, TIER_COLOURS, InterventionStatus
 from pde.frontend.services.labels import human
 from pde.frontend.services.tracker_trends import Trends
+
+PERIODS = [
+    ("7", "Last 7 days"),
+    ("30", "Last 30 days"),
+    ("90", "Last 90 days"),
+    ("all", "All time"),
+]
+STATUS_FILTERS = [
+    ("open", "Open"),
+    ("all", "All"),
+    (InterventionStatus.COMPLETED.value, "Completed"),
+    (InterventionStatus.CANCELLED.value, "Cancelled"),
+]
+
+
+def filters(selected: int | None, *, refresh_id: str) -> dbc.Row:
+    """Period, action types (several may be chosen), status, and the refresh button."""
+    return dbc.Row(
+        [
+            dbc.Col(
+                dbc.Select(
+                    id=ids.IT_PERIOD,
+                    options=[{"label": b, "value": a} for a, b in PERIODS],
+                    value="all",
+                    size="sm",
+                ),
+                md=2,
+            ),
+            dbc.Col(
+                dcc.Dropdown(
+                    id=ids.IT_TYPE,
+                    options=[{"label": s.label, "value": k.value} for k, s in ACTIONS.items()],
+                    value=[],
+                    multi=True,
+                    placeholder="All actions",
+                    className="small",
+                ),
+                md=4,
+            ),
+            dbc.Col(
+                dbc.Select(
+                    id=ids.IT_STATUS,
+                    options=[{"label": b, "value": a} for a, b in STATUS_FILTERS],
+                    value="open" if selected is None else "all",
+                    size="sm",
+                ),
+                md=2,
+            ),
+            dbc.Col(
+                dbc.Button(
+                    [html.I(className="bi bi-arrow-clockwise me-1"), "Refresh"],
+                    id=refresh_id,
+                    size="sm",
+                    color="secondary",
+                    outline=True,
+                ),
+                md=2,
+            ),
+        ],
+        className="mb-3 g-2",
+    )
 
 
 def kpis(found: Trends) -> dbc.Row:

@@ -142,3 +142,28 @@ def test_generate_demo_data_is_refused_up_front_in_the_page(
     assert "scoring service" in alert.text and "nothing was generated" in alert.text
     screenshot(browser, ARTIFACTS, "demo-data-refused")
     assert not app_settings.data_dir.exists() or not app_settings.data_dir.is_symlink()
+
+
+def test_model_report_is_served_to_model_page_users(
+    browser: Any, app_url: str, app_settings: Any
+) -> None:
+    import shutil
+
+    bundle = app_settings.model_dir / "20260101T000000Z-report"
+    bundle.mkdir()
+    (bundle / "manifest.json").write_text("{}")
+    (bundle / "report.html").write_text(
+        "<html><body><h1>Evaluation of the bundle</h1></body></html>"
+    )
+    try:
+        sign_in(browser, app_url, "off1")  # every role opens the Model page
+        status, kind, body = _fetch(browser, f"{app_url}/model/report?version={bundle.name}")
+        assert status == 200 and kind.startswith("text/html")
+        assert b"Evaluation of the bundle" in body
+        browser.get(f"{app_url}/model/report?version={bundle.name}")
+        wait_for(browser, "h1", text="Evaluation of the bundle")
+        browser.delete_all_cookies()
+        _, _, body = _fetch(browser, f"{app_url}/model/report?version={bundle.name}")
+        assert b"Evaluation of the bundle" not in body and b'name="password"' in body
+    finally:
+        shutil.rmtree(bundle)

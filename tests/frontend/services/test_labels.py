@@ -29,3 +29,14 @@ def test_engine_names_become_labels() -> None:
     assert human("high") == "High"
     assert human("within SLA") == "Within SLA"
     assert human(None) == ""
+
+
+def test_model_health_weighs_discrimination_and_calibration() -> None:
+    from pde.frontend.services.model_health import f1_at_threshold, health_score
+
+    assert health_score({"auc": 0.9, "ece": 0.0}) == 100
+    assert health_score({"auc": 0.5, "ece": 0.05}) == 0
+    assert health_score({"auc": 0.7, "ece": 0.025}) == 50
+    assert health_score({"auc": 0.8}) is None
+    assert f1_at_threshold({"at_threshold": {"f1": 0.375}}) == 0.375
+    assert f1_at_threshold({}) is None
