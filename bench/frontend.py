@@ -237,7 +237,7 @@ def register(app: typer.Typer) -> None:
             None, "--redis-url", help="Shared cache [PDE_REDIS_URL]; 'none' for per process."
         ),
         rounds: int = typer.Option(2, "--rounds", min=1, help="Walks of every page per user."),
-        think: float = typer.Option(2.0, "--think", min=0.0, help="Seconds between pages."),
+        think: float = typer.Option(5.0, "--think", min=0.0, help="Seconds between pages."),
     ) -> None:
         """First render of each app page; with --users, N people at once over HTTP."""
         path = db or Path("var") / "bench" / f"frontend-{customers}.db"
