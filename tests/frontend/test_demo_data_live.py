@@ -77,3 +77,16 @@ def test_generate_demo_data_switches_to_the_new_dataset_only_at_the_end(
         ).one()
     assert users > 0  # an empty database got its demo staff
     assert scored[0] == 1000 and scored[1] == version  # scored by the served model
+    # The stored scores and live Explain now read the same data with the same model.
+    from pde.frontend.services.explain import explain_customer
+
+    with session_scope(engine=engine) as session:
+        customer, as_of, stored = session.execute(
+            sa.text(
+                "SELECT customer_id, as_of, probability FROM risk_scores"
+                " ORDER BY as_of DESC, probability DESC LIMIT 1"
+            )
+        ).one()
+    live = explain_customer(services, ADMIN, customer_id=customer)
+    assert str(live.as_of) == str(as_of) and live.as_of_note is None
+    assert live.probability == pytest.approx(stored, abs=1e-5)
