@@ -33,7 +33,7 @@ def registered_commands() -> set[str]:
 
 
 def test_deployment_services_present() -> None:
-    assert set(compose()["services"]) == {"postgres", "migrate", "scoring", "frontend"}
+    assert set(compose()["services"]) == {"postgres", "migrate", "scoring", "frontend", "redis"}
 
 
 @pytest.mark.parametrize("service", ["migrate", "scoring", "frontend"])
