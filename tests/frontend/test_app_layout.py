@@ -1,5 +1,6 @@
-"""Presentation in a real Chromium at 1366 px: the queue fits without sideways scrolling, labels
-are words, amounts carry the currency, the Overview and Interventions show their new parts."""
+"""Presentation in a real Chromium at 1366 px (runs before test_app_live, which rescores the
+shared portfolio): the queue fits without sideways scrolling, labels are words, amounts carry the
+currency, the Overview and Interventions show their new parts."""
 
 from __future__ import annotations
 
