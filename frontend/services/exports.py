@@ -7,11 +7,9 @@ what. Every download is written to the audit log (table, format, rows).
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pde.db import audit
@@ -24,6 +22,7 @@ from pde.frontend.services import work as work_service
 from pde.frontend.services.base import Services
 from pde.frontend.services.catalogue import OPEN_STATUS_NAMES
 from pde.frontend.services.portfolio_kpis import SEGMENT_DIMENSIONS
+from pde.frontend.services.spreadsheets import Table, to_csv, to_xlsx
 
 EXPORT_ROWS = 100_000  # a download holds at most this many rows
 FORMATS = {
@@ -31,15 +30,6 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 ALL_STATUSES = (*OPEN_STATUS_NAMES, "completed", "cancelled")
-
-
-@dataclass(frozen=True)
-class Table:
-    """What a download holds: its title, (key, header) columns and rows."""
-
-    title: str
-    columns: Sequence[tuple[str, str]]
-    rows: Sequence[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -241,52 +231,6 @@ TABLES: Mapping[str, Callable[[Services, access.SignedIn], Table]] = {
     "activity": _activity,
     "users": _users,
 }
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None, microsecond=0)
-    return value
-
-
-def to_csv(table: Table) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([header for _, header in table.columns])
-    for row in table.rows:
-        writer.writerow([_csv_safe(_cell(row.get(key, ""))) for key, _ in table.columns])
-    return ("\ufeff" + out.getvalue()).encode()  # the mark lets spreadsheets read UTF-8
-
-
-def _csv_safe(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula is quoted with a leading '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    if isinstance(value, date):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    return value
-
-
-def to_xlsx(table: Table) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=False)
-    sheet = book.active
-    assert sheet is not None  # a new workbook has its sheet
-    sheet.title = table.title[:31]
-    sheet.append([header for _, header in table.columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in table.rows:
-        sheet.append([_csv_safe(_cell(row.get(key, ""))) for key, _ in table.columns])
-    for index, (_, header) in enumerate(table.columns, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = max(12, len(header) + 2)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def download(services: Services, user: access.SignedIn, name: str, fmt: str) -> Download:
