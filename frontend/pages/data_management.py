@@ -15,6 +15,7 @@ from pde.frontend.services import access, current
 from pde.frontend.services import jobs as job_service
 from pde.frontend.services import models as model_service
 from pde.frontend.services import users as user_service
+from pde.frontend.services.labels import human
 from pde.frontend.views import admin
 
 DEFAULT_CUSTOMERS = 30_000
@@ -120,7 +121,7 @@ def layout(**kwargs: Any) -> Any:
                 dbc.Col(
                     dbc.Select(
                         id=ids.DM_NEW_ROLE,
-                        options=[{"label": r.value, "value": r.value} for r in access.ROLES],
+                        options=[{"label": human(r.value), "value": r.value} for r in access.ROLES],
                         value=access.ROLES[0].value,
                         size="sm",
                     ),

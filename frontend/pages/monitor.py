@@ -23,6 +23,7 @@ from pde.frontend.components import (
 from pde.frontend.services import ServiceUnavailableError, current
 from pde.frontend.services import monitor as monitor_service
 from pde.frontend.services.catalogue import RUN_STATUS_COLOURS
+from pde.frontend.services.labels import human
 from pde.frontend.services.monitor import ScoreChange
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -110,7 +111,7 @@ def refresh(_: int | None) -> tuple[Any, Any]:
             [
                 html.Span(when(a.occurred_at), className="small-muted me-2"),
                 html.Span(a.actor, className="fw-semibold me-1"),
-                html.Span(f"{a.action} {a.entity_type} {a.entity_id}"),
+                html.Span(f"{human(a.action)} · {human(a.entity_type).lower()} {a.entity_id}"),
             ],
             className="feed-item",
         )
