@@ -175,7 +175,7 @@ def layout(**kwargs: Any) -> Any:
                     dbc.Col([card("Demo data", data), card("Models", models)], lg=4),
                     dbc.Col(
                         [
-                            card("Jobs", html.Div(id=ids.DM_JOBS)),
+                            card("Jobs", html.Div(id=ids.DM_JOBS), extra=export_links("jobs")),
                             card("Users", users, extra=export_links("users")),
                         ],
                         lg=8,

@@ -11,7 +11,16 @@ from dash import Input, Output, callback, dcc, html
 
 from pde.core.errors import PdeError
 from pde.frontend import ids
-from pde.frontend.components import card, empty, figure, kpi, page_header, pct, unavailable
+from pde.frontend.components import (
+    card,
+    empty,
+    export_links,
+    figure,
+    kpi,
+    page_header,
+    pct,
+    unavailable,
+)
 from pde.frontend.downloads import report_href
 from pde.frontend.services import ServiceUnavailableError, current, model_health
 from pde.frontend.services import models as model_service
@@ -300,7 +309,14 @@ def render(version: str | None) -> Any:
         dbc.Row(
             [
                 dbc.Col(card("Alert policy on held-out rows", alerts_view(policy)), lg=4),
-                dbc.Col(card("Risk tiers on held-out rows", tiers_view(policy)), lg=8),
+                dbc.Col(
+                    card(
+                        "Risk tiers on held-out rows",
+                        tiers_view(policy),
+                        extra=export_links("model-tiers"),
+                    ),
+                    lg=8,
+                ),
             ]
         ),
         html.A(

@@ -236,7 +236,12 @@ def render(segment_data: dict[str, str] | None, dimension: str) -> tuple[Any, An
                     ),
                     lg=4,
                 ),
-                dbc.Col(card("Top portfolio risk drivers", _drivers(view)), lg=4),
+                dbc.Col(
+                    card(
+                        "Top portfolio risk drivers", _drivers(view), extra=export_links("drivers")
+                    ),
+                    lg=4,
+                ),
                 dbc.Col(
                     card("Rising-risk customers", _rising(view), extra=export_links("rising")),
                     lg=4,

@@ -104,7 +104,7 @@ def can_manage_models(user: SignedIn) -> bool:
     return user.role in ADMINISTRATORS
 
 
-ADMIN_EXPORTS = frozenset({"users"})
+ADMIN_EXPORTS = frozenset({"users", "jobs"})
 """Downloads only administrators may take (the other tables are cut to the user's scope)."""
 
 

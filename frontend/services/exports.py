@@ -14,6 +14,8 @@ from typing import Any
 
 from pde.db import audit
 from pde.frontend.services import access, labels
+from pde.frontend.services import jobs as job_service
+from pde.frontend.services import models as model_service
 from pde.frontend.services import monitor as monitor_service
 from pde.frontend.services import portfolio as portfolio_service
 from pde.frontend.services import queue as queue_service
@@ -222,7 +224,61 @@ def _users(services: Services, user: access.SignedIn) -> Table:
     return Table("Users", columns, rows)
 
 
+def _drivers(services: Services, user: access.SignedIn) -> Table:
+    found = portfolio_service.overview(services, user, None, "product")
+    rows = [{"driver": labels.human(name), "customers": n} for name, n in found.drivers]
+    columns = (("driver", "Risk driver"), ("customers", "High-risk customers citing it"))
+    return Table("Top risk drivers", columns, rows)
+
+
+def _jobs(services: Services, user: access.SignedIn) -> Table:
+    rows = [
+        {
+            "id": j.job_id,
+            "title": j.title,
+            "state": labels.human(j.state),
+            "started_by": j.started_by,
+            "duration": "" if j.duration_s is None else labels.duration(j.duration_s / 3600),
+            "error": j.error or "",
+        }
+        for j in job_service.recent_jobs(services, user, limit=100)
+    ]
+    columns = (
+        ("id", "Job"),
+        ("title", "What"),
+        ("state", "State"),
+        ("started_by", "Started by"),
+        ("duration", "Took"),
+        ("error", "Error"),
+    )
+    return Table("Jobs", columns, rows)
+
+
+def _model_tiers(services: Services, user: access.SignedIn) -> Table:
+    access.require(access.can_read_model_report(user), "read the model's figures")
+    bundle = model_service.load_bundle(services.settings.model_dir)
+    rows = [
+        {
+            "tier": labels.human(t.tier),
+            "lower": t.lower,
+            "share": "" if t.share is None else round(t.share, 4),
+            "default_rate": "" if t.default_rate is None else round(t.default_rate, 4),
+        }
+        for t in model_service.policy_view(bundle).tiers
+    ]
+    columns = (
+        ("tier", "Tier"),
+        ("lower", "From probability"),
+        ("share", "Share of held-out rows"),
+        ("default_rate", "Observed default rate"),
+    )
+    return Table(f"Risk tiers of {bundle.version}", columns, rows)
+
+
 TABLES: Mapping[str, Callable[[Services, access.SignedIn], Table]] = {
+    "drivers": _drivers,
+    "jobs": _jobs,
+    "model-tiers": _model_tiers,
     "queue": _queue,
     "interventions": _interventions,
     "rising": _rising,

@@ -94,8 +94,9 @@ def test_exports_follow_the_users_scope_and_are_audited(
     work = _csv_rows(body)
     assert all(r["Customer"] in mine or "off1" in (r["Created by"], r["Assigned to"]) for r in work)
 
-    status, _, _ = _fetch(browser, f"{app_url}/export/users.csv")
-    assert status == 403  # administrators only
+    for admin_only in ("users", "jobs"):
+        status, _, _ = _fetch(browser, f"{app_url}/export/{admin_only}.csv")
+        assert status == 403  # administrators only
     status, _, body = _fetch(browser, f"{app_url}/export/customers-of-everyone.csv")
     assert status == 403 and b"no table" in body
     status, _, body = _fetch(browser, f"{app_url}/export/queue.pdf")
@@ -113,12 +114,23 @@ def test_every_table_downloads_for_an_admin(browser: Any, app_url: str) -> None:
     sign_in(browser, app_url, "admin")
     browser.get(f"{app_url}/admin/data")
     wait_for(browser, "#export-users-xlsx")
-    for name in ("queue", "interventions", "rising", "segments", "score-changes", "activity"):
+    for name in (
+        "queue",
+        "interventions",
+        "rising",
+        "segments",
+        "drivers",
+        "score-changes",
+        "activity",
+        "jobs",
+    ):
         for fmt in ("csv", "xlsx"):
             status, _, body = _fetch(browser, f"{app_url}/export/{name}.{fmt}")
             assert status == 200 and body, f"{name}.{fmt}"
     status, _, body = _fetch(browser, f"{app_url}/export/users.csv")
     assert status == 200 and "admin" in {r["Username"] for r in _csv_rows(body)}
+    status, _, body = _fetch(browser, f"{app_url}/export/model-tiers.csv")
+    assert status in (400, 503) and b"error" in body  # the test app has no model bundle
 
 
 def test_model_report_route_refuses_unknown_bundles(browser: Any, app_url: str) -> None:
