@@ -7,6 +7,7 @@ callbacks that fire when it loads, called with a signed-in user's session. Print
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -100,7 +101,7 @@ def run(*, customers: int, db: Path, repeat: int) -> None:
     built = time.perf_counter() - start
     out.print(f"app built and its portfolio figures pre-computed in {built:.2f} s")
     modules = {
-        name: sys.modules[f"frontend.pages.{name}"]
+        name: sys.modules.get(f"frontend.pages.{name}") or sys.modules[f"pde.frontend.pages.{name}"]
         for name in (
             "action_center",
             "overview",
@@ -126,11 +127,7 @@ def run(*, customers: int, db: Path, repeat: int) -> None:
     for page, (username, steps) in _page_steps(modules, top[0][0] if top else None, bundle).items():
         user = users[username]
         with app.server.test_request_context("/"):
-            flask.session["user"] = {
-                "username": user.username,
-                "full_name": user.full_name,
-                "role": user.role.value,
-            }
+            flask.g.pde_user = SignedIn(user.username, user.full_name, user.role)
             current().status(fresh=True)
 
             def render(steps: list[Callable[[], Any]] = steps) -> None:
@@ -154,13 +151,108 @@ def run(*, customers: int, db: Path, repeat: int) -> None:
     )
 
 
+def load(
+    *,
+    customers: int,
+    db: Path,
+    users: int,
+    workers: int,
+    redis_url: str | None,
+    rounds: int,
+    think: float,
+) -> None:
+    """N people at once against `pde frontend --workers W` (see frontend_load)."""
+    from pde.bench import frontend_load as bench
+    from pde.cli.console import console
+    from pde.db.engine import make_engine
+
+    out = console()
+    if not db.exists():
+        from pde.frontend.seed import seed_portfolio
+
+        out.print(f"seeding {customers:,} customers into {db} (once; reused next time) ...")
+        seed_portfolio(
+            make_engine(f"sqlite:///{db}"), customers=customers, days=5, interventions=300
+        )
+    if redis_url:
+        bench.clear_shared_cache(redis_url)  # a cold start: the first visitors fill it
+    port = bench.free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = db.with_suffix(".app.log")
+    child = bench.start_app(db, workers=workers, redis_url=redis_url, port=port, log=log)
+    try:
+        bench.wait_ready(base, child)
+        out.print(
+            f"[bold]{users} users at once[/] on {base} ({workers} gunicorn workers, cache"
+            f" {'in Redis' if redis_url else 'per process'}; {customers:,} customers, SQLite;"
+            f" {rounds} walk(s) of every page each, {think:.1f} s pauses)"
+        )
+        results, wall, cpu = bench.drive(
+            base, users=users, rounds=rounds, think=think, cpu=lambda: bench.cpu_seconds(child.pid)
+        )
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
+    requests = len(results.pages) * 2 + len(results.callbacks)
+    rows = (
+        ("page load", results.pages, bench.PAGE_BUDGET_S),
+        ("callback", results.callbacks, bench.CALLBACK_BUDGET_S),
+        ("sign-in", results.sign_ins, None),
+    )
+    for name, values, budget in rows:
+        p95 = bench.percentile(values, 0.95)
+        verdict = "" if budget is None else ("ok" if p95 <= budget else "OVER BUDGET")
+        out.print(
+            f"  {name:<10} n={len(values):5d}  p50 {bench.percentile(values, 0.5) * 1000:7.0f} ms"
+            f"  p95 {p95 * 1000:7.0f} ms  max {max(values, default=0) * 1000:7.0f} ms"
+            + (f"  (budget {budget * 1000:.0f} ms) {verdict}" if budget else "")
+        )
+    out.print(
+        f"  errors {len(results.errors)}; {requests / wall:.1f} requests/s over {wall:.0f} s;"
+        f" the app's CPU {cpu * 1000 / max(requests, 1):.0f} ms per request"
+        f" ({cpu / wall:.2f} cores busy; machine load {os.getloadavg()[0]:.1f})"
+    )
+    slowest = sorted(results.by_callback.items(), key=lambda kv: -bench.percentile(kv[1], 0.95))[:5]
+    out.print(
+        "  slowest callbacks (p95): "
+        + ", ".join(f"{name} {bench.percentile(v, 0.95) * 1000:.0f} ms" for name, v in slowest)
+    )
+    for error in results.errors[:10]:
+        out.print(f"    {error}")
+    if results.errors:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     @app.command(name="frontend")
     def frontend(
         customers: int = typer.Option(30_000, "--customers", min=100, help="Portfolio size."),
         db: Path | None = typer.Option(None, "--db", help="SQLite file (seeded when missing)."),
         repeat: int = typer.Option(5, "--repeat", min=1, help="Timed renders per page."),
+        users: int = typer.Option(
+            0, "--users", min=0, max=500, help="People at once over HTTP (0: per-page renders)."
+        ),
+        workers: int = typer.Option(2, "--workers", min=1, max=16, help="App processes."),
+        redis_url: str | None = typer.Option(
+            None, "--redis-url", help="Shared cache [PDE_REDIS_URL]; 'none' for per process."
+        ),
+        rounds: int = typer.Option(2, "--rounds", min=1, help="Walks of every page per user."),
+        think: float = typer.Option(5.0, "--think", min=0.0, help="Seconds between pages."),
     ) -> None:
-        """First render of each app page (layout + initial callbacks), median per page."""
+        """First render of each app page; with --users, N people at once over HTTP."""
         path = db or Path("var") / "bench" / f"frontend-{customers}.db"
-        run(customers=customers, db=path, repeat=repeat)
+        if users:
+            from pde.core.settings import get_settings
+
+            url = redis_url or get_settings().redis_url
+            load(
+                customers=customers,
+                db=path,
+                users=users,
+                workers=workers,
+                redis_url=None if url == "none" else url,
+                rounds=rounds,
+                think=think,
+            )
+        else:
+            run(customers=customers, db=path, repeat=repeat)

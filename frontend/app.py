@@ -13,7 +13,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Input, Output, dcc, html
 
-from pde.frontend import auth, ids, security, status
+from pde.frontend import auth, downloads, ids, security, status
 from pde.frontend.services import access, accounts, portfolio
 from pde.frontend.services.base import EXTENSION, Services
 
@@ -157,6 +157,7 @@ def create_app(
         return flask.send_from_directory(static, filename, max_age=86_400)
 
     auth.install(server, session_minutes=session_minutes or settings.session_minutes)
+    downloads.install(server)
     app = dash.Dash(
         "pde.frontend",
         server=server,  # type: ignore[arg-type]

@@ -11,6 +11,8 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dash_table, html
 
+from pde.core.settings import Settings
+from pde.frontend.services import labels
 from pde.frontend.services.catalogue import TIER_COLOURS, TIER_NAMES
 
 PAGE_SIZE = 12
@@ -18,18 +20,46 @@ GRAPH_CONFIG: Any = {"displayModeBar": False}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
+def currency() -> str:
+    """PDE_CURRENCY of the app serving this request (the default outside one)."""
+    import flask
+
+    if flask.has_app_context():
+        from pde.frontend.services.base import EXTENSION
+
+        services = flask.current_app.extensions.get(EXTENSION)
+        if services is not None:
+            return str(services.settings.currency)
+    return str(Settings.model_fields["currency"].default)
+
+
 def money(value: float | None) -> str:
-    if value is None:
-        return "–"
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value >= 1e9:
-        return f"{sign}{value / 1e9:,.2f} bn"
-    if value >= 1e6:
-        return f"{sign}{value / 1e6:,.2f} m"
-    if value >= 1e4:
-        return f"{sign}{value / 1e3:,.1f} k"
-    return f"{sign}{value:,.0f}"
+    """Every amount the app shows, in PDE_CURRENCY (see labels.money)."""
+    return labels.money(value, currency())
+
+
+def export_links(name: str) -> html.Div:
+    """CSV and Excel downloads of the table `name` (see frontend.downloads), in the user's
+    scope; the header of the card that shows the table carries them."""
+    return html.Div(
+        [
+            html.A(
+                [html.I(className="bi bi-filetype-csv me-1"), "CSV"],
+                href=f"/export/{name}.csv",
+                id=f"export-{name}-csv",
+                className="btn btn-sm btn-outline-secondary py-0 px-2",
+                download="",
+            ),
+            html.A(
+                [html.I(className="bi bi-file-earmark-excel me-1"), "Excel"],
+                href=f"/export/{name}.xlsx",
+                id=f"export-{name}-xlsx",
+                className="btn btn-sm btn-outline-secondary py-0 px-2 ms-1",
+                download="",
+            ),
+        ],
+        className="export-links d-inline-flex",
+    )
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -80,7 +110,7 @@ def kpi(label: str, value: str, *, note: str | None = None, tone: str = "") -> d
 
 def tier_badge(tier: str) -> html.Span:
     return html.Span(
-        tier.capitalize(),
+        labels.human(tier),
         className="tier-badge",
         style={"backgroundColor": TIER_COLOURS.get(tier, "#6c757d")},
     )
@@ -108,29 +138,53 @@ def empty(message: str) -> html.Div:
     return html.Div(message, className="text-muted fst-italic py-3 text-center")
 
 
-def figure(fig: go.Figure, *, height: int = 280) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin={"l": 48, "r": 16, "t": 28, "b": 40},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font={"family": FONT, "size": 12, "color": "#2b3440"},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-        xaxis={"gridcolor": "#eef1f5"},
-        yaxis={"gridcolor": "#eef1f5"},
-    )
-    return fig
+Figure = dict[str, Any]
+"""A chart as plain Plotly JSON, what dcc.Graph takes."""
+
+CHART_LAYOUT: dict[str, Any] = {
+    "margin": {"l": 48, "r": 16, "t": 28, "b": 40},
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "font": {"family": FONT, "size": 12, "color": "#2b3440"},
+    "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+    "xaxis": {"gridcolor": "#eef1f5"},
+    "yaxis": {"gridcolor": "#eef1f5"},
+}
+
+
+def _merged(defaults: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
+    out = dict(defaults)
+    for key, value in chosen.items():
+        base = out.get(key)
+        out[key] = (
+            _merged(base, value) if isinstance(base, dict) and isinstance(value, dict) else value
+        )
+    return out
+
+
+def figure(fig: go.Figure, *, height: int = 280) -> Figure:
+    """The chart in the app's style, as plain JSON: what the page set on its layout wins over
+    the style (a wide left margin, say). Plotly's own layout validation is skipped: it cost
+    more than the page's queries."""
+    data = fig.to_plotly_json()
+    layout = _merged(CHART_LAYOUT, data.get("layout") or {})
+    layout["height"] = height
+    return {"data": data.get("data", []), "layout": layout}
 
 
 def tier_colour_rules(column: str = "tier") -> list[dict[str, Any]]:
+    """Tier cells in their colour, the tier's name capitalised ("High")."""
     return [
-        {
-            "if": {"filter_query": f'{{{column}}} = "{tier}"', "column_id": column},
-            "color": "white",
-            "backgroundColor": TIER_COLOURS[tier],
-            "fontWeight": "600",
-        }
-        for tier in TIER_NAMES
+        {"if": {"column_id": column}, "textTransform": "capitalize"},
+        *(
+            {
+                "if": {"filter_query": f'{{{column}}} = "{tier}"', "column_id": column},
+                "color": "white",
+                "backgroundColor": TIER_COLOURS[tier],
+                "fontWeight": "600",
+            }
+            for tier in TIER_NAMES
+        ),
     ]
 
 
@@ -171,7 +225,7 @@ def table(
         style_cell={
             "fontFamily": FONT,
             "fontSize": "13px",
-            "padding": "6px 10px",
+            "padding": "6px 8px",
             "textAlign": "left",
             "border": "none",
             "borderBottom": "1px solid #eef1f5",

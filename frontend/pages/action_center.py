@@ -10,7 +10,14 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from pde.core.errors import PdeError
 from pde.frontend import auth, ids
-from pde.frontend.components import card, page_header, table, tier_colour_rules, unavailable
+from pde.frontend.components import (
+    card,
+    export_links,
+    page_header,
+    table,
+    tier_colour_rules,
+    unavailable,
+)
 from pde.frontend.services import ServiceUnavailableError, access, actions, current
 from pde.frontend.services import impact as impact_service
 from pde.frontend.services import queue as queue_service
@@ -128,8 +135,11 @@ def layout(**kwargs: Any) -> Any:
             dcc.Store(id=REFRESH, data=0),
             dbc.Row(
                 [
-                    dbc.Col(card("Priority queue", queue), xxl=9, xl=8),
-                    dbc.Col(card("Open work and SLA", sla.sla_panel()), xxl=3, xl=4),
+                    # The queue takes the full width below 1400 px: its key columns fit 1366 px.
+                    dbc.Col(
+                        card("Priority queue", queue, extra=export_links("queue")), xxl=9, xl=12
+                    ),
+                    dbc.Col(card("Open work and SLA", sla.sla_panel()), xxl=3, xl=12),
                 ]
             ),
             modal,

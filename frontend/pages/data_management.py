@@ -10,11 +10,12 @@ from dash import Input, Output, State, callback, dcc, html
 
 from pde.core.errors import PdeError
 from pde.frontend import auth, ids
-from pde.frontend.components import card, page_header, unavailable
+from pde.frontend.components import card, export_links, page_header, unavailable
 from pde.frontend.services import access, current
 from pde.frontend.services import jobs as job_service
 from pde.frontend.services import models as model_service
 from pde.frontend.services import users as user_service
+from pde.frontend.services.labels import human
 from pde.frontend.views import admin
 
 DEFAULT_CUSTOMERS = 30_000
@@ -47,8 +48,10 @@ def layout(**kwargs: Any) -> Any:
     db_ok = services.status().database_ok
     data = [
         html.P(
-            f"Simulates customers into {services.settings.data_dir}, then migrates the database and"
-            " loads the demo set (pde simulate, pde db upgrade, pde db seed-demo).",
+            "Simulates a new dataset in a directory of its own, trains a challenger on it, loads"
+            " its customers (and demo users into an empty database) and scores them with the"
+            f" served model; only then does {services.settings.data_dir} switch to it. Refused"
+            " up front when a step could not succeed.",
             className="small text-muted",
         ),
         dbc.InputGroup(
@@ -127,7 +130,7 @@ def layout(**kwargs: Any) -> Any:
                 dbc.Col(
                     dbc.Select(
                         id=ids.DM_NEW_ROLE,
-                        options=[{"label": r.value, "value": r.value} for r in access.ROLES],
+                        options=[{"label": human(r.value), "value": r.value} for r in access.ROLES],
                         value=access.ROLES[0].value,
                         size="sm",
                     ),
@@ -179,7 +182,13 @@ def layout(**kwargs: Any) -> Any:
             dbc.Row(
                 [
                     dbc.Col([card("Demo data", data), card("Models", models)], lg=4),
-                    dbc.Col([card("Jobs", html.Div(id=ids.DM_JOBS)), card("Users", users)], lg=8),
+                    dbc.Col(
+                        [
+                            card("Jobs", html.Div(id=ids.DM_JOBS), extra=export_links("jobs")),
+                            card("Users", users, extra=export_links("users")),
+                        ],
+                        lg=8,
+                    ),
                 ]
             ),
         ]

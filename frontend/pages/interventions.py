@@ -13,6 +13,7 @@ from pde.frontend import auth, ids
 from pde.frontend.components import (
     card,
     empty,
+    export_links,
     page_header,
     table,
     unavailable,
@@ -23,15 +24,17 @@ from pde.frontend.services import (
     actions,
     current,
     effectiveness,
+    tracker_trends,
 )
 from pde.frontend.services import work as work_service
 from pde.frontend.services.catalogue import (
     ACTIONS,
     OPEN_STATUS_NAMES,
     STATUS_NAMES,
-    InterventionStatus,
 )
+from pde.frontend.services.labels import human
 from pde.frontend.views import effectiveness as effectiveness_view
+from pde.frontend.views import tracker as tracker_view
 from pde.frontend.views import work as work_view
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -43,18 +46,9 @@ dash.register_page(  # type: ignore[no-untyped-call]
     title="Interventions · PDE",
 )
 
-PERIODS = [
-    ("7", "Last 7 days"),
-    ("30", "Last 30 days"),
-    ("90", "Last 90 days"),
-    ("all", "All time"),
-]
-STATUS_FILTERS = [
-    ("open", "Open"),
-    ("all", "All"),
-    (InterventionStatus.COMPLETED.value, "Completed"),
-    (InterventionStatus.CANCELLED.value, "Cancelled"),
-]
+REFRESH_BUTTON = "it-refresh-button"
+TRENDS = "it-trends"
+KINDS = frozenset(k.value for k in ACTIONS)
 
 
 def layout(id: str | None = None, **kwargs: Any) -> Any:
@@ -64,39 +58,7 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
     except ServiceUnavailableError as exc:
         return html.Div([page_header("Interventions", ""), unavailable(str(exc))])
     selected = int(id) if id and id.isdigit() else None
-    filters = dbc.Row(
-        [
-            dbc.Col(
-                dbc.Select(
-                    id=ids.IT_PERIOD,
-                    options=[{"label": b, "value": a} for a, b in PERIODS],
-                    value="all",
-                    size="sm",
-                ),
-                md=2,
-            ),
-            dbc.Col(
-                dbc.Select(
-                    id=ids.IT_TYPE,
-                    options=[{"label": "All actions", "value": "all"}]
-                    + [{"label": s.label, "value": k.value} for k, s in ACTIONS.items()],
-                    value="all",
-                    size="sm",
-                ),
-                md=3,
-            ),
-            dbc.Col(
-                dbc.Select(
-                    id=ids.IT_STATUS,
-                    options=[{"label": b, "value": a} for a, b in STATUS_FILTERS],
-                    value="open" if selected is None else "all",
-                    size="sm",
-                ),
-                md=2,
-            ),
-        ],
-        className="mb-3 g-2",
-    )
+    filters = tracker_view.filters(selected, refresh_id=REFRESH_BUTTON)
     panel = work_view.action_panel(officers)
     scope = (
         "all interventions"
@@ -111,12 +73,14 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
             filters,
             dcc.Loading(html.Div(id=ids.IT_KPIS), type="dot"),
             html.Div(id=ids.IT_CHARTS),
+            html.Div(id=TRENDS),
             dbc.Row(
                 [
                     dbc.Col(
                         card(
                             "Work list",
                             table(ids.IT_TABLE, work_view.COLUMNS, row_selectable="single"),
+                            extra=export_links("interventions"),
                         ),
                         xl=8,
                     ),
@@ -131,7 +95,10 @@ def _days(period: str | None) -> int | None:
     return int(period) if period and period.isdigit() else None
 
 
-def _kind(kind: str | None) -> str | None:
+def _kind(kind: str | list[str] | None) -> str | list[str] | None:
+    """The chosen action types: None for all (nothing chosen, or "all")."""
+    if isinstance(kind, list):
+        return [str(k) for k in kind if k in KINDS] or None
     return None if not kind or kind == "all" else kind
 
 
@@ -142,7 +109,7 @@ def _kind(kind: str | None) -> str | None:
     Input(ids.IT_TYPE, "value"),
     Input(ids.IT_REFRESH, "data"),
 )
-def figures(period: str | None, kind: str | None, _: int) -> tuple[Any, Any]:
+def figures(period: str | None, kind: str | list[str] | None, _: int) -> tuple[Any, Any]:
     days, kind = _days(period), _kind(kind)
     try:
         found = effectiveness.tracker(current(), days=days, kind=kind)
@@ -174,7 +141,7 @@ def _statuses(choice: str | None) -> tuple[str, ...]:
 )
 def work_list(
     status: str | None,
-    kind: str | None,
+    kind: str | list[str] | None,
     page: int | None,
     size: int | None,
     _: int,
@@ -279,7 +246,7 @@ def act(  # noqa: PLR0917 - Dash passes callback arguments by position
                 amount=float(amount) if amount not in (None, "") else None,
                 note=note,
             )
-            kind = outcome.replace("_", " ")
+            kind = human(outcome)
             message = f"Outcome #{outcome_id} ({kind}) recorded on intervention {selected}."
         else:
             message = actions.act(
@@ -297,3 +264,32 @@ def act(  # noqa: PLR0917 - Dash passes callback arguments by position
     return dbc.Alert(message, color="success", className="py-2 small", id="it-ok"), (
         refresh or 0
     ) + 1
+
+
+@callback(
+    Output(ids.IT_REFRESH, "data", allow_duplicate=True),
+    Input(REFRESH_BUTTON, "n_clicks"),
+    State(ids.IT_REFRESH, "data"),
+    prevent_initial_call=True,
+)
+def refresh(_: int | None, count: int | None) -> int:
+    auth.require_user()
+    return (count or 0) + 1
+
+
+@callback(
+    Output(TRENDS, "children"),
+    Input(ids.IT_PERIOD, "value"),
+    Input(ids.IT_TYPE, "value"),
+    Input(ids.IT_REFRESH, "data"),
+)
+def trends(period: str | None, kind: str | list[str] | None, _: int | None) -> Any:
+    chosen = _kind(kind)
+    kinds = [chosen] if isinstance(chosen, str) else chosen or []
+    try:
+        found = tracker_trends.trends(
+            current(), auth.require_user(), days=_days(period), kinds=kinds
+        )
+    except ServiceUnavailableError as exc:
+        return unavailable(str(exc))
+    return tracker_view.section(found)

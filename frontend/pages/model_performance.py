@@ -11,8 +11,18 @@ from dash import Input, Output, callback, dcc, html
 
 from pde.core.errors import PdeError
 from pde.frontend import ids
-from pde.frontend.components import card, empty, figure, kpi, page_header, pct, unavailable
-from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.components import (
+    card,
+    empty,
+    export_links,
+    figure,
+    kpi,
+    page_header,
+    pct,
+    unavailable,
+)
+from pde.frontend.downloads import report_href
+from pde.frontend.services import ServiceUnavailableError, current, model_health
 from pde.frontend.services import models as model_service
 from pde.frontend.views.monitoring import render_monitoring  # noqa: F401  (its callback)
 from pde.frontend.views.policy import actions_view, alerts_view, tiers_view
@@ -162,14 +172,22 @@ def render(version: str | None) -> Any:
         status = model_service.registry_status(services, version)
     except ServiceUnavailableError:
         status = None
+    health, f1 = model_health.health_score(ensemble), model_health.f1_at_threshold(ensemble)
     kpis = dbc.Row(
         [
+            kpi(
+                "Model health",
+                "–" if health is None else f"{health}",
+                note="of 100: AUC 60%, calibration 40%",
+                tone="" if health is None else "good" if health >= 70 else "warn",
+            ),
             kpi("AUC", f"{ensemble.get('auc', float('nan')):.3f}", note="held-out test"),
             kpi("Gini", f"{ensemble.get('gini', float('nan')):.3f}"),
             kpi("KS", f"{ensemble.get('ks', float('nan')):.3f}"),
             kpi("PR-AUC", f"{ensemble.get('pr_auc', float('nan')):.3f}"),
             kpi("Brier", f"{ensemble.get('brier', float('nan')):.4f}"),
             kpi("Top-decile capture", pct(ensemble.get("top_decile_capture"))),
+            kpi("F1", "–" if f1 is None else f"{f1:.3f}", note="at the alert threshold"),
         ],
         className="g-2",
     )
@@ -299,8 +317,22 @@ def render(version: str | None) -> Any:
                     ],
                     lg=4,
                 ),
-                dbc.Col(card("Risk tiers on held-out rows", tiers_view(policy)), lg=8),
+                dbc.Col(
+                    card(
+                        "Risk tiers on held-out rows",
+                        tiers_view(policy),
+                        extra=export_links("model-tiers"),
+                    ),
+                    lg=8,
+                ),
             ]
         ),
-        html.Div(f"Full report: {bundle.directory / 'report.html'}", className="small-muted"),
+        html.A(
+            [html.I(className="bi bi-file-earmark-text me-1"), "Full evaluation report"],
+            href=report_href(bundle.version),
+            id="mp-report",
+            target="_blank",
+            rel="noopener",
+            className="btn btn-sm btn-outline-primary mb-3",
+        ),
     ]

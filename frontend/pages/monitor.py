@@ -10,12 +10,22 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from pde.frontend import auth, ids
-from pde.frontend.components import card, empty, page_header, pct, tier_badge, unavailable, when
+from pde.frontend.components import (
+    card,
+    empty,
+    export_links,
+    page_header,
+    pct,
+    tier_badge,
+    unavailable,
+    when,
+)
 from pde.frontend.services import ServiceUnavailableError, access, current
 from pde.frontend.services import monitor as monitor_service
 from pde.frontend.services import monitoring as monitoring_service
 from pde.frontend.services import triggers as trigger_service
 from pde.frontend.services.catalogue import RUN_STATUS_COLOURS
+from pde.frontend.services.labels import human
 from pde.frontend.services.monitor import ScoreChange
 from pde.frontend.services.triggers import TriggerLine
 from pde.frontend.views.monitoring import drift_banner
@@ -135,7 +145,7 @@ def refresh(_: int | None) -> tuple[Any, Any]:
             [
                 html.Span(when(a.occurred_at), className="small-muted me-2"),
                 html.Span(a.actor, className="fw-semibold me-1"),
-                html.Span(f"{a.action} {a.entity_type} {a.entity_id}"),
+                html.Span(f"{human(a.action)} · {human(a.entity_type).lower()} {a.entity_id}"),
             ],
             className="feed-item",
         )
@@ -163,10 +173,14 @@ def refresh(_: int | None) -> tuple[Any, Any]:
     body = dbc.Row(
         [
             dbc.Col(
-                [card("Largest score changes", changes), card("Trigger events", triggers)], xl=6
+                [
+                    card("Largest score changes", changes, extra=export_links("score-changes")),
+                    card("Trigger events", triggers),
+                ],
+                xl=6,
             ),
             dbc.Col([card("Alerts", alerts), card("Scoring runs", runs)], xl=3),
-            dbc.Col(card("Activity log", activity), xl=3),
+            dbc.Col(card("Activity log", activity, extra=export_links("activity")), xl=3),
         ]
     )
     return [drift, body], updated

@@ -12,11 +12,11 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from pde.frontend import auth, ids
 from pde.frontend.components import (
     GRAPH_CONFIG,
+    Figure,
     card,
     empty,
+    export_links,
     figure,
-    kpi,
-    money,
     page_header,
     pct,
     tier_badge,
@@ -24,8 +24,9 @@ from pde.frontend.components import (
     when,
 )
 from pde.frontend.services import ServiceUnavailableError, current, portfolio
-from pde.frontend.services.catalogue import TIER_COLOURS, TIER_NAMES
-from pde.frontend.services.portfolio_kpis import SEGMENT_DIMENSIONS, Kpis, Segment
+from pde.frontend.services.labels import human
+from pde.frontend.services.portfolio_kpis import SEGMENT_DIMENSIONS, Segment
+from pde.frontend.views import overview as overview_parts
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,
@@ -94,89 +95,10 @@ def pick_segment(click: dict[str, Any] | None, _: Any, dimension: str) -> Any:
     return {"dimension": dimension, "value": str(point.get("y") or point.get("label"))}
 
 
-def _kpis(kpis: Kpis) -> dbc.Row:
-    return dbc.Row(
-        [
-            kpi("Customers", f"{kpis.customers:,}", note=f"{kpis.scored:,} scored"),
-            kpi(
-                "High risk",
-                f"{kpis.high_risk:,}",
-                note=pct(kpis.high_risk / kpis.scored if kpis.scored else None),
-                tone="warn",
-            ),
-            kpi(
-                "Critical",
-                f"{kpis.critical:,}",
-                note=pct(kpis.critical / kpis.scored if kpis.scored else None),
-                tone="bad",
-            ),
-            kpi("Mean risk", pct(kpis.mean_risk), note="30-day miss probability"),
-            kpi("Total exposure", money(kpis.total_exposure), note="outstanding balances"),
-            kpi("Expected loss", money(kpis.expected_loss), note="PD × exposure × LGD", tone="bad"),
-            kpi(
-                "Prevented defaults",
-                f"{kpis.prevented_defaults:,}",
-                note="paid or promise kept",
-                tone="good",
-            ),
-            kpi(
-                "Cost saved",
-                money(kpis.cost_saved),
-                note="loss avoided − action cost",
-                tone="good" if kpis.cost_saved >= 0 else "bad",
-            ),
-            kpi("Success rate", pct(kpis.success_rate), note="interventions with an outcome"),
-        ],
-        className="g-2",
-    )
-
-
-def _distribution(view: portfolio.Overview) -> go.Figure:
-    fig = go.Figure()
-    width = 1 / portfolio.HISTOGRAM_BINS
-    for tier in TIER_NAMES:
-        points = [(b, n) for b, t, n in view.histogram if t == tier]
-        if points:
-            fig.add_bar(
-                x=[(b + 0.5) * width * 100 for b, _ in points],
-                y=[n for _, n in points],
-                name=tier.capitalize(),
-                marker_color=TIER_COLOURS[tier],
-                width=width * 100 * 0.95,
-            )
-    fig.update_layout(
-        barmode="stack", xaxis_title="30-day miss probability (%)", yaxis_title="customers"
-    )
-    return figure(fig)
-
-
-def _trend(view: portfolio.Overview) -> go.Figure:
-    fig = go.Figure()
-    fig.add_scatter(
-        x=[d for d, _, _ in view.trend],
-        y=[m * 100 for _, m, _ in view.trend],
-        name="Mean risk (%)",
-        mode="lines+markers",
-        line={"color": "#1f6feb"},
-    )
-    fig.add_bar(
-        x=[d for d, _, _ in view.trend],
-        y=[h for _, _, h in view.trend],
-        name="High + critical",
-        yaxis="y2",
-        marker_color="rgba(239,108,0,.35)",
-    )
-    fig.update_layout(
-        yaxis={"title": "mean risk (%)"},
-        yaxis2={"overlaying": "y", "side": "right", "title": "customers", "showgrid": False},
-    )
-    return figure(fig)
-
-
 def _drivers(view: portfolio.Overview) -> Any:
     if not view.drivers:
         return empty("No reason codes stored with the scores.")
-    names = [n.replace("_", " ") for n, _ in reversed(view.drivers)]
+    names = [human(n) for n, _ in reversed(view.drivers)]
     fig = go.Figure(
         go.Bar(
             x=[c for _, c in reversed(view.drivers)],
@@ -199,7 +121,7 @@ def _rising(view: portfolio.Overview) -> Any:
                 html.Td(pct(r.probability)),
                 html.Td(f"+{r.delta * 100:.1f} pts", className="text-danger fw-semibold"),
                 html.Td(tier_badge(r.tier)),
-                html.Td(r.product.replace("_", " ")),
+                html.Td(human(r.product)),
             ]
         )
         for r in view.rising
@@ -217,7 +139,7 @@ def _rising(view: portfolio.Overview) -> Any:
     )
 
 
-def _segments(view: portfolio.Overview) -> go.Figure:
+def _segments(view: portfolio.Overview) -> Figure:
     shown = list(reversed(view.segments))
     fig = go.Figure(
         go.Bar(
@@ -257,23 +179,46 @@ def render(segment_data: dict[str, str] | None, dimension: str) -> tuple[Any, An
         label += (
             f" · scores as of {when(view.snapshot.as_of)} (model {view.snapshot.model_version})"
         )
-    body: list[Any] = [_kpis(view.kpis)]
+    body: list[Any] = [overview_parts.kpis_row(view.kpis)]
     if view.snapshot is None:
         body.append(empty("No scores yet: score the portfolio to see distributions and trends."))
         return body, label
     body += [
         dbc.Row(
             [
+                dbc.Col(card("Risk insights", overview_parts.insights(view, dimension)), lg=4),
+                dbc.Col(
+                    card(
+                        "Customers by tier",
+                        dcc.Graph(figure=overview_parts.tier_donut(view), config=GRAPH_CONFIG),
+                    ),
+                    lg=3,
+                ),
+                dbc.Col(
+                    card(
+                        "Concentration of high risk",
+                        dcc.Graph(
+                            figure=overview_parts.concentration(view, dimension),
+                            config=GRAPH_CONFIG,
+                        ),
+                    ),
+                    lg=5,
+                ),
+            ]
+        ),
+        dbc.Row(
+            [
                 dbc.Col(
                     card(
                         "Risk distribution",
-                        dcc.Graph(figure=_distribution(view), config=GRAPH_CONFIG),
+                        dcc.Graph(figure=overview_parts.distribution(view), config=GRAPH_CONFIG),
                     ),
                     lg=6,
                 ),
                 dbc.Col(
                     card(
-                        "Trend, last 30 days", dcc.Graph(figure=_trend(view), config=GRAPH_CONFIG)
+                        "Trend, last 30 days",
+                        dcc.Graph(figure=overview_parts.trend(view), config=GRAPH_CONFIG),
                     ),
                     lg=6,
                 ),
@@ -284,14 +229,23 @@ def render(segment_data: dict[str, str] | None, dimension: str) -> tuple[Any, An
                 dbc.Col(
                     card(
                         "Segments",
-                        dcc.Graph(
+                        extra=export_links("segments"),
+                        body=dcc.Graph(
                             id=ids.RO_SEGMENTS_CHART, figure=_segments(view), config=GRAPH_CONFIG
                         ),
                     ),
                     lg=4,
                 ),
-                dbc.Col(card("Top portfolio risk drivers", _drivers(view)), lg=4),
-                dbc.Col(card("Rising-risk customers", _rising(view)), lg=4),
+                dbc.Col(
+                    card(
+                        "Top portfolio risk drivers", _drivers(view), extra=export_links("drivers")
+                    ),
+                    lg=4,
+                ),
+                dbc.Col(
+                    card("Rising-risk customers", _rising(view), extra=export_links("rising")),
+                    lg=4,
+                ),
             ]
         ),
     ]

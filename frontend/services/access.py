@@ -138,6 +138,29 @@ def can_manage_models(user: SignedIn) -> bool:
     return user.role in ADMINISTRATORS
 
 
+ADMIN_EXPORTS = frozenset({"users", "jobs"})
+"""Downloads only administrators may take (the other tables are cut to the user's scope)."""
+
+
+def export_refusal(user: SignedIn, table: str, *, known: bool) -> str | None:
+    """Why the user may not download `table`, or None. Every role may download the tables of
+    the pages it opens: the services cut them to what the user sees (an officer's queue and
+    work list hold only their customers and work)."""
+    if not known:
+        return f"there is no table {table!r} to download"
+    if table in ADMIN_EXPORTS and user.role not in ADMINISTRATORS:
+        return f"downloading {table} needs an administrator"
+    return None
+
+
+MODEL_VIEWERS: tuple[Role, ...] = ROLES
+"""The roles that may open the Model page and the bundle's full report."""
+
+
+def can_read_model_report(user: SignedIn) -> bool:
+    return user.role in MODEL_VIEWERS
+
+
 def can_open_page(user: SignedIn | None, roles: Collection[str] | None) -> bool:
     """A page registered with `roles` opens only for those roles; others open for everyone."""
     if not roles:

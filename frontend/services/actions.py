@@ -32,6 +32,7 @@ from pde.db.outcomes import add_outcomes
 from pde.decision.actions import action_costs
 from pde.frontend.services import access
 from pde.frontend.services.base import Services
+from pde.frontend.services.catalogue import APP_PREFIX
 from pde.frontend.services.customer import check_customer
 from pde.frontend.services.impact import PlanItem
 from pde.frontend.services.recommendations import (
@@ -252,7 +253,7 @@ def record_cure_outcome(
         elif row.status != InterventionStatus.COMPLETED:
             raise PdeError("only work in progress or completed closes with its 30-day outcome")
         record = TreatmentOutcomeCreate(
-            assignment_id=f"app-{intervention_id}",
+            assignment_id=f"{APP_PREFIX}{intervention_id}",
             customer_id=row.customer_id,
             assigned_on=row.created_at.date(),
             action=row.type.value,

@@ -19,6 +19,7 @@ from pde.core.errors import PdeError
 from pde.core.settings import Settings
 from pde.db.engine import session_scope
 from pde.db.policy import WorkflowPolicy, policy_from_settings
+from pde.frontend.services.cache import Cache, make_cache
 
 if TYPE_CHECKING:
     from pde.client.sync import RiskClient
@@ -56,7 +57,7 @@ class Services:
     _status: tuple[float, Status] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _checking: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _cache: dict[Any, tuple[float, Any]] = field(default_factory=dict, repr=False)
+    _cache: Cache | None = field(default=None, repr=False)
 
     warmed: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -78,16 +79,15 @@ class Services:
 
     def cached(self, key: Any, compute: Callable[[], Any], *, ttl: float) -> Any:
         """`compute()`, remembered for `ttl` seconds under `key` (for portfolio aggregates that
-        change only when a scoring run lands; the key includes the snapshot)."""
-        now = time.monotonic()
-        hit = self._cache.get(key)
-        if hit is not None and now - hit[0] < ttl:
-            return hit[1]
-        value = compute()
-        if len(self._cache) > 256:
-            self._cache.clear()
-        self._cache[key] = (now, value)
-        return value
+        change only when a scoring run lands; the key includes the snapshot), in this process
+        or, with PDE_REDIS_URL, shared by the app's processes (see `cache`)."""
+        if self._cache is None:
+            with self._lock:
+                if self._cache is None:
+                    self._cache = make_cache(
+                        self.settings.redis_url, namespace=str(self.engine.url)
+                    )
+        return self._cache.get_or_compute(key, compute, ttl=ttl)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

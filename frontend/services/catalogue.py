@@ -105,3 +105,7 @@ def action_label(kind: str | None) -> str:
     if not kind:
         return ""
     return ACTIONS[InterventionType(kind)].label
+
+
+# treatment_outcomes rows of interventions closed in the app: "app-<intervention id>"
+APP_PREFIX = "app-"

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from pde.core.names import ALERT_TIERS
 from pde.frontend.services import access
 from pde.frontend.services.base import Services
+from pde.frontend.services.cache import Compute, no_cache
 from pde.frontend.services.snapshot import Snapshot, current_scores, latest_snapshot
 from pde.frontend.services.tables import (
     ASSIGNMENTS,
@@ -178,7 +179,11 @@ def customer_view(
     the user may not see it."""
     with services.session() as session:
         check_customer(session, user, customer_id)
-        return read_customer_view(session, customer_id)
+        return read_customer_view(
+            session,
+            customer_id,
+            cache=lambda key, compute: services.cached(key, compute, ttl=SEGMENT_CACHE_S),
+        )
 
 
 def read_profile(session: Session, customer_id: str) -> CustomerProfile | None:
@@ -188,7 +193,12 @@ def read_profile(session: Session, customer_id: str) -> CustomerProfile | None:
     return None if row is None else _profile(row)
 
 
-def read_customer_view(session: Session, customer_id: str) -> CustomerView | None:
+SEGMENT_CACHE_S = 600.0  # the segment's figures change only when scores land (key: snapshot)
+
+
+def read_customer_view(
+    session: Session, customer_id: str, *, cache: Compute = no_cache
+) -> CustomerView | None:
     profile = read_profile(session, customer_id)
     if profile is None:
         return None
@@ -231,7 +241,10 @@ def read_customer_view(session: Session, customer_id: str) -> CustomerView | Non
         score=score,
         officer=officer,
         history=tuple((d, float(p)) for d, p in reversed(history)),
-        segment=segment_comparison(session, snapshot, product=profile.product),
+        segment=cache(
+            ("segment", snapshot, profile.product),
+            lambda: segment_comparison(session, snapshot, product=profile.product),
+        ),
     )
 
 

@@ -10,6 +10,7 @@ loss given default the policy's.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from pde.db.types import utc_now
 from pde.decision.outcomes import SUCCESS, SUCCESS_DEFINITION, roi
 from pde.decision.policy import policy_from_settings
 from pde.frontend.services.base import Services
-from pde.frontend.services.catalogue import RESPONSE_OUTCOMES
+from pde.frontend.services.catalogue import APP_PREFIX, RESPONSE_OUTCOMES
 from pde.frontend.services.tables import CUSTOMERS, INTERVENTIONS, OUTCOMES, TREATMENTS
 
 
@@ -69,7 +70,9 @@ class TrackerFigures:
     outcome_mix: tuple[OutcomeCount, ...]
 
 
-def tracker(services: Services, *, days: int | None, kind: str | None) -> TrackerFigures:
+def tracker(
+    services: Services, *, days: int | None, kind: str | Sequence[str] | None
+) -> TrackerFigures:
     """The Tracker's figures over the interventions created (and the actions assigned) in the
     last `days` (all when None), of type `kind` (all when None)."""
     with services.session() as session:
@@ -86,27 +89,57 @@ def _hours(session: Session, start: Any, end: Any) -> Any:
     return (sa.func.julianday(end) - sa.func.julianday(start)) * 24.0
 
 
-def _filters(query: sa.Select[Any], *, days: int | None, kind: str | None) -> sa.Select[Any]:
+def _kinds(kind: str | Sequence[str]) -> list[str]:
+    """One type or several (the Tracker's multi-select)."""
+    return [kind] if isinstance(kind, str) else list(kind)
+
+
+def cured_per_intervention() -> sa.Subquery:
+    """Per intervention closed in the app with its 30-day outcome (the `app-<id>` rows of
+    treatment_outcomes): succeeded, 1 when cured within 30 days (the one definition)."""
+    t = TREATMENTS.c
+    return (
+        sa.select(
+            sa.cast(sa.func.substr(t.assignment_id, len(APP_PREFIX) + 1), sa.Integer).label(
+                "intervention_id"
+            ),
+            sa.case((t.outcome == SUCCESS, 1), else_=0).label("succeeded"),
+        )
+        .where(t.assignment_id.like(f"{APP_PREFIX}%"))
+        .subquery("per_intervention")
+    )
+
+
+def _filters(
+    query: sa.Select[Any], *, days: int | None, kind: str | Sequence[str] | None
+) -> sa.Select[Any]:
     if days:
         query = query.where(INTERVENTIONS.c.created_at >= utc_now() - timedelta(days=days))
     if kind:
-        query = query.where(INTERVENTIONS.c.type == kind)
+        query = query.where(INTERVENTIONS.c.type.in_(_kinds(kind)))
     return query
 
 
 def _arm_filters(
-    query: sa.Select[Any], *, days: int | None, kind: str | None, control: bool = True
+    query: sa.Select[Any],
+    *,
+    days: int | None,
+    kind: str | Sequence[str] | None,
+    control: bool = True,
 ) -> sa.Select[Any]:
     """Assignments in the period, of `kind` (and the control group, when `control`)."""
     t = TREATMENTS.c
     if days:
         query = query.where(t.assigned_on >= (utc_now() - timedelta(days=days)).date())
     if kind:
-        query = query.where(t.action.in_([kind, CONTROL]) if control else t.action == kind)
+        chosen = _kinds(kind)
+        query = query.where(t.action.in_([*chosen, CONTROL] if control else chosen))
     return query
 
 
-def _workflow(session: Session, *, days: int | None, kind: str | None) -> tuple[Any, ...]:
+def _workflow(
+    session: Session, *, days: int | None, kind: str | Sequence[str] | None
+) -> tuple[Any, ...]:
     work = INTERVENTIONS.c
     responded = (
         sa.select(OUTCOMES.c.intervention_id)
@@ -140,7 +173,7 @@ def _workflow(session: Session, *, days: int | None, kind: str | None) -> tuple[
 
 
 def tracker_kpis(
-    session: Session, settings: Settings, *, days: int | None, kind: str | None
+    session: Session, settings: Settings, *, days: int | None, kind: str | Sequence[str] | None
 ) -> TrackerKpis:
     n, completed, response_rate, hours = _workflow(session, days=days, kind=kind)
     t = TREATMENTS.c
@@ -197,7 +230,9 @@ def tracker_kpis(
     )
 
 
-def by_type(session: Session, *, days: int | None, kind: str | None) -> tuple[TypeEffect, ...]:
+def by_type(
+    session: Session, *, days: int | None, kind: str | Sequence[str] | None
+) -> tuple[TypeEffect, ...]:
     """Per arm (the control group too): assignments and cures within 30 days."""
     t = TREATMENTS.c
     cured = sa.func.sum(sa.case((t.outcome == SUCCESS, 1), else_=0))
@@ -210,7 +245,7 @@ def by_type(session: Session, *, days: int | None, kind: str | None) -> tuple[Ty
 
 
 def outcome_mix(
-    session: Session, *, days: int | None, kind: str | None
+    session: Session, *, days: int | None, kind: str | Sequence[str] | None
 ) -> tuple[OutcomeCount, ...]:
     """Per arm and 30-day outcome (cured, missed, no response): how many."""
     t = TREATMENTS.c

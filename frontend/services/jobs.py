@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from pde.core.errors import PdeError
 from pde.db.models import JobKind
 from pde.frontend.services import access
 from pde.frontend.services.base import database_errors
+from pde.frontend.services.tables import CUSTOMERS, USERS
 from pde.jobs import queue
 
 if TYPE_CHECKING:
@@ -120,9 +123,50 @@ def _enqueue(
     return _job(found)
 
 
+DEMO_CUSTOMERS = (100, 300_000)
+
+
+class JobRefusedError(PdeError):
+    """The job would fail: refused before it starts, with the reason."""
+
+
+def demo_data_refusal(services: Services, *, customers: int) -> tuple[str | None, bool]:
+    """(Why Generate demo data would fail now, or None; whether the database needs its demo
+    users seeded). Checked before anything is written or simulated."""
+    low, high = DEMO_CUSTOMERS
+    if not low <= customers <= high:
+        return f"choose between {low:,} and {high:,} customers", False
+    status = services.status(fresh=True)
+    if not status.database_ok:
+        return "the database is unavailable", False
+    if not status.scoring_ok:
+        return (
+            f"the scoring service at {services.settings.grpc_address} is unavailable: the new"
+            " portfolio could not be scored, so nothing was generated (start it, then retry)",
+            False,
+        )
+    with services.session() as session:
+        users = session.execute(sa.select(sa.func.count()).select_from(USERS)).scalar_one()
+        existing = session.execute(sa.select(sa.func.count()).select_from(CUSTOMERS)).scalar_one()
+    if customers < existing:
+        return (
+            f"the database holds {existing:,} customers: generate at least as many (customers"
+            " are refreshed from the new data, never deleted, and each needs its activity)",
+            False,
+        )
+    return None, not users
+
+
 def start_demo_data(services: Services, user: access.SignedIn, *, customers: int) -> Job:
-    """Queues: simulate `customers` into PDE_DATA_DIR, migrate the database, seed the demo."""
-    return _enqueue(services, user, JobKind.GENERATE, {"customers": customers})
+    """Queues a new dataset of `customers` in a directory of its own, a model trained on it,
+    the database seeded (or its customers refreshed) and scored from it, and the switch of
+    PDE_DATA_DIR to it as the last step; refuses at once when a step could not succeed."""
+    access.require(access.can_manage_models(user), "run data and training jobs")
+    refusal, seed_users = demo_data_refusal(services, customers=customers)
+    if refusal is not None:
+        raise JobRefusedError(f"Generate demo data refused: {refusal}.")
+    params = {"customers": customers, "seed_users": seed_users, "quick": True}
+    return _enqueue(services, user, JobKind.GENERATE, params)
 
 
 def start_retrain(services: Services, user: access.SignedIn, *, quick: bool) -> Job:

@@ -70,29 +70,40 @@ class MonitorFeed:
     runs: tuple[RunLine, ...]
 
 
+FEED_CACHE_S = 5.0
+
+
 def feed(services: Services, user: access.SignedIn) -> MonitorFeed:
     """The live feed; an officer's names only their customers and their own actions."""
     officer = access.officer_scope(user)
-    with services.session() as session:
-        # The moves change only when a scoring run lands or ownership changes: remembered for
-        # a short while per officer, runs and assignments, as every open Monitor refreshes.
-        runs_seen = session.execute(
-            sa.select(sa.func.max(SCORING_RUNS.c.updated_at), sa.func.count())
-        ).one()
-        owners_seen = session.execute(
-            sa.select(sa.func.max(ASSIGNMENTS.c.assigned_at), sa.func.max(ASSIGNMENTS.c.ended_at))
-        ).one()
-        changes = services.cached(
-            ("score_changes", officer, tuple(runs_seen), tuple(owners_seen)),
-            lambda: score_changes(session, officer=officer),
-            ttl=CHANGES_TTL_S,
-        )
-        return MonitorFeed(
-            changes=changes,
-            activity=activity(session, actor=officer),
-            alerts=alerts(session),
-            runs=runs(session),
-        )
+
+    def read() -> MonitorFeed:
+        with services.session() as session:
+            # The moves change only when a scoring run lands or ownership changes: remembered
+            # for a while per officer, runs and assignments.
+            runs_seen = session.execute(
+                sa.select(sa.func.max(SCORING_RUNS.c.updated_at), sa.func.count())
+            ).one()
+            owners_seen = session.execute(
+                sa.select(
+                    sa.func.max(ASSIGNMENTS.c.assigned_at), sa.func.max(ASSIGNMENTS.c.ended_at)
+                )
+            ).one()
+            changes = services.cached(
+                ("score_changes", officer, tuple(runs_seen), tuple(owners_seen)),
+                lambda: score_changes(session, officer=officer),
+                ttl=CHANGES_TTL_S,
+            )
+            return MonitorFeed(
+                changes=changes,
+                activity=activity(session, actor=officer),
+                alerts=alerts(session),
+                runs=runs(session),
+            )
+
+    # Every open Monitor polls: one read per scope every FEED_CACHE_S serves them all.
+    result: MonitorFeed = services.cached(("monitor-feed", officer), read, ttl=FEED_CACHE_S)
+    return result
 
 
 def score_changes(

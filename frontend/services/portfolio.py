@@ -1,11 +1,11 @@
 """Risk Overview: distribution, trend, drivers, rising risk and segments, aggregated in SQL over
-the current snapshot, with the KPIs (see `portfolio_kpis`)."""
+the current snapshot, with the KPIs (see `portfolio_kpis`). The figures that change only
+when scores land are cached (`Services.cached`: shared by the app's processes with Redis)."""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -16,7 +16,14 @@ from sqlmodel import Session
 from pde.core.names import ALERT_TIERS
 from pde.frontend.services import access
 from pde.frontend.services.base import Services
-from pde.frontend.services.portfolio_kpis import SEGMENT_DIMENSIONS, Kpis, Segment, kpis
+from pde.frontend.services.cache import Compute, no_cache
+from pde.frontend.services.portfolio_kpis import (
+    SEGMENT_DIMENSIONS,
+    Kpis,
+    Segment,
+    kpis,
+    score_figures,
+)
 from pde.frontend.services.snapshot import (
     Snapshot,
     current_scores,
@@ -195,30 +202,24 @@ def segments(session: Session, snapshot: Snapshot, dimension: str) -> tuple[Segm
     )
 
 
-Cache = Callable[[Any, Callable[[], Any]], Any]
-
-
-def _no_cache(key: Any, compute: Callable[[], Any]) -> Any:
-    return compute()
-
-
 def read_overview(
     session: Session,
     segment: Segment | None,
     dimension: str,
     *,
-    cache: Cache = _no_cache,
+    cache: Compute = no_cache,
     officer: str | None = None,
 ) -> Overview:
     """Everything the page shows. Figures that change only when new scores land go through
-    `cache` (keyed by the snapshot); the KPIs, which actions change, are always fresh. The
+    `cache` (keyed by the snapshot); the value of interventions, which actions change, is fresh. The
     portfolio figures are aggregates; the rising-risk list names customers, so an officer's
     shows only theirs."""
     snapshot = latest_snapshot(session)
-    figures = kpis(session, snapshot, segment)
+    key = (snapshot, segment)
+    scores = cache(("score-kpis", key), lambda: score_figures(session, snapshot, segment))
+    figures = kpis(session, snapshot, segment, figures=scores)
     if snapshot is None:
         return Overview(snapshot=None, kpis=figures)
-    key = (snapshot, segment)
     return Overview(
         snapshot=snapshot,
         kpis=figures,

@@ -92,38 +92,71 @@ def intervention_value(session: Session, segment: Segment | None = None) -> tupl
     return int(prevented), float(avoided) - float(cost), int(with_outcome)
 
 
-def kpis(session: Session, snapshot: Snapshot | None, segment: Segment | None) -> Kpis:
+@dataclass(frozen=True)
+class ScoreFigures:
+    """The KPIs that change only when customers are loaded or scored (cacheable)."""
+
+    customers: int
+    exposure: float
+    scored: int = 0
+    high_risk: int = 0
+    critical: int = 0
+    mean_risk: float = 0.0
+    expected_loss: float = 0.0
+
+
+def score_figures(
+    session: Session, snapshot: Snapshot | None, segment: Segment | None
+) -> ScoreFigures:
     customers_q = sa.select(
         sa.func.count(), sa.func.coalesce(sa.func.sum(CUSTOMERS.c.outstanding_balance), 0)
     )
     if segment is not None:
         customers_q = customers_q.where(segment.clause())
     customers, exposure = session.execute(customers_q).one()
-    scored = high = critical = 0
-    mean = loss = 0.0
-    if snapshot is not None:
-        current = current_scores(snapshot)
-        query = sa.select(
-            sa.func.count(),
-            sa.func.sum(sa.case((current.c.tier.in_(ALERT_TIERS), 1), else_=0)),
-            sa.func.sum(sa.case((current.c.tier == RiskTier.CRITICAL.value, 1), else_=0)),
-            sa.func.avg(current.c.probability),
-            sa.func.sum(current.c.probability * CUSTOMERS.c.outstanding_balance),
-        ).select_from(current.join(CUSTOMERS, CUSTOMERS.c.customer_id == current.c.customer_id))
-        if segment is not None:
-            query = query.where(segment.clause())
-        row = session.execute(query).one()
-        scored, high, critical = int(row[0]), int(row[1] or 0), int(row[2] or 0)
-        mean, loss = float(row[3] or 0.0), float(row[4] or 0.0) * LOSS_GIVEN_DEFAULT
+    if snapshot is None:
+        return ScoreFigures(int(customers), float(exposure))
+    current = current_scores(snapshot)
+    query = sa.select(
+        sa.func.count(),
+        sa.func.sum(sa.case((current.c.tier.in_(ALERT_TIERS), 1), else_=0)),
+        sa.func.sum(sa.case((current.c.tier == RiskTier.CRITICAL.value, 1), else_=0)),
+        sa.func.avg(current.c.probability),
+        sa.func.sum(current.c.probability * CUSTOMERS.c.outstanding_balance),
+    ).select_from(current.join(CUSTOMERS, CUSTOMERS.c.customer_id == current.c.customer_id))
+    if segment is not None:
+        query = query.where(segment.clause())
+    row = session.execute(query).one()
+    return ScoreFigures(
+        customers=int(customers),
+        exposure=float(exposure),
+        scored=int(row[0]),
+        high_risk=int(row[1] or 0),
+        critical=int(row[2] or 0),
+        mean_risk=float(row[3] or 0.0),
+        expected_loss=float(row[4] or 0.0) * LOSS_GIVEN_DEFAULT,
+    )
+
+
+def kpis(
+    session: Session,
+    snapshot: Snapshot | None,
+    segment: Segment | None,
+    *,
+    figures: ScoreFigures | None = None,
+) -> Kpis:
+    """The KPIs; `figures` (the scores' part, see `score_figures`) when the caller cached it.
+    The value of interventions, which actions change, is always read fresh."""
+    found = figures or score_figures(session, snapshot, segment)
     prevented, saved, with_outcome = intervention_value(session, segment)
     return Kpis(
-        customers=int(customers),
-        scored=scored,
-        high_risk=high,
-        critical=critical,
-        mean_risk=mean,
-        total_exposure=float(exposure),
-        expected_loss=loss,
+        customers=found.customers,
+        scored=found.scored,
+        high_risk=found.high_risk,
+        critical=found.critical,
+        mean_risk=found.mean_risk,
+        total_exposure=found.exposure,
+        expected_loss=found.expected_loss,
         prevented_defaults=prevented,
         cost_saved=saved,
         success_rate=prevented / with_outcome if with_outcome else None,

@@ -21,12 +21,14 @@ from pde.db.types import utc_now
 from pde.decision import policy_from_settings
 from pde.frontend.services import access
 from pde.frontend.services.base import Services, ServiceUnavailableError
+from pde.frontend.services.cache import Compute, no_cache
 from pde.frontend.services.catalogue import (
     ACCELERATION_DELTA,
     ACTIONS,
     OPEN_STATUS_NAMES,
     action_label,
 )
+from pde.frontend.services.labels import human
 from pde.frontend.services.recommendations import shown_for
 from pde.frontend.services.snapshot import (
     Snapshot,
@@ -37,6 +39,7 @@ from pde.frontend.services.snapshot import (
 from pde.frontend.services.tables import ASSIGNMENTS, CUSTOMERS, INTERVENTIONS
 
 URGENCIES = ("imminent", "accelerating", "stable")
+RANKING_CACHE_S = 600.0  # the key holds the snapshot: a new scoring run makes a new key
 # A customer whose chance of a miss within 7 days is at least this is "imminent".
 IMMINENT_MISS_7D = 0.5
 
@@ -102,6 +105,7 @@ def queue_page(
             officer=access.officer_scope(user),
             policy=services.policy,
             settings=services.settings,
+            cache=lambda key, compute: services.cached(key, compute, ttl=RANKING_CACHE_S),
         )
 
 
@@ -193,18 +197,27 @@ def read_queue_page(
     officer: str | None,
     policy: WorkflowPolicy,
     settings: Settings | None = None,
+    cache: Compute = no_cache,
 ) -> QueuePage:
     """One page of the queue for `urgency`; `officer` limits it to that officer's customers."""
     snapshot = latest_snapshot(session)
     if snapshot is None:
         return QueuePage(None, dict.fromkeys(URGENCIES, 0), (), 0)
+
     query, urgency_column = _queue_query(snapshot, officer=officer)
-    queue = query.subquery("queue")
-    counts = dict.fromkeys(URGENCIES, 0)
-    for name, n in session.execute(
-        sa.select(queue.c.urgency, sa.func.count()).group_by(queue.c.urgency)
-    ):
-        counts[str(name)] = int(n)
+
+    def counted() -> dict[str, int]:
+        queue = query.subquery("queue")
+        counts = dict.fromkeys(URGENCIES, 0)
+        for name, n in session.execute(
+            sa.select(queue.c.urgency, sa.func.count()).group_by(queue.c.urgency)
+        ):
+            counts[str(name)] = int(n)
+        return counts
+
+    # The whole portfolio's counts depend on the snapshot only (an officer's also on their
+    # assignments, which change any time): cached; the rows and their work are read fresh.
+    counts = cache(("queue-counts", snapshot), counted) if officer is None else counted()
     rows = session.execute(
         query.where(urgency_column == urgency)
         .order_by(query.selected_columns.probability.desc(), query.selected_columns.customer_id)
@@ -265,7 +278,7 @@ def _decorate(
         if last is not None:
             kind, created_at = last
             until = created_at + timedelta(days=policy.cool_down_days)
-            cool_down = f"{kind.replace('_', ' ')} until {until:%d %b}"
+            cool_down = f"{human(kind)} until {until:%d %b}"
         miss = record["miss_within_7d"]
         rows.append(
             QueueRow(

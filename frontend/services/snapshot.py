@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from pde.db.models.enums import ModelStatus
-from pde.frontend.services.tables import MODEL_VERSIONS, RISK_SCORES
+from pde.frontend.services.tables import MODEL_VERSIONS, RISK_SCORES, SCORING_RUNS
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,9 @@ class Snapshot:
     as_of: date
     model_version: str
     previous: date | None  # the score date before, for changes and acceleration
+    # The newest scoring run's progress (id, rows written, last update): part of every cache
+    # key holding the snapshot, so figures cached while a run writes are not kept after it.
+    revision: str = ""
 
 
 def latest_snapshot(session: Session) -> Snapshot | None:
@@ -54,7 +57,13 @@ def latest_snapshot(session: Session) -> Snapshot | None:
             scores.as_of < as_of, scores.model_version == version
         )
     ).scalar_one_or_none()
-    return Snapshot(as_of=as_of, model_version=str(version), previous=previous)
+    run = session.execute(
+        sa.select(SCORING_RUNS.c.run_id, SCORING_RUNS.c.rows_written, SCORING_RUNS.c.updated_at)
+        .order_by(SCORING_RUNS.c.updated_at.desc())
+        .limit(1)
+    ).first()
+    revision = "" if run is None else f"{run[0]}:{run[1]}:{run[2]}"
+    return Snapshot(as_of=as_of, model_version=str(version), previous=previous, revision=revision)
 
 
 def current_scores(snapshot: Snapshot) -> sa.Subquery:

@@ -91,7 +91,7 @@ def sla_state(due: datetime, *, now: datetime) -> str:
     return "within SLA"
 
 
-def _scope(query: sa.Select[Any], user: access.SignedIn) -> sa.Select[Any]:
+def in_scope(query: sa.Select[Any], user: access.SignedIn) -> sa.Select[Any]:
     """An officer sees the interventions they created or were given."""
     officer = access.officer_scope(user)
     if officer is None:
@@ -123,7 +123,7 @@ def sla_counts(services: Services, user: access.SignedIn) -> SlaCounts:
         (work.sla_due_at < now + timedelta(hours=DUE_SOON_HOURS), "due soon"),
         else_="within SLA",
     )
-    query = _scope(
+    query = in_scope(
         sa.select(state, sa.func.count()).where(work.status.in_(OPEN_STATUS_NAMES)).group_by(state),
         user,
     )
@@ -143,15 +143,15 @@ def work_page(
     page: int,
     page_size: int,
     statuses: Sequence[str] = OPEN_STATUS_NAMES,
-    kind: str | None = None,
+    kind: str | Sequence[str] | None = None,
 ) -> WorkPage:
     """One page of the interventions the user sees (open ones by default), most urgent SLA
     first."""
     now = utc_now()
     work = INTERVENTIONS.c
-    query = _scope(sa.select(INTERVENTIONS).where(work.status.in_(statuses)), user)
-    if kind:
-        query = query.where(work.type == kind)
+    query = in_scope(sa.select(INTERVENTIONS).where(work.status.in_(statuses)), user)
+    if kind:  # one type, or several (the page's multi-select)
+        query = query.where(work.type.in_([kind] if isinstance(kind, str) else kind))
     with services.session() as session:
         total = session.execute(
             sa.select(sa.func.count()).select_from(query.subquery())

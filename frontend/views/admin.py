@@ -10,6 +10,7 @@ from dash import html
 
 from pde.frontend.components import empty, when
 from pde.frontend.services.jobs import Job
+from pde.frontend.services.labels import human
 from pde.frontend.services.users import UserRow
 
 JOB_COLOURS = {"queued": "secondary", "running": "info", "completed": "success", "failed": "danger"}
@@ -69,7 +70,7 @@ def users_view(rows: list[UserRow]) -> Any:
                         [
                             html.Td(r.username),
                             html.Td(r.full_name),
-                            html.Td(r.role),
+                            html.Td(human(r.role)),
                             html.Td("yes" if r.is_active else "no"),
                             html.Td(when(r.last_login_at)),
                         ]

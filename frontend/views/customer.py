@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from pde.frontend import ids
 from pde.frontend.components import (
+    Figure,
     empty,
     figure,
     money,
@@ -25,17 +26,23 @@ from pde.frontend.services.catalogue import (
 )
 from pde.frontend.services.customer import CustomerView
 from pde.frontend.services.history import CustomerHistory
+from pde.frontend.services.labels import human
 from pde.frontend.services.work import StaffMember
 
 
-def gauge(probability: float, tier: str) -> go.Figure:
+def gauge(probability: float, tier: str) -> Figure:
     fig = go.Figure(
         go.Indicator(
             mode="gauge+number",
             value=probability * 100,
             number={"suffix": "%", "valueformat": ".1f"},
             gauge={
-                "axis": {"range": [0, 100]},
+                # whole ticks with their unit; the margins leave room for "100%"
+                "axis": {
+                    "range": [0, 100],
+                    "tickvals": [0, 20, 40, 60, 80, 100],
+                    "ticksuffix": "%",
+                },
                 "bar": {"color": TIER_COLOURS.get(tier, "#333")},
                 "steps": [
                     {"range": [0, 15], "color": "#e8f5e9"},
@@ -46,6 +53,7 @@ def gauge(probability: float, tier: str) -> go.Figure:
             },
         )
     )
+    fig.update_layout(margin={"l": 36, "r": 44, "t": 24, "b": 8})
     return figure(fig, height=210)
 
 
@@ -53,10 +61,10 @@ def metrics(view: CustomerView) -> Any:
     p = view.profile
     limit, balance = p.credit_limit, p.outstanding_balance
     items = [
-        ("Product", p.product.replace("_", " ")),
+        ("Product", human(p.product)),
         ("Region", p.region),
-        ("Employment", p.employment_type.replace("_", " ")),
-        ("Income bracket", p.income_bracket.replace("_", " ")),
+        ("Employment", human(p.employment_type)),
+        ("Income bracket", human(p.income_bracket)),
         ("Credit limit", money(limit)),
         ("Outstanding", money(balance)),
         ("Utilisation", pct(balance / limit if limit else None)),
@@ -96,7 +104,7 @@ def segment_table(view: CustomerView) -> Any:
         ("Credit limit", money(profile.credit_limit), money(segment.mean_limit)),
         ("High-risk share", "–", pct(segment.high_share)),
     ]
-    title = f"{segment.product.replace('_', ' ')} segment ({segment.customers:,})"
+    title = f"{human(segment.product)} segment ({segment.customers:,})"
     return dbc.Table(
         [
             html.Thead(html.Tr([html.Th(""), html.Th("Customer"), html.Th(title)])),
@@ -113,7 +121,7 @@ def stored_reasons(view: CustomerView) -> Any:
         return empty("No reason codes stored with this score.")
     items = []
     for reason in reasons:
-        name = reason.feature.replace("_", " ")
+        name = human(reason.feature)
         items.append(
             html.Li(
                 [
@@ -134,8 +142,8 @@ def history_panel(history: CustomerHistory) -> Any:
             [
                 html.Td(f"#{r.id}"),
                 html.Td(when(r.created_at)),
-                html.Td(r.type.replace("_", " ")),
-                html.Td(r.status.replace("_", " ")),
+                html.Td(human(r.type)),
+                html.Td(human(r.status)),
                 html.Td(r.assigned_to or "–"),
                 html.Td(", ".join(r.outcomes) or "–"),
             ]

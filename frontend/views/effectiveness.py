@@ -12,6 +12,7 @@ from dash import dcc, html
 from pde.frontend.components import GRAPH_CONFIG, card, empty, figure, kpi, money, pct
 from pde.frontend.services import effectiveness
 from pde.frontend.services.effectiveness import OutcomeCount, TypeEffect
+from pde.frontend.services.labels import duration, human
 
 
 def kpi_row(kpis: effectiveness.TrackerKpis) -> Any:
@@ -47,9 +48,7 @@ def kpi_row(kpis: effectiveness.TrackerKpis) -> Any:
                     kpi("Response rate", pct(kpis.response_rate), note="customer answered"),
                     kpi(
                         "Time to respond",
-                        f"{kpis.hours_to_respond:.1f} h"
-                        if kpis.hours_to_respond is not None
-                        else "–",
+                        duration(kpis.hours_to_respond),
                         note="created → started",
                     ),
                 ],
@@ -63,7 +62,7 @@ def kpi_row(kpis: effectiveness.TrackerKpis) -> Any:
 def charts(per_type: Sequence[TypeEffect], mix: Sequence[OutcomeCount]) -> Any:
     if not per_type:
         return None
-    labels = [r.type.replace("_", " ") for r in per_type]
+    labels = [human(r.type) for r in per_type]
     success = go.Figure(
         go.Bar(
             x=labels,
@@ -77,12 +76,12 @@ def charts(per_type: Sequence[TypeEffect], mix: Sequence[OutcomeCount]) -> Any:
     outcomes = go.Figure()
     for outcome in sorted({m.outcome for m in mix}):
         outcomes.add_bar(
-            x=[m.type.replace("_", " ") for m in mix if m.outcome == outcome],
+            x=[human(m.type) for m in mix if m.outcome == outcome],
             y=[m.count for m in mix if m.outcome == outcome],
-            name=outcome.replace("_", " "),
+            name=human(outcome),
         )
     outcomes.update_layout(barmode="stack", yaxis_title="outcomes")
-    figure(outcomes, height=240)
+    styled = figure(outcomes, height=240)
     return dbc.Row(
         [
             dbc.Col(
@@ -95,7 +94,7 @@ def charts(per_type: Sequence[TypeEffect], mix: Sequence[OutcomeCount]) -> Any:
             dbc.Col(
                 card(
                     "Outcomes by action",
-                    dcc.Graph(figure=outcomes, config=GRAPH_CONFIG)
+                    dcc.Graph(figure=styled, config=GRAPH_CONFIG)
                     if mix
                     else empty("No outcomes recorded yet."),
                 ),

@@ -10,6 +10,7 @@ from dash import html
 from pde.frontend import ids
 from pde.frontend.components import empty, pct, shown_value
 from pde.frontend.services.explain import Explained, LiveReason
+from pde.frontend.services.labels import human
 
 
 def explained(result: Explained) -> list[Any]:
@@ -44,7 +45,7 @@ def _protective(result: Explained) -> list[Any]:
 def _reason_row(r: LiveReason, top: float) -> Any:
     """One reason: its standard code and text, the customer's value against what is usual,
     and a bar of its weight (red raises the risk, green lowers it)."""
-    title = r.code_text or r.feature.replace("_", " ")
+    title = r.code_text or human(r.feature)
     return html.Div(
         [
             html.Div(

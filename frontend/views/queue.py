@@ -6,25 +6,24 @@ from dataclasses import asdict
 from typing import Any
 
 from pde.frontend.components import money, pct, when
+from pde.frontend.services.labels import human
 from pde.frontend.services.queue import AlertSummary, QueuePage, QueueRow
 from pde.frontend.services.recommendations import effect_text
 
 COLUMNS = [
     ("link", "Customer"),
     ("probability_pct", "Risk"),
-    ("tier", "tier"),
+    ("tier", "Tier"),
     ("miss_7d_pct", "Miss in 7 days"),
     ("delta_pct", "Change"),
     ("exposure", "Exposure"),
-    ("product", "Product"),
+    ("product_label", "Product"),
     ("action_label", "Recommended action"),
     ("effect_fmt", "Expected effect"),
     ("net_fmt", "Net benefit"),
     ("why", "Why"),
     ("flags", "Flags"),
-    ("cost_fmt", "Cost"),
     ("cool_down", "Cool-down"),
-    ("open_work_fmt", "Open work"),
 ]
 
 
@@ -53,8 +52,7 @@ def queue_rows(page: QueuePage) -> list[dict[str, Any]]:
             "effect_fmt": _effect(r),
             "net_fmt": "" if r.net_benefit is None else money(r.net_benefit),
             "flags": _flags(r),
-            "cost_fmt": money(r.cost) if r.action else "",
-            "open_work_fmt": "yes" if r.open_work else "",
+            "product_label": human(r.product),
         }
         for r in page.rows
     ]

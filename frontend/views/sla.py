@@ -14,6 +14,7 @@ from pde.frontend.components import (
 )
 from pde.frontend.services import ServiceUnavailableError, current
 from pde.frontend.services import work as work_service
+from pde.frontend.services.labels import duration, human
 
 URGENT_ROWS = 6
 SLA_COLOURS = {"overdue": "danger", "due soon": "warning"}
@@ -46,9 +47,9 @@ def sla_panel() -> Any:
             [
                 html.Td(dcc.Link(f"#{r.id}", href=f"/interventions?id={r.id}")),
                 html.Td(dcc.Link(r.customer_id, href=f"/customer?id={r.customer_id}")),
-                html.Td(r.status.replace("_", " ")),
+                html.Td(human(r.status)),
                 html.Td(dbc.Badge(r.sla, color=SLA_COLOURS.get(r.sla, "success"))),
-                html.Td(f"{r.age_hours:.0f} h"),
+                html.Td(duration(r.age_hours)),
             ]
         )
         for r in rows

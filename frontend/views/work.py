@@ -11,6 +11,7 @@ from pde.contracts.interventions import OUTCOMES
 from pde.frontend import ids
 from pde.frontend.components import empty, when
 from pde.frontend.services.catalogue import OUTCOME_NAMES, OutcomeKind
+from pde.frontend.services.labels import human
 from pde.frontend.services.work import InterventionDetail, StaffMember, WorkRow
 
 COLUMNS = [
@@ -70,7 +71,7 @@ def action_panel(officers: list[StaffMember]) -> list[Any]:
         html.Div("Record outcome", className="fw-semibold small mb-1"),
         dbc.Select(
             id=ids.IT_OUTCOME,
-            options=[{"label": o.replace("_", " "), "value": o} for o in OUTCOME_NAMES],
+            options=[{"label": human(o), "value": o} for o in OUTCOME_NAMES],
             value=OutcomeKind.PAID.value,
             size="sm",
             className="mb-2",
@@ -117,9 +118,9 @@ def work_rows(rows: list[WorkRow]) -> list[dict[str, Any]]:
         {
             "id": r.id,
             "link": f"[{r.customer_id}](/customer?id={r.customer_id})",
-            "type_label": r.type.replace("_", " "),
+            "type_label": human(r.type),
             "priority": r.priority,
-            "status_label": r.status.replace("_", " "),
+            "status_label": human(r.status),
             "created_by": r.created_by,
             "assigned_to": r.assigned_to or "–",
             "sla_due": when(r.sla_due_at),
@@ -136,7 +137,7 @@ def facts(row: InterventionDetail) -> Any:
         ("Action", row.action_label),
         (
             "Status",
-            html.Span(row.status.replace("_", " "), id="it-status-text", className="fw-bold"),
+            html.Span(human(row.status), id="it-status-text", className="fw-bold"),
         ),
         ("Priority", row.priority),
         ("Created", f"{when(row.created_at)} by {row.created_by}"),

@@ -9,6 +9,7 @@ import typer
 # Modules under pde.cli, named cmd_<name>.
 SUBCOMMANDS = (
     "simulate",
+    "dataset",
     "import_data",
     "features",
     "train",

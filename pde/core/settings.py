@@ -105,6 +105,17 @@ class Settings(BaseSettings):
     session_minutes: int = Field(
         30, ge=1, le=24 * 60, description="Idle minutes before an app session expires."
     )
+    redis_url: str | None = Field(
+        None,
+        description="Redis the app's worker processes share their portfolio figures through"
+        " (redis://host:port/db); unset keeps them in each process.",
+    )
+    currency: str = Field(
+        "€",
+        min_length=1,
+        max_length=4,
+        description="Currency sign or code the app shows amounts in.",
+    )
 
     # The alert policy (pde.decision): the team's capacity and the economics of an action.
     officers: int = Field(7, ge=1, le=10_000, description="Collections officers on alerts.")

@@ -17,6 +17,7 @@ from pde.core.settings import Settings, get_settings
 from pde.db import jobs as job_table
 from pde.db.engine import session_scope
 from pde.db.models import Job, JobKind
+from pde.jobs.datasets import new_dataset_dir
 
 TITLES = {
     JobKind.GENERATE: "Generate demo data",
@@ -59,10 +60,7 @@ def steps(kind: JobKind, params: dict[str, Any], settings: Settings) -> list[lis
     """The `pde` commands of a job, in order (a failing one ends the job)."""
     data_dir = str(params.get("data_dir") or settings.data_dir)
     if kind == JobKind.GENERATE:
-        simulate = ["simulate", "--customers", str(int(params.get("customers", 30_000)))]
-        if params.get("drift_from_week") is not None:
-            simulate += ["--drift-from-week", str(int(params["drift_from_week"]))]
-        return [[*simulate, "--out", data_dir], ["db", "upgrade"], ["db", "seed-demo"]]
+        return _generate_steps(params, settings)
     if kind == JobKind.RETRAIN:
         return [["train", "--data", data_dir, *(["--quick"] if params.get("quick") else [])]]
     score = ["score-portfolio", "--data", data_dir, "--weeks", str(int(params.get("weeks", 1)))]
@@ -74,6 +72,30 @@ def steps(kind: JobKind, params: dict[str, Any], settings: Settings) -> list[lis
     if kind == JobKind.REALISED:
         return [realised]
     return [score, realised, ["jobs", "run", "casework", "--data", data_dir]]  # nightly
+
+
+def _generate_steps(params: dict[str, Any], settings: Settings) -> list[list[str]]:
+    """A new dataset in a directory of its own, a model trained on it, the database seeded
+    (or its customers refreshed) and the portfolio scored from it; only then the last step
+    points PDE_DATA_DIR at it. A failing step ends the job with the old data still in use."""
+    new = str(params.get("dataset_dir") or new_dataset_dir(settings.data_dir))
+    simulate = ["simulate", "--customers", str(int(params.get("customers", 30_000)))]
+    if params.get("drift_from_week") is not None:
+        simulate += ["--drift-from-week", str(int(params["drift_from_week"]))]
+    train = ["train", "--data", new, *(["--quick"] if params.get("quick", True) else [])]
+    load = (
+        ["db", "seed-demo", "--data-dir", new]
+        if params.get("seed_users")
+        else ["db", "load-customers", "--data-dir", new]
+    )
+    return [
+        [*simulate, "--out", new],
+        train,
+        ["db", "upgrade"],
+        load,
+        ["score-portfolio", "--data", new],
+        ["dataset", "use", new],
+    ]
 
 
 def view(job: Job, settings: Settings | None = None) -> JobView:
@@ -109,6 +131,8 @@ def enqueue(
     is fixed now (PDE_DATA_DIR of the caller unless `params` names one)."""
     settings = settings or get_settings()
     values = {"data_dir": str(settings.data_dir), **(params or {})}
+    if kind == JobKind.GENERATE:  # fixed now, so the job shows the steps it will run
+        values.setdefault("dataset_dir", str(new_dataset_dir(settings.data_dir)))
     with session_scope(engine=engine) as session:
         job = job_table.enqueue(
             session=session, kind=kind, requested_by=requested_by, params=values

@@ -23,6 +23,7 @@ EXPECTED = {
     "db",
     "demo",
     "bench",
+    "dataset",
 }
 
 

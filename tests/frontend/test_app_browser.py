@@ -96,7 +96,7 @@ def test_app_action_center_simulates_impact_then_creates(
         By.XPATH, "//label[starts-with(normalize-space(), 'High and stable')]"
     ).click()
     # The stable tier holds no critical customer: its first row is high-risk once loaded.
-    wait_for(browser, "#ac-queue td[data-dash-column='tier']", text="high")
+    wait_for(browser, "#ac-queue td[data-dash-column='tier']", text="High")
     # Two customers for whom the recommended action was never taken: the workflow's
     # cool-down (one intervention of a type per customer per week) cannot refuse them.
     with session_scope(engine=portfolio[1]) as session:
@@ -167,7 +167,7 @@ def test_app_action_center_shows_the_7_day_miss_chance_and_the_run_alerts(
     browser.find_element(
         By.XPATH, "//label[starts-with(normalize-space(), 'High and stable')]"
     ).click()
-    wait_for(browser, "#ac-queue td[data-dash-column='tier']", text="high")
+    wait_for(browser, "#ac-queue td[data-dash-column='tier']", text="High")
     first = _queue_cells(browser)[0]
     assert first["miss_7d_pct"] == ""  # the seeded scores have no time-to-miss forecast
     customer = first["link"]
@@ -231,7 +231,7 @@ def test_app_intervention_life_is_persisted_and_audited(
     click(browser, "#dd-create-btn")
     created = wait_for(browser, "#dd-ok").text
     intervention_id = int(re.search(r"#(\d+)", created).group(1))  # type: ignore[union-attr]
-    wait_for(browser, ".history", text="agent call")
+    wait_for(browser, ".history", text="Agent call")
     screenshot(browser, ARTIFACTS, "created")
     sign_out(browser)
 
@@ -239,23 +239,23 @@ def test_app_intervention_life_is_persisted_and_audited(
     sign_in(browser, app_url, "sup1")
     wait_for(browser, "#nav-action_center")
     browser.get(f"{app_url}/interventions?id={intervention_id}")
-    wait_for(browser, "#it-status-text", text="recommended")
+    wait_for(browser, "#it-status-text", text="Recommended")
     click(browser, '[id*="approve"]')
-    wait_for(browser, "#it-status-text", text="approved")
+    wait_for(browser, "#it-status-text", text="Approved")
     browser.find_element(By.CSS_SELECTOR, "#it-officer option[value='off1']").click()
     click(browser, '[id*="assign"]')
-    wait_for(browser, "#it-status-text", text="assigned")
+    wait_for(browser, "#it-status-text", text="Assigned")
     sign_out(browser)
 
     # 5. The officer starts, completes and records the outcome.
     sign_in(browser, app_url, "off1")
     wait_for(browser, "#nav-action_center")
     browser.get(f"{app_url}/interventions?id={intervention_id}")
-    wait_for(browser, "#it-status-text", text="assigned")
+    wait_for(browser, "#it-status-text", text="Assigned")
     click(browser, '[id*="start"]')
-    wait_for(browser, "#it-status-text", text="in progress")
+    wait_for(browser, "#it-status-text", text="In progress")
     click(browser, '[id*="complete"]')
-    wait_for(browser, "#it-status-text", text="completed")
+    wait_for(browser, "#it-status-text", text="Completed")
     browser.find_element(By.CSS_SELECTOR, "#it-outcome option[value='promise_to_pay']").click()
     browser.find_element(By.ID, "it-note").send_keys("pays on Friday")
     click(browser, "#it-record")

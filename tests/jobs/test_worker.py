@@ -116,9 +116,10 @@ def test_worker_runs_real_commands_records_output_and_failures(sqlite_env: Any) 
     [last, first] = recent(engine=sqlite_env.engine)
     assert first.log_tail[0].startswith("$ pde jobs run realised --data ")
     assert first.steps == [first.log_tail[0][2:]]
-    assert (
-        last.error
-        == "`pde simulate --customers 0 --out " + str(settings.data_dir) + "` exited with code 1"
-    )
+    # a new dataset in a directory of its own; PDE_DATA_DIR is switched only by the last step
+    assert last.steps[0].startswith("pde simulate --customers 0 --out ")
+    assert last.steps[-1].startswith("pde dataset use ") and len(last.steps) == 6
+    assert last.error == f"`{last.steps[0]}` exited with code 1"
+    assert not settings.data_dir.is_symlink()
     assert any("--customers must be at least 1" in line for line in last.log_tail)
     assert last.progress == 0.0 and first.progress == 1.0

@@ -56,7 +56,7 @@ def test_jobs_are_queued_in_the_table_and_listed_newest_first(services: Services
 def test_jobs_run_by_the_apps_worker_show_their_end(services: Services) -> None:
     services.jobs = JobRunner()
     try:
-        job = start_demo_data(services, ADMIN, customers=0)  # simulate refuses 0 customers
+        job = start_job(services, ADMIN, "generate", customers=0)  # simulate refuses 0
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             [found] = recent_jobs(services, ADMIN)
@@ -88,3 +88,48 @@ def test_jobs_the_app_leaves_them_to_a_worker_when_told(
     runner = app.server.extensions[EXTENSION].jobs
     assert runner.run_worker is runs
     runner.stop()
+
+
+def _scoring_up(services: Services) -> None:
+    from pde.frontend.services.base import Status
+
+    services.status = lambda *, fresh=False: Status(True, None, True, None)  # type: ignore[method-assign]
+
+
+def test_demo_data_is_refused_up_front_when_a_step_could_not_succeed(services: Services) -> None:
+    from pde.frontend.services.jobs import JobRefusedError
+
+    # no scoring service: the new portfolio could not be scored
+    with pytest.raises(JobRefusedError, match=r"scoring service .* is unavailable"):
+        start_demo_data(services, ADMIN, customers=500)
+    assert recent_jobs(services, ADMIN) == []
+    assert not services.settings.data_dir.exists()
+    _scoring_up(services)
+    with pytest.raises(JobRefusedError, match="between 100 and 300,000"):
+        start_demo_data(services, ADMIN, customers=10)
+    from pde.frontend.seed import seed_portfolio
+
+    seed_portfolio(services.engine, customers=150, days=1, interventions=0)
+    with pytest.raises(JobRefusedError, match="holds 150 customers"):
+        start_demo_data(services, ADMIN, customers=100)
+    with pytest.raises(AccessDeniedError):
+        start_demo_data(services, SUPERVISOR, customers=500)
+
+
+def test_demo_data_builds_a_new_dataset_and_switches_to_it_last(services: Services) -> None:
+    from pde.jobs.datasets import datasets_root
+
+    _scoring_up(services)
+    job = start_demo_data(services, ADMIN, customers=500)  # an empty database: seeds users
+    new = next(s.split("--out ")[1] for s in job.steps if s.startswith("pde simulate"))
+    assert Path(new).parent == datasets_root(services.settings.data_dir)
+    assert [s.split(" --")[0].split(" /")[0] for s in job.steps] == [
+        "pde simulate",
+        "pde train",
+        "pde db upgrade",
+        "pde db seed-demo",
+        "pde score-portfolio",
+        "pde dataset use",
+    ]
+    assert job.steps[-1] == f"pde dataset use {new}"
+    assert f"--data {new}" in job.steps[1] and f"--data {new}" in job.steps[4]
