@@ -197,8 +197,10 @@ def table(
     row_selectable: str | bool = False,
     style_rules: list[dict[str, Any]] | None = None,
     data: list[dict[str, Any]] | None = None,
+    wrap: Sequence[str] = (),
 ) -> Any:
-    """A DataTable styled like the rest; with server paging the data comes from a callback."""
+    """A DataTable styled like the rest; with server paging the data comes from a callback.
+    The `wrap` columns' text wraps within a bounded width, so wide tables fit a laptop."""
     return dash_table.DataTable(  # type: ignore[attr-defined]
         id=table_id,
         columns=[
@@ -221,7 +223,18 @@ def table(
             "fontWeight": "600",
             "border": "none",
             "color": "#44505f",
+            "whiteSpace": "normal",
         },
+        style_cell_conditional=[
+            {
+                "if": {"column_id": column},
+                "whiteSpace": "normal",
+                "height": "auto",
+                "minWidth": "90px",
+                "maxWidth": "170px",
+            }
+            for column in wrap
+        ],
         style_cell={
             "fontFamily": FONT,
             "fontSize": "13px",

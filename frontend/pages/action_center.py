@@ -103,7 +103,13 @@ def layout(**kwargs: Any) -> Any:
         html.Div(id=OVERRIDE_ERROR),
         html.Div(id=ids.AC_SNAPSHOT, className="small-muted mb-1"),
         html.Div(id=ids.AC_ALERTS, className="small-muted mb-1"),
-        table(ids.AC_TABLE, COLUMNS, row_selectable="multi", style_rules=tier_colour_rules()),
+        table(
+            ids.AC_TABLE,
+            COLUMNS,
+            row_selectable="multi",
+            style_rules=tier_colour_rules(),
+            wrap=("action_label", "effect_fmt", "why", "flags", "cool_down", "product_label"),
+        ),
         html.Div(id=ids.AC_RESULT, className="mt-2"),
     ]
     modal = dbc.Modal(

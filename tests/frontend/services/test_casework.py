@@ -204,7 +204,7 @@ def test_casework_triggers_are_raised_once_a_day_and_scoped(services: Services) 
         assert triggers.raise_from_data(services) == 2  # not the customer the database lacks
     finally:
         frame.write_parquet(payments)
-    services._cache.clear()
+    services._cache = None  # a fresh cache: the data is read again
     assert triggers.raise_from_data(services) == 0  # same data, same day: nothing new
     mine = triggers.recent(services, signed_in("off1"))
     assert [(t.customer_id, t.label) for t in mine] == [(first, "Auto-debit failed")]
