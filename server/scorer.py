@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,6 +49,8 @@ PARALLEL_MIN_ROWS = 2048
 MAX_EXPLAIN_ROWS = 10_000
 # Explanation batches at least this large use the scoring threads' count of threads.
 PARALLEL_EXPLAIN_ROWS = 16
+# Seconds a replaced bundle keeps its explainer process, for the calls that still use it.
+RETIRE_SECONDS = 30.0
 # Longest reload target accepted (a path under the model dir or a version name).
 MAX_BUNDLE_PATH_CHARS = 1024
 
@@ -75,6 +79,8 @@ class Scorer:
         self._loader = loader
         self._preflight = preflight
         self._bundle: LoadedBundle | None = None
+        self._loaded_at = 0.0
+        self._reloads: Counter[str] = Counter()
         self._reload_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, workers - 1), thread_name_prefix="pde-score"
@@ -115,8 +121,13 @@ class Scorer:
                 self._preflight(directory)
             bundle = self._loader(directory)
             previous, self._bundle = self._bundle, bundle
+            self._loaded_at = time.time()
         if previous is not None:
             log.info("model %s replaced by %s", previous.version, bundle.version)
+            # calls that took the previous bundle finish with it; its explainer ends after
+            retire = threading.Timer(RETIRE_SECONDS, previous.close)
+            retire.daemon = True
+            retire.start()
         limit = self.batch_limit(bundle)
         log.info("model %s takes batches of up to %s", bundle.version, limit.describe())
         if limit.rows < self.max_batch_rows:
@@ -133,14 +144,30 @@ class Scorer:
         """`load` while serving, checked in a child process first: a bad bundle (one that
         fails its checks or crashes the loader) raises ReloadRefusedError; the old one stays."""
         try:
-            return self.load(path, preflight=True)
+            bundle = self.load(path, preflight=True)
         except BundleError as exc:
+            self._reloads["refused"] += 1
             serving = self._bundle.version if self._bundle else "nothing"
             log.error("reload refused (still serving %s): %s", serving, exc)
             raise ReloadRefusedError(f"reload refused, still serving {serving}: {exc}") from None
+        self._reloads["ok"] += 1
+        return bundle
+
+    def model_state(self) -> tuple[str, str, float] | None:
+        """(version, feature catalogue version, load time) of the served bundle, if any."""
+        bundle = self._bundle
+        if bundle is None:
+            return None
+        return bundle.version, bundle.manifest.feature_catalogue_version or "", self._loaded_at
+
+    def reload_counts(self) -> dict[str, int]:
+        """Hot reloads so far by result: ok, refused."""
+        return {"ok": self._reloads["ok"], "refused": self._reloads["refused"]}
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._bundle is not None:
+            self._bundle.close()
 
     # -- scoring ----------------------------------------------------------------------------
     def row(self, bundle: LoadedBundle, data: RowInput) -> F32:
