@@ -99,20 +99,17 @@ class _Graph:
 
 @dataclass(frozen=True)
 class _Merged:
-    """The members merged into one graph (see `pde.server.fused`): one run per batch. With a
-    head (`fused.scoring_model`), the run also gives the blended probability (calibrated
-    when `calibrated`) and, with `hazards`, the time-to-miss graph's probabilities."""
+    """The members merged into one graph (see `pde.server.fused`): one run per batch; with
+    `hazards`, the run also gives the time-to-miss graph's probabilities (last output)."""
 
     session: Any
-    outputs: list[str]  # the members' probabilities, then the head's outputs
+    outputs: list[str]  # the members' probabilities, then the hazards when there are
     members: int
-    head: bool = False
-    calibrated: bool = False
     hazards: bool = False
 
     def per_model(self, x: F32) -> F64:
         results = self.session.run(self.outputs[: self.members], {fused.INPUT: x})
-        return np.stack([r[:, 1] for r in results]).astype(np.float64)
+        return np.stack([r[:, 1] for r in results[: self.members]]).astype(np.float64)
 
 
 def _session_options(threads: int) -> Any:
@@ -186,21 +183,15 @@ class LoadedBundle:
         """Scores float32 rows [rows, features] in model order (validated by the caller)."""
         clipped = self.spec.clip(features)
         merged = self.merged_
-        if merged is None or not merged.head:
-            per_model = self.per_model(clipped)
-            probability = self.spec.calibrate(self.spec.combine(per_model))
-            miss = self.miss_forecast(clipped)
-        else:
+        if merged is not None and merged.hazards:
             results = merged.session.run(merged.outputs, {fused.INPUT: clipped})
             per_model = np.stack([r[:, 1] for r in results[: merged.members]]).astype(np.float64)
-            probability = results[merged.members]
-            if not merged.calibrated:
-                probability = self.spec.calibrate(probability)
-            if merged.hazards:
-                hazards = results[-1][:, 1].reshape(clipped.shape[0], len(INTERVAL_ENDS))
-                miss = forecast(hazards)
-            else:
-                miss = self.miss_forecast(clipped)
+            hazards = results[-1][:, 1].reshape(clipped.shape[0], len(INTERVAL_ENDS))
+            miss: MissForecast | None = forecast(hazards)
+        else:
+            per_model = self.per_model(clipped)
+            miss = self.miss_forecast(clipped)
+        probability = self.spec.calibrate(self.spec.combine(per_model))
         return BatchScores(
             per_model=per_model,
             probability=probability,
@@ -211,25 +202,21 @@ class LoadedBundle:
 
     def score_row(self, features: F32) -> RowScore:
         """Scores ONE row [1, features] (validated by the caller) as `score` does, without
-        its per-row arrays: one run of the scoring graph gives the members' probabilities,
-        the calibrated blend and the hazards, read as plain floats (see `pde.server.fused`)."""
+        its per-row arrays: one run of the merged graph (the hazards too, see
+        `pde.server.fused`), then plain floats: the blend, the calibration, the tier."""
         merged = self.merged_
-        if merged is None or not merged.head:
+        if merged is None:
             return row_scores(self.score(features))[0]
         clipped = self.spec.clip(features)
         results = merged.session.run(merged.outputs, {fused.INPUT: clipped})
-        members = merged.members
-        per_model = [float(out[0, 1]) for out in results[:members]]
-        if merged.calibrated:
-            probability = float(results[members][0])
-        else:
-            probability = float(self.spec.calibrate(results[members])[0])
+        per_model = [float(out[0, 1]) for out in results[: merged.members]]
+        raw = sum(w * p for w, p in zip(self._weights, per_model, strict=True))
+        probability = self.spec.calibrate_one(raw)
         tier = max(bisect.bisect_right(self._tier_lowers, probability) - 1, 0)
         alert = probability >= self.spec.threshold
-        if merged.hazards:
-            miss = forecast_one(results[-1][:, 1].tolist())
-        else:
-            miss = self._row_miss(clipped)
+        miss = (
+            forecast_one(results[-1][:, 1].tolist()) if merged.hazards else self._row_miss(clipped)
+        )
         return RowScore(per_model, probability, tier, alert, miss)
 
     def miss_forecast(self, clipped: F32) -> MissForecast | None:
@@ -305,35 +292,22 @@ def _member(directory: Path, member: Any) -> tuple[Path, str, str]:
 
 
 def _merge(directory: Path, manifest: Manifest, *, threads: int) -> _Merged | None:
-    """The whole score in one session (`fused.scoring_model`); failing that, the members
-    merged alone (`fused.merged_model`); None (three sessions serve) when neither builds."""
+    """The members and the hazard graph merged into one session (`fused.scoring_model`);
+    failing that or without a hazard graph, the members alone (`fused.merged_model`); None
+    (separate sessions serve) when neither builds."""
     members = {name: _member(directory, manifest.models[name]) for name in MODEL_NAMES}
-    calibration = manifest.calibration
-    head = fused.Head(
-        weights=[manifest.weights[name] for name in MODEL_NAMES],
-        method=calibration.method,
-        a=calibration.a,
-        b=calibration.b,
-        c=calibration.c,
-        intervals=len(INTERVAL_ENDS),
-    )
-    hazard = _member(directory, manifest.hazard) if manifest.hazard is not None else None
-    n = len(manifest.feature_names)
-    try:
-        model, outputs = fused.scoring_model(members, head, n_features=n, hazard=hazard)
-        session = _session(model.SerializeToString(), threads=threads)
-        return _Merged(
-            session,
-            outputs,
-            len(members),
-            head=True,
-            calibrated=head.calibrated,
-            hazards=hazard is not None,
-        )
-    except Exception as exc:  # onnx / onnxruntime raise their own error types
-        log.warning(
-            "%s: the scoring graph does not build, merging the members only: %s", directory, exc
-        )
+    if manifest.hazard is not None:
+        try:
+            model, outputs = fused.scoring_model(
+                members,
+                n_features=len(manifest.feature_names),
+                intervals=len(INTERVAL_ENDS),
+                hazard=_member(directory, manifest.hazard),
+            )
+            session = _session(model.SerializeToString(), threads=threads)
+            return _Merged(session, outputs, len(members), hazards=True)
+        except Exception as exc:  # onnx / onnxruntime raise their own error types
+            log.warning("%s: the hazard graph does not merge, serving it apart: %s", directory, exc)
     try:
         model, outputs = fused.merged_model(members)
         session = _session(model.SerializeToString(), threads=threads)

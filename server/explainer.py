@@ -165,6 +165,7 @@ def _answer(models: dict[str, NativeModel], op: str, args: tuple[Any, ...]) -> A
 
 
 def _load(files: dict[str, str]) -> dict[str, NativeModel]:
+
     models = {}
     for name, path in files.items():
         try:

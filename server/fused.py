@@ -5,16 +5,16 @@ prefixed per member, the input shared) they answer in ONE `session.run` instead 
 which is most of the per-row cost of single-row scoring. The merged graph is what the parity
 check runs against the native models, so it is checked like the separate graphs were.
 
-`scoring_model` adds what followed the members in numpy, so that one run gives the whole
-score without per-call temporaries: the weighted blend and the manifest's platt or beta
-calibration (in double precision, the numpy formulas op for op; isotonic calibrations stay in
-numpy, which `Head.calibrated` tells), and the time-to-miss graph on the rows repeated per
-interval (`pde.contracts.hazard.with_intervals`, built in the graph).
+`scoring_model` adds the time-to-miss graph, fed by nodes that repeat the rows once per
+interval (`pde.contracts.hazard.with_intervals`, built in the graph): one run then gives every
+model's answer. The blend and the calibration are not in the graph: onnxruntime runs every
+node of a graph on each call (about 0.4 us each), and the platt or beta calibration as graph
+nodes cost 9 us a run, measured, against about 1 us in plain floats for one row
+(`EnsembleSpec.calibrate_one`) and a few numpy calls for a batch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,27 +89,9 @@ def merged_model(
     return merged, [o.name for o in outputs]
 
 
-PROBABILITY = "pde/probability"
 HAZARDS = "pde/hazards"
 HAZARD_ROWS = "pde/hazard_rows"
 HEAD_OPSET = 13  # Unsqueeze and Slice take their axes as inputs from 13 on
-
-
-@dataclass(frozen=True)
-class Head:
-    """What the scoring graph computes after the members."""
-
-    weights: list[float]  # member order
-    method: str  # the manifest's calibration method
-    a: float
-    b: float
-    c: float
-    intervals: int = 0  # time-to-miss intervals; 0 = no hazard member
-
-    @property
-    def calibrated(self) -> bool:
-        """The graph's probability is calibrated (isotonic calibrations are numpy's)."""
-        return self.method not in ("isotonic", "isotonic_interp")
 
 
 def _const(name: str, values: Any, dtype: Any) -> Any:
@@ -117,73 +99,6 @@ def _const(name: str, values: Any, dtype: Any) -> Any:
     from onnx import numpy_helper
 
     return numpy_helper.from_array(np.asarray(values, dtype=dtype), name)
-
-
-def _blend_nodes(head: Head, member_outputs: list[str]) -> tuple[list[Any], list[Any]]:
-    """Nodes of the weighted blend and the calibration: `PROBABILITY`, double [rows]."""
-    import numpy as np
-    from onnx import TensorProto, helper
-
-    nodes, constants = [], [_const("pde/one", [1], np.int64), _const("pde/f1", 1.0, np.float64)]
-    total = ""
-    for index, output in enumerate(member_outputs):
-        p, weighted = f"pde/p{index}", f"pde/w{index}p"
-        constants.append(_const(f"pde/w{index}", head.weights[index], np.float64))
-        nodes += [
-            helper.make_node("Gather", [output, "pde/one"], [p + "32"], axis=1),
-            helper.make_node("Squeeze", [p + "32", "pde/one"], [p + "s"]),
-            helper.make_node("Cast", [p + "s"], [p], to=TensorProto.DOUBLE),
-            helper.make_node("Mul", [f"pde/w{index}", p], [weighted]),
-        ]
-        if total:
-            nodes.append(helper.make_node("Add", [total, weighted], [f"pde/sum{index}"]))
-            total = f"pde/sum{index}"
-        else:
-            total = weighted
-    if head.method not in ("platt", "beta"):
-        nodes.append(helper.make_node("Identity", [total], [PROBABILITY]))
-        return nodes, constants
-    from pde.contracts.bundle import P_FLOOR, RAW_EPSILON
-
-    for name, value in (
-        ("eps", RAW_EPSILON),
-        ("eps_hi", 1 - RAW_EPSILON),
-        ("a", head.a),
-        ("b", head.b),
-        ("c", head.c),
-        ("floor", P_FLOOR),
-        ("span", 1 - 2 * P_FLOOR),
-    ):
-        constants.append(_const(f"pde/{name}", value, np.float64))
-    op = helper.make_node
-    nodes += [
-        op("Clip", [total, "pde/eps", "pde/eps_hi"], ["pde/s"]),
-        op("Sub", ["pde/f1", "pde/s"], ["pde/1-s"]),
-    ]
-    if head.method == "platt":  # z = a * log(s / (1 - s)) + b
-        nodes += [
-            op("Div", ["pde/s", "pde/1-s"], ["pde/odds"]),
-            op("Log", ["pde/odds"], ["pde/logit"]),
-            op("Mul", ["pde/a", "pde/logit"], ["pde/az"]),
-            op("Add", ["pde/az", "pde/b"], ["pde/z"]),
-        ]
-    else:  # beta: z = a * log(s) - b * log1p(-s) + c
-        nodes += [
-            op("Log", ["pde/s"], ["pde/log_s"]),
-            op("Log", ["pde/1-s"], ["pde/log_1-s"]),
-            op("Mul", ["pde/a", "pde/log_s"], ["pde/a_log_s"]),
-            op("Mul", ["pde/b", "pde/log_1-s"], ["pde/b_log_1-s"]),
-            op("Sub", ["pde/a_log_s", "pde/b_log_1-s"], ["pde/ab"]),
-            op("Add", ["pde/ab", "pde/c"], ["pde/z"]),
-        ]
-    nodes += [  # P_FLOOR + (1 - 2 P_FLOOR) / (1 + exp(-z))
-        op("Neg", ["pde/z"], ["pde/-z"]),
-        op("Exp", ["pde/-z"], ["pde/exp"]),
-        op("Add", ["pde/f1", "pde/exp"], ["pde/denominator"]),
-        op("Div", ["pde/span", "pde/denominator"], ["pde/scaled"]),
-        op("Add", ["pde/floor", "pde/scaled"], [PROBABILITY]),
-    ]
-    return nodes, constants
 
 
 def _hazard_input_nodes(n_features: int, intervals: int) -> tuple[list[Any], list[Any]]:
@@ -194,17 +109,17 @@ def _hazard_input_nodes(n_features: int, intervals: int) -> tuple[list[Any], lis
 
     op = helper.make_node
     constants = [
-        _const("pde/axis1", [1], np.int64),
         _const("pde/repeat", [1, intervals, 1], np.int64),
         _const(
             "pde/index", np.arange(intervals, dtype=np.float32).reshape(1, intervals, 1), np.float32
         ),
         _const("pde/zero", [0], np.int64),
+        _const("pde/one", [1], np.int64),
         _const("pde/index_shape", [intervals, 1], np.int64),
         _const("pde/flat", [-1, n_features + 1], np.int64),
     ]
     nodes = [
-        op("Unsqueeze", [INPUT, "pde/axis1"], ["pde/x3"]),
+        op("Unsqueeze", [INPUT, "pde/one"], ["pde/x3"]),
         op("Expand", ["pde/x3", "pde/repeat"], ["pde/repeated"]),
         op("Shape", [INPUT], ["pde/shape"]),
         op("Slice", ["pde/shape", "pde/zero", "pde/one", "pde/zero"], ["pde/rows"]),
@@ -218,44 +133,32 @@ def _hazard_input_nodes(n_features: int, intervals: int) -> tuple[list[Any], lis
 
 def scoring_model(
     members: dict[str, tuple[Path, str, str]],
-    head: Head,
     *,
     n_features: int,
-    hazard: tuple[Path, str, str] | None = None,
+    intervals: int,
+    hazard: tuple[Path, str, str],
 ) -> tuple[Any, list[str]]:
-    """The merged members, the blend and calibration (`PROBABILITY`) and, with `hazard`, the
-    time-to-miss graph's probabilities on the rows per interval (`HAZARDS`). Outputs: the
-    members' probabilities in order, then `PROBABILITY`, then `HAZARDS` when there is one."""
+    """The merged members and the time-to-miss graph on the rows repeated per interval, built
+    in the graph (`HAZARDS`). Outputs: the members' probabilities in order, then `HAZARDS`."""
     import onnx
     from onnx import helper
 
-    every = dict(members)
-    if hazard is not None:
-        every["hazard"] = hazard
-    model, outputs = merged_model(every, inputs={"hazard": HAZARD_ROWS} if hazard else None)
+    model, outputs = merged_model({**members, "hazard": hazard}, inputs={"hazard": HAZARD_ROWS})
     graph = model.graph
-    blend, constants = _blend_nodes(head, outputs[: len(members)])
-    graph.node.extend(blend)
+    built, constants = _hazard_input_nodes(n_features, intervals)
+    existing = list(graph.node)  # the built nodes go first (topological order)
+    del graph.node[:]
+    graph.node.extend([*built, *existing])
     graph.initializer.extend(constants)
-    graph.output.append(
-        helper.make_tensor_value_info(PROBABILITY, onnx.TensorProto.DOUBLE, ["rows"])
-    )
-    if hazard is not None:
-        built, constants = _hazard_input_nodes(n_features, head.intervals)
-        existing = list(graph.node)  # the built nodes go first (topological order)
-        del graph.node[:]
-        graph.node.extend([*built, *existing])
-        graph.initializer.extend(constants)
-        hazard_output = graph.output[len(members)]
-        graph.output.remove(hazard_output)
-        hazard_output.name = HAZARDS
-        graph.output.append(hazard_output)
-        graph.node.append(helper.make_node("Identity", [outputs[-1]], [HAZARDS]))
+    hazard_output = graph.output[len(members)]
+    graph.output.remove(hazard_output)
+    hazard_output.name = HAZARDS
+    graph.output.append(hazard_output)
+    graph.node.append(helper.make_node("Identity", [outputs[-1]], [HAZARDS]))
     for opset in model.opset_import:
         if opset.domain in ("", "ai.onnx"):
             opset.version = max(opset.version, HEAD_OPSET)
     if not any(o.domain in ("", "ai.onnx") for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("", HEAD_OPSET))
     onnx.checker.check_model(model)
-    names = [*outputs[: len(members)], PROBABILITY] + ([HAZARDS] if hazard else [])
-    return model, names
+    return model, [*outputs[: len(members)], HAZARDS]

@@ -57,11 +57,9 @@ def _exported(text: str) -> set[str]:
     for line in text.splitlines():
         if line.startswith("# TYPE "):
             _, _, name, kind = line.split(" ", 3)
-            suffixes = {
-                "counter": ["_total", "_created"],
-                "histogram": ["_bucket", "_sum", "_count", "_created"],
-                "gauge": [""],
-                "summary": ["_sum", "_count"],
+            suffixes = {  # the text format names a counter's family with its `_total`
+                "histogram": ["", "_bucket", "_sum", "_count"],
+                "summary": ["", "_sum", "_count"],
             }.get(kind, [""])
             names.update(name + suffix for suffix in suffixes)
     return names
