@@ -91,6 +91,8 @@ class ServerOptions:
     # port 0 = off.
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 0
+    # Concurrent one-row Score calls share onnxruntime runs (pde.server.batching).
+    batching: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ServerOptions:
@@ -103,6 +105,7 @@ class ServerOptions:
             "workers": settings.grpc_workers,
             "metrics_host": settings.metrics_host,
             "metrics_port": settings.metrics_port,
+            "batching": settings.grpc_batching,
             # Only when set: left unset, the server sizes it for the bundle.
             "max_message_mb": (
                 settings.grpc_max_message_mb
@@ -134,6 +137,7 @@ class ScoringServer:
             workers=options.workers,
             max_batch_rows=options.max_batch_rows,
             message_limit=self.message_limit,
+            batching=options.batching,
         )
         self._handlers = ThreadPoolExecutor(
             max_workers=options.handler_threads, thread_name_prefix="grpc"
