@@ -122,6 +122,11 @@ def _session_options(threads: int) -> Any:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     # Spinning threads steal the second core from the gRPC threads and the other session.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # No arena: a large batch's buffers go back to the allocator instead of staying with the
+    # session (measured: 240 -> 155-211 MiB after 10,000-row batches; one-row runs no slower
+    # within the noise).
+    options.enable_cpu_mem_arena = False
+    options.enable_mem_pattern = False
     options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     options.log_severity_level = 3
     return options

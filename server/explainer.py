@@ -60,6 +60,7 @@ class _Process:
         self.connection.send(("load", {name: str(path) for name, path in files.items()}))
         self.directory = directory
         self.loaded = False
+        self.broken = False  # the process ended or stopped answering
         self._finalizer = weakref.finalize(self, _stop, self.process, self.connection)
 
     def call(self, op: str, *args: Any) -> Any:
@@ -67,15 +68,21 @@ class _Process:
         if not self.loaded:
             self._reply(BundleError, timeout=START_SECONDS)
             self.loaded = True
-        self.connection.send((op, args))
+        try:
+            self.connection.send((op, args))
+        except OSError:
+            self.broken = True
+            raise ScoringError(f"{self.directory}: the native models' process ended") from None
         return self._reply(ScoringError)
 
     def _reply(self, error: type[Exception], *, timeout: float | None = None) -> Any:
         try:
             if timeout is not None and not self.connection.poll(timeout):
+                self.broken = True
                 raise error(f"{self.directory}: the native models did not load in {timeout:g} s")
             status, value = self.connection.recv()
         except (EOFError, OSError):
+            self.broken = True
             code = self.process.poll()
             raise error(
                 f"{self.directory}: the native models' process ended"
@@ -110,7 +117,7 @@ class Explainer:
             try:
                 return process.call(op, *args)
             except (ScoringError, BundleError):
-                if process.process.poll() is not None or not process.loaded:
+                if process.broken or not process.loaded:
                     process.close()
                     self._process = None
                 raise
