@@ -183,3 +183,13 @@ def test_metrics_dashboard_and_scrape_config_use_only_exported_metrics(
     dashboard = DASHBOARD.read_text()
     for job in re.findall(r'job=\\"([^"\\]+)\\"', dashboard):
         assert job in jobs
+
+
+def test_metrics_each_server_process_has_its_own_port(model_dir: Path) -> None:
+    from pde.server.transport.app import ServerOptions
+    from pde.server.transport.processes import _numbered
+
+    options = ServerOptions(address="127.0.0.1:0", model_dir=model_dir, metrics_port=9464)
+    assert [_numbered(options, i).metrics_port for i in range(3)] == [9464, 9465, 9466]
+    off = ServerOptions(address="127.0.0.1:0", model_dir=model_dir)
+    assert [_numbered(off, i).metrics_port for i in range(3)] == [0, 0, 0]
