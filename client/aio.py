@@ -75,12 +75,14 @@ class AsyncRiskClient:
         features: requests.Features,
         *,
         top_reasons: int = 0,
+        effects: bool = False,
         model_version: str = "",
         timeout: float | None = None,
     ) -> results.ScoreResult:
         request = risk_pb2.ScoreRequest(
             customer_id=customer_id,
             top_reasons=top_reasons,
+            effects=effects,
             model_version=model_version,
             **requests.row_fields(features),
         )
@@ -109,9 +111,10 @@ class AsyncRiskClient:
         return self._info
 
     async def reload(
-        self, bundle_path: str = "", *, timeout: float | None = 120.0
+        self, bundle_path: str = "", *, challenger: bool = False, timeout: float | None = 120.0
     ) -> results.ModelInfo:
-        request = risk_pb2.ReloadRequest(bundle_path=bundle_path)
+        """As `RiskClient.reload`: with `challenger`, the shadow challenger (empty unloads)."""
+        request = risk_pb2.ReloadRequest(bundle_path=bundle_path, challenger=challenger)
         self._info = results.model_info(await self._call("ReloadModel", request, timeout))
         return self._info
 
@@ -138,12 +141,13 @@ class AsyncRiskClient:
         id_column: str | None = None,
         chunk_rows: int = requests.DEFAULT_CHUNK_ROWS,
         model_version: str = "",
+        effects: bool = False,
         timeout: float | None = None,
     ) -> AsyncIterator[results.BatchScores]:
         """Streams rows in chunks; yields each chunk's scores in order (see RiskClient)."""
         names = (await self.model_info()).feature_names
         batches = (
-            requests.batch(ids, values, model_version=model_version)
+            requests.batch(ids, values, model_version=model_version, effects=effects)
             for ids, values in requests.chunks(
                 rows, names, id_column=id_column, chunk_rows=chunk_rows
             )
@@ -169,6 +173,7 @@ class AsyncRiskClient:
         id_column: str | None = None,
         chunk_rows: int = requests.DEFAULT_CHUNK_ROWS,
         model_version: str = "",
+        effects: bool = False,
         timeout: float | None = None,
     ) -> AsyncIterator[results.RowScore]:
         """Like `score_batches`, one `RowScore` per input row, in input order."""
@@ -177,6 +182,7 @@ class AsyncRiskClient:
             id_column=id_column,
             chunk_rows=chunk_rows,
             model_version=model_version,
+            effects=effects,
             timeout=timeout,
         ):
             for row in chunk.rows():

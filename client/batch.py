@@ -115,9 +115,11 @@ def score_file(
     chunk_rows: int = 5_000,
     on_rows: Callable[[int], None] = lambda n: None,
     on_total: Callable[[int], None] = lambda n: None,
+    effects: bool = False,
 ) -> FileSummary:
     """Streams the features of input_path through the server; writes one row per input row:
-    id, probability, tier, alert, model_version (in input order).
+    id, probability, tier, alert, model_version (in input order), and with `effects` one
+    `effect_<action>` column per action the model serves (expected fall in the miss probability).
 
     Nothing is sent or written when the file is ragged or truncated, a feature cell is not a
     number, or (unless allowed) two rows share an id: the error names file, line and column."""
@@ -139,7 +141,14 @@ def score_file(
     tiers: list[str] = []
     alerts: list[np.ndarray] = []
     versions: list[str] = []
-    for chunk in client.score_batches(frame, id_column=id_name, chunk_rows=chunk_rows):
+    effect_rows: list[np.ndarray] = []
+    actions: list[str] = []
+    for chunk in client.score_batches(
+        frame, id_column=id_name, chunk_rows=chunk_rows, effects=effects
+    ):
+        if chunk.effects is not None:
+            actions = chunk.actions
+            effect_rows.append(chunk.effects)
         ids.extend(chunk.row_ids)
         probabilities.append(chunk.probabilities)
         tiers.extend(chunk.tiers)
@@ -156,6 +165,11 @@ def score_file(
         },
         schema_overrides={"probability": pl.Float32, "alert": pl.Boolean},
     )
+    if effect_rows:
+        values = np.concatenate(effect_rows)
+        scored = scored.with_columns(
+            pl.Series(f"effect_{a}", values[:, i]) for i, a in enumerate(actions)
+        )
     output_path.parent.mkdir(parents=True, exist_ok=True)
     partial = output_path.with_name(f".{output_path.name}.tmp")
     if output_path.suffix.lower() == ".parquet":

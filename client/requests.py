@@ -84,12 +84,39 @@ def chunks(
     return _row_chunks(rows, feature_names, chunk_rows=chunk_rows)
 
 
-def batch(ids: list[str], values: np.ndarray, *, model_version: str = "") -> risk_pb2.ScoreBatch:
+def batch(
+    ids: list[str],
+    values: np.ndarray,
+    *,
+    model_version: str = "",
+    challenger_values: np.ndarray | None = None,
+    effects: bool = False,
+) -> risk_pb2.ScoreBatch:
+    extra = b""
+    if challenger_values is not None:
+        extra = np.ascontiguousarray(challenger_values, dtype="<f4").tobytes()
     return risk_pb2.ScoreBatch(
         row_ids=ids,
         features=np.ascontiguousarray(values, dtype="<f4").tobytes(),
         model_version=model_version,
+        challenger_features=extra,
+        effects=effects,
     )
+
+
+def shadow_layout(
+    names: Sequence[str], challenger_names: Sequence[str], rows: Any
+) -> tuple[list[str], list[int] | None]:
+    """The columns to read from `rows` and where the shadow challenger's own features sit
+    among them: (names, None) when the challenger takes only the champion's features (the
+    server picks them) or the rows are not a DataFrame holding its others."""
+    extra = [n for n in challenger_names if n not in set(names)]
+    columns = getattr(rows, "columns", None)
+    if not extra or columns is None or any(n not in columns for n in extra):
+        return list(names), None
+    union = [*names, *extra]
+    position = {n: i for i, n in enumerate(union)}
+    return union, [position[n] for n in challenger_names]
 
 
 def explain_batch(

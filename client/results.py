@@ -57,6 +57,8 @@ class ScoreResult:
     reasons: list[Reason]
     protective: list[Reason] = field(default_factory=list)
     miss: TimeToMiss | None = None
+    # When asked (`effects=True`): per action, the expected fall in the 30-day miss probability.
+    expected_effects: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,12 @@ class ModelInfo:
     tiers: list[Tier]
     ensemble_weights: dict[str, float]
     metrics: dict[str, Any]
+    # The shadow challenger the server scores beside this model on ScoreStream, if any.
+    challenger_version: str | None = None
+    challenger_feature_names: list[str] = field(default_factory=list)
+    # Actions whose expected effects the model serves (empty without uplift models).
+    actions: list[str] = field(default_factory=list)
+    control_action: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,26 @@ class RowScore:
     alert: bool
     model_version: str
     miss: TimeToMiss | None = None
+    expected_effects: dict[str, float] = field(default_factory=dict)
+    shadow: ShadowScore | None = None  # the server's shadow challenger, when one is loaded
+
+
+@dataclass(frozen=True)
+class ShadowScore:
+    """One row's score by the shadow challenger."""
+
+    version: str
+    probability: float
+    alert: bool
+
+
+@dataclass(frozen=True)
+class ShadowBatch:
+    """A chunk's scores by the shadow challenger, in the order of its rows."""
+
+    version: str
+    probabilities: npt.NDArray[np.float32]
+    alerts: npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -113,15 +141,38 @@ class BatchScores:
     model_version: str
     # [rows, 4]: miss within 7, 14, 30 days and expected days; None without a hazard model.
     miss: npt.NDArray[np.float32] | None = None
+    shadow: ShadowBatch | None = None
+    # When asked: the actions and [rows, actions] expected falls in the miss probability.
+    actions: list[str] = field(default_factory=list)
+    effects: npt.NDArray[np.float32] | None = None
 
     def rows(self) -> list[RowScore]:
         miss: list[TimeToMiss | None] = [None] * len(self.row_ids)
         if self.miss is not None:
             miss = [TimeToMiss(*map(float, m)) for m in self.miss]
+        shadow: list[ShadowScore | None] = [None] * len(self.row_ids)
+        if self.shadow is not None:
+            s = self.shadow
+            shadow = [
+                ShadowScore(s.version, float(p), bool(a))
+                for p, a in zip(s.probabilities, s.alerts, strict=True)
+            ]
+        effects: list[dict[str, float]] = [{} for _ in self.row_ids]
+        if self.effects is not None:
+            effects = [dict(zip(self.actions, e.tolist(), strict=True)) for e in self.effects]
         return [
-            RowScore(row_id, float(p), tier, bool(a), self.model_version, m)
-            for row_id, p, tier, a, m in zip(
-                self.row_ids, self.probabilities, self.tiers, self.alerts, miss, strict=True
+            RowScore(
+                row_id, float(p), tier, bool(a), self.model_version, m, shadow=c, expected_effects=e
+            )
+            for row_id, p, tier, a, m, c, e in zip(
+                self.row_ids,
+                self.probabilities,
+                self.tiers,
+                self.alerts,
+                miss,
+                shadow,
+                effects,
+                strict=True,
             )
         ]
 
@@ -150,6 +201,16 @@ def batch_miss(message: Any, rows: int) -> npt.NDArray[np.float32] | None:
     return np.stack(columns, axis=1)
 
 
+def batch_effects(message: Any, rows: int) -> npt.NDArray[np.float32] | None:
+    """The effects of a ScoreBatchResult, [rows, actions]; None when it carries none."""
+    if not message.actions:
+        return None
+    values = np.frombuffer(message.effects, dtype="<f4")
+    if values.shape[0] != rows * len(message.actions):
+        raise ValueError("the effects do not match the rows and actions")
+    return values.reshape(rows, len(message.actions))
+
+
 def reasons(messages: Any) -> list[Reason]:
     return [
         Reason(r.feature, r.value, r.contribution, r.text, code=r.code, code_text=r.code_text)
@@ -168,6 +229,7 @@ def score_result(message: risk_pb2.ScoreResponse) -> ScoreResult:
         reasons=reasons(message.reasons),
         protective=reasons(message.protective),
         miss=time_to_miss(message),
+        expected_effects=dict(message.expected_effects),
     )
 
 
@@ -194,6 +256,10 @@ def model_info(message: risk_pb2.ModelInfo) -> ModelInfo:
         tiers=[Tier(t.name, t.lower, t.upper) for t in message.tiers],
         ensemble_weights=dict(message.ensemble_weights),
         metrics=json.loads(message.metrics_json or "{}"),
+        challenger_version=message.challenger_version or None,
+        challenger_feature_names=list(message.challenger_feature_names),
+        actions=list(message.actions),
+        control_action=message.control_action,
     )
 
 
@@ -206,7 +272,21 @@ def batch_scores(message: risk_pb2.ScoreBatchResult, tier_names: list[str]) -> B
         alerts=np.frombuffer(message.alerts, dtype=np.uint8).astype(bool),
         model_version=message.model_version,
         miss=batch_miss(message, len(message.row_ids)),
+        shadow=batch_shadow(message, len(message.row_ids)),
+        actions=list(message.actions),
+        effects=batch_effects(message, len(message.row_ids)),
     )
+
+
+def batch_shadow(message: risk_pb2.ScoreBatchResult, rows: int) -> ShadowBatch | None:
+    """The shadow challenger's scores of a ScoreBatchResult; None when it carries none."""
+    if not message.challenger_version:
+        return None
+    probabilities = np.frombuffer(message.challenger_probabilities, dtype="<f4")
+    alerts = np.frombuffer(message.challenger_alerts, dtype=np.uint8).astype(bool)
+    if probabilities.shape[0] != rows or alerts.shape[0] != rows:
+        raise ValueError("the challenger's columns do not match the rows")
+    return ShadowBatch(message.challenger_version, probabilities, alerts)
 
 
 def batch_explanations(message: risk_pb2.ExplainBatchResult) -> BatchExplanations:

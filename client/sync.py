@@ -98,6 +98,7 @@ class RiskClient:
         features: requests.Features,
         *,
         top_reasons: int = 0,
+        effects: bool = False,
         model_version: str = "",
         timeout: float | None = None,
     ) -> results.ScoreResult:
@@ -105,6 +106,7 @@ class RiskClient:
         request = risk_pb2.ScoreRequest(
             customer_id=customer_id,
             top_reasons=top_reasons,
+            effects=effects,
             model_version=model_version,
             **requests.row_fields(features),
         )
@@ -133,9 +135,12 @@ class RiskClient:
         self._info = info
         return info
 
-    def reload(self, bundle_path: str = "", *, timeout: float | None = 120.0) -> results.ModelInfo:
-        """Asks the server to load a bundle (empty = its `current` one); needs the token."""
-        request = risk_pb2.ReloadRequest(bundle_path=bundle_path)
+    def reload(
+        self, bundle_path: str = "", *, challenger: bool = False, timeout: float | None = 120.0
+    ) -> results.ModelInfo:
+        """Asks the server to load a bundle (empty = its `current` one); needs the token.
+        With `challenger`, loads it as the shadow challenger instead (empty: unloads it)."""
+        request = risk_pb2.ReloadRequest(bundle_path=bundle_path, challenger=challenger)
         info = results.model_info(self._call("ReloadModel", request, timeout))
         self._info = info
         return info
@@ -164,17 +169,27 @@ class RiskClient:
         id_column: str | None = None,
         chunk_rows: int = requests.DEFAULT_CHUNK_ROWS,
         model_version: str = "",
+        effects: bool = False,
         timeout: float | None = None,
     ) -> Iterator[results.BatchScores]:
         """Streams rows in chunks (packed float32); yields each chunk's scores in order.
 
         `rows` is a pandas / polars DataFrame (features selected by name, ids from
         `id_column`) or an iterable of (id, features). Memory stays bounded: chunks are built
-        as the stream's flow control lets them go.
+        as the stream's flow control lets them go. With a shadow challenger on the server
+        that takes features the champion does not, a DataFrame's rows carry those too.
         """
-        names = self.model_info().feature_names
+        info = self.model_info()
+        n = len(info.feature_names)
+        names, own = requests.shadow_layout(info.feature_names, info.challenger_feature_names, rows)
         batches = (
-            requests.batch(ids, values, model_version=model_version)
+            requests.batch(
+                ids,
+                values[:, :n],
+                model_version=model_version,
+                challenger_values=None if own is None else values[:, own],
+                effects=effects,
+            )
             for ids, values in requests.chunks(
                 rows, names, id_column=id_column, chunk_rows=chunk_rows
             )
@@ -231,6 +246,7 @@ class RiskClient:
         id_column: str | None = None,
         chunk_rows: int = requests.DEFAULT_CHUNK_ROWS,
         model_version: str = "",
+        effects: bool = False,
         timeout: float | None = None,
     ) -> Iterator[results.RowScore]:
         """Like `score_batches`, one `RowScore` per input row, in input order."""
@@ -239,6 +255,7 @@ class RiskClient:
             id_column=id_column,
             chunk_rows=chunk_rows,
             model_version=model_version,
+            effects=effects,
             timeout=timeout,
         ):
             yield from chunk.rows()

@@ -13,7 +13,7 @@ import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,9 @@ from pde.server import fused
 from pde.server.ensemble import F32, F64, EnsembleSpec
 from pde.server.explainer import Explainer
 from pde.server.native import NativeModel
+
+if TYPE_CHECKING:
+    from pde.server.uplift import UpliftArms
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +169,8 @@ class LoadedBundle:
         self.hazard_ = hazard
         self.merged_ = merged
         self.explainer = explainer
+        # The uplift arms (`pde.server.uplift`), when the bundle has them.
+        self.uplift_: UpliftArms | None = None
 
     @property
     def version(self) -> str:
@@ -407,6 +412,9 @@ def load_bundle(
             ),
             explainer=explainer,
         )
+        from pde.server.uplift import load_uplift
+
+        bundle.uplift_ = load_uplift(bundle, threads=threads)
         explainer.ready()
         worst = _check_parity(bundle)  # also warms every graph up
         for rows in (1, 1, 16, 256):

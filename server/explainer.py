@@ -126,6 +126,12 @@ class Explainer:
         """Waits until the models are loaded; BundleError when they cannot be."""
         self.call("ping")
 
+    def predict_file(self, library: str, path: Path, x: F32) -> F64:
+        """The class-1 probability of the `library` model in file `path` (loaded for this
+        call, in the explainer process): the uplift arms' parity check."""
+        result: F64 = self.call("predict_file", library, str(path), x)
+        return result
+
     def model(self, name: str) -> NativeModel:
         return RemoteModel(self, name)
 
@@ -168,6 +174,12 @@ def _answer(models: dict[str, NativeModel], op: str, args: tuple[Any, ...]) -> A
     if op == "contributions":
         name, x, threads = args
         return models[name].contributions(x, threads=threads)
+    if op == "predict_file":
+        from pde.training.learners import get_learner
+
+        library, path, x = args
+        learner = get_learner(library)
+        return learner.predict(learner.load(Path(path)), x, threads=THREADS)
     raise ValueError(f"unknown call {op!r}")
 
 

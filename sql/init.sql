@@ -14,7 +14,7 @@ CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0008');
+INSERT INTO alembic_version (version_num) VALUES ('0011');
 
 -- People who sign in. Passwords are argon2id hashes (argon2-cffi); never plain text.
 CREATE TABLE users (
@@ -222,6 +222,27 @@ CREATE TABLE treatment_outcomes (
 CREATE INDEX ix_treatment_outcomes_action_assigned_on ON treatment_outcomes (action, assigned_on);
 CREATE INDEX ix_treatment_outcomes_customer_id ON treatment_outcomes (customer_id);
 
+-- The recommender's action for each alerted customer on a scoring date (pde score-portfolio).
+CREATE TABLE recommendations (
+    customer_id VARCHAR(64) NOT NULL,
+    as_of DATE NOT NULL,
+    model_version VARCHAR(64) NOT NULL,
+    action VARCHAR(32),
+    expected_effect FLOAT,
+    net_benefit FLOAT,
+    effect_basis VARCHAR(16) NOT NULL,
+    why VARCHAR(300) NOT NULL,
+    vulnerable BOOLEAN NOT NULL,
+    held_out BOOLEAN NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (customer_id, as_of),
+    CONSTRAINT ck_recommendations_action CHECK (action IS NULL OR action IN ('soft_reminder',
+        'agent_call', 'payment_plan', 'restructuring', 'payment_holiday',
+        'financial_counselling')),
+    CONSTRAINT ck_recommendations_effect_basis CHECK (effect_basis IN ('learned', 'prior'))
+);
+CREATE INDEX ix_recommendations_as_of ON recommendations (as_of);
+
 -- Append-only audit log. Each row carries the SHA-256 of the previous row (prev_hash) and of
 -- its own canonical content (row_hash); `pde db verify-audit` recomputes the chain.
 CREATE TABLE action_audit_log (
@@ -283,6 +304,7 @@ CREATE TABLE feature_drift (
     missing_share DOUBLE PRECISION NOT NULL,
     reference_missing_share DOUBLE PRECISION NOT NULL,
     level VARCHAR(16) NOT NULL,
+    calendar BOOLEAN DEFAULT false NOT NULL,
     PRIMARY KEY (as_of, model_version, feature),
     CONSTRAINT fk_feature_drift_drift_checks
         FOREIGN KEY (as_of, model_version) REFERENCES drift_checks (as_of, model_version)
@@ -325,6 +347,23 @@ CREATE TABLE matured_outcomes (
         FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
     CONSTRAINT ck_matured_outcomes_label CHECK (label IN (0, 1))
 );
+
+-- The shadow challenger's scores, apart from the champion's (`pde score-portfolio` with a
+-- challenger loaded beside the served model).
+CREATE TABLE challenger_scores (
+    as_of DATE NOT NULL,
+    challenger_version VARCHAR(64) NOT NULL,
+    customer_id VARCHAR(64) NOT NULL,
+    champion_version VARCHAR(64) NOT NULL,
+    probability DOUBLE PRECISION NOT NULL,
+    threshold_alert BOOLEAN NOT NULL,
+    alert BOOLEAN NOT NULL,
+    scored_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (as_of, challenger_version, customer_id),
+    CONSTRAINT fk_challenger_scores_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (customer_id)
+);
+CREATE INDEX ix_challenger_scores_as_of_champion ON challenger_scores (as_of, champion_version);
 
 -- Background jobs run by `pde jobs worker`, one at a time (the partial unique index).
 CREATE TABLE jobs (
@@ -375,6 +414,65 @@ CREATE TABLE login_throttle (
     locked_until TIMESTAMP WITH TIME ZONE,
     PRIMARY KEY (key)
 );
+
+-- Casework for calls (0011): contact preferences and flags, promises to pay, trigger events.
+CREATE TABLE contact_preferences (
+    customer_id VARCHAR(64) NOT NULL,
+    channel VARCHAR(16) NOT NULL,
+    best_time VARCHAR(16) NOT NULL,
+    do_not_contact BOOLEAN NOT NULL,
+    vulnerable BOOLEAN NOT NULL,
+    note VARCHAR(1000),
+    updated_by VARCHAR(64) NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (customer_id),
+    CONSTRAINT fk_contact_preferences_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
+    CONSTRAINT fk_contact_preferences_updated_by_users
+        FOREIGN KEY (updated_by) REFERENCES users (username),
+    CONSTRAINT ck_contact_preferences_channel
+        CHECK (channel IN ('phone', 'sms', 'email', 'letter', 'branch')),
+    CONSTRAINT ck_contact_preferences_best_time
+        CHECK (best_time IN ('any', 'morning', 'afternoon', 'evening'))
+);
+
+CREATE TABLE promises_to_pay (
+    id SERIAL NOT NULL,
+    intervention_id INTEGER NOT NULL,
+    customer_id VARCHAR(64) NOT NULL,
+    made_on DATE NOT NULL,
+    due_date DATE NOT NULL,
+    amount NUMERIC(18, 2) NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    paid_amount NUMERIC(18, 2),
+    recorded_by VARCHAR(64) NOT NULL,
+    recorded_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    resolved_at TIMESTAMP WITH TIME ZONE,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_promises_to_pay_intervention_id_interventions
+        FOREIGN KEY (intervention_id) REFERENCES interventions (id),
+    CONSTRAINT fk_promises_to_pay_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
+    CONSTRAINT fk_promises_to_pay_recorded_by_users
+        FOREIGN KEY (recorded_by) REFERENCES users (username),
+    CONSTRAINT ck_promises_to_pay_status CHECK (status IN ('open', 'kept', 'broken')),
+    CONSTRAINT ck_promises_to_pay_amount_positive CHECK (amount > 0),
+    CONSTRAINT ck_promises_to_pay_due_after_made CHECK (due_date >= made_on)
+);
+CREATE INDEX ix_promises_to_pay_status_due_date ON promises_to_pay (status, due_date);
+CREATE INDEX ix_promises_to_pay_customer_id ON promises_to_pay (customer_id);
+
+CREATE TABLE trigger_events (
+    customer_id VARCHAR(64) NOT NULL,
+    day DATE NOT NULL,
+    kind VARCHAR(32) NOT NULL,
+    detail VARCHAR(200) NOT NULL,
+    raised_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (customer_id, day),
+    CONSTRAINT ck_trigger_events_kind
+        CHECK (kind IN ('salary_missed', 'auto_debit_failed', 'payment_missed'))
+);
+CREATE INDEX ix_trigger_events_day ON trigger_events (day);
 
 COMMIT;
 

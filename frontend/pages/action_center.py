@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from pde.core.errors import PdeError
 from pde.frontend import auth, ids
-from pde.frontend.components import (
-    card,
-    money,
-    page_header,
-    pct,
-    table,
-    tier_colour_rules,
-    unavailable,
-    when,
-)
+from pde.frontend.components import card, page_header, table, tier_colour_rules, unavailable
 from pde.frontend.services import ServiceUnavailableError, access, actions, current
 from pde.frontend.services import impact as impact_service
 from pde.frontend.services import queue as queue_service
 from pde.frontend.services.catalogue import ACTIONS, URGENCY_LABELS
 from pde.frontend.views import sla
 from pde.frontend.views.impact import impact_view
+from pde.frontend.views.queue import COLUMNS, alerts_line, queue_rows, snapshot_note
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,
@@ -39,21 +31,8 @@ dash.register_page(  # type: ignore[no-untyped-call]
 STORE = "ac-store"
 REFRESH = "ac-refresh"
 OVERRIDE = "ac-override"
-COLUMNS = [
-    ("link", "Customer"),
-    ("probability_pct", "Risk"),
-    ("tier", "tier"),
-    ("miss_7d_pct", "Miss in 7 days"),
-    ("delta_pct", "Change"),
-    ("exposure", "Exposure"),
-    ("product", "Product"),
-    ("action_label", "Recommended action"),
-    ("success_pct", "Success"),
-    ("cost_fmt", "Cost"),
-    ("net_fmt", "Net benefit"),
-    ("cool_down", "Cool-down"),
-    ("open_work_fmt", "Open work"),
-]
+OVERRIDE_REASON = "ac-override-reason"
+OVERRIDE_ERROR = "ac-override-error"
 
 
 def layout(**kwargs: Any) -> Any:
@@ -72,7 +51,7 @@ def layout(**kwargs: Any) -> Any:
                         options=[
                             {"label": label, "value": key} for key, label in URGENCY_LABELS.items()
                         ],
-                        value="imminent",
+                        value=queue_service.first_urgency(current(), user),
                         inline=True,
                         className="btn-group",
                         inputClassName="btn-check",
@@ -84,12 +63,19 @@ def layout(**kwargs: Any) -> Any:
                 dbc.Col(
                     html.Div(
                         [
-                            dcc.Dropdown(
+                            dbc.Select(
                                 id=OVERRIDE,
                                 options=options,
                                 value="",
-                                clearable=False,
-                                style={"minWidth": "220px"},
+                                size="sm",
+                                style={"minWidth": "200px"},
+                                className="me-2",
+                            ),
+                            dbc.Input(
+                                id=OVERRIDE_REASON,
+                                placeholder="Reason for another action",
+                                maxLength=500,
+                                size="sm",
                                 className="me-2",
                             ),
                             dbc.Button(
@@ -107,6 +93,7 @@ def layout(**kwargs: Any) -> Any:
             ],
             className="mb-2 g-2",
         ),
+        html.Div(id=OVERRIDE_ERROR),
         html.Div(id=ids.AC_SNAPSHOT, className="small-muted mb-1"),
         html.Div(id=ids.AC_ALERTS, className="small-muted mb-1"),
         table(ids.AC_TABLE, COLUMNS, row_selectable="multi", style_rules=tier_colour_rules()),
@@ -181,81 +168,65 @@ def load_queue(urgency: str, page: int | None, size: int | None, _: int) -> tupl
             "No scores yet: score the portfolio (pde score-portfolio) to fill the queue.",
             [],
         )
-    rows = [
-        {
-            **asdict(r),  # every field: the impact simulation reads the selected rows back
-            "link": f"[{r.customer_id}](/customer?id={r.customer_id})",
-            "probability_pct": pct(r.probability),
-            "miss_7d_pct": "" if r.miss_within_7d is None else pct(r.miss_within_7d),
-            "delta_pct": f"{r.delta * 100:+.1f} pts",
-            "exposure": money(r.outstanding_balance),
-            "success_pct": pct(r.success_rate, 0),
-            "cost_fmt": money(r.cost),
-            "net_fmt": money(r.net_benefit),
-            "open_work_fmt": "yes" if r.open_work else "",
-        }
-        for r in result.rows
-    ]
+    rows = queue_rows(result)
     labels = [
         {"label": f"{label} ({result.counts.get(key, 0):,})", "value": key}
         for key, label in URGENCY_LABELS.items()
     ]
     pages = max(1, -(-result.total // (size or 12)))
-    snapshot = result.snapshot
-    note = (
-        f"Scores as of {when(snapshot.as_of)}, model {snapshot.model_version};"
-        f" {result.total:,} customers in this tier."
-    )
-    return rows, pages, labels, note, []
+    return rows, pages, labels, snapshot_note(result), []
 
 
 @callback(Output(ids.AC_ALERTS, "children"), Input(REFRESH, "data"))
 def load_alerts(_: int) -> Any:
     """The latest scoring run's alerts against the team's weekly capacity."""
+    auth.require_user()
     try:
         summary = queue_service.alert_summary(current())
     except ServiceUnavailableError:
         return None
-    if summary is None:
-        return None
-    used = summary.alerts / summary.capacity if summary.capacity else None
-    return (
-        f"Latest scoring run ({when(summary.snapshot.as_of)}): {summary.alerts:,} alerts"
-        f" within a capacity of {summary.capacity:,} ({pct(used)} of capacity used),"
-        " whole portfolio."
-    )
+    return None if summary is None else alerts_line(summary)
 
 
 @callback(
     Output(ids.AC_MODAL, "is_open"),
     Output(ids.AC_IMPACT, "children"),
     Output(STORE, "data"),
+    Output(OVERRIDE_ERROR, "children"),
     Input(ids.AC_SIMULATE, "n_clicks"),
     Input("ac-cancel", "n_clicks"),
     State(ids.AC_TABLE, "data"),
     State(ids.AC_TABLE, "selected_rows"),
     State(OVERRIDE, "value"),
-    State(ids.AC_TABS, "value"),
+    State(OVERRIDE_REASON, "value"),
     prevent_initial_call=True,
 )
 def simulate(
-    _: Any, __: Any, data: list[dict[str, Any]], selected: list[int], override: str, urgency: str
+    _: Any,
+    __: Any,
+    data: list[dict[str, Any]],
+    selected: list[int],
+    override: str,
+    reason: str | None,
 ) -> tuple[Any, ...]:
+    auth.require_user()
     if dash.ctx.triggered_id == "ac-cancel":
-        return False, no_update, no_update
+        return False, no_update, no_update, None
     chosen = [data[i] for i in selected or [] if i < len(data)]
     if not chosen:
-        return (
-            True,
-            dbc.Alert("Select one or more customers in the queue first.", color="info"),
-            None,
-        )
+        message = dbc.Alert("Select one or more customers in the queue first.", color="info")
+        return True, message, None, None
     try:
-        impact = impact_service.simulate_impact(current(), chosen, override=override or None)
+        impact = impact_service.simulate_impact(
+            current(), chosen, override=override or None, reason=reason
+        )
     except ServiceUnavailableError as exc:
-        return True, unavailable(str(exc)), None
+        return True, unavailable(str(exc)), None, None
+    except PdeError as exc:  # another action than the recommended one, without a reason
+        error = dbc.Alert(str(exc), color="danger", className="py-2 small", id="ac-reason-needed")
+        return False, no_update, None, error
     plan = [action.to_record() for action in impact.actions]
-    return True, impact_view(impact), plan
+    return True, impact_view(impact), plan, None
 
 
 @callback(

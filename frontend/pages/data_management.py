@@ -101,11 +101,20 @@ def layout(**kwargs: Any) -> Any:
             size="sm",
             className="mb-2",
         ),
+        dbc.Checkbox(
+            id=ids.DM_FORCE,
+            label="Force past the gate (a weaker challenger; audited)",
+            value=False,
+            className="small",
+        ),
+        dbc.Input(id=ids.DM_FORCE_REASON, placeholder="reason for forcing", size="sm"),
+        dbc.FormFeedback("A forced promotion needs a reason (it is audited).", type="invalid"),
         dbc.Button(
             [html.I(className="bi bi-trophy me-1"), "Promote"],
             id=ids.DM_PROMOTE,
             color="warning",
             size="sm",
+            className="mt-2",
             disabled=not versions or not db_ok,
         ),
     ]
@@ -204,6 +213,7 @@ def not_allowed() -> Any:
 
 @callback(
     Output(ids.DM_RESULT, "children"),
+    Output(ids.DM_FORCE_REASON, "invalid"),
     Input(ids.DM_GENERATE, "n_clicks"),
     Input(ids.DM_RETRAIN, "n_clicks"),
     Input(ids.DM_PROMOTE, "n_clicks"),
@@ -216,9 +226,18 @@ def not_allowed() -> Any:
     State(ids.DM_NEW_NAME, "value"),
     State(ids.DM_NEW_ROLE, "value"),
     State(ids.DM_TOGGLE_USER, "value"),
+    State(ids.DM_FORCE, "value"),
+    State(ids.DM_FORCE_REASON, "value"),
     prevent_initial_call=True,
 )
-def act(*args: Any) -> Any:
+def act(*args: Any) -> tuple[Any, bool]:
+    force, reason = args[12:]
+    reason = (reason or "").strip() if force else ""
+    missing = dash.ctx.triggered_id == ids.DM_PROMOTE and bool(force) and not reason
+    return _act(*args[:12], force_reason=reason or None, missing_reason=missing), missing
+
+
+def _act(*args: Any, force_reason: str | None, missing_reason: bool) -> Any:
     customers, quick, bundle, username, full_name, role, toggle = args[5:]
     trigger = dash.ctx.triggered_id
     try:
@@ -236,7 +255,9 @@ def act(*args: Any) -> Any:
         elif trigger == ids.DM_PROMOTE:
             if not bundle:
                 raise PdeError("choose a bundle")
-            done = model_service.promote(services, user, bundle)
+            if missing_reason:
+                raise PdeError("Give a reason to force the promotion.")
+            done = model_service.promote(services, user, bundle, force_reason=force_reason)
             message = f"{done.version} is the champion and the current bundle."
             if done.served_version is not None:
                 message += f" The scoring server now serves {done.served_version}."

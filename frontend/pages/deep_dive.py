@@ -15,22 +15,18 @@ from pde.frontend.components import (
     empty,
     page_header,
     pct,
-    shown_value,
-    tier_badge,
     unavailable,
-    when,
 )
-from pde.frontend.services import ServiceUnavailableError, access, actions, current
+from pde.frontend.pages import deep_dive_call  # the page's changes: actions, contact, promises
+from pde.frontend.services import ServiceUnavailableError, access, current, insights
 from pde.frontend.services import customer as customer_service
 from pde.frontend.services import work as work_service
-from pde.frontend.services.explain import (
-    Explained,
-    LiveReason,
-    explain_customer,
-    replay_decision,
-)
+from pde.frontend.services.casework import call_panel
+from pde.frontend.services.explain import explain_customer, replay_decision
 from pde.frontend.services.history import customer_history
 from pde.frontend.views import customer as parts
+from pde.frontend.views import dive
+from pde.frontend.views.explain import explained
 from pde.frontend.views.replay import replay_view
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -42,7 +38,7 @@ dash.register_page(  # type: ignore[no-untyped-call]
     title="Customer · PDE",
 )
 
-REFRESH = "dd-refresh"
+REFRESH = deep_dive_call.REFRESH
 EXPLAIN_DOWN = "Explain needs the scoring service, which is unavailable."
 
 
@@ -101,7 +97,15 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
             ),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Loading(html.Div(id=ids.DD_BODY), type="dot"), xl=9),
+                    dbc.Col(
+                        [
+                            # Outside the body, which the saves re-render.
+                            html.Div(id=ids.DD_CONTACT_RESULT),
+                            html.Div(id=ids.DD_PROMISE_RESULT),
+                            dcc.Loading(html.Div(id=ids.DD_BODY), type="dot"),
+                        ],
+                        xl=9,
+                    ),
                     dbc.Col(
                         [
                             card(
@@ -182,61 +186,26 @@ def render(customer_id: str | None, _: int) -> Any:
         if view is None:
             return unavailable(f"Customer {customer_id} not found.")
         history = parts.history_panel(customer_history(services, user, customer_id))
+        panel = call_panel(services, user, customer_id)
+        signals = insights.signals(services, user, view)
     except access.AccessDeniedError as exc:
         return forbidden(str(exc))
     except ServiceUnavailableError as exc:
         return unavailable(str(exc))
     score = view.score
-    head = html.Div(
-        [
-            html.H4(customer_id, className="d-inline me-2", id=ids.DD_CUSTOMER),
-            tier_badge(score.tier) if score else dbc.Badge("not scored", color="secondary"),
-        ]
-        + (
-            [
-                html.Span(
-                    f"  scored {when(score.as_of)} · model {score.model_version}",
-                    className="small-muted ms-2",
-                )
-            ]
-            if score
-            else []
-        ),
-        className="mb-2",
+    settings = services.settings
+    worth = insights.worth(settings, view.profile, score.probability) if score else None
+    lines = insights.behaviour(view, panel.facts, signals)
+    return dive.body(
+        view,
+        panel,
+        history,
+        signals=signals,
+        worth=worth,
+        lines=lines,
+        lgd=settings.loss_given_default,
+        income_rate=settings.income_rate,
     )
-    return [
-        head,
-        dbc.Row(
-            [
-                dbc.Col(
-                    card(
-                        "Risk",
-                        dcc.Graph(
-                            figure=parts.gauge(score.probability, score.tier),
-                            config={"displayModeBar": False},
-                        )
-                        if score
-                        else empty("Not scored."),
-                    ),
-                    md=4,
-                ),
-                dbc.Col(card("Key metrics", parts.metrics(view)), md=8),
-            ]
-        ),
-        dbc.Row(
-            [
-                dbc.Col(card("Score history", parts.history_figure(view)), md=6),
-                dbc.Col(
-                    [
-                        card("Compared with the segment", parts.segment_table(view)),
-                        card("Reason codes at scoring", parts.stored_reasons(view)),
-                    ],
-                    md=6,
-                ),
-            ]
-        ),
-        card("Interventions and history", history, class_name="history", extra=None),
-    ]
 
 
 @callback(
@@ -256,7 +225,7 @@ def explain(_: Any, customer_id: str | None) -> Any:
         return unavailable(str(exc))
     except PdeError as exc:
         return unavailable(f"Explain failed: {exc}")
-    return _explained(result)
+    return explained(result)
 
 
 @callback(
@@ -299,109 +268,3 @@ def replay(_: Any, customer_id: str | None) -> Any:
 
 def forbidden(reason: str) -> Any:
     return dbc.Alert(f"Not allowed: {reason}.", color="warning", id=ids.DD_FORBIDDEN)
-
-
-def _explained(result: Explained) -> list[Any]:
-    head = [
-        html.Div(
-            f"Live: {pct(result.probability)} · model {result.model_version}"
-            f" · as of {result.as_of:%Y-%m-%d}",
-            className="small mb-1",
-            id=ids.DD_EXPLAIN_HEAD,
-        )
-    ]
-    if result.as_of_note:
-        head.append(
-            html.Div(result.as_of_note, className="small-muted mb-2", id=ids.DD_EXPLAIN_NOTE)
-        )
-    if not result.reasons:
-        return [*head, empty("No reason raises this customer's risk."), *_protective(result)]
-    top = max(abs(r.contribution) for r in (*result.reasons, *result.protective)) or 1.0
-    return [*head, *(_reason_row(r, top) for r in result.reasons), *_protective(result)]
-
-
-def _protective(result: Explained) -> list[Any]:
-    if not result.protective:
-        return []
-    top = max(abs(r.contribution) for r in (*result.reasons, *result.protective)) or 1.0
-    return [
-        html.Div("Protective factors", className="small fw-semibold mt-2", id=ids.DD_PROTECTIVE),
-        *(_reason_row(r, top) for r in result.protective),
-    ]
-
-
-def _reason_row(r: LiveReason, top: float) -> Any:
-    """One reason: its standard code and text, the customer's value against what is usual,
-    and a bar of its weight (red raises the risk, green lowers it)."""
-    title = r.code_text or r.feature.replace("_", " ")
-    return html.Div(
-        [
-            html.Div(
-                [
-                    html.Span(r.code, className="badge bg-secondary me-1") if r.code else None,
-                    html.Span(title, className="fw-semibold small"),
-                ]
-            ),
-            html.Div(r.text, className="small"),
-            dbc.Progress(
-                value=abs(r.contribution) / top * 100,
-                color="danger" if r.contribution > 0 else "success",
-                style={"height": "6px"},
-                className="my-1",
-            ),
-            html.Div(
-                f"{r.feature} = {shown_value(r.value)} · {r.contribution:+.3f} log-odds",
-                className="small-muted",
-            ),
-        ],
-        className="protective-row" if r.contribution < 0 else "reason-row",
-    )
-
-
-@callback(
-    Output(ids.DD_ACTION_RESULT, "children"),
-    Output(REFRESH, "data"),
-    Input(ids.DD_CREATE_BTN, "n_clicks"),
-    Input(ids.DD_ASSIGN_BTN, "n_clicks"),
-    State(ids.DD_SEARCH, "value"),
-    State(ids.DD_CREATE_TYPE, "value"),
-    State(ids.DD_CREATE_PRIORITY, "value"),
-    State(ids.DD_CREATE_REASON, "value"),
-    State(ids.DD_ASSIGN_OFFICER, "value"),
-    State(REFRESH, "data"),
-    prevent_initial_call=True,
-)
-def act(  # noqa: PLR0917 - Dash passes callback arguments by position
-    _: Any,
-    __: Any,
-    customer_id: str | None,
-    kind: str,
-    priority: str,
-    reason: str | None,
-    officer: str | None,
-    refresh: int,
-) -> tuple[Any, Any]:
-    if not customer_id:
-        return dbc.Alert("Choose a customer first.", color="info"), no_update
-    try:
-        user, services = auth.require_user(), current()
-        if dash.ctx.triggered_id == ids.DD_ASSIGN_BTN:
-            if not officer:
-                return dbc.Alert("Choose an officer.", color="info"), no_update
-            actions.assign_customer(services, user, customer_id=customer_id, officer=officer)
-            message = f"{customer_id} is now assigned to {officer}."
-        else:
-            new_id = actions.create_intervention(
-                services,
-                user,
-                customer_id=customer_id,
-                kind=kind,
-                priority=priority,
-                reason=reason,
-            )
-            message = f"Intervention #{new_id} created; it awaits a supervisor's approval."
-    except (PdeError, ValueError) as exc:
-        return dbc.Alert(str(exc), color="danger", className="py-2 small", id="dd-error"), no_update
-    return dbc.Alert(message, color="success", className="py-2 small", id="dd-ok"), (
-        refresh or 0
-    ) + 1

@@ -16,7 +16,6 @@ from pde.frontend.components import (
     page_header,
     table,
     unavailable,
-    when,
 )
 from pde.frontend.services import (
     ServiceUnavailableError,
@@ -55,17 +54,6 @@ STATUS_FILTERS = [
     ("all", "All"),
     (InterventionStatus.COMPLETED.value, "Completed"),
     (InterventionStatus.CANCELLED.value, "Cancelled"),
-]
-COLUMNS = [
-    ("id", "#"),
-    ("link", "Customer"),
-    ("type_label", "Action"),
-    ("priority", "Priority"),
-    ("status_label", "Status"),
-    ("created_by", "Created by"),
-    ("assigned_to", "Officer"),
-    ("sla_due", "SLA due"),
-    ("sla", "SLA"),
 ]
 
 
@@ -126,7 +114,10 @@ def layout(id: str | None = None, **kwargs: Any) -> Any:
             dbc.Row(
                 [
                     dbc.Col(
-                        card("Work list", table(ids.IT_TABLE, COLUMNS, row_selectable="single")),
+                        card(
+                            "Work list",
+                            table(ids.IT_TABLE, work_view.COLUMNS, row_selectable="single"),
+                        ),
                         xl=8,
                     ),
                     dbc.Col(card("Selected intervention", panel), xl=4),
@@ -200,20 +191,7 @@ def work_list(
         )
     except ServiceUnavailableError:
         return [], 1, []
-    data = [
-        {
-            "id": r.id,
-            "link": f"[{r.customer_id}](/customer?id={r.customer_id})",
-            "type_label": r.type.replace("_", " "),
-            "priority": r.priority,
-            "status_label": r.status.replace("_", " "),
-            "created_by": r.created_by,
-            "assigned_to": r.assigned_to or "–",
-            "sla_due": when(r.sla_due_at),
-            "sla": r.sla,
-        }
-        for r in found.rows
-    ]
+    data = work_view.work_rows(list(found.rows))
     total = found.total
     chosen = [i for i, r in enumerate(data) if r["id"] == selected]
     return data, max(1, -(-total // (size or 12))), chosen
@@ -237,19 +215,21 @@ def select(rows: list[int] | None, data: list[dict[str, Any]], current_id: int |
     Output("it-detail", "children"),
     Output({"type": ids.IT_ACTION, "action": ALL}, "disabled"),
     Output(ids.IT_RECORD, "disabled"),
+    Output(ids.IT_CLOSE_30D, "disabled"),
     Input(ids.IT_SELECTED, "data"),
     Input(ids.IT_REFRESH, "data"),
 )
 def detail(selected: int | None, _: int) -> tuple[Any, ...]:
     off = [True] * len(work_view.BUTTONS)
     if selected is None:
-        return empty("Select an intervention in the list."), off, True
+        return empty("Select an intervention in the list."), off, True, True
     try:
         detail = work_service.intervention_detail(current(), auth.require_user(), int(selected))
     except PdeError as exc:  # unavailable, or no such intervention
-        return unavailable(str(exc)), off, True
+        return unavailable(str(exc)), off, True, True
     disabled = [name not in detail.allowed_actions for name, *_ in work_view.BUTTONS]
-    return work_view.facts(detail), disabled, not detail.can_record_outcome
+    closed = not detail.can_record_outcome
+    return work_view.facts(detail), disabled, closed, closed
 
 
 @callback(
@@ -257,24 +237,28 @@ def detail(selected: int | None, _: int) -> tuple[Any, ...]:
     Output(ids.IT_REFRESH, "data"),
     Input({"type": ids.IT_ACTION, "action": ALL}, "n_clicks"),
     Input(ids.IT_RECORD, "n_clicks"),
+    Input(ids.IT_CLOSE_30D, "n_clicks"),
     State(ids.IT_SELECTED, "data"),
     State(ids.IT_OFFICER, "value"),
     State(ids.IT_REASON, "value"),
     State(ids.IT_OUTCOME, "value"),
     State(ids.IT_AMOUNT, "value"),
     State(ids.IT_NOTE, "value"),
+    State(ids.IT_OUTCOME_30D, "value"),
     State(ids.IT_REFRESH, "data"),
     prevent_initial_call=True,
 )
 def act(  # noqa: PLR0917 - Dash passes callback arguments by position
     clicks: list[int | None],
     record: int | None,
+    close: int | None,
     selected: int | None,
     officer: str | None,
     reason: str | None,
     outcome: str,
     amount: float | str | None,
     note: str | None,
+    cure_outcome: str,
     refresh: int,
 ) -> tuple[Any, Any]:
     trigger = dash.ctx.triggered_id
@@ -282,7 +266,11 @@ def act(  # noqa: PLR0917 - Dash passes callback arguments by position
         return no_update, no_update
     try:
         user = auth.require_user()
-        if trigger == ids.IT_RECORD:
+        if trigger == ids.IT_CLOSE_30D:
+            message = actions.record_cure_outcome(
+                current(), user, intervention_id=int(selected), outcome=cure_outcome
+            )
+        elif trigger == ids.IT_RECORD:
             outcome_id = actions.record_outcome(
                 current(),
                 user,

@@ -14,7 +14,8 @@ from pde.frontend import ids
 from pde.frontend.components import card, empty, figure, kpi, page_header, pct, unavailable
 from pde.frontend.services import ServiceUnavailableError, current
 from pde.frontend.services import models as model_service
-from pde.frontend.views.policy import alerts_view, tiers_view
+from pde.frontend.views.monitoring import render_monitoring  # noqa: F401  (its callback)
+from pde.frontend.views.policy import actions_view, alerts_view, tiers_view
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__,
@@ -69,6 +70,7 @@ def layout(**kwargs: Any) -> Any:
                 ),
                 type="dot",
             ),
+            html.Div(id=ids.MP_MONITORING, className="mt-2"),
         ]
     )
 
@@ -290,7 +292,13 @@ def render(version: str | None) -> Any:
         ),
         dbc.Row(
             [
-                dbc.Col(card("Alert policy on held-out rows", alerts_view(policy)), lg=4),
+                dbc.Col(
+                    [
+                        card("Alert policy on held-out rows", alerts_view(policy)),
+                        card("Actions and fairness", actions_view(policy)),
+                    ],
+                    lg=4,
+                ),
                 dbc.Col(card("Risk tiers on held-out rows", tiers_view(policy)), lg=8),
             ]
         ),

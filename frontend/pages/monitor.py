@@ -11,10 +11,14 @@ from dash import Input, Output, callback, dcc, html
 
 from pde.frontend import auth, ids
 from pde.frontend.components import card, empty, page_header, pct, tier_badge, unavailable, when
-from pde.frontend.services import ServiceUnavailableError, current
+from pde.frontend.services import ServiceUnavailableError, access, current
 from pde.frontend.services import monitor as monitor_service
+from pde.frontend.services import monitoring as monitoring_service
+from pde.frontend.services import triggers as trigger_service
 from pde.frontend.services.catalogue import RUN_STATUS_COLOURS
 from pde.frontend.services.monitor import ScoreChange
+from pde.frontend.services.triggers import TriggerLine
+from pde.frontend.views.monitoring import drift_banner
 
 dash.register_page(  # type: ignore[no-untyped-call]
     __name__, path="/monitor", name="Monitor", order=3, icon="activity", title="Monitor · PDE"
@@ -62,6 +66,26 @@ def _change(row: ScoreChange) -> Any:
     )
 
 
+def _triggers(lines: tuple[TriggerLine, ...]) -> Any:
+    if not lines:
+        return html.Div(empty("No trigger events."), id=ids.MO_TRIGGERS)
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(when(t.day), className="small-muted me-2"),
+                    dcc.Link(t.customer_id, href=f"/customer?id={t.customer_id}", className="me-2"),
+                    html.Span(t.label, className="badge bg-danger me-2"),
+                    html.Span(t.detail, className="small"),
+                ],
+                className="feed-item trigger-event",
+            )
+            for t in lines
+        ],
+        id=ids.MO_TRIGGERS,
+    )
+
+
 @callback(
     Output(ids.MO_BODY, "children"),
     Output(ids.MO_UPDATED, "children"),
@@ -69,8 +93,17 @@ def _change(row: ScoreChange) -> Any:
 )
 def refresh(_: int | None) -> tuple[Any, Any]:
     updated = f"updated {datetime.now(UTC):%H:%M:%S} UTC"
+    user = auth.require_user()
     try:
-        feed = monitor_service.feed(current(), auth.require_user())
+        services = current()
+        trigger_service.refresh(services)
+        feed = monitor_service.feed(services, user)
+        triggers = _triggers(trigger_service.recent(services, user))
+        drift = (
+            drift_banner(monitoring_service.drift_overview(services, user, top=3))
+            if access.sees_model_monitoring(user)
+            else None
+        )
     except ServiceUnavailableError as exc:
         return unavailable(str(exc)), updated
     alerts = [
@@ -92,6 +125,7 @@ def refresh(_: int | None) -> tuple[Any, Any]:
             size="sm",
             hover=True,
             className="mb-0",
+            id=ids.MO_CHANGES,
         )
         if feed.changes
         else empty("No scores yet.")
@@ -128,9 +162,11 @@ def refresh(_: int | None) -> tuple[Any, Any]:
     ] or [empty("No scoring runs.")]
     body = dbc.Row(
         [
-            dbc.Col(card("Latest score changes", changes), xl=6),
+            dbc.Col(
+                [card("Largest score changes", changes), card("Trigger events", triggers)], xl=6
+            ),
             dbc.Col([card("Alerts", alerts), card("Scoring runs", runs)], xl=3),
             dbc.Col(card("Activity log", activity), xl=3),
         ]
     )
-    return body, updated
+    return [drift, body], updated

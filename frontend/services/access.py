@@ -23,6 +23,8 @@ ROLES: tuple[Role, ...] = tuple(Role)
 MANAGERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 ADMINISTRATORS: tuple[Role, ...] = (Role.ADMIN,)
 """The roles that may open Data Management (demo data, retraining, promotion, users)."""
+TEAM_ROLES: tuple[Role, ...] = (Role.SUPERVISOR, Role.ADMIN)
+"""The roles that may open the team view (every officer's load and results)."""
 ASSIGNABLE_ROLES: tuple[Role, ...] = (Role.OFFICER, Role.SUPERVISOR)
 """The roles customers and interventions can be given to."""
 
@@ -95,8 +97,40 @@ def can_assign_customers(user: SignedIn) -> bool:
     return user.role in MANAGERS
 
 
+def can_see_team(user: SignedIn) -> bool:
+    """The team view (every officer's open work, SLA and results): supervisors and admins."""
+    return user.role in TEAM_ROLES
+
+
+def contact_refusal(user: SignedIn, customer_id: str, owner: str | None) -> str | None:
+    """Why the user may not change the customer's contact preferences and flags, or None: the
+    customer's officer or a supervisor may."""
+    if user.role == Role.SUPERVISOR or (owner is not None and owner == user.username):
+        return None
+    return f"only {customer_id}'s officer or a supervisor changes contact preferences"
+
+
+def promise_refusal(
+    user: SignedIn, intervention_id: int, intervention: InterventionState, owner: str | None
+) -> str | None:
+    """Why the user may not record a promise to pay on the intervention, or None: its
+    assignee, the customer's officer or a manager may, while the work is open or done."""
+    if intervention.status == InterventionStatus.CANCELLED:
+        return f"intervention {intervention_id} is cancelled"
+    if user.role in MANAGERS or user.username in (intervention.assigned_to, owner):
+        return None
+    return f"intervention {intervention_id} is not yours"
+
+
 def can_manage_users(user: SignedIn) -> bool:
     return user.role in ADMINISTRATORS
+
+
+def sees_model_monitoring(user: SignedIn) -> bool:
+    """Drift, realised performance and the shadow challenger: figures over the whole
+    portfolio, for supervisors and administrators (the Model page's bundle figures, held-out
+    and about no customer, open to every role)."""
+    return sees_whole_portfolio(user)
 
 
 def can_manage_models(user: SignedIn) -> bool:

@@ -15,20 +15,30 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from pde.contracts.interventions import OUTCOMES
 from pde.core.errors import PdeError
+from pde.db import audit, workflow
 from pde.db import customers as db_customers
-from pde.db import workflow
 from pde.db.models import (
     InterventionCreate,
     InterventionOutcomeCreate,
+    InterventionStatus,
     InterventionType,
     OutcomeKind,
     Priority,
+    TreatmentOutcomeCreate,
 )
+from pde.db.outcomes import add_outcomes
+from pde.decision.actions import action_costs
 from pde.frontend.services import access
 from pde.frontend.services.base import Services
 from pde.frontend.services.customer import check_customer
 from pde.frontend.services.impact import PlanItem
+from pde.frontend.services.recommendations import (
+    audit_override,
+    override_reason,
+    recommended_for,
+)
 from pde.frontend.services.snapshot import latest_snapshot
 from pde.frontend.services.tables import RISK_SCORES
 from pde.frontend.services.work import check_intervention, intervention_state
@@ -80,9 +90,12 @@ def create_intervention(
     priority: str,
     reason: str | None,
 ) -> int:
-    """A new intervention for the customer, carrying its score in the current snapshot."""
+    """A new intervention for the customer, carrying its score in the current snapshot;
+    another action than the recommended one needs a reason (audited as an override)."""
     with services.session() as session:
         check_customer(session, user, customer_id)
+        recommended = recommended_for(session, customer_id)
+        why = override_reason(recommended=recommended, chosen=kind, reason=reason)
         snapshot = latest_snapshot(session)
         score = (
             None
@@ -95,7 +108,7 @@ def create_intervention(
                 )
             ).scalar_one_or_none()
         )
-        return _create(
+        new_id = _create(
             session,
             services,
             user,
@@ -106,19 +119,34 @@ def create_intervention(
             model_version=None if score is None or snapshot is None else snapshot.model_version,
             reason=reason,
         )
+        if why is not None:
+            audit_override(
+                session,
+                actor=user.username,
+                customer_id=customer_id,
+                recommended=recommended,
+                chosen=kind,
+                reason=why,
+                intervention_id=new_id,
+            )
+        return new_id
 
 
 def create_planned(
     services: Services, user: access.SignedIn, plan: Sequence[PlanItem]
 ) -> CreationReport:
     """The simulated plan's interventions, each in its own unit of work; a refused one (cool-
-    down, for example) is reported and the others are still created."""
+    down, or another action than the recommended one without a reason) is reported and the
+    others are still created. An override is written to the audit log with its reason."""
     created: list[int] = []
     refused: list[str] = []
     for item in plan:
         try:
             with services.session() as session:
                 check_customer(session, user, item.customer_id)
+                # what was recommended is the database's, not what the page sent back
+                recommended = recommended_for(session, item.customer_id)
+                why = override_reason(recommended=recommended, chosen=item.kind, reason=item.reason)
                 new_id = _create(
                     session,
                     services,
@@ -128,8 +156,18 @@ def create_planned(
                     priority=item.priority,
                     probability=item.probability,
                     model_version=None,
-                    reason=QUEUE_REASON,
+                    reason=QUEUE_REASON if why is None else f"{QUEUE_REASON}; override: {why}",
                 )
+                if why is not None:
+                    audit_override(
+                        session,
+                        actor=user.username,
+                        customer_id=item.customer_id,
+                        recommended=recommended,
+                        chosen=item.kind,
+                        reason=why,
+                        intervention_id=new_id,
+                    )
             created.append(new_id)
         except PdeError as exc:
             refused.append(f"{item.customer_id}: {exc}")
@@ -195,6 +233,47 @@ def record_outcome(
         )
         assert recorded.id is not None
         return recorded.id
+
+
+def record_cure_outcome(
+    services: Services, user: access.SignedIn, *, intervention_id: int, outcome: str
+) -> str:
+    """Closes the intervention with its 30-day outcome (cured, missed, no_response): work in
+    progress is completed, and the outcome is recorded in `treatment_outcomes` (the one
+    definition of success, `pde.decision.outcomes`), once per intervention; audited."""
+    if outcome not in OUTCOMES:
+        raise PdeError(f"a 30-day outcome is one of {', '.join(OUTCOMES)}, not {outcome!r}")
+    with services.session() as session:
+        row = workflow.get_intervention(session, intervention_id)
+        check_intervention(session, user, row)
+        access.refuse_if(access.outcome_refusal(user, intervention_state(row)))
+        if row.status == InterventionStatus.IN_PROGRESS:
+            workflow.complete(session=session, intervention_id=intervention_id, actor=user.username)
+        elif row.status != InterventionStatus.COMPLETED:
+            raise PdeError("only work in progress or completed closes with its 30-day outcome")
+        record = TreatmentOutcomeCreate(
+            assignment_id=f"app-{intervention_id}",
+            customer_id=row.customer_id,
+            assigned_on=row.created_at.date(),
+            action=row.type.value,
+            assignment="policy",
+            reached=outcome != "no_response",
+            outcome=outcome,
+            cost=action_costs(services.settings)[row.type.value],
+            source="app",
+        )
+        if not add_outcomes(session=session, rows=[record]):
+            raise PdeError(f"intervention {intervention_id} already has its 30-day outcome")
+        audit.append(
+            session,
+            actor=user.username,
+            action="treatment_outcome.record",
+            entity_type="intervention",
+            entity_id=intervention_id,
+            before=None,
+            after=record.model_dump(mode="json"),
+        )
+    return f"intervention {intervention_id} closed: {outcome.replace('_', ' ')} within 30 days"
 
 
 def assign_customer(

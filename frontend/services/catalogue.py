@@ -1,12 +1,14 @@
-"""What each intervention costs and how often it works, tiers and their colours, loss given
-default, and the closed sets the pages offer in their widgets: the business assumptions and
-names the pages work with, in one place."""
+"""The actions and their labels, tiers and their colours, and the closed sets the pages offer
+in their widgets: the names the pages work with, in one place. What an action costs is the
+settings' (`PDE_ACTION_COSTS`); success is `pde.decision.outcomes`' one definition (cured
+within 30 days)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from pde.core.names import ALERT_TIERS, TIER_NAMES, RiskTier
+from pde.core.settings import get_settings
 from pde.db.models.enums import (
     InterventionStatus,
     InterventionType,
@@ -15,6 +17,7 @@ from pde.db.models.enums import (
     RunStatus,
 )
 from pde.db.policy import OPEN_STATUSES
+from pde.decision.actions import action_costs
 
 __all__ = [
     "ALERT_TIERS",
@@ -25,14 +28,14 @@ __all__ = [
     "Priority",
 ]  # the shared names the pages' widgets offer, with the catalogue below
 
+# The Overview's prevented-loss figures still use these two; the Action Center and the
+# Interventions Tracker use the settings' LGD and `pde.decision.outcomes`' success.
 # Share of the exposure lost when a customer defaults (Basel foundation IRB, unsecured: 45%).
 LOSS_GIVEN_DEFAULT = 0.45
 # A customer whose probability rose by this much since the previous score is accelerating.
 ACCELERATION_DELTA = 0.10
 # An open intervention is "due soon" when less than this many hours remain before its SLA.
 DUE_SOON_HOURS = 8
-# With fewer recorded outcomes than this, the prior success rate is used.
-MIN_OUTCOMES_FOR_RATE = 20
 
 TIER_COLOURS = {
     RiskTier.LOW.value: "#2e7d32",
@@ -71,39 +74,34 @@ COSTED_STATUSES = (InterventionStatus.IN_PROGRESS.value, InterventionStatus.COMP
 
 @dataclass(frozen=True)
 class ActionSpec:
+    """An action as the pages name it; what it costs comes from the settings
+    (`PDE_ACTION_COSTS`), how well it works from the outcomes (`pde.decision.outcomes`) or the
+    uplift models, never from a figure written here."""
+
+    kind: InterventionType
     label: str
-    cost: float  # operating cost of one intervention, in the portfolio's currency
-    prior_success: float  # share of interventions that avert the default
+
+    @property
+    def cost(self) -> float:
+        """The action's cost from the process's settings (`PDE_ACTION_COSTS`)."""
+        return action_costs(get_settings())[self.kind.value]
 
 
 ACTIONS: dict[InterventionType, ActionSpec] = {
-    InterventionType.SOFT_REMINDER: ActionSpec("Soft reminder (SMS / e-mail)", 2.0, 0.25),
-    InterventionType.AGENT_CALL: ActionSpec("Agent call", 15.0, 0.45),
-    InterventionType.PAYMENT_PLAN: ActionSpec("Payment plan", 60.0, 0.55),
-    InterventionType.RESTRUCTURING: ActionSpec("Restructuring", 250.0, 0.65),
-    InterventionType.PAYMENT_HOLIDAY: ActionSpec("Payment holiday", 90.0, 0.50),
-    InterventionType.FINANCIAL_COUNSELLING: ActionSpec("Financial counselling", 120.0, 0.40),
+    kind: ActionSpec(kind, label)
+    for kind, label in (
+        (InterventionType.SOFT_REMINDER, "Soft reminder (SMS / e-mail)"),
+        (InterventionType.AGENT_CALL, "Agent call"),
+        (InterventionType.PAYMENT_PLAN, "Payment plan"),
+        (InterventionType.RESTRUCTURING, "Restructuring"),
+        (InterventionType.PAYMENT_HOLIDAY, "Payment holiday"),
+        (InterventionType.FINANCIAL_COUNSELLING, "Financial counselling"),
+    )
 }
 
 
-def recommend(*, tier: str, urgency: str, probability: float, exposure: float) -> InterventionType:
-    """The next-best action for a customer in the queue (cheapest that fits the urgency)."""
-    if urgency == "imminent" or tier == RiskTier.CRITICAL:
-        return (
-            InterventionType.RESTRUCTURING
-            if exposure >= 20_000 and probability >= 0.6
-            else InterventionType.PAYMENT_PLAN
-        )
-    if urgency == "accelerating":
-        return InterventionType.AGENT_CALL
-    if tier == RiskTier.HIGH:
-        return InterventionType.AGENT_CALL if probability >= 0.4 else InterventionType.SOFT_REMINDER
-    return InterventionType.SOFT_REMINDER
-
-
-def expected_value(
-    *, probability: float, exposure: float, success_rate: float, cost: float
-) -> tuple[float, float]:
-    """(expected loss avoided, net benefit) of one intervention."""
-    avoided = probability * exposure * LOSS_GIVEN_DEFAULT * success_rate
-    return avoided, avoided - cost
+def action_label(kind: str | None) -> str:
+    """The page's label of an action name ("" for none)."""
+    if not kind:
+        return ""
+    return ACTIONS[InterventionType(kind)].label

@@ -24,6 +24,8 @@ from pde.frontend.services import access
 from pde.frontend.services.base import Services, ServiceUnavailableError
 from pde.frontend.services.customer import CustomerProfile, check_customer, read_profile
 from pde.frontend.services.tables import RISK_SCORES
+from pde.jobs.casework import last_event_date
+from pde.jobs.casework import scan_table as _scan
 
 if TYPE_CHECKING:
     from pde.jobs.replay import Replay
@@ -56,17 +58,6 @@ class Explained:
     protective: tuple[LiveReason, ...] = ()  # the factors lowering the risk most
 
 
-def _scan(data_dir: Path, name: str) -> Any:
-    import polars as pl
-
-    from pde.contracts.data.io import table_file
-
-    path = table_file(data_dir, name)
-    if path is None:
-        raise PdeError(f"no {name} data in {data_dir} to explain from (set PDE_DATA_DIR)")
-    return pl.scan_parquet(path) if path.suffix == ".parquet" else pl.scan_csv(path)
-
-
 def _rows(
     data_dir: Path, name: str, *, customer_id: str, column: str, start: date, end: date
 ) -> list[dict[str, Any]]:
@@ -79,21 +70,6 @@ def _rows(
         frame.filter((value >= lower) & (value < upper)).collect().to_dicts()
     )
     return rows
-
-
-def last_event_date(data_dir: Path) -> date:
-    """The day of the newest transaction in the data."""
-    import polars as pl
-
-    newest = (
-        _scan(data_dir, "transactions")
-        .select(pl.col("timestamp").cast(pl.Datetime("us")).max())
-        .collect()
-        .item()
-    )
-    if newest is None:
-        raise PdeError(f"{data_dir} has no transactions")
-    return newest.date()  # type: ignore[no-any-return]
 
 
 def in_data(data_dir: Path, customer_id: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,46 @@ class PolicyView:
     alerts: AlertPolicyFigures | None
     ece: float | None  # the ensemble's expected calibration error on the test rows
     tiers: list[TierFigures]
+    # Where the expected effect of an action comes from: the uplift models, or the prior.
+    effect_basis: str = ""
+    # Fairness of the learned policy per protected attribute (age bands always): groups
+    # and the four-fifths-rule flags; empty without uplift models.
+    fairness: list[FairnessFigures] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FairnessFigures:
+    attribute: str
+    groups: list[str]
+    flags: list[str]
+    ratio: float
+
+
+def _effect_basis(manifest: dict[str, Any]) -> str:
+    uplift = manifest.get("uplift")
+    if isinstance(uplift, dict) and uplift.get("actions"):
+        actions = ", ".join(str(a).replace("_", " ") for a in uplift["actions"])
+        return f"learned: uplift models ({uplift.get('method', 't_learner')}) for {actions}"
+    effect = (manifest.get("policy") or {}).get("action_effect")
+    shown = f" of {effect:.0%}" if isinstance(effect, int | float) else ""
+    return f"prior: PDE_ACTION_EFFECT{shown} for every action (no uplift models in this bundle)"
+
+
+def _fairness(metrics: dict[str, Any]) -> list[FairnessFigures]:
+    report = (metrics.get("uplift") or {}).get("fairness")
+    if not isinstance(report, dict):
+        return []
+    ratio = _number(report.get("ratio")) or 0.8
+    return [
+        FairnessFigures(
+            attribute=str(name),
+            groups=sorted(str(g) for g in (section.get("groups") or {})),
+            flags=[str(f) for f in section.get("flags") or []],
+            ratio=ratio,
+        )
+        for name, section in (report.get("attributes") or {}).items()
+        if isinstance(section, dict)
+    ]
 
 
 @dataclass(frozen=True)
@@ -138,7 +178,13 @@ def policy_view(bundle: BundleView) -> PolicyView:
         for row in metrics.get("tiers") or []
         if isinstance(row, dict)
     ]
-    return PolicyView(alerts=alerts, ece=ece, tiers=tiers)
+    return PolicyView(
+        alerts=alerts,
+        ece=ece,
+        tiers=tiers,
+        effect_basis=_effect_basis(manifest),
+        fairness=_fairness(metrics),
+    )
 
 
 def registry_status(services: Services, version: str) -> str | None:

@@ -14,6 +14,7 @@ from pde.db.types import utc_now
 from pde.frontend.services import access
 from pde.frontend.services.base import Services
 from pde.frontend.services.catalogue import OPEN_STATUS_NAMES
+from pde.frontend.services.snapshot import latest_snapshot
 from pde.frontend.services.tables import (
     ASSIGNMENTS,
     AUDIT_LOG,
@@ -23,6 +24,7 @@ from pde.frontend.services.tables import (
 )
 
 FEED_ROWS = 15
+CHANGES_TTL_S = 30.0
 RUN_ROWS = 5
 FAILED_RUNS_SHOWN = 3
 
@@ -72,8 +74,21 @@ def feed(services: Services, user: access.SignedIn) -> MonitorFeed:
     """The live feed; an officer's names only their customers and their own actions."""
     officer = access.officer_scope(user)
     with services.session() as session:
+        # The moves change only when a scoring run lands or ownership changes: remembered for
+        # a short while per officer, runs and assignments, as every open Monitor refreshes.
+        runs_seen = session.execute(
+            sa.select(sa.func.max(SCORING_RUNS.c.updated_at), sa.func.count())
+        ).one()
+        owners_seen = session.execute(
+            sa.select(sa.func.max(ASSIGNMENTS.c.assigned_at), sa.func.max(ASSIGNMENTS.c.ended_at))
+        ).one()
+        changes = services.cached(
+            ("score_changes", officer, tuple(runs_seen), tuple(owners_seen)),
+            lambda: score_changes(session, officer=officer),
+            ttl=CHANGES_TTL_S,
+        )
         return MonitorFeed(
-            changes=score_changes(session, officer=officer),
+            changes=changes,
             activity=activity(session, actor=officer),
             alerts=alerts(session),
             runs=runs(session),
@@ -83,38 +98,49 @@ def feed(services: Services, user: access.SignedIn) -> MonitorFeed:
 def score_changes(
     session: Session, *, limit: int = FEED_ROWS, officer: str | None = None
 ) -> tuple[ScoreChange, ...]:
+    """The latest scores' largest moves: each customer against their own previous score by
+    the same model (customers scored for the first time last), for `officer`'s customers
+    when given."""
+    snapshot = latest_snapshot(session)
+    if snapshot is None:
+        return ()
     scores = RISK_SCORES.c
     earlier = RISK_SCORES.alias("earlier_scores")
     previous = (
         sa.select(earlier.c.probability)
         .where(
             earlier.c.customer_id == scores.customer_id,
-            earlier.c.model_version == scores.model_version,
-            earlier.c.as_of < scores.as_of,
+            earlier.c.model_version == snapshot.model_version,
+            earlier.c.as_of < snapshot.as_of,
         )
         .order_by(earlier.c.as_of.desc())
         .limit(1)
         .scalar_subquery()
     )
-    query = (
-        sa.select(
-            scores.scored_at,
-            scores.customer_id,
-            scores.probability,
-            scores.tier,
-            scores.alert,
-            previous.label("previous"),
-        )
-        .where(scores.as_of == sa.select(sa.func.max(scores.as_of)).scalar_subquery())
-        .order_by(scores.scored_at.desc(), scores.customer_id)
-        .limit(limit)
-    )
+    query = sa.select(
+        scores.scored_at,
+        scores.customer_id,
+        scores.probability,
+        scores.tier,
+        scores.alert,
+        previous.label("previous"),
+    ).where(scores.as_of == snapshot.as_of, scores.model_version == snapshot.model_version)
     if officer is not None:
         query = query.join(
             ASSIGNMENTS,
             (ASSIGNMENTS.c.customer_id == scores.customer_id) & ASSIGNMENTS.c.ended_at.is_(None),
         ).where(ASSIGNMENTS.c.officer == officer)
-    rows = session.execute(query)
+    moves = query.subquery("moves")
+    move = sa.func.abs(moves.c.probability - moves.c.previous)
+    rows = session.execute(
+        sa.select(moves)
+        .order_by(
+            sa.case((moves.c.previous.is_(None), 1), else_=0),
+            move.desc(),
+            moves.c.customer_id,
+        )
+        .limit(limit)
+    )
     return tuple(
         ScoreChange(at, str(c), float(p), str(t), bool(a), None if b is None else float(b))
         for at, c, p, t, a, b in rows

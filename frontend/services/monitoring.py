@@ -1,19 +1,21 @@
 """Model monitoring for the Model page: drift per scoring date and the most drifted features,
 realised and estimated performance per scoring date, calibration by tier (docs/monitoring.md).
 
-Read from the tables the drift and performance jobs fill; managers see the whole portfolio's
-monitoring, officers nothing of it.
+Read from the tables the drift and performance jobs fill, and the shadow challenger's stored
+scores; managers see the whole portfolio's monitoring, officers nothing of it
+(`access.sees_model_monitoring`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from pde.db import monitoring
 from pde.db.models import DriftLevel, PerformanceKind
 from pde.frontend.services import access
-from pde.frontend.services.base import Services
+from pde.frontend.services.base import Services, database_errors
+from pde.jobs.shadow import ShadowComparison, shadow_comparison
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,15 @@ class FeatureDriftRow:
     missing_share: float
     reference_missing_share: float
     level: str
+    calendar: bool = False  # follows the calendar: shown, never raises the level
 
 
 @dataclass(frozen=True)
 class DriftOverview:
-    """The drift trend (oldest date first), the latest date's most drifted features, and
-    whether the latest date raises an alert (PSI at or above PDE_PSI_ALERT)."""
+    """The drift trend (oldest date first), the latest date's most drifted features that
+    count, and whether the latest date raises an alert (PSI at or above PDE_PSI_ALERT).
+    `calendar_features`: the latest date's most drifted features that follow the calendar
+    (pde.jobs.calendar), kept out of the level."""
 
     trend: list[DriftPoint]
     latest: DriftPoint | None
@@ -53,6 +58,7 @@ class DriftOverview:
     warning_raised: bool
     psi_warn: float
     psi_alert: float
+    calendar_features: list[FeatureDriftRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ def drift_overview(
 ) -> DriftOverview:
     """Drift per scoring date (every model, or `model_version`) and the latest date's `top`
     most drifted features."""
-    access.require(access.sees_whole_portfolio(user), "see model monitoring")
+    access.require(access.sees_model_monitoring(user), "see model monitoring")
     settings = services.settings
     with services.session() as session:
         checks = monitoring.drift_checks(session, model_version=model_version)
@@ -120,20 +126,23 @@ def drift_overview(
         latest = trend[-1] if trend else None
         features = (
             monitoring.feature_drift(
-                session, as_of=latest.as_of, model_version=latest.model_version, limit=top
+                session, as_of=latest.as_of, model_version=latest.model_version
             )
             if latest is not None
             else []
         )
         rows = [
-            FeatureDriftRow(f.feature, f.psi, f.missing_share, f.reference_missing_share, f.level)
+            FeatureDriftRow(
+                f.feature, f.psi, f.missing_share, f.reference_missing_share, f.level, f.calendar
+            )
             for f in features
         ]
     level = latest.level if latest is not None else DriftLevel.OK.value
     return DriftOverview(
         trend=trend,
         latest=latest,
-        top_features=rows,
+        top_features=[row for row in rows if not row.calendar][:top],
+        calendar_features=[row for row in rows if row.calendar][:top],
         alert_raised=level == DriftLevel.ALERT.value,
         warning_raised=level in (DriftLevel.WARN.value, DriftLevel.ALERT.value),
         psi_warn=settings.psi_warn,
@@ -145,7 +154,7 @@ def performance_overview(
     services: Services, user: access.SignedIn, *, model_version: str | None = None
 ) -> PerformanceOverview:
     """Realised and estimated performance per scoring date, oldest first."""
-    access.require(access.sees_whole_portfolio(user), "see model monitoring")
+    access.require(access.sees_model_monitoring(user), "see model monitoring")
     with services.session() as session:
         stored = monitoring.performance(session, model_version=model_version)
     points = [
@@ -187,3 +196,18 @@ def performance_overview(
         calibration_date=last.as_of if last is not None else None,
         calibration=calibration,
     )
+
+
+def shadow_overview(
+    services: Services, user: access.SignedIn, *, model_version: str | None = None
+) -> ShadowComparison | None:
+    """The champion/challenger comparison from the stored shadow scores: of `model_version`
+    as the challenger, else as the champion, else the pair scored most recently; None when
+    nothing was shadow-scored."""
+    access.require(access.sees_model_monitoring(user), "see model monitoring")
+    with database_errors():
+        if model_version is None:
+            return shadow_comparison(engine=services.engine)
+        return shadow_comparison(
+            engine=services.engine, challenger=model_version
+        ) or shadow_comparison(engine=services.engine, champion=model_version)

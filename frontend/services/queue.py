@@ -1,4 +1,7 @@
-"""Action Center: the priority queue in three urgency tiers, with recommendation and cool-down."""
+"""Action Center: the priority queue in three urgency tiers, with recommendation and cool-down.
+
+The recommendation is the recommender's stored one (`pde.frontend.services.recommendations`).
+"""
 
 from __future__ import annotations
 
@@ -11,26 +14,26 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from pde.core.names import ALERT_TIERS, RiskTier
-from pde.db.models.enums import InterventionStatus
+from pde.core.settings import Settings
+from pde.db.models.enums import InterventionStatus, InterventionType
 from pde.db.policy import WorkflowPolicy
 from pde.db.types import utc_now
 from pde.decision import policy_from_settings
 from pde.frontend.services import access
-from pde.frontend.services.base import Services
+from pde.frontend.services.base import Services, ServiceUnavailableError
 from pde.frontend.services.catalogue import (
     ACCELERATION_DELTA,
     ACTIONS,
     OPEN_STATUS_NAMES,
-    expected_value,
-    recommend,
+    action_label,
 )
+from pde.frontend.services.recommendations import shown_for
 from pde.frontend.services.snapshot import (
     Snapshot,
     current_scores,
     latest_snapshot,
     previous_scores,
 )
-from pde.frontend.services.success import success_rates
 from pde.frontend.services.tables import ASSIGNMENTS, CUSTOMERS, INTERVENTIONS
 
 URGENCIES = ("imminent", "accelerating", "stable")
@@ -50,12 +53,15 @@ class QueueRow:
     outstanding_balance: float
     product: str
     region: str
-    action: str
+    action: str  # the recommended action; "" when none pays for itself
     action_label: str
-    success_rate: float
+    expected_effect: float | None  # fall in the 30-day miss probability
     cost: float
-    loss_avoided: float
-    net_benefit: float
+    net_benefit: float | None
+    why: str
+    vulnerable: bool  # showed a vulnerability signal: support path, treat with care
+    held_out: bool  # kept back as this week's control group
+    effect_basis: str  # learned (uplift models) or prior (PDE_ACTION_EFFECT)
     open_work: bool  # an open intervention exists for the customer
     cool_down: str  # "" or which recent intervention blocks a new one, until when
     miss_within_7d: float | None  # the hazard model's 7-day chance; None without a forecast
@@ -95,7 +101,18 @@ def queue_page(
             page_size=page_size,
             officer=access.officer_scope(user),
             policy=services.policy,
+            settings=services.settings,
         )
+
+
+def first_urgency(services: Services, user: access.SignedIn) -> str:
+    """The most urgent tab with customers for the user (customers being worked are not in
+    the queue, so the imminent tab can be empty)."""
+    try:
+        counts = queue_page(services, user, urgency=URGENCIES[0], page=0, page_size=1).counts
+    except ServiceUnavailableError:
+        return URGENCIES[0]
+    return next((key for key in URGENCIES if counts.get(key)), URGENCIES[0])
 
 
 def alert_summary(services: Services) -> AlertSummary | None:
@@ -157,6 +174,13 @@ def _queue_query(
     )
     if officer is not None:
         query = query.where(ASSIGNMENTS.c.officer == officer)
+    # Customers with open work are being worked: they leave the queue until it closes.
+    work = INTERVENTIONS.c
+    query = query.where(
+        ~sa.exists().where(
+            work.customer_id == current.c.customer_id, work.status.in_(OPEN_STATUS_NAMES)
+        )
+    )
     return query, urgency
 
 
@@ -168,6 +192,7 @@ def read_queue_page(
     page_size: int,
     officer: str | None,
     policy: WorkflowPolicy,
+    settings: Settings | None = None,
 ) -> QueuePage:
     """One page of the queue for `urgency`; `officer` limits it to that officer's customers."""
     snapshot = latest_snapshot(session)
@@ -187,9 +212,9 @@ def read_queue_page(
         .limit(page_size)
     ).all()
     records = [dict(row._mapping) for row in rows]
-    return QueuePage(
-        snapshot, counts, tuple(_decorate(session, records, policy)), counts.get(urgency, 0)
-    )
+    settings = settings or Settings.model_construct()  # the documented defaults
+    shown = _decorate(session, records, policy, settings, snapshot)
+    return QueuePage(snapshot, counts, tuple(shown), counts.get(urgency, 0))
 
 
 def _recent_work(
@@ -221,55 +246,49 @@ def _recent_work(
 
 
 def _decorate(
-    session: Session, records: list[dict[str, Any]], policy: WorkflowPolicy
+    session: Session,
+    records: list[dict[str, Any]],
+    policy: WorkflowPolicy,
+    settings: Settings,
+    snapshot: Snapshot,
 ) -> list[QueueRow]:
     """Each row with the recommendation, its economics, open work and cool-down."""
     if not records:
         return []
-    rates = success_rates(session)
+    shown = shown_for(session, settings, as_of=snapshot.as_of, records=records)
     recent, with_open_work = _recent_work(session, [r["customer_id"] for r in records], policy)
     rows = []
     for record in records:
-        exposure = float(record["outstanding_balance"])
-        probability = float(record["probability"])
-        action = recommend(
-            tier=str(record["tier"]),
-            urgency=str(record["urgency"]),
-            probability=probability,
-            exposure=exposure,
-        )
-        spec = ACTIONS[action]
-        rate = rates.get(action.value, spec.prior_success)
-        avoided, net = expected_value(
-            probability=probability, exposure=exposure, success_rate=rate, cost=spec.cost
-        )
+        rec = shown[str(record["customer_id"])]
         last = recent.get(record["customer_id"])
         cool_down = ""
         if last is not None:
             kind, created_at = last
             until = created_at + timedelta(days=policy.cool_down_days)
             cool_down = f"{kind.replace('_', ' ')} until {until:%d %b}"
+        miss = record["miss_within_7d"]
         rows.append(
             QueueRow(
                 customer_id=str(record["customer_id"]),
-                probability=probability,
+                probability=float(record["probability"]),
                 tier=str(record["tier"]),
                 delta=float(record["delta"]),
                 urgency=str(record["urgency"]),
-                outstanding_balance=exposure,
+                outstanding_balance=float(record["outstanding_balance"]),
                 product=str(record["product"]),
                 region=str(record["region"]),
-                action=action.value,
-                action_label=spec.label,
-                success_rate=rate,
-                cost=spec.cost,
-                loss_avoided=avoided,
-                net_benefit=net,
+                action=rec.action,
+                action_label=action_label(rec.action) or "no action",
+                expected_effect=rec.expected_effect,
+                cost=ACTIONS[InterventionType(rec.action)].cost if rec.action else 0.0,
+                net_benefit=rec.net_benefit,
+                why=rec.why,
+                vulnerable=rec.vulnerable,
+                held_out=rec.held_out,
+                effect_basis=rec.effect_basis,
                 open_work=record["customer_id"] in with_open_work,
                 cool_down=cool_down,
-                miss_within_7d=None
-                if record["miss_within_7d"] is None
-                else float(record["miss_within_7d"]),
+                miss_within_7d=None if miss is None else float(miss),
             )
         )
     return rows

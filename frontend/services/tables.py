@@ -13,8 +13,10 @@ from pde.db.models import (
     Intervention,
     InterventionOutcome,
     ModelVersion,
+    PromiseToPay,
     RiskScore,
     ScoringRun,
+    TreatmentOutcome,
     User,
 )
 
@@ -32,3 +34,5 @@ AUDIT_LOG = _table(AuditEntry)
 USERS = _table(User)
 MODEL_VERSIONS = _table(ModelVersion)
 SCORING_RUNS = _table(ScoringRun)
+TREATMENTS = _table(TreatmentOutcome)
+PROMISES = _table(PromiseToPay)

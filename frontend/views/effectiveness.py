@@ -7,7 +7,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import dcc
+from dash import dcc, html
 
 from pde.frontend.components import GRAPH_CONFIG, card, empty, figure, kpi, money, pct
 from pde.frontend.services import effectiveness
@@ -15,26 +15,48 @@ from pde.frontend.services.effectiveness import OutcomeCount, TypeEffect
 
 
 def kpi_row(kpis: effectiveness.TrackerKpis) -> Any:
-    return dbc.Row(
+    control = (
+        "no control group yet"
+        if kpis.control_rate is None
+        else (f"control group {pct(kpis.control_rate)}")
+    )
+    return html.Div(
         [
-            kpi("Interventions", f"{kpis.count:,}", note=f"{kpis.completed:,} completed"),
-            kpi(
-                "Success rate",
-                pct(kpis.success_rate),
-                note=f"of {kpis.with_outcome:,} with an outcome",
-                tone="good",
+            dbc.Row(
+                [
+                    kpi("Interventions", f"{kpis.count:,}", note=f"{kpis.completed:,} completed"),
+                    kpi(
+                        "Success rate",
+                        pct(kpis.success_rate),
+                        note=f"cured within 30 days, of {kpis.with_outcome:,}; {control}",
+                        tone="good",
+                    ),
+                    kpi(
+                        "Cures caused",
+                        "–" if kpis.incremental_cures is None else f"{kpis.incremental_cures:,.1f}",
+                        note="beyond the control group's",
+                        tone="good",
+                    ),
+                    kpi(
+                        "Loss avoided",
+                        "–" if kpis.loss_avoided is None else money(kpis.loss_avoided),
+                        note="cures caused × exposure × LGD",
+                        tone="good",
+                    ),
+                    kpi("ROI", pct(kpis.roi, 0), note=f"on {money(kpis.cost)} spent"),
+                    kpi("Response rate", pct(kpis.response_rate), note="customer answered"),
+                    kpi(
+                        "Time to respond",
+                        f"{kpis.hours_to_respond:.1f} h"
+                        if kpis.hours_to_respond is not None
+                        else "–",
+                        note="created → started",
+                    ),
+                ],
+                className="g-2",
             ),
-            kpi("Prevented defaults", f"{kpis.prevented_defaults:,}", tone="good"),
-            kpi("Prevented loss", money(kpis.prevented_loss), note="exposure × LGD", tone="good"),
-            kpi("ROI", pct(kpis.roi, 0), note=f"on {money(kpis.cost)} spent"),
-            kpi("Response rate", pct(kpis.response_rate), note="customer answered"),
-            kpi(
-                "Time to respond",
-                f"{kpis.hours_to_respond:.1f} h" if kpis.hours_to_respond is not None else "–",
-                note="created → started",
-            ),
-        ],
-        className="g-2",
+            html.Div(f"ROI basis: {kpis.basis}", id="it-roi-basis", className="small-muted mt-1"),
+        ]
     )
 
 
@@ -51,7 +73,7 @@ def charts(per_type: Sequence[TypeEffect], mix: Sequence[OutcomeCount]) -> Any:
             hovertemplate="%{x}: %{y:.0f}% of %{customdata} outcomes<extra></extra>",
         )
     )
-    success.update_layout(yaxis_title="success rate (%)")
+    success.update_layout(yaxis_title="cured within 30 days (%)")
     outcomes = go.Figure()
     for outcome in sorted({m.outcome for m in mix}):
         outcomes.add_bar(
@@ -65,7 +87,7 @@ def charts(per_type: Sequence[TypeEffect], mix: Sequence[OutcomeCount]) -> Any:
         [
             dbc.Col(
                 card(
-                    "Success rate by action",
+                    "Cured within 30 days, by action (none = control group)",
                     dcc.Graph(figure=figure(success, height=240), config=GRAPH_CONFIG),
                 ),
                 lg=6,

@@ -9,8 +9,19 @@ from dash import html
 
 from pde.frontend.components import money, pct
 from pde.frontend.services.impact import Impact
+from pde.frontend.services.recommendations import effect_text
 
-HEADERS = ("Customer", "Action", "Risk", "Success", "Cost", "Loss avoided", "Net", "Cool-down")
+HEADERS = (
+    "Customer",
+    "Action",
+    "Risk",
+    "Effect",
+    "Cost",
+    "Loss avoided",
+    "Net",
+    "Cool-down",
+    "Why",
+)
 
 
 def _figure(label: str, value: str, tone: str = "") -> dbc.Col:
@@ -36,11 +47,12 @@ def impact_view(impact: Impact) -> list[Any]:
                 html.Td(a.customer_id),
                 html.Td(a.label),
                 html.Td(pct(a.probability)),
-                html.Td(pct(a.success_rate, 0)),
+                html.Td(effect_text(a.expected_effect)),
                 html.Td(money(a.cost)),
                 html.Td(money(a.loss_avoided)),
                 html.Td(money(a.net)),
                 html.Td(a.cool_down),
+                html.Td(f"override: {a.reason}" if a.reason else "recommended"),
             ]
         )
         for a in impact.actions

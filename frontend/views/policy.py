@@ -71,3 +71,21 @@ def tiers_view(view: PolicyView) -> Any:
         className="mb-0",
         id=ids.MP_TIERS,
     )
+
+
+def actions_view(view: PolicyView) -> Any:
+    """Where the expected effect of an action comes from, and the fairness flags of the
+    learned policy per protected attribute (the four-fifths rule)."""
+    items: list[Any] = [html.Div(f"Expected effects: {view.effect_basis}", className="small mb-2")]
+    if not view.fairness:
+        items.append(empty("No fairness report in this bundle's metrics (no uplift models)."))
+    for section in view.fairness:
+        name = section.attribute.replace("_", " ")
+        rule = f"below {section.ratio:.0%} of the highest group"
+        flags = (
+            html.Ul([html.Li(f, className="text-danger") for f in section.flags], className="mb-1")
+            if section.flags
+            else html.Div(f"no group flagged ({rule})", className="small-muted mb-1")
+        )
+        items += [html.Div(f"{name}: {', '.join(section.groups)}", className="fw-semibold"), flags]
+    return html.Div(items, id=ids.MP_FAIRNESS)

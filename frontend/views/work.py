@@ -7,11 +7,23 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from pde.contracts.interventions import OUTCOMES
 from pde.frontend import ids
 from pde.frontend.components import empty, when
 from pde.frontend.services.catalogue import OUTCOME_NAMES, OutcomeKind
-from pde.frontend.services.work import InterventionDetail, StaffMember
+from pde.frontend.services.work import InterventionDetail, StaffMember, WorkRow
 
+COLUMNS = [
+    ("id", "#"),
+    ("link", "Customer"),
+    ("type_label", "Action"),
+    ("priority", "Priority"),
+    ("status_label", "Status"),
+    ("created_by", "Created by"),
+    ("assigned_to", "Officer"),
+    ("sla_due", "SLA due"),
+    ("sla", "SLA"),
+]
 BUTTONS = [
     ("approve", "Approve", "check2", "success"),
     ("assign", "Assign", "person-check", "primary"),
@@ -79,7 +91,41 @@ def action_panel(officers: list[StaffMember]) -> list[Any]:
             size="sm",
             disabled=True,
         ),
+        html.Hr(),
+        html.Div("Close with the 30-day outcome", className="fw-semibold small mb-1"),
+        dbc.Select(
+            id=ids.IT_OUTCOME_30D,
+            options=[{"label": o.replace("_", " "), "value": o} for o in OUTCOMES],
+            value=OUTCOMES[0],
+            size="sm",
+            className="mb-2",
+        ),
+        dbc.Button(
+            [html.I(className="bi bi-calendar-check me-1"), "Close with 30-day outcome"],
+            id=ids.IT_CLOSE_30D,
+            color="dark",
+            size="sm",
+            disabled=True,
+        ),
         html.Div(id=ids.IT_RESULT, className="mt-2"),
+    ]
+
+
+def work_rows(rows: list[WorkRow]) -> list[dict[str, Any]]:
+    """The work list's table rows."""
+    return [
+        {
+            "id": r.id,
+            "link": f"[{r.customer_id}](/customer?id={r.customer_id})",
+            "type_label": r.type.replace("_", " "),
+            "priority": r.priority,
+            "status_label": r.status.replace("_", " "),
+            "created_by": r.created_by,
+            "assigned_to": r.assigned_to or "–",
+            "sla_due": when(r.sla_due_at),
+            "sla": r.sla,
+        }
+        for r in rows
     ]
 
 

@@ -10,7 +10,18 @@ import importlib
 
 import typer
 
-BENCHES = ("data", "features", "train", "grpc", "portfolio", "frontend", "fuzz", "soak", "uplift")
+BENCHES = (
+    "data",
+    "features",
+    "train",
+    "grpc",
+    "portfolio",
+    "frontend",
+    "fuzz",
+    "soak",
+    "uplift",
+    "shadow",
+)
 
 
 def register(app: typer.Typer) -> None:

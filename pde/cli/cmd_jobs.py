@@ -112,15 +112,17 @@ def _register_worker(jobs_app: typer.Typer) -> None:
 def _register_run(jobs_app: typer.Typer) -> None:
     @jobs_app.command(name="run")
     def run(
-        what: str = typer.Argument(..., help="drift or realised"),
+        what: str = typer.Argument(..., help="drift, realised or casework"),
         data: Path | None = typer.Option(None, "--data", help="Canonical data (PDE_DATA_DIR)."),
         model_dir: Path | None = typer.Option(None, "--model-dir", help="[PDE_MODEL_DIR]"),
         latest: int = typer.Option(4, "--latest", min=1, help="drift: the latest dates."),
     ) -> None:
-        """Run a monitoring step now, in this process: drift of the latest scored dates, or
-        realised and estimated performance of every scored date."""
+        """Run a step now, in this process: drift of the latest scored dates, realised and
+        estimated performance of every scored date, or casework (settle promises to pay
+        against the data's payments, raise the data's trigger events)."""
         from pde.cli.console import console
         from pde.core.settings import get_settings
+        from pde.db.models.casework import PromiseStatus
 
         settings = get_settings()
         data_dir = data or settings.data_dir
@@ -152,7 +154,19 @@ def _register_run(jobs_app: typer.Typer) -> None:
                     )
                 console().print(line)
             return
-        raise PdeError(f"pde jobs run {what!r}: expected drift or realised")
+        if what == "casework":
+            from pde.db.engine import get_engine
+            from pde.jobs.casework import raise_triggers, settle_promises
+
+            engine = get_engine()
+            settled = settle_promises(engine, data_dir)
+            raised = raise_triggers(engine, data_dir)
+            console().print(
+                f"promises kept {settled[PromiseStatus.KEPT]}, broken"
+                f" {settled[PromiseStatus.BROKEN]}; {raised} new trigger event(s)"
+            )
+            return
+        raise PdeError(f"pde jobs run {what!r}: expected drift, realised or casework")
 
 
 def cron_line(*, hour: int, minute: int, root: Path) -> str:

@@ -91,6 +91,30 @@ def _register_compare(models_app: typer.Typer) -> None:
             + ("" if overlap is None else f" ({overlap:.0%} of the champion's)")
         )
         out.print(f"  PSI of the challenger's scores against the champion's: {found.score_psi:.3f}")
+        shadow = found.shadow
+        if shadow is None:
+            out.print("  shadow run: none stored (serve it with --challenger to get one)")
+            return
+        out.print(
+            f"shadow run ({len(shadow.dates)} dates, {shadow.dates[0]} to {shadow.latest}), "
+            "from the stored scores:"
+        )
+        if shadow.matured_auc[0] is None:
+            out.print(f"  AUC on matured outcomes: too few yet ({shadow.matured_rows:,} rows)")
+        else:
+            out.print(
+                f"  AUC on the matured outcomes ({shadow.matured_rows:,} rows):"
+                f" {auc(shadow.matured_auc[0])} against {auc(shadow.matured_auc[1])}"
+            )
+        overlap = shadow.alert_overlap
+        out.print(
+            f"  {shadow.latest}, {shadow.customers:,} customers: alerts {shadow.alerts[0]:,}"
+            f" against {shadow.alerts[1]:,}, {shadow.alerts_both:,} in both"
+            + ("" if overlap is None else f" ({overlap:.0%} of the champion's)")
+        )
+        out.print(
+            f"  PSI of the challenger's scores against the champion's: {shadow.score_psi:.3f}"
+        )
 
 
 def _register_promote(models_app: typer.Typer) -> None:

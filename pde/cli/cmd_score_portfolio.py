@@ -62,6 +62,18 @@ def score_portfolio(
                 f"  drift: {drift.level} (score PSI {drift.score_psi:.3f}, KS p"
                 f" {drift.score_ks_pvalue:.3g}); largest feature PSI: {top or 'none'}"
             )
+        if result.challenger is not None:
+            console().print(
+                f"  shadow: challenger {result.challenger}'s scores stored apart"
+                " (pde models compare shows the comparison)"
+            )
+        if result.recommendations is not None and result.recommendations.rows:
+            r = result.recommendations
+            mix = ", ".join(f"{a} {n:,}" for a, n in sorted(r.actions.items())) or "none"
+            console().print(
+                f"  recommendations ({r.effect_basis} effects): {r.contacted:,} contacts"
+                f" ({mix}), {r.held_out:,} held out, {r.vulnerable:,} potentially vulnerable"
+            )
         for warning in result.warnings:
             console().print(f"[yellow]warning:[/] {warning}")
 

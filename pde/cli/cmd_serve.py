@@ -32,6 +32,11 @@ def register(app: typer.Typer) -> None:
             help="Server processes on the one port (SO_REUSEPORT), each with its own model; "
             "for machines with more cores than one process uses.",
         ),
+        challenger: str | None = typer.Option(
+            None,
+            help="A bundle version under the model dir scored in the champion's shadow on "
+            "ScoreStream (default: PDE_CHALLENGER_VERSION).",
+        ),
     ) -> None:
         # OpenMP reads this when the tree libraries load: idle threads must sleep, not spin.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -45,6 +50,8 @@ def register(app: typer.Typer) -> None:
             overrides["address"] = address
         if model_dir:
             overrides["model_dir"] = model_dir
+        if challenger:
+            overrides["challenger"] = challenger
         options = server_app.ServerOptions.from_settings(get_settings(), **overrides)
         if processes == 1:
             server_app.serve(options)

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     grpc_max_message_mb: int = Field(
         64, ge=1, le=1024, description="Largest gRPC message accepted or sent, in MiB."
     )
+    challenger_version: str | None = Field(
+        None,
+        max_length=64,
+        description="A bundle version under the model dir that the server scores in the "
+        "champion's shadow on ScoreStream (stored apart by score-portfolio); unset: none.",
+    )
     frontend_host: str = Field("127.0.0.1", description="Interface the Dash app binds.")
     frontend_port: int = Field(8050, ge=1, le=65535, description="Port of the Dash app.")
     env: Literal["development", "production"] = Field(
@@ -133,6 +139,13 @@ class Settings(BaseSettings):
     )
     exposure_amount: float = Field(
         10_000.0, gt=0.0, description="Exposure at default, in currency (see exposure_source)."
+    )
+    income_rate: float = Field(
+        0.18,
+        ge=0.0,
+        le=1.0,
+        description="Yearly income (interest and fees) as a share of the outstanding balance:"
+        " a customer's expected income is (1 - risk) x balance x this rate.",
     )
     intervention_cost: float = Field(
         100.0, gt=0.0, description="Cost of one intervention (an officer's contact), currency."

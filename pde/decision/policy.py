@@ -90,15 +90,25 @@ class AlertSet:
 
 
 def select_alerts(
-    p: npt.ArrayLike, exposure: npt.ArrayLike, policy: AlertPolicy, *, capacity: int
+    p: npt.ArrayLike,
+    exposure: npt.ArrayLike,
+    policy: AlertPolicy,
+    *,
+    capacity: int,
+    benefit: npt.ArrayLike | None = None,
 ) -> AlertSet:
     """The top `capacity` customers by expected net benefit, none below break-even.
 
-    Ties keep input order, so the same inputs always give the same alerts.
+    `benefit`, when given, is each customer's expected net benefit of the best action learned
+    from outcomes (the uplift models: `pde.decision.recommend.net_benefits`); without it, the
+    prior's (`action_effect` of the risk). Ties keep input order, so the same inputs always
+    give the same alerts.
     """
     if capacity < 0:
         raise ValueError("capacity must not be negative")
-    benefit = net_benefit(p, exposure, policy)
+    if benefit is None:
+        benefit = net_benefit(p, exposure, policy)
+    benefit = np.asarray(benefit, dtype=np.float64)
     eligible = benefit >= 0
     order = np.argsort(-benefit, kind="stable")
     top = order[: min(capacity, int(eligible.sum()))]

@@ -3,7 +3,8 @@
 Both bundles score the same customers offline (the bundles' own ONNX graphs, as the server
 runs them): on the latest scored date (or the day after the data ends) for the alert overlap
 and the PSI between their score distributions, and on the latest date whose 30-day outcomes
-are known for the AUC of each on the same rows.
+are known for the AUC of each on the same rows. Where the challenger ran in the server's
+shadow, the comparison from its stored scores is added (`pde.jobs.shadow`).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from pde.core.names import DEFAULT_LOOKBACK_DAYS
 from pde.core.settings import get_settings
 from pde.db import monitoring
 from pde.db.engine import session_scope
-from pde.decision import exposures, policy_from_settings, select_alerts
+from pde.decision import policy_from_settings
 from pde.jobs.drift import binned_psi
 from pde.jobs.models import current_version, held_out_auc
 from pde.jobs.realised import MATURITY
+from pde.jobs.shadow import ShadowComparison, policy_alerts, shadow_comparison
 from pde.training.features import compute_features
 from pde.training.features.labels import compute_labels, event_span
 
@@ -48,6 +50,8 @@ class Comparison:
     matured_date: date | None
     matured_rows: int
     matured_auc: tuple[float | None, float | None]
+    # From the stored shadow scores of the challenger beside the champion, when there are any.
+    shadow: ShadowComparison | None = None
 
     @property
     def alert_overlap(self) -> float | None:
@@ -68,15 +72,6 @@ def _scores(bundle_dir: Path, features: pl.DataFrame) -> npt.NDArray[np.float64]
         )
     matrix = features.select(names).cast(pl.Float32).to_numpy()
     return np.asarray(bundle.score(matrix).probability, dtype=np.float64)
-
-
-def _alerts(
-    p: npt.NDArray[np.float64], features: pl.DataFrame, policy: AlertPolicy
-) -> npt.NDArray[np.bool_]:
-    source = policy.exposure_source
-    column = features[source].to_numpy() if source in features.columns else None
-    chosen = select_alerts(p, exposures(policy, column, len(p)), policy, capacity=policy.capacity)
-    return np.asarray(chosen.alerted, dtype=bool)
 
 
 def _latest_scored(engine: Engine | None, champion: str) -> date | None:
@@ -112,7 +107,10 @@ def compare_models(
     everything = compute_features(data, dates, lookback_days=lookback_days)
     latest = everything.filter(pl.col("as_of") == scored).sort("customer_id")
     p_new, p_old = (_scores(model_dir / v, latest) for v in (challenger, against))
-    new_alerts, old_alerts = _alerts(p_new, latest, policy), _alerts(p_old, latest, policy)
+    new_alerts, old_alerts = (
+        policy_alerts(p_new, latest, policy),
+        policy_alerts(p_old, latest, policy),
+    )
     matured_auc: tuple[float | None, float | None] = (None, None)
     matured_rows = 0
     if has_matured:
@@ -138,4 +136,5 @@ def compare_models(
         matured_date=matured if has_matured else None,
         matured_rows=matured_rows,
         matured_auc=matured_auc,
+        shadow=shadow_comparison(engine=engine, challenger=challenger, champion=against),
     )

@@ -27,6 +27,7 @@ from pde.core.settings import get_settings
 from pde.db import monitoring
 from pde.db.engine import session_scope
 from pde.db.models import DriftCheck, DriftLevel, FeatureDrift
+from pde.jobs.calendar import follows_calendar
 from pde.training.features import compute_features
 
 log = logging.getLogger(__name__)
@@ -94,9 +95,12 @@ def measure_drift(
                 missing_share=missing,
                 reference_missing_share=bins.missing,
                 level=level_of(value, warn=thresholds.warn, alert=thresholds.alert),
+                calendar=follows_calendar(name),
             )
         )
-    largest = max((row.psi for row in rows), default=None)
+    # features that follow the calendar are stored but never raise the level (calendar.py)
+    counted = [row for row in rows if not row.calendar]
+    largest = max((row.psi for row in counted), default=None)
     worst = max(score_psi, largest if largest is not None else 0.0)
     check = DriftCheck(
         as_of=as_of,
@@ -107,8 +111,8 @@ def measure_drift(
         score_ks_pvalue=float(ks.pvalue),
         max_feature_psi=largest,
         features_checked=len(rows),
-        features_warn=sum(row.level == DriftLevel.WARN for row in rows),
-        features_alert=sum(row.level == DriftLevel.ALERT for row in rows),
+        features_warn=sum(row.level == DriftLevel.WARN for row in counted),
+        features_alert=sum(row.level == DriftLevel.ALERT for row in counted),
         level=level_of(worst, warn=thresholds.warn, alert=thresholds.alert),
         psi_warn=thresholds.warn,
         psi_alert=thresholds.alert,
@@ -125,7 +129,8 @@ class DriftSummary:
     level: str
     score_psi: float
     score_ks_pvalue: float
-    top_features: list[tuple[str, float]]  # the most drifted, largest PSI first
+    # the most drifted that count (not following the calendar), largest PSI first
+    top_features: list[tuple[str, float]]
 
 
 def record_date_drift(
@@ -162,7 +167,9 @@ def record_date_drift(
         level=check.level.value,
         score_psi=check.score_psi,
         score_ks_pvalue=check.score_ks_pvalue,
-        top_features=[(row.feature, row.psi) for row in sorted(rows, key=lambda r: -r.psi)[:5]],
+        top_features=[
+            (row.feature, row.psi) for row in sorted(rows, key=lambda r: -r.psi) if not row.calendar
+        ][:5],
     )
     with session_scope(engine=engine) as session:
         monitoring.record_drift(session=session, check=check, features=rows)

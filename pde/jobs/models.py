@@ -31,7 +31,7 @@ from pde.contracts.bundle import (
 )
 from pde.core.errors import PdeError
 from pde.core.settings import get_settings
-from pde.db import audit, monitoring
+from pde.db import audit, challenger, monitoring
 from pde.db.engine import session_scope
 from pde.db.model_registry import ensure_model_version, set_status
 from pde.db.models import ModelStatus, ModelVersion, RiskScore
@@ -129,7 +129,8 @@ def gate_checks(
     tolerance: float | None = None,
 ) -> list[GateCheck]:
     """The challenger against the champion: held-out AUC (each bundle's own test rows), and
-    realised AUC on the matured rows both scored, when there are enough of both classes."""
+    realised AUC on the matured rows both scored (a parallel run in `risk_scores`, else the
+    shadow run's `challenger_scores`), when there are enough of both classes."""
     from sklearn.metrics import roc_auc_score
 
     allowed = get_settings().promotion_auc_tolerance if tolerance is None else tolerance
@@ -141,6 +142,11 @@ def gate_checks(
         p_mine, p_theirs, labels = monitoring.paired_outcomes(
             session, first=version, second=champion
         )
+        if labels.shape[0] < MIN_PAIRED_ROWS:  # no parallel run: the shadow run's scores
+            shadow = challenger.paired_scores(session, challenger=version, champion=champion)
+            known = shadow.label >= 0
+            p_mine, p_theirs = shadow.challenger[known], shadow.champion[known]
+            labels = shadow.label[known]
     positives = int(labels.sum())
     if labels.shape[0] >= MIN_PAIRED_ROWS and 0 < positives < labels.shape[0]:
         checks.append(

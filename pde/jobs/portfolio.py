@@ -4,7 +4,10 @@ The run id is derived from the as-of date and the model version, so running the 
 for the same date and model resumes a crashed run, or adds nothing to a finished one.
 Alerts follow the alert policy (pde.decision, `PDE_*` settings): the customers of highest
 expected net benefit, within the team's weekly capacity and never below break-even, so each
-date is scored in full before it is written. Reason codes are fetched for every alerted
+date is scored in full before it is written. With a model that has uplift models the scores
+come with each action's expected effect, and the net benefit of the best action is the learned
+one; otherwise the prior's (`PDE_ACTION_EFFECT`). Each alert then gets a stored recommendation
+(`pde.jobs.recommendations`). Reason codes are fetched for every alerted
 customer in one `ExplainStream` call (SHAP on whole batches); the app explains any other
 customer live.
 """
@@ -42,6 +45,8 @@ from pde.decision import (
     select_alerts,
 )
 from pde.jobs.drift import DriftSummary, record_date_drift
+from pde.jobs.recommendations import DateRecommendations, learned_benefit, recommend_date
+from pde.jobs.shadow import record_shadow_scores
 from pde.training.features import CATALOGUE_VERSION, compute_features
 from pde.training.features.labels import compute_labels, event_span
 
@@ -62,6 +67,10 @@ class PortfolioResult:
     warnings: list[str] = field(default_factory=list)
     # Drift of the whole date against the bundle's reference (None: no reference to use).
     drift: DriftSummary | None = None
+    # The shadow challenger whose scores of the date were stored apart (None: no shadow).
+    challenger: str | None = None
+    # The recommender on the date's alerts (pde.jobs.recommendations).
+    recommendations: DateRecommendations | None = None
 
 
 def run_id_for(as_of: date, model_version: str) -> str:
@@ -126,7 +135,9 @@ def _policy_alerts(
     source = policy.exposure_source
     column = features[source].to_numpy() if source in features.columns else None
     p = [row.probability for row in scored]
-    chosen = select_alerts(p, exposures(policy, column, len(p)), policy, capacity=policy.capacity)
+    exposure = exposures(policy, column, len(p))
+    learned = learned_benefit(scored, exposure, policy)  # None: the prior's action effect
+    chosen = select_alerts(p, exposure, policy, capacity=policy.capacity, benefit=learned)
     figures = alert_figures(chosen)
     when = features["as_of"][0] if features.height else None
     closed = timedelta(days=LABEL_HORIZON_DAYS + GRACE_DAYS)
@@ -196,6 +207,7 @@ def score_portfolio(
         # the scores refer to customers: bring their profile and exposure up to date first
         upsert_customers(session=session, records=customer_records(data.customers), actor=JOB_ACTOR)
     everything = compute_features(data, dates, lookback_days=lookback_days)
+    products = dict(zip(data.customers["customer_id"], data.customers["product"], strict=True))
     results = []
     for when in dates:
         features = everything.filter(pl.col("as_of") == when).sort("customer_id")
@@ -205,10 +217,25 @@ def score_portfolio(
             after = resume_point(session, run_id)
         # the whole date is scored (again, after a crash) to rank it; only the rest is written
         scored = list(
-            client.score_many(features, id_column="customer_id", model_version=info.version)
+            client.score_many(
+                features,
+                id_column="customer_id",
+                model_version=info.version,
+                effects=bool(info.actions),  # learned effects for the alert policy
+            )
         )
         chosen, figures, warnings = _policy_alerts(data, features, scored, policy)
+        # a challenger in the server's shadow: its scores of the whole date, stored apart
+        shadow = record_shadow_scores(
+            features=features,
+            scored=scored,
+            as_of=when,
+            champion_version=info.version,
+            policy=policy,
+            engine=engine,
+        )
         whole = (features, [row.probability for row in scored])  # drift looks at the whole date
+        everyone = scored
         todo = (features["customer_id"] > after).to_numpy() if after is not None else None
         flags = chosen.alerted.tolist()
         if todo is not None:
@@ -249,6 +276,17 @@ def score_portfolio(
             model_version=info.version,
             engine=engine,
         )
+        recommended = recommend_date(
+            client=client,
+            info=info,
+            features=whole[0],
+            scored=everyone,
+            alerted=chosen.alerted,
+            products=products,
+            as_of=when,
+            policy=policy,
+            engine=engine,
+        )
         results.append(
             PortfolioResult(
                 run_id=run_id,
@@ -260,6 +298,8 @@ def score_portfolio(
                 policy=figures,
                 warnings=warnings,
                 drift=drift,
+                challenger=shadow,
+                recommendations=recommended,
             )
         )
     return results

@@ -24,7 +24,7 @@ TITLES = {
     JobKind.SCORE: "Score the portfolio",
     JobKind.DRIFT: "Drift of the latest scoring dates",
     JobKind.REALISED: "Realised and estimated performance",
-    JobKind.NIGHTLY: "Nightly: score, then performance",
+    JobKind.NIGHTLY: "Nightly: score, performance, then promises and triggers",
 }
 
 
@@ -73,7 +73,7 @@ def steps(kind: JobKind, params: dict[str, Any], settings: Settings) -> list[lis
     realised = ["jobs", "run", "realised", "--data", data_dir]
     if kind == JobKind.REALISED:
         return [realised]
-    return [score, realised]  # nightly
+    return [score, realised, ["jobs", "run", "casework", "--data", data_dir]]  # nightly
 
 
 def view(job: Job, settings: Settings | None = None) -> JobView:

@@ -102,6 +102,12 @@ def measure_performance(
     """Stores outcomes that matured, then the realised (matured dates) and estimated (every
     date) performance of every model on every scored date."""
     record_outcomes(data_dir=data_dir, engine=engine)
+    return measure_stored(engine=engine, seed=seed)
+
+
+def measure_stored(*, engine: Engine | None = None, seed: int = 0) -> list[DatePerformance]:
+    """The realised (dates with stored outcomes) and estimated (every date) performance of
+    every model on every scored date, from the stored scores and outcomes."""
     found = []
     with session_scope(engine=engine) as session:
         pairs = monitoring.scored_dates(session)

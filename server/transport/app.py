@@ -37,6 +37,7 @@ from pde.server.errors import ReloadRefusedError
 from pde.server.inputs import MAX_BATCH_ROWS, batch_message_bytes
 from pde.server.metrics import Metrics
 from pde.server.scorer import Scorer
+from pde.server.shadow import Shadow
 from pde.server.transport import inference
 from pde.server.transport.auth import interceptors
 from pde.server.transport.clientlog import (
@@ -93,6 +94,8 @@ class ServerOptions:
     metrics_port: int = 0
     # Concurrent one-row Score calls share onnxruntime runs (pde.server.batching).
     batching: bool = True
+    # A bundle version under model_dir scored in the shadow of the champion on ScoreStream.
+    challenger: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ServerOptions:
@@ -106,6 +109,7 @@ class ServerOptions:
             "metrics_host": settings.metrics_host,
             "metrics_port": settings.metrics_port,
             "batching": settings.grpc_batching,
+            "challenger": settings.challenger_version,
             # Only when set: left unset, the server sizes it for the bundle.
             "max_message_mb": (
                 settings.grpc_max_message_mb
@@ -139,6 +143,7 @@ class ScoringServer:
             message_limit=self.message_limit,
             batching=options.batching,
         )
+        self.shadow = Shadow()
         self._handlers = ThreadPoolExecutor(
             max_workers=options.handler_threads, thread_name_prefix="grpc"
         )
@@ -181,7 +186,7 @@ class ScoringServer:
             ],
         )
         servicer = RiskScoringServicer(
-            scorer=self.scorer, metrics=self.metrics, client_log=self.client_log
+            scorer=self.scorer, metrics=self.metrics, client_log=self.client_log, shadow=self.shadow
         )
         add_service(server, risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"], servicer)
         add_service(
@@ -251,9 +256,22 @@ class ScoringServer:
     def load(self, path: Path | None = None) -> LoadedBundle:
         """Loads the bundle (default: `current`) and turns health SERVING."""
         bundle = self.scorer.load(path)
+        if self.options.challenger:
+            self.load_challenger(self.options.challenger, bundle)
         self._set_health(SERVING)
         log.info("SERVING model %s on %s", bundle.version, self.options.address)
         return bundle
+
+    def load_challenger(self, version: str, champion: LoadedBundle) -> None:
+        """Loads the shadow challenger named at start; a bad one is logged and the champion
+        serves alone (the shadow is never a reason not to serve)."""
+        try:
+            directory = self.scorer.resolve(version)
+            if directory is None:
+                raise ReloadRefusedError("no challenger version given")
+            self.shadow.load(directory, champion, preflight=False)
+        except PdeError as exc:
+            log.error("serving without the challenger %r: %s", version, exc)
 
     def reload(self, path: Path | None = None) -> LoadedBundle | None:
         """Hot reload; a bad bundle is logged and refused, and None returned."""

@@ -16,6 +16,7 @@ from pde.server.bundle import BatchScores, LoadedBundle, RowScore
 from pde.server.errors import InvalidInputError
 from pde.server.explain import BatchExplanation, Explanation, Ranked, Reason
 from pde.server.scorer import RowInput
+from pde.server.uplift import BatchEffects
 
 TextRequest = risk_pb2.ScoreRequest | risk_pb2.ExplainRequest
 
@@ -117,11 +118,11 @@ def _reasons(reasons: list[Reason]) -> list[risk_pb2.Reason]:
 MISS_FIELDS = ("miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss")
 
 
-def _miss(miss: tuple[float, float, float, float] | None) -> dict[str, float]:
+def _miss(miss: tuple[float, float, float, float] | None) -> dict[str, Any]:
     return {} if miss is None else dict(zip(MISS_FIELDS, miss, strict=True))
 
 
-def _miss_bytes(scores: BatchScores) -> dict[str, bytes]:
+def _miss_bytes(scores: BatchScores) -> dict[str, Any]:
     m = scores.miss
     if m is None:
         return {}
@@ -156,6 +157,29 @@ def batch_result(
         model_version=bundle.version,
         **_miss_bytes(scores),
     )
+
+
+def with_effects(
+    request: risk_pb2.ScoreRequest,
+    bundle: LoadedBundle,
+    score: RowScore,
+    reasons: Ranked,
+    effects: dict[str, float],
+) -> risk_pb2.ScoreResponse:
+    """A Score answer that carries the row's expected effect per action."""
+    response = score_response(request.customer_id, bundle, score, reasons)
+    response.expected_effects.update(effects)
+    return response
+
+
+def batch_with_effects(
+    row_ids: Any, bundle: LoadedBundle, scores: BatchScores, effects: BatchEffects
+) -> risk_pb2.ScoreBatchResult:
+    """A ScoreStream answer with every row's effects, [rows, actions] float32."""
+    result = batch_result(row_ids, bundle, scores)
+    result.actions.extend(effects.actions)
+    result.effects = effects.as_bytes()
+    return result
 
 
 def explain_response(
@@ -199,4 +223,6 @@ def model_info(manifest: Manifest) -> risk_pb2.ModelInfo:
         tiers=[risk_pb2.Tier(name=t.name, lower=t.lower, upper=t.upper) for t in manifest.tiers],
         ensemble_weights=manifest.weights,
         metrics_json=json.dumps(manifest.metrics, sort_keys=True),
+        actions=manifest.uplift.actions if manifest.uplift else [],
+        control_action=manifest.uplift.control if manifest.uplift else "",
     )

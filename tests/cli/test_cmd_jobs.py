@@ -61,10 +61,23 @@ def test_cli_jobs_run_needs_a_known_step_and_schedule_prints_the_cron_line(
     database: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(capsys, "run", "everything")
-    assert code == 1 and "expected drift or realised" in err
+    assert code == 1 and "expected drift, realised or casework" in err
     code, out, _ = run(capsys, "schedule", "--at", "03:15")
     assert code == 0
     assert out.startswith("15 3 * * * cd ")
     assert out.rstrip().endswith("jobs enqueue nightly >> var/nightly.log 2>&1")
     code, _, err = run(capsys, "schedule", "--at", "25:00")
     assert code == 1 and "expected HH:MM" in err
+
+
+def test_cli_jobs_run_casework_on_data_without_promises(
+    database: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from tests.frontend.casework_data import write_call_data
+
+    data = write_call_data(tmp_path / "call", today=date(2026, 11, 30), first="A1", second="B2")
+    code, out, _ = run(capsys, "run", "casework", "--data", str(data))
+    # The database has neither promises nor these customers: nothing to settle or raise.
+    assert (code, out) == (0, "promises kept 0, broken 0; 0 new trigger event(s)\n")

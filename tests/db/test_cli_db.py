@@ -35,7 +35,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 
 
 def test_cli_db_upgrade_seed_verify(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "current") == (0, "current none, latest 0008: run pde db upgrade\n")
+    assert run(capsys, "current") == (0, "current none, latest 0011: run pde db upgrade\n")
     code, out = run(capsys, "seed-demo")
     assert code == 1 and "run pde db upgrade first" in out
     assert run(capsys, "upgrade")[0] == 0

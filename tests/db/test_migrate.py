@@ -27,11 +27,16 @@ TABLES = {
     "drift_checks",
     "feature_drift",
     "performance_by_date",
+    "challenger_scores",
     "matured_outcomes",
     "jobs",
     "app_sessions",
     "login_throttle",
     "treatment_outcomes",
+    "recommendations",
+    "contact_preferences",
+    "promises_to_pay",
+    "trigger_events",
 }
 
 
@@ -44,7 +49,7 @@ def test_migrate_up_and_down(empty_db) -> None:
     assert migrate.current_revision(engine=engine) is None
     migrate.upgrade(engine=engine)
     assert tables(engine) == TABLES
-    assert migrate.current_revision(engine=engine) == migrate.head_revision() == "0008"
+    assert migrate.current_revision(engine=engine) == migrate.head_revision() == "0011"
     migrate.downgrade("0002", engine=engine)
     assert "risk_scores" not in tables(engine) and "interventions" in tables(engine)
     migrate.downgrade("base", engine=engine)
@@ -56,7 +61,19 @@ def test_migrate_up_and_down(empty_db) -> None:
 
 def test_migrate_each_step_reverses(empty_db) -> None:
     engine = empty_db.engine
-    for revision in ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"):
+    for revision in (
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+        "0005",
+        "0006",
+        "0007",
+        "0008",
+        "0009",
+        "0010",
+        "0011",
+    ):
         migrate.upgrade(revision, engine=engine)
         before = tables(engine)
         migrate.downgrade("-1", engine=engine)

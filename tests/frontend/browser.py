@@ -59,3 +59,16 @@ def screenshot(driver: Any, directory: Path, name: str) -> Path:
 
 def severe_console_errors(driver: Any) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def table_cells(driver: Any, rows_css: str) -> list[tuple[Any, dict[str, str]]]:
+    """Each row of a Dash table matching `rows_css` with {column id: shown text}."""
+    found = []
+    for row in driver.find_elements(By.CSS_SELECTOR, rows_css):
+        cells = {
+            str(cell.get_attribute("data-dash-column")): cell.text
+            for cell in row.find_elements(By.CSS_SELECTOR, "td[data-dash-column]")
+        }
+        if cells:
+            found.append((row, cells))
+    return found

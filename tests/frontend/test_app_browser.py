@@ -20,6 +20,7 @@ from tests.frontend.browser import (
     severe_console_errors,
     sign_in,
     sign_out,
+    table_cells,
     wait_for,
 )
 from tests.frontend.conftest import ARTIFACTS
@@ -145,15 +146,7 @@ def test_app_action_center_simulates_impact_then_creates(
 
 
 def _queue_cells(driver: Any) -> list[dict[str, str]]:
-    rows = []
-    for row in driver.find_elements(By.CSS_SELECTOR, "#ac-queue tr"):
-        cells = {
-            str(cell.get_attribute("data-dash-column")): cell.text
-            for cell in row.find_elements(By.CSS_SELECTOR, "td[data-dash-column]")
-        }
-        if cells:
-            rows.append(cells)
-    return rows
+    return [cells for _, cells in table_cells(driver, "#ac-queue tr")]
 
 
 def test_app_action_center_shows_the_7_day_miss_chance_and_the_run_alerts(

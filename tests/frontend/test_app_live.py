@@ -184,6 +184,19 @@ def _assert_policy_figures(driver: Any, metrics_path: Path) -> None:
         for t in tiers
     ]
     assert len(rows) == 4
+    # where the actions' effects come from, and the fairness flags per protected attribute
+    fairness = driver.find_element(By.ID, "mp-fairness").text
+    report = (metrics.get("uplift") or {}).get("fairness")
+    if report is None:
+        assert "prior: PDE_ACTION_EFFECT" in fairness and "No fairness report" in fairness
+        return
+    assert "learned: uplift models" in fairness
+    for name, section in report["attributes"].items():
+        assert f"{name.replace('_', ' ')}: {', '.join(sorted(section['groups']))}" in fairness
+        for flag in section["flags"]:
+            assert flag in fairness
+        if not section["flags"]:
+            assert "no group flagged" in fairness
 
 
 def test_app_live_model_page_promotion_and_explain(

@@ -122,6 +122,10 @@ def test_portfolio_scores_every_customer_once_and_resumes(
     # reason codes for every alert of the newest date (one ExplainStream call), none for the
     # history dates
     assert explained == alerted
+    # every alert of every date has one stored recommendation (pde.jobs.recommendations)
+    alerts_all = count(database.engine, "SELECT count(*) FROM risk_scores WHERE alert")
+    assert count(database.engine, "SELECT count(*) FROM recommendations") == alerts_all
+    assert count(database.engine, f"SELECT count(*) FROM recommendations WHERE {newest}") == alerted
 
 
 def test_portfolio_alerts_follow_the_policy_within_capacity(

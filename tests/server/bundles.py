@@ -94,3 +94,39 @@ def break_parity(source: Path, model_dir: Path, version: str) -> Path:
     xgb["input_name"], xgb["output_name"] = lgb["input_name"], lgb["output_name"]
     (target / MANIFEST).write_text(json.dumps(manifest))
     return target
+
+
+def build_treated(model_dir: Path) -> Path:
+    """Trains a quick bundle on simulated canonical data with a treated history, so that it
+    ships uplift models (one graph per arm), and makes it `current`; returns its directory."""
+    from pde.training.data.simulate import SimulationConfig, simulate
+    from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
+
+    config = SimulationConfig(customers=2500, weeks=10, seed=21, treated_weeks=6, flag_share=0.3)
+    simulate(config, model_dir.parent / f"{model_dir.name}-data")
+    frame = load_canonical_frame(model_dir.parent / f"{model_dir.name}-data")
+    refusals = []
+    for seed in (42, 7, 2026):
+        try:
+            result = train_frame(
+                frame,
+                config=TrainConfig.quick_run(gap_days=30, threads=1, seed=seed),
+                model_dir=model_dir,
+            )
+            set_current(model_dir, result.bundle_dir.name)
+            return result.bundle_dir
+        except ParityError as exc:
+            refusals.append(f"seed {seed}: {exc}")
+    pytest.fail("the treated training run failed its parity check: " + "; ".join(refusals))
+
+
+def swap_uplift_arm(source: Path, model_dir: Path, version: str) -> Path:
+    """A bundle whose control arm's graph is an action's (hashes valid, parity fails)."""
+    target = copy_as(source, model_dir, version)
+    manifest = json.loads((target / MANIFEST).read_text())
+    arms = manifest["uplift"]["arms"]
+    control, action = arms[manifest["uplift"]["control"]], arms[manifest["uplift"]["actions"][0]]
+    shutil.copyfile(target / action["onnx_file"], target / control["onnx_file"])
+    control["onnx_sha256"] = sha256_file(target / control["onnx_file"])
+    (target / MANIFEST).write_text(json.dumps(manifest))
+    return target

@@ -87,3 +87,15 @@ def served(tmp_path_factory: pytest.TempPathFactory, bundle_dir: Path) -> Iterat
     server.load()  # type: ignore[attr-defined]
     yield server
     server.stop(grace=1)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def treated_bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A quick bundle with uplift models, trained once per session on a simulated treated
+    history (read-only for tests)."""
+    root = tmp_path_factory.getbasetemp() / "pde-treated-bundle"
+    if not root.exists():
+        bundles.build_treated(root)
+    from pde.contracts.bundle import current_bundle_dir
+
+    return current_bundle_dir(root)

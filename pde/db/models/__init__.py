@@ -2,6 +2,15 @@
 `SQLModel.metadata` (used by Alembic and the tests)."""
 
 from pde.db.models.audit import AuditEntry, AuditEntryCreate, AuditEntryPublic
+from pde.db.models.casework import (
+    BestTime,
+    ContactChannel,
+    ContactPreference,
+    PromiseStatus,
+    PromiseToPay,
+    TriggerEvent,
+    TriggerKind,
+)
 from pde.db.models.customer import (
     Customer,
     CustomerAssignment,
@@ -36,7 +45,14 @@ from pde.db.models.intervention import (
     InterventionUpdate,
 )
 from pde.db.models.job import Job
-from pde.db.models.monitoring import DriftCheck, FeatureDrift, MaturedOutcome, PerformanceByDate
+from pde.db.models.monitoring import (
+    ChallengerScore,
+    DriftCheck,
+    FeatureDrift,
+    MaturedOutcome,
+    PerformanceByDate,
+)
+from pde.db.models.recommendation import Recommendation, RecommendationCreate
 from pde.db.models.scoring import (
     ModelVersion,
     ModelVersionCreate,
@@ -60,6 +76,10 @@ __all__ = [
     "AuditEntry",
     "AuditEntryCreate",
     "AuditEntryPublic",
+    "BestTime",
+    "ChallengerScore",
+    "ContactChannel",
+    "ContactPreference",
     "Customer",
     "CustomerAssignment",
     "CustomerAssignmentCreate",
@@ -94,6 +114,10 @@ __all__ = [
     "PerformanceByDate",
     "PerformanceKind",
     "Priority",
+    "PromiseStatus",
+    "PromiseToPay",
+    "Recommendation",
+    "RecommendationCreate",
     "RiskScore",
     "RiskScoreCreate",
     "RiskScorePublic",
@@ -107,6 +131,8 @@ __all__ = [
     "ScoringRunUpdate",
     "TreatmentOutcome",
     "TreatmentOutcomeCreate",
+    "TriggerEvent",
+    "TriggerKind",
     "User",
     "UserCreate",
     "UserPublic",

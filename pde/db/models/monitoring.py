@@ -61,6 +61,34 @@ class FeatureDrift(SQLModel, table=True):
     missing_share: float
     reference_missing_share: float
     level: DriftLevel = Field(sa_type=StrEnumType(DriftLevel, 16))
+    # A feature that follows the calendar (pde.jobs.calendar): its PSI is stored and shown,
+    # but it never raises the date's level (docs/monitoring.md).
+    calendar: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+class ChallengerScore(SQLModel, table=True):
+    """A customer's score by the shadow challenger on a scoring date, stored apart from the
+    champion's `risk_scores` (the champion alone drives alerts and work)."""
+
+    __tablename__ = "challenger_scores"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.customer_id"],
+            name="fk_challenger_scores_customer_id_customers",
+        ),
+        sa.Index("ix_challenger_scores_as_of_champion", "as_of", "champion_version"),
+    )
+
+    as_of: date = Field(primary_key=True)
+    challenger_version: str = Field(primary_key=True, max_length=64)
+    customer_id: str = Field(primary_key=True, max_length=64)
+    champion_version: str = Field(max_length=64)
+    probability: float
+    # the challenger's own threshold (the server's flag) and the alert policy on its scores
+    threshold_alert: bool
+    alert: bool
+    scored_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class PerformanceByDate(SQLModel, table=True):

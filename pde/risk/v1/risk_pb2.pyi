@@ -98,20 +98,22 @@ class RawActivity(_message.Message):
     def __init__(self, as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., profile: _Optional[_Union[CustomerProfile, _Mapping]] = ..., transactions: _Optional[_Iterable[_Union[Transaction, _Mapping]]] = ..., payments: _Optional[_Iterable[_Union[Payment, _Mapping]]] = ...) -> None: ...
 
 class ScoreRequest(_message.Message):
-    __slots__ = ("customer_id", "named", "packed", "activity", "top_reasons", "model_version")
+    __slots__ = ("customer_id", "named", "packed", "activity", "top_reasons", "model_version", "effects")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     NAMED_FIELD_NUMBER: _ClassVar[int]
     PACKED_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_FIELD_NUMBER: _ClassVar[int]
     TOP_REASONS_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    EFFECTS_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     named: NamedFeatures
     packed: PackedFeatures
     activity: RawActivity
     top_reasons: int
     model_version: str
-    def __init__(self, customer_id: _Optional[str] = ..., named: _Optional[_Union[NamedFeatures, _Mapping]] = ..., packed: _Optional[_Union[PackedFeatures, _Mapping]] = ..., activity: _Optional[_Union[RawActivity, _Mapping]] = ..., top_reasons: _Optional[int] = ..., model_version: _Optional[str] = ...) -> None: ...
+    effects: bool
+    def __init__(self, customer_id: _Optional[str] = ..., named: _Optional[_Union[NamedFeatures, _Mapping]] = ..., packed: _Optional[_Union[PackedFeatures, _Mapping]] = ..., activity: _Optional[_Union[RawActivity, _Mapping]] = ..., top_reasons: _Optional[int] = ..., model_version: _Optional[str] = ..., effects: bool = ...) -> None: ...
 
 class Reason(_message.Message):
     __slots__ = ("feature", "value", "contribution", "text", "code", "code_text")
@@ -130,8 +132,15 @@ class Reason(_message.Message):
     def __init__(self, feature: _Optional[str] = ..., value: _Optional[float] = ..., contribution: _Optional[float] = ..., text: _Optional[str] = ..., code: _Optional[str] = ..., code_text: _Optional[str] = ...) -> None: ...
 
 class ScoreResponse(_message.Message):
-    __slots__ = ("customer_id", "probability", "model_probabilities", "tier", "alert", "model_version", "reasons", "protective", "miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss")
+    __slots__ = ("customer_id", "probability", "model_probabilities", "tier", "alert", "model_version", "reasons", "protective", "miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss", "expected_effects")
     class ModelProbabilitiesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class ExpectedEffectsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -150,6 +159,7 @@ class ScoreResponse(_message.Message):
     MISS_WITHIN_14D_FIELD_NUMBER: _ClassVar[int]
     MISS_WITHIN_30D_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_DAYS_TO_MISS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_EFFECTS_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     probability: float
     model_probabilities: _containers.ScalarMap[str, float]
@@ -162,20 +172,25 @@ class ScoreResponse(_message.Message):
     miss_within_14d: float
     miss_within_30d: float
     expected_days_to_miss: float
-    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., model_probabilities: _Optional[_Mapping[str, float]] = ..., tier: _Optional[str] = ..., alert: bool = ..., model_version: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., protective: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., miss_within_7d: _Optional[float] = ..., miss_within_14d: _Optional[float] = ..., miss_within_30d: _Optional[float] = ..., expected_days_to_miss: _Optional[float] = ...) -> None: ...
+    expected_effects: _containers.ScalarMap[str, float]
+    def __init__(self, customer_id: _Optional[str] = ..., probability: _Optional[float] = ..., model_probabilities: _Optional[_Mapping[str, float]] = ..., tier: _Optional[str] = ..., alert: bool = ..., model_version: _Optional[str] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., protective: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., miss_within_7d: _Optional[float] = ..., miss_within_14d: _Optional[float] = ..., miss_within_30d: _Optional[float] = ..., expected_days_to_miss: _Optional[float] = ..., expected_effects: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class ScoreBatch(_message.Message):
-    __slots__ = ("row_ids", "features", "model_version")
+    __slots__ = ("row_ids", "features", "model_version", "challenger_features", "effects")
     ROW_IDS_FIELD_NUMBER: _ClassVar[int]
     FEATURES_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_FEATURES_FIELD_NUMBER: _ClassVar[int]
+    EFFECTS_FIELD_NUMBER: _ClassVar[int]
     row_ids: _containers.RepeatedScalarFieldContainer[str]
     features: bytes
     model_version: str
-    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., features: _Optional[bytes] = ..., model_version: _Optional[str] = ...) -> None: ...
+    challenger_features: bytes
+    effects: bool
+    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., features: _Optional[bytes] = ..., model_version: _Optional[str] = ..., challenger_features: _Optional[bytes] = ..., effects: bool = ...) -> None: ...
 
 class ScoreBatchResult(_message.Message):
-    __slots__ = ("row_ids", "probabilities", "tiers", "alerts", "model_version", "miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss")
+    __slots__ = ("row_ids", "probabilities", "tiers", "alerts", "model_version", "miss_within_7d", "miss_within_14d", "miss_within_30d", "expected_days_to_miss", "challenger_probabilities", "challenger_alerts", "challenger_version", "actions", "effects")
     ROW_IDS_FIELD_NUMBER: _ClassVar[int]
     PROBABILITIES_FIELD_NUMBER: _ClassVar[int]
     TIERS_FIELD_NUMBER: _ClassVar[int]
@@ -185,6 +200,11 @@ class ScoreBatchResult(_message.Message):
     MISS_WITHIN_14D_FIELD_NUMBER: _ClassVar[int]
     MISS_WITHIN_30D_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_DAYS_TO_MISS_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_PROBABILITIES_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_ALERTS_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    EFFECTS_FIELD_NUMBER: _ClassVar[int]
     row_ids: _containers.RepeatedScalarFieldContainer[str]
     probabilities: bytes
     tiers: bytes
@@ -194,7 +214,12 @@ class ScoreBatchResult(_message.Message):
     miss_within_14d: bytes
     miss_within_30d: bytes
     expected_days_to_miss: bytes
-    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., probabilities: _Optional[bytes] = ..., tiers: _Optional[bytes] = ..., alerts: _Optional[bytes] = ..., model_version: _Optional[str] = ..., miss_within_7d: _Optional[bytes] = ..., miss_within_14d: _Optional[bytes] = ..., miss_within_30d: _Optional[bytes] = ..., expected_days_to_miss: _Optional[bytes] = ...) -> None: ...
+    challenger_probabilities: bytes
+    challenger_alerts: bytes
+    challenger_version: str
+    actions: _containers.RepeatedScalarFieldContainer[str]
+    effects: bytes
+    def __init__(self, row_ids: _Optional[_Iterable[str]] = ..., probabilities: _Optional[bytes] = ..., tiers: _Optional[bytes] = ..., alerts: _Optional[bytes] = ..., model_version: _Optional[str] = ..., miss_within_7d: _Optional[bytes] = ..., miss_within_14d: _Optional[bytes] = ..., miss_within_30d: _Optional[bytes] = ..., expected_days_to_miss: _Optional[bytes] = ..., challenger_probabilities: _Optional[bytes] = ..., challenger_alerts: _Optional[bytes] = ..., challenger_version: _Optional[str] = ..., actions: _Optional[_Iterable[str]] = ..., effects: _Optional[bytes] = ...) -> None: ...
 
 class ExplainRequest(_message.Message):
     __slots__ = ("customer_id", "named", "packed", "activity", "top_k", "model_version")
@@ -292,7 +317,7 @@ class Tier(_message.Message):
     def __init__(self, name: _Optional[str] = ..., lower: _Optional[float] = ..., upper: _Optional[float] = ...) -> None: ...
 
 class ModelInfo(_message.Message):
-    __slots__ = ("version", "created_at", "feature_names", "feature_catalogue_version", "threshold", "tiers", "ensemble_weights", "metrics_json")
+    __slots__ = ("version", "created_at", "feature_names", "feature_catalogue_version", "threshold", "tiers", "ensemble_weights", "metrics_json", "challenger_version", "challenger_feature_names", "actions", "control_action")
     class EnsembleWeightsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -308,6 +333,10 @@ class ModelInfo(_message.Message):
     TIERS_FIELD_NUMBER: _ClassVar[int]
     ENSEMBLE_WEIGHTS_FIELD_NUMBER: _ClassVar[int]
     METRICS_JSON_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_FEATURE_NAMES_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    CONTROL_ACTION_FIELD_NUMBER: _ClassVar[int]
     version: str
     created_at: _timestamp_pb2.Timestamp
     feature_names: _containers.RepeatedScalarFieldContainer[str]
@@ -316,10 +345,16 @@ class ModelInfo(_message.Message):
     tiers: _containers.RepeatedCompositeFieldContainer[Tier]
     ensemble_weights: _containers.ScalarMap[str, float]
     metrics_json: str
-    def __init__(self, version: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., feature_names: _Optional[_Iterable[str]] = ..., feature_catalogue_version: _Optional[str] = ..., threshold: _Optional[float] = ..., tiers: _Optional[_Iterable[_Union[Tier, _Mapping]]] = ..., ensemble_weights: _Optional[_Mapping[str, float]] = ..., metrics_json: _Optional[str] = ...) -> None: ...
+    challenger_version: str
+    challenger_feature_names: _containers.RepeatedScalarFieldContainer[str]
+    actions: _containers.RepeatedScalarFieldContainer[str]
+    control_action: str
+    def __init__(self, version: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., feature_names: _Optional[_Iterable[str]] = ..., feature_catalogue_version: _Optional[str] = ..., threshold: _Optional[float] = ..., tiers: _Optional[_Iterable[_Union[Tier, _Mapping]]] = ..., ensemble_weights: _Optional[_Mapping[str, float]] = ..., metrics_json: _Optional[str] = ..., challenger_version: _Optional[str] = ..., challenger_feature_names: _Optional[_Iterable[str]] = ..., actions: _Optional[_Iterable[str]] = ..., control_action: _Optional[str] = ...) -> None: ...
 
 class ReloadRequest(_message.Message):
-    __slots__ = ("bundle_path",)
+    __slots__ = ("bundle_path", "challenger")
     BUNDLE_PATH_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_FIELD_NUMBER: _ClassVar[int]
     bundle_path: str
-    def __init__(self, bundle_path: _Optional[str] = ...) -> None: ...
+    challenger: bool
+    def __init__(self, bundle_path: _Optional[str] = ..., challenger: bool = ...) -> None: ...

@@ -108,7 +108,8 @@ class RiskScoringServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def ReloadModel(self, request, context):
-        """Loads a new bundle (authenticated; an atomic swap, refused if the bundle is bad).
+        """Loads a new bundle (authenticated; an atomic swap, refused if the bundle is bad), or
+        loads / unloads the shadow challenger scored beside it on ScoreStream.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -93,7 +93,8 @@ def test_actions_planned_interventions_report_each_refusal(services: Services) -
     from pde.frontend.services.impact import PlanItem
 
     supervisor = signed_in("sup1")
-    plan = [PlanItem("C000058", "soft_reminder", "medium", 0.1)] * 2  # the second: cool-down
+    # not the recommended action, so with a reason; the second is refused by the cool-down
+    plan = [PlanItem("C000058", "soft_reminder", "medium", 0.1, reason="prefers texts")] * 2
     report = actions.create_planned(services, supervisor, plan)
     assert len(report.created) == 1
     assert len(report.refused) == 1
