@@ -7,13 +7,17 @@ run, alternately: unary `Score` latency with one client and requests per second 
 concurrent callers (one asyncio client process sharing one channel, as an internal async
 service would call it). Then, of `pde serve` alone: `ScoreStream` throughput against the
 in-process ensemble of the same bundle, a 30,000-customer portfolio end to end, and its
-resident memory with the bundle loaded. Bars: req/s >= 0.75 x the floor's, p50 <= 1.2 x the
-floor's, stream >= 0.9 x in-process, server memory <= 300 MB.
+resident memory with the bundle loaded (and its explainer process's, which holds the native
+models for SHAP, see `pde.server.explainer`). `--metrics` serves Prometheus metrics from the
+server (PDE_METRICS_PORT) to compare the per-call cost with them on and off. Bars: req/s >=
+0.75 x the floor's, p50 <= 1.2 x the floor's, stream >= 0.9 x in-process, server memory <=
+300 MB.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import statistics
@@ -38,13 +42,16 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start_server(model_dir: Path, address: str, workers: int) -> subprocess.Popen[bytes]:
+def _start_server(
+    model_dir: Path, address: str, workers: int, *, metrics_port: int = 0
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PDE_MODEL_DIR": str(model_dir),
         "PDE_GRPC_ADDRESS": address,
         "PDE_GRPC_WORKERS": str(workers),
         "PDE_LOG_LEVEL": "WARNING",
+        "PDE_METRICS_PORT": str(metrics_port),
     }
     env.pop("PDE_GRPC_TOKEN", None)
     command = [sys.executable, "-m", "pde.cli.main", "serve", "--drain", "0"]
@@ -193,6 +200,24 @@ def _portfolio_seconds(address: str, matrix: Any, names: list[str]) -> float:
     return elapsed
 
 
+def _children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux): the server's explainer process."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _scrape(port: int) -> int:
+    """Scrapes the server's metrics once; returns the number of samples."""
+    from urllib.request import urlopen
+
+    with urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
+        text = reply.read().decode()
+    return sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+
+
 def _verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
@@ -239,6 +264,9 @@ def register(app: typer.Typer) -> None:
         stream_rows: int = typer.Option(200_000, min=1000, help="Rows streamed."),
         repeat: int = typer.Option(3, min=1, help="Repeats of the throughput figures."),
         explain_rows: int = typer.Option(5000, min=200, help="Rows explained in one stream."),
+        metrics: bool = typer.Option(
+            False, "--metrics/--no-metrics", help="Serve Prometheus metrics (PDE_METRICS_PORT)."
+        ),
     ) -> None:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from pde.bench.serving import rss_mb
@@ -260,6 +288,7 @@ def register(app: typer.Typer) -> None:
         timing, _ = time_repeated(lambda: scorer.score_rows(bundle, matrix), repeat=repeat)
         in_process = len(matrix) / timing.median
         scorer.close()
+        bundle.close()
         trees = read_manifest(bundle_dir, verify=False).training.get("trees") or {}
         sizes = ", ".join(f"{name} {count}" for name, count in trees.items()) or "unknown"
         out.print(
@@ -270,14 +299,20 @@ def register(app: typer.Typer) -> None:
 
         addresses = {"floor": f"127.0.0.1:{_free_port()}", "serve": f"127.0.0.1:{_free_port()}"}
         floor = _start_floor(addresses["floor"], HANDLER_THREADS)
-        server = _start_server(directory, addresses["serve"], settings.grpc_workers)
+        metrics_port = _free_port() if metrics else 0
+        server = _start_server(
+            directory, addresses["serve"], settings.grpc_workers, metrics_port=metrics_port
+        )
         try:
             _wait_serving(addresses["floor"], floor)
             _wait_serving(addresses["serve"], server)
             rss = rss_mb(server.pid)
+            explainer = sum(rss_mb(pid) for pid in _children(server.pid))
             unary = _measure_unary(
                 addresses, matrix, calls=calls, clients=clients, seconds=seconds, repeat=repeat
             )
+            rss_scored = rss_mb(server.pid)
+            samples = _scrape(metrics_port) if metrics else 0
             floor.terminate()
             stream = statistics.median(
                 _stream_rows_per_second(addresses["serve"], matrix, chunk=10_000)
@@ -329,7 +364,10 @@ def register(app: typer.Typer) -> None:
         )
         out.print(
             f"server memory with the bundle loaded: {rss:.0f} MiB "
-            f"[{_verdict(rss <= BARS['rss_mb'])} <= 300]; bench process peak "
-            f"{peak_rss_mb():.0f} MiB",
+            f"[{_verdict(rss <= BARS['rss_mb'])} <= 300], {rss_scored:.0f} MiB after the unary "
+            f"runs; its explainer process (native models, SHAP) {explainer:.0f} MiB; bench "
+            f"process peak {peak_rss_mb():.0f} MiB",
             markup=False,
         )
+        if metrics:
+            out.print(f"metrics on: {samples} samples scraped after the unary runs", markup=False)

@@ -5,7 +5,9 @@ Pure functions of numpy arrays and the manifest; the ONNX sessions live in `pde.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bisect
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +21,19 @@ F64 = npt.NDArray[np.float64]
 
 def _logit(p: F64) -> F64:
     return np.log(p / (1 - p))
+
+
+def _interp(x: float, xp: list[float], fp: list[float]) -> float:
+    """np.interp of one value: linear between the points, the end values beyond them."""
+    if not xp:
+        return x
+    if x <= xp[0]:
+        return fp[0]
+    if x >= xp[-1]:
+        return fp[-1]
+    i = bisect.bisect_right(xp, x)
+    x0, x1, y0, y1 = xp[i - 1], xp[i], fp[i - 1], fp[i]
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 != x0 else y1
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,20 @@ class EnsembleSpec:
     threshold: float
     tier_names: tuple[str, ...]
     tier_lowers: F64
+
+    # the calibration's points as floats, for `calibrate_one`
+    _calibration_x: list[float] = field(init=False, repr=False, compare=False)
+    _calibration_y: list[float] = field(init=False, repr=False, compare=False)
+    _logit_x: list[float] = field(init=False, repr=False, compare=False)
+    _logit_y: list[float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        x, y = self.calibration_x, self.calibration_y
+        object.__setattr__(self, "_calibration_x", x.tolist())
+        object.__setattr__(self, "_calibration_y", y.tolist())
+        with np.errstate(divide="ignore", invalid="ignore"):  # as `calibrate` computes them
+            object.__setattr__(self, "_logit_x", _logit(x).tolist())
+            object.__setattr__(self, "_logit_y", _logit(y).tolist())
 
     @classmethod
     def from_manifest(cls, manifest: Manifest) -> EnsembleSpec:
@@ -90,6 +119,22 @@ class EnsembleSpec:
         else:
             z = np.interp(_logit(s), _logit(self.calibration_x), _logit(self.calibration_y))
         return P_FLOOR + (1 - 2 * P_FLOOR) / (1 + np.exp(-z))
+
+    def calibrate_one(self, raw: float) -> float:
+        """`calibrate` of one value in plain floats (the one-row path's: no arrays)."""
+        method = self.calibration_method
+        if method == "isotonic":
+            return _interp(raw, self._calibration_x, self._calibration_y)
+        if method not in ("platt", "beta", "isotonic_interp"):
+            return raw
+        s = min(max(raw, RAW_EPSILON), 1 - RAW_EPSILON)
+        if method == "platt":
+            z = self.platt_a * math.log(s / (1 - s)) + self.platt_b
+        elif method == "beta":
+            z = self.platt_a * math.log(s) - self.platt_b * math.log1p(-s) + self.beta_c
+        else:
+            z = _interp(math.log(s / (1 - s)), self._logit_x, self._logit_y)
+        return P_FLOOR + (1 - 2 * P_FLOOR) / (1 + math.exp(-z))
 
     def tiers(self, probability: F64) -> npt.NDArray[np.uint8]:
         """Index of each probability's band; bands are [lower, upper), the last includes 1.0."""

@@ -1,7 +1,8 @@
 """Request counters and latency histograms of the server, kept in memory and logged.
 
 Thread-safe; `snapshot()` returns plain data (per method: calls by status code, rows, latency
-bucket counts and estimated p50 / p99 in milliseconds).
+bucket counts, total and estimated p50 / p99 in milliseconds). `pde.server.prometheus` exports
+the same figures to Prometheus when it scrapes.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Metrics:
                     "calls": dict(entry.codes),
                     "rows": entry.rows,
                     "mean_ms": entry.total_ms / calls if calls else 0.0,
+                    "total_ms": entry.total_ms,
                     "p50_ms_le": entry.quantile(0.5),
                     "p99_ms_le": entry.quantile(0.99),
                     "buckets_ms": dict(

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from pde.training.learners import Learner, get_learner
+if TYPE_CHECKING:
+    from pde.training.learners import Learner
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -48,5 +49,7 @@ class _Serialised:
 
 def load_native(name: str, path: Path) -> NativeModel:
     """Loads the native model of ensemble member `name` from its file."""
+    from pde.training.learners import get_learner  # the libraries: in the explainer only
+
     learner = get_learner(name)
     return _Serialised(learner, learner.load(path))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +22,7 @@ from pde.contracts.bundle import MANIFEST, BundleError, current_bundle_dir
 from pde.contracts.hazard import concat
 from pde.server import inputs
 from pde.server.activity import Activity, features_from_activity
+from pde.server.batching import RowBatcher
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle
 from pde.server.ensemble import F32
 from pde.server.errors import (
@@ -47,6 +50,8 @@ PARALLEL_MIN_ROWS = 2048
 MAX_EXPLAIN_ROWS = 10_000
 # Explanation batches at least this large use the scoring threads' count of threads.
 PARALLEL_EXPLAIN_ROWS = 16
+# Seconds a replaced bundle keeps its explainer process, for the calls that still use it.
+RETIRE_SECONDS = 30.0
 # Longest reload target accepted (a path under the model dir or a version name).
 MAX_BUNDLE_PATH_CHARS = 1024
 
@@ -65,6 +70,7 @@ class Scorer:
         message_limit: int | None = None,
         loader: Callable[[Path], LoadedBundle] = load_bundle,
         preflight: Callable[[Path], None] = check_bundle,
+        batching: bool = True,
     ) -> None:
         """`message_limit`: the transport's largest message in bytes when it is fixed
         beforehand; batches are then limited to the rows that fit it (see `batch_limit`)."""
@@ -75,7 +81,11 @@ class Scorer:
         self._loader = loader
         self._preflight = preflight
         self._bundle: LoadedBundle | None = None
+        self._loaded_at = 0.0
+        self._reloads: Counter[str] = Counter()
         self._reload_lock = threading.Lock()
+        # concurrent one-row calls share onnxruntime runs (see pde.server.batching)
+        self._batcher = RowBatcher() if batching else None
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, workers - 1), thread_name_prefix="pde-score"
         )
@@ -115,8 +125,13 @@ class Scorer:
                 self._preflight(directory)
             bundle = self._loader(directory)
             previous, self._bundle = self._bundle, bundle
+            self._loaded_at = time.time()
         if previous is not None:
             log.info("model %s replaced by %s", previous.version, bundle.version)
+            # calls that took the previous bundle finish with it; its explainer ends after
+            retire = threading.Timer(RETIRE_SECONDS, previous.close)
+            retire.daemon = True
+            retire.start()
         limit = self.batch_limit(bundle)
         log.info("model %s takes batches of up to %s", bundle.version, limit.describe())
         if limit.rows < self.max_batch_rows:
@@ -133,19 +148,37 @@ class Scorer:
         """`load` while serving, checked in a child process first: a bad bundle (one that
         fails its checks or crashes the loader) raises ReloadRefusedError; the old one stays."""
         try:
-            return self.load(path, preflight=True)
+            bundle = self.load(path, preflight=True)
         except BundleError as exc:
+            self._reloads["refused"] += 1
             serving = self._bundle.version if self._bundle else "nothing"
             log.error("reload refused (still serving %s): %s", serving, exc)
             raise ReloadRefusedError(f"reload refused, still serving {serving}: {exc}") from None
+        self._reloads["ok"] += 1
+        return bundle
+
+    def model_state(self) -> tuple[str, str, float] | None:
+        """(version, feature catalogue version, load time) of the served bundle, if any."""
+        bundle = self._bundle
+        if bundle is None:
+            return None
+        return bundle.version, bundle.manifest.feature_catalogue_version or "", self._loaded_at
+
+    def reload_counts(self) -> dict[str, int]:
+        """Hot reloads so far by result: ok, refused."""
+        return {"ok": self._reloads["ok"], "refused": self._reloads["refused"]}
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._bundle is not None:
+            self._bundle.close()
 
     # -- scoring ----------------------------------------------------------------------------
     def row(self, bundle: LoadedBundle, data: RowInput) -> F32:
         """One checked row in model order from named values, packed values or raw activity."""
         names = bundle.spec.feature_names
+        if type(data) is list:  # packed values, the common case: no ABC checks
+            return inputs.row_from_packed(data, names)
         if isinstance(data, Activity):
             return features_from_activity(data, bundle.manifest)
         if isinstance(data, Mapping):
@@ -165,7 +198,8 @@ class Scorer:
         if top_reasons < 0:
             raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
         bundle, row = self.prepare(data, version=version)
-        score = bundle.score_row(row)
+        batcher = self._batcher
+        score = batcher.score(bundle, row) if batcher is not None else bundle.score_row(row)
         ranked = Ranked([], [])
         if top_reasons:
             ranked = Ranked.of(explain_row(bundle, row, top_k=top_reasons))

@@ -116,6 +116,9 @@ class Shadow:
                 if preflight:
                     self._preflight(directory)
                 bundle = self._loader(directory)
+                # the shadow only scores: its native models (loaded for the parity check)
+                # need not stay in memory
+                bundle.close()
                 if bundle.version == champion.version:
                     raise BundleError(f"{bundle.version} is the champion itself")
                 columns = columns_for(champion, bundle)

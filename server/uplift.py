@@ -13,7 +13,7 @@ models are. Effects are opt-in per request: the plain Score path never runs thes
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,16 +108,27 @@ def _arms(directory: Path, manifest: Manifest, threads: int) -> _Arms:
     )
 
 
-def native_effects(directory: Path, manifest: Manifest, clipped: F32) -> F64:
-    """The same effects from the arms' native models (the reference the graphs must match)."""
+def _predict_here(library: str, path: Path, x: F32) -> F64:
+    learner = get_learner(library)
+    return np.asarray(learner.predict(learner.load(path), x, threads=1), dtype=np.float64)
+
+
+def native_effects(
+    directory: Path,
+    manifest: Manifest,
+    clipped: F32,
+    *,
+    predict: Callable[[str, Path, F32], F64] = _predict_here,
+) -> F64:
+    """The same effects from the arms' native models (the reference the graphs must match);
+    `predict(library, native file, rows)` runs one (a served bundle's explainer process runs
+    them, so that the scoring process loads no tree library)."""
     section = manifest.uplift
     if section is None:
         raise BundleError(f"{directory}: the bundle has no uplift models")
-    learner = get_learner(section.library)
     miss = {
         arm: np.asarray(
-            learner.predict(learner.load(directory / member.native_file), clipped, threads=1),
-            dtype=np.float64,
+            predict(section.library, directory / member.native_file, clipped), dtype=np.float64
         )
         for arm, member in section.arms.items()
     }
@@ -135,7 +146,10 @@ def load_uplift(bundle: LoadedBundle, *, threads: int = 1) -> UpliftArms | None:
         arms = _arms(directory, manifest, threads)
         served = UpliftArms(section.control, tuple(section.actions), arms)
         x = bundle.spec.clip(synthetic_rows(bundle.spec, rows=PARITY_ROWS, seed=5))
-        worst = float(np.max(np.abs(served.effects(x) - native_effects(directory, manifest, x))))
+        explainer = bundle.explainer
+        predict = explainer.predict_file if explainer is not None else _predict_here
+        reference = native_effects(directory, manifest, x, predict=predict)
+        worst = float(np.max(np.abs(served.effects(x) - reference)))
     except BundleError:
         raise
     except Exception as exc:  # onnxruntime and the learners raise their own error types

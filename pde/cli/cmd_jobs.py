@@ -85,12 +85,21 @@ def _register_worker(jobs_app: typer.Typer) -> None:
         import threading
 
         from pde.cli.console import console
+        from pde.core.settings import get_settings
+        from pde.jobs.metrics import WorkerMetrics
         from pde.jobs.schedule import SCHEDULE_ACTOR, parse_time, run_schedule
         from pde.jobs.worker import Worker
 
         at = parse_time(nightly_at) if nightly_at else None
-
-        runner = Worker(poll_seconds=poll)
+        settings = get_settings()
+        metrics = WorkerMetrics()
+        if settings.worker_metrics_port and not once:
+            metrics.serve(host=settings.metrics_host, port=settings.worker_metrics_port)
+            console().print(
+                f"Prometheus metrics on http://{settings.metrics_host}:"
+                f"{settings.worker_metrics_port}/metrics"
+            )
+        runner = Worker(poll_seconds=poll, metrics=metrics)
         failed = runner.recover()
         if failed:
             console().print(f"failed jobs left running by a stopped worker: {failed}")

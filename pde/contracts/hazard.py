@@ -79,3 +79,18 @@ def forecast(hazards: npt.ArrayLike) -> MissForecast:
         within_30d=total,
         expected_days=expected,
     )
+
+
+def forecast_one(hazards: list[float]) -> tuple[float, float, float, float]:
+    """`forecast` of ONE row's hazards in plain floats (the one-row scoring path has no use
+    for arrays): (within 7 days, within 14, within 30, expected days)."""
+    survival, total_days = 1.0, 0.0
+    within: list[float] = []
+    for hazard, midpoint in zip(hazards, _MIDPOINTS.tolist(), strict=True):
+        h = min(max(hazard, 0.0), 1.0)
+        total_days += survival * h * midpoint
+        survival *= 1.0 - h
+        within.append(1.0 - survival)
+    total = within[-1]
+    expected = total_days / total if total > 0 else float(LABEL_HORIZON_DAYS)
+    return within[0], within[1], total, expected

@@ -53,6 +53,28 @@ class Settings(BaseSettings):
     grpc_tls_cert: Path | None = Field(None, description="PEM certificate; enables TLS.")
     grpc_tls_key: Path | None = Field(None, description="PEM private key for the certificate.")
     grpc_workers: int = Field(2, ge=1, le=64, description="Scoring threads of the server.")
+    grpc_batching: bool = Field(
+        True,
+        description="Concurrent one-row Score calls share one model run (micro-batching).",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Interface of the Prometheus metrics endpoints (server and jobs worker);"
+        " 0.0.0.0 in a container that Prometheus scrapes from outside.",
+    )
+    metrics_port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="HTTP port of the scoring server's Prometheus metrics (/metrics); 0 = off."
+        " With `pde serve --processes N`, process i serves on PDE_METRICS_PORT + i.",
+    )
+    worker_metrics_port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="HTTP port of the jobs worker's Prometheus metrics (/metrics); 0 = off.",
+    )
     grpc_max_message_mb: int = Field(
         64, ge=1, le=1024, description="Largest gRPC message accepted or sent, in MiB."
     )

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from pde.db.engine import session_scope
 from pde.db.errors import ConstraintViolationError
 from pde.db.models import Job, JobKind
 from pde.db.types import utc_now
+from pde.jobs.metrics import WorkerMetrics
 from pde.jobs.queue import steps
 
 log = logging.getLogger(__name__)
@@ -88,11 +90,14 @@ class Worker:
         settings: Settings | None = None,
         name: str | None = None,
         poll_seconds: float = 2.0,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
+        """`metrics`: where finished jobs are counted for Prometheus (pde.jobs.metrics)."""
         self.engine = engine
         self.settings = settings or get_settings()
         self.name = name or worker_name()
         self.poll_seconds = poll_seconds
+        self.metrics = metrics
 
     def recover(self) -> list[int]:
         """Fails the jobs a dead or silent worker left running; returns their ids."""
@@ -104,6 +109,8 @@ class Worker:
             )
         for job_id in failed:
             log.warning("job %d was left running by a worker that stopped: failed", job_id)
+        if self.metrics is not None:
+            self.metrics.recovered(len(failed))
         return failed
 
     def claim(self) -> Job | None:
@@ -122,6 +129,9 @@ class Worker:
         commands = steps(JobKind(job.kind), job.params, self.settings)
         state = _Running(job.id, len(commands))
         log.info("job %d (%s) started by worker %s", job.id, job.kind.value, self.name)
+        started = time.monotonic()
+        if self.metrics is not None:
+            self.metrics.started()
         done = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(state, done), daemon=True)
         beat.start()
@@ -139,6 +149,13 @@ class Worker:
                 session=session, job_id=job.id, error=error, log_tail="\n".join(state.tail)
             )
         log.info("job %d %s", job.id, finished.status.value)
+        if self.metrics is not None:
+            self.metrics.finished(
+                finished.kind.value,
+                finished.status.value,
+                seconds=time.monotonic() - started,
+                at=time.time(),
+            )
         return finished
 
     def run_forever(self, stop: threading.Event) -> None:

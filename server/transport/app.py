@@ -17,6 +17,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,12 @@ class ServerOptions:
     handler_threads: int = HANDLER_THREADS
     # Several processes bind the same port (`pde serve --processes`, see processes.py).
     reuse_port: bool = False
+    # Prometheus metrics on http://metrics_host:metrics_port/metrics (pde.server.prometheus);
+    # port 0 = off.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 0
+    # Concurrent one-row Score calls share onnxruntime runs (pde.server.batching).
+    batching: bool = True
     # A bundle version under model_dir scored in the shadow of the champion on ScoreStream.
     challenger: str | None = None
 
@@ -99,6 +106,9 @@ class ServerOptions:
             "tls_cert": settings.grpc_tls_cert,
             "tls_key": settings.grpc_tls_key,
             "workers": settings.grpc_workers,
+            "metrics_host": settings.metrics_host,
+            "metrics_port": settings.metrics_port,
+            "batching": settings.grpc_batching,
             "challenger": settings.challenger_version,
             # Only when set: left unset, the server sizes it for the bundle.
             "max_message_mb": (
@@ -131,6 +141,7 @@ class ScoringServer:
             workers=options.workers,
             max_batch_rows=options.max_batch_rows,
             message_limit=self.message_limit,
+            batching=options.batching,
         )
         self.shadow = Shadow()
         self._handlers = ThreadPoolExecutor(
@@ -141,6 +152,7 @@ class ScoringServer:
         self._stopped = threading.Event()
         self._stop_lock = threading.Lock()
         self._stopping = False
+        self._stop_metrics: Callable[[], None] | None = None
         self.port = 0
 
     def _message_limit(self) -> int:
@@ -214,6 +226,8 @@ class ScoringServer:
             raise ServerStartError(
                 f"cannot start the scoring server on {self.options.address}: {exc}"
             ) from None
+        if self.options.metrics_port:
+            self._start_metrics()
         log.info(
             "listening on %s (port %d, %s, %s, messages up to %.1f MiB); "
             "NOT_SERVING until the model is loaded",
@@ -224,6 +238,20 @@ class ScoringServer:
             self.message_limit / 2**20,
         )
         return self.port
+
+    def _start_metrics(self) -> None:
+        from pde.core.metrics_http import MetricsEndpointError, start_metrics_endpoint
+        from pde.server.prometheus import registry_for
+
+        host, port = self.options.metrics_host, self.options.metrics_port
+        try:
+            self._stop_metrics = start_metrics_endpoint(
+                registry_for(self.metrics, self.scorer), host=host, port=port
+            )
+        except MetricsEndpointError as exc:
+            self.stop(grace=0, drain=0)
+            raise ServerStartError(str(exc)) from None
+        log.info("Prometheus metrics on http://%s:%d/metrics", host, port)
 
     def load(self, path: Path | None = None) -> LoadedBundle:
         """Loads the bundle (default: `current`) and turns health SERVING."""
@@ -271,6 +299,8 @@ class ScoringServer:
             self._server.stop(grace).wait()
         self._handlers.shutdown(wait=False, cancel_futures=True)
         self.scorer.close()
+        if self._stop_metrics is not None:
+            self._stop_metrics()
         logging.getLogger(GRPC_LOGGER).removeFilter(self._library_filter)
         self.client_log.flush()
         self._stopped.set()

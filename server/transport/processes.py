@@ -6,9 +6,11 @@ As gRPC's own multiprocessing example does it: the parent forks the workers befo
 server or channel exists in it (gRPC's threads do not survive a fork), and each worker binds
 the same address with SO_REUSEPORT, so that the kernel spreads new connections over them.
 Each worker loads its own bundle (its own ONNX sessions) and runs the ordinary single-process
-lifecycle (`pde.server.transport.app.serve`). The parent only supervises: SIGTERM / SIGINT /
-SIGHUP are passed on to every worker, and when one worker dies the others are stopped, so
-that the orchestrator sees the service down instead of a silent loss of capacity.
+lifecycle (`pde.server.transport.app.serve`), with its own Prometheus metrics port
+(PDE_METRICS_PORT + its index, see `pde.server.prometheus`). The parent only supervises:
+SIGTERM / SIGINT / SIGHUP are passed on to every worker, and when one worker dies the others
+are stopped, so that the orchestrator sees the service down instead of a silent loss of
+capacity.
 """
 
 from __future__ import annotations
@@ -74,6 +76,13 @@ def _worker(options: ServerOptions) -> None:
     serve(options)
 
 
+def _numbered(options: ServerOptions, index: int) -> ServerOptions:
+    """Worker `index`'s options: its own metrics port (PDE_METRICS_PORT + index), if any."""
+    if not options.metrics_port:
+        return options
+    return dataclasses.replace(options, metrics_port=options.metrics_port + index)
+
+
 def serve_processes(options: ServerOptions, processes: int) -> int:
     """Runs `processes` workers on options.address until SIGTERM / SIGINT; returns the exit
     code: 0 when every worker stopped cleanly."""
@@ -83,7 +92,12 @@ def serve_processes(options: ServerOptions, processes: int) -> int:
     with reserved_port(options.address) as address:
         shared = dataclasses.replace(options, address=address, reuse_port=True)
         workers = [
-            context.Process(target=_worker, args=(shared,), name=f"pde-serve-{i}", daemon=False)
+            context.Process(
+                target=_worker,
+                args=(_numbered(shared, i),),
+                name=f"pde-serve-{i}",
+                daemon=False,
+            )
             for i in range(processes)
         ]
         for worker in workers:

@@ -119,11 +119,12 @@ def unary(
                     response = func(self, parsed(request), context)
                 except Exception as exc:
                     code, message = _classify(method, exc)
+            if code is grpc.StatusCode.OK:
+                _finish(method, self, code=code, started=started, rows=1)
+                return response
             message = details(message)
             _finish(method, self, code=code, started=started, rows=1, message=message)
-            if code is not grpc.StatusCode.OK:
-                context.abort(code, message)  # raises
-            return response
+            context.abort(code, message)  # raises
 
         return wrapper
 

@@ -15,6 +15,7 @@ from pde.db import jobs as job_table
 from pde.db.errors import ConstraintViolationError
 from pde.db.models import Job, JobKind, JobStatus
 from pde.db.types import utc_now
+from pde.jobs.metrics import WorkerMetrics
 from pde.jobs.queue import enqueue, recent
 from pde.jobs.worker import Worker
 
@@ -97,7 +98,8 @@ def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_database: A
 
 def test_worker_runs_real_commands_records_output_and_failures(sqlite_env: Any) -> None:
     settings = Settings(database_url=sqlite_env.url)
-    worker = Worker(engine=sqlite_env.engine, settings=settings, poll_seconds=0.1)
+    metrics = WorkerMetrics()
+    worker = Worker(engine=sqlite_env.engine, settings=settings, poll_seconds=0.1, metrics=metrics)
     assert worker.run_once() is None  # nothing queued
     ok = enqueue(
         JobKind.REALISED, requested_by="admin", engine=sqlite_env.engine, settings=settings
@@ -123,3 +125,11 @@ def test_worker_runs_real_commands_records_output_and_failures(sqlite_env: Any) 
     assert not settings.data_dir.is_symlink()
     assert any("--customers must be at least 1" in line for line in last.log_tail)
     assert last.progress == 0.0 and first.progress == 1.0
+    # the worker's Prometheus metrics counted both, and the time of the one that completed
+    value = metrics.registry.get_sample_value
+    assert value("pde_jobs_total", {"kind": "realised", "status": "completed"}) == 1
+    assert value("pde_jobs_total", {"kind": "generate", "status": "failed"}) == 1
+    assert value("pde_job_last_success_timestamp_seconds", {"kind": "realised"}) > 0
+    assert value("pde_job_last_success_timestamp_seconds", {"kind": "generate"}) is None
+    assert value("pde_job_duration_seconds_count", {"kind": "realised"}) == 1
+    assert value("pde_jobs_running") == 0

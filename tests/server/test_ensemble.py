@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from pde.contracts.bundle import Calibration, Manifest, read_manifest
 from pde.core.names import MODEL_NAMES
@@ -63,9 +64,13 @@ def test_ensemble_combine_weights_models() -> None:
 def test_ensemble_isotonic_and_platt_calibration() -> None:
     iso = _spec({"method": "isotonic", "x": [0.0, 0.5, 1.0], "y": [0.0, 0.1, 1.0]})
     assert np.allclose(iso.calibrate(np.array([0.25, 0.75])), [0.05, 0.55])
+    assert [iso.calibrate_one(v) for v in (-1.0, 0.25, 0.75, 2.0)] == pytest.approx(
+        [0.0, 0.05, 0.55, 1.0]
+    )
     platt = _spec({"method": "platt", "a": 2.0, "b": 0.0})
     p = platt.calibrate(np.array([0.5, 0.8]))
     assert np.allclose(p, [0.5, 1 / (1 + (0.2 / 0.8) ** 2)])
+    assert [platt.calibrate_one(v) for v in (0.5, 0.8)] == pytest.approx(p.tolist(), abs=1e-15)
 
 
 def test_ensemble_tiers_lower_inclusive_last_includes_one() -> None:
@@ -96,9 +101,13 @@ def test_ensemble_calibration_parity_with_training_for_every_method() -> None:
     calibrations = _training_calibrations()
     assert {c.method for c in calibrations} == set(CANDIDATES)
     for calibration in calibrations:
-        served = _spec(calibration.model_dump()).calibrate(raw)
+        spec = _spec(calibration.model_dump())
+        served = spec.calibrate(raw)
         np.testing.assert_allclose(served, calibrate(raw, calibration), rtol=0, atol=1e-6)
         assert np.all((served > 0) & (served < 1))
+        # the one-row path's plain floats give the same values
+        one = np.array([spec.calibrate_one(float(r)) for r in raw[::50]])
+        np.testing.assert_allclose(one, served[::50], rtol=0, atol=1e-12)
 
 
 def test_ensemble_served_probability_equals_training_on_a_real_bundle(bundle_dir: Path) -> None:
