@@ -86,7 +86,7 @@ def test_deployment_ports_match_settings() -> None:
     grpc_port = scoring["environment"]["PDE_GRPC_ADDRESS"].rsplit(":", 1)[1]
     # replicas: no fixed host port (it would let only one start), the port open to the network
     assert "ports" not in scoring
-    assert scoring["expose"] == [grpc_port]
+    assert scoring["expose"] == [grpc_port, scoring["environment"]["PDE_METRICS_PORT"]]
     assert scoring["deploy"]["replicas"] >= 2
     probe = scoring["healthcheck"]["test"]
     assert probe[probe.index("-m") + 2] == f"127.0.0.1:{grpc_port}"

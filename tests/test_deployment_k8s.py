@@ -100,7 +100,11 @@ def test_k8s_scoring_ports_probes_and_service() -> None:
     deployment = by_kind("Deployment")["pde-scoring"]
     [container] = pod_spec(deployment)["containers"]
     port = int(env_of(container)["PDE_GRPC_ADDRESS"].rsplit(":", 1)[1])
-    assert container["ports"] == [{"name": "grpc", "containerPort": port}]
+    metrics = int(env_of(container)["PDE_METRICS_PORT"])
+    assert container["ports"] == [
+        {"name": "grpc", "containerPort": port},
+        {"name": "metrics", "containerPort": metrics},
+    ]
     assert container["readinessProbe"]["grpc"] == {"port": port, "service": SERVICE_NAME}
     for probe in ("livenessProbe", "startupProbe"):
         assert container[probe]["grpc"] == {"port": port, "service": ""}, probe

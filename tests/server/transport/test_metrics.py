@@ -176,9 +176,19 @@ def test_metrics_dashboard_and_scrape_config_use_only_exported_metrics(
     config = yaml.safe_load(PROMETHEUS.read_text())
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert set(jobs) == {"pde-scoring", "pde-worker"}
-    for job in jobs.values():
+    ports = {}
+    for name, job in jobs.items():
         assert job["metrics_path"] == "/metrics"
-        assert all(":" in t for c in job["static_configs"] for t in c["targets"])
+        found = {
+            int(t.rsplit(":", 1)[1]) for c in job.get("static_configs", ()) for t in c["targets"]
+        }
+        found |= {int(c["port"]) for c in job.get("dns_sd_configs", ())}
+        assert len(found) == 1, f"{name}: one metrics port, not {found}"
+        ports[name] = found.pop()
+    # compose serves the metrics where the scrape config looks for them
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    assert services["scoring"]["environment"]["PDE_METRICS_PORT"] == str(ports["pde-scoring"])
+    assert services["worker"]["environment"]["PDE_WORKER_METRICS_PORT"] == str(ports["pde-worker"])
     # the dashboard's job selectors name the scrape config's jobs
     dashboard = DASHBOARD.read_text()
     for job in re.findall(r'job=\\"([^"\\]+)\\"', dashboard):
