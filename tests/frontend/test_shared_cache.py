@@ -122,7 +122,8 @@ def test_two_gunicorn_workers_serve_the_figures_one_of_them_put_in_redis(
 
 def _overview_render(deps: list[dict[str, Any]]) -> dict[str, Any]:
     """The Overview's render callback for the whole portfolio by product."""
-    dep = next(d for d in deps if d["output"].startswith("..ro-body.children"))
+    dep = next((d for d in deps if d["output"].startswith("..ro-body.children")), None)
+    assert dep is not None, f"no Overview callback among {sorted(d['output'] for d in deps)}"
     values = {"ro-segment": None, "ro-dimension": "product"}
     return {
         "output": dep["output"],
