@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+import numpy as np
+import numpy.typing as npt
 from sqlmodel import Session, col, select
 
 from pde.db import audit
@@ -33,6 +35,7 @@ from pde.db.users import require_role
 
 PROMISE_CHECK_ACTOR = "system:promise-check"
 MANAGERS = (Role.SUPERVISOR, Role.ADMIN)
+IN_BATCH = 1_000  # customer ids per IN (...) query
 ANY_ROLE = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 
 
@@ -46,6 +49,22 @@ def _require_owner_or_manager(
 
 def contact_of(session: Session, customer_id: str) -> ContactPreference | None:
     return session.get(ContactPreference, customer_id)
+
+
+def do_not_contact(*, session: Session, customer_ids: Sequence[str]) -> npt.NDArray[np.bool_]:
+    """Per customer (input order): whether they asked not to be contacted."""
+    flagged: set[str] = set()
+    for start in range(0, len(customer_ids), IN_BATCH):
+        batch = list(customer_ids[start : start + IN_BATCH])
+        flagged.update(
+            session.exec(
+                select(ContactPreference.customer_id).where(
+                    col(ContactPreference.customer_id).in_(batch),
+                    col(ContactPreference.do_not_contact),
+                )
+            ).all()
+        )
+    return np.array([c in flagged for c in customer_ids], dtype=bool)
 
 
 @dataclass(frozen=True)

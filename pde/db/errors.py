@@ -25,6 +25,10 @@ class CoolDownError(DatabaseError):
     """An intervention of the same type was created for this customer too recently."""
 
 
+class DoNotContactError(DatabaseError):
+    """The customer asked not to be contacted: no new intervention until the flag is cleared."""
+
+
 class PermissionDeniedError(DatabaseError):
     """The acting user's role does not allow this action."""
 

@@ -18,11 +18,13 @@ from pde.db import audit
 from pde.db.errors import (
     ConcurrentUpdateError,
     CoolDownError,
+    DoNotContactError,
     InvalidTransitionError,
     NotFoundError,
     PermissionDeniedError,
     constraint_error,
 )
+from pde.db.models.casework import ContactPreference
 from pde.db.models.customer import Customer
 from pde.db.models.enums import InterventionStatus, Role
 from pde.db.models.intervention import (
@@ -79,6 +81,13 @@ def create_intervention(
     require_role(session, actor, *ANY_ROLE)
     if session.get(Customer, data.customer_id) is None:
         raise NotFoundError(f"customer {data.customer_id!r} not found")
+    preference = session.get(ContactPreference, data.customer_id)
+    if preference is not None and preference.do_not_contact:
+        raise DoNotContactError(
+            f"customer {data.customer_id} asked not to be contacted (recorded by"
+            f" {preference.updated_by} on {preference.updated_at:%Y-%m-%d}): no new intervention"
+            " until the do-not-contact flag is cleared on the customer's page"
+        )
     recent = session.exec(
         select(Intervention.id, Intervention.created_at)
         .where(

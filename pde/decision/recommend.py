@@ -70,6 +70,8 @@ class ContactHistory:
 
     contacts_30d: npt.NDArray[np.int64]
     days_since: F64  # (customers, actions)
+    # asked not to be contacted (the officers' casework): no action is permitted; None: nobody
+    do_not_contact: Flags | None = None
 
     @classmethod
     def none(cls, rows: int) -> ContactHistory:
@@ -109,10 +111,13 @@ def net_benefits(uplift: npt.ArrayLike, exposure: npt.ArrayLike, policy: Recomme
 def permitted_actions(
     *, rows: int, vulnerable: Flags, history: ContactHistory, policy: RecommenderPolicy
 ) -> Flags:
-    """(customers, actions): the cool-down has passed, the budget allows a contact, and a
-    vulnerable customer is offered the support path only."""
+    """(customers, actions): the cool-down has passed, the budget allows a contact, the
+    customer has not asked not to be contacted, and a vulnerable customer is offered the
+    support path only."""
     allowed = history.days_since >= policy.cool_down_days
     allowed &= (history.contacts_30d < policy.max_contacts_30d)[:, None]
+    if history.do_not_contact is not None:
+        allowed &= ~np.asarray(history.do_not_contact, dtype=bool)[:, None]
     if policy.route_vulnerable:
         allowed &= np.where(vulnerable[:, None], support_mask()[None, :], True)
     return np.asarray(allowed, dtype=bool).reshape(rows, len(ACTIONS))

@@ -30,6 +30,7 @@ from pde.contracts.interventions import ACTIONS, SUPPORT_ACTIONS
 from pde.contracts.reason_codes import REASON_CODES
 from pde.core.errors import PdeError
 from pde.core.settings import Settings, get_settings
+from pde.db.casework import do_not_contact
 from pde.db.engine import session_scope
 from pde.db.models.recommendation import RecommendationCreate
 from pde.db.recommendations import contact_history, save_recommendations, stored_reasons
@@ -138,9 +139,12 @@ def why(
     reasons: list[dict[str, object]],
     vulnerable: list[str],
     blocked: bool,
+    do_not_contact: bool = False,
 ) -> str:
     """One line an officer reads: the action and the signal it answers."""
     if action is None:
+        if do_not_contact:
+            return "no contact: the customer asked not to be contacted"
         if blocked:
             return "no contact: the contact budget or the cool-downs leave no action"
         return "no action pays for itself"
@@ -170,6 +174,7 @@ def _rows(
     basis: str,
     signals: Vulnerability,
     reasons: dict[str, list[dict[str, object]]],
+    asked: npt.NDArray[np.bool_],
 ) -> list[RecommendationCreate]:
     out = []
     for i, customer in enumerate(ids):
@@ -191,6 +196,7 @@ def _rows(
                     reasons=reasons.get(customer, []),
                     vulnerable=signals.reasons_of(i),
                     blocked=bool(recs.blocked[i]),
+                    do_not_contact=bool(asked[i]),
                 )[:300],
                 vulnerable=bool(recs.vulnerable[i]),
                 held_out=bool(recs.held_out[i]),
@@ -238,6 +244,7 @@ def recommend_date(
         effects = prior_effects(p, product, signals.flagged, policy.action_effect)
     with session_scope(engine=engine) as session:
         contacts, days_since = contact_history(session=session, customer_ids=ids, as_of=as_of)
+        asked = do_not_contact(session=session, customer_ids=ids)
         reasons = stored_reasons(
             session=session, as_of=as_of, model_version=info.version, customer_ids=ids
         )
@@ -246,7 +253,7 @@ def recommend_date(
         exposure=exposure,
         vulnerable=signals.flagged,
         policy=recommender_policy(settings, policy),
-        history=ContactHistory(contacts, days_since),
+        history=ContactHistory(contacts, days_since, asked),
         held_out=held_out(ids, as_of, share=settings.holdout_share),
     )
     rows = _rows(
@@ -258,6 +265,7 @@ def recommend_date(
         basis=basis,
         signals=signals,
         reasons=reasons,
+        asked=asked,
     )
     with session_scope(engine=engine) as session:
         save_recommendations(session=session, as_of=as_of, rows=rows)

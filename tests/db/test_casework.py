@@ -151,3 +151,26 @@ def test_casework_trigger_events_are_raised_once_per_customer_per_day(staffed_db
             (date(2026, 11, 4), TriggerKind.PAYMENT_MISSED),
             (day, TriggerKind.SALARY_MISSED),
         ]
+
+
+def test_casework_do_not_contact_refuses_new_interventions_until_cleared(staffed_db) -> None:
+    from dataclasses import replace
+
+    from pde.db.errors import DoNotContactError
+
+    db = staffed_db
+    owned(db)
+    with db.scope() as s:
+        casework.set_contact(
+            s, customer_id="C001", change=replace(CALL, do_not_contact=True), actor="off1"
+        )
+        assert casework.do_not_contact(session=s, customer_ids=["C002", "C001"]).tolist() == [
+            False,
+            True,
+        ]
+    with pytest.raises(DoNotContactError, match="C001 asked not to be contacted"):
+        intervention(db)
+    intervention(db, customer_id="C002")  # others are not affected
+    with db.scope() as s:
+        casework.set_contact(s, customer_id="C001", change=CALL, actor="off1")
+    assert intervention(db) > 0  # cleared: contact allowed again

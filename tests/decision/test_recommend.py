@@ -108,6 +108,21 @@ def test_recommend_respects_cool_downs_and_the_contact_budget() -> None:
     assert ACTIONS[r.best_action[2]] == "soft_reminder"
 
 
+def test_recommend_never_contacts_a_customer_who_asked_not_to_be() -> None:
+    uplift = lift([{"restructuring": 0.2, "soft_reminder": 0.05}] * 2)
+    days = np.full((2, len(ACTIONS)), np.inf)
+    history = ContactHistory(np.array([0, 0]), days, np.array([True, False]))
+    r = recommend(
+        uplift=uplift,
+        exposure=[10_000] * 2,
+        vulnerable=[False] * 2,
+        policy=policy(),
+        history=history,
+    )
+    assert r.best_action[0] == NO_ACTION and not r.contacted[0] and r.blocked[0]
+    assert ACTIONS[r.best_action[1]] == "restructuring" and r.contacted[1]
+
+
 def test_recommend_holdout_is_kept_back_and_marked_and_capacity_moves_on() -> None:
     uplift = lift([{"soft_reminder": v} for v in (0.05, 0.04, 0.03)])
     r = recommend(
