@@ -22,7 +22,7 @@ from pde.contracts.interventions import ACTIONS, CONTROL
 from pde.core.errors import PdeError
 from pde.db.engine import session_scope
 from pde.db.models.treatment import TreatmentOutcomeCreate
-from pde.db.outcomes import ArmCount, add_outcomes, arm_counts
+from pde.db.outcomes import ArmCount, add_outcomes, arm_counts, recorded_ids
 from pde.db.recommendations import held_out_pending, held_out_until
 from pde.decision.outcomes import SUCCESS, Roi, outcome_of, roi
 from pde.training.features.labels import compute_labels, event_span
@@ -114,7 +114,7 @@ class HoldoutOutcomes:
 
     closed: int  # held-out recommendations whose window has closed
     added: int  # rows written now (the others were recorded by an earlier run)
-    nothing_due: int  # closed, but no credit obligation was due in the window: no outcome
+    nothing_due: int  # closed, not recorded: no credit obligation was due in the window
     pending: int  # window still open: left for a later run
     last_event: date
 
@@ -138,7 +138,11 @@ def record_holdout_outcomes(*, data_dir: Path, engine: Engine | None = None) -> 
     with session_scope(engine=engine) as session:
         closed = held_out_until(session=session, until=closes_by)
         pending = held_out_pending(session=session, after=closes_by)
-        labels = compute_labels(data, sorted({day for _, day in closed}))
+        known = recorded_ids(
+            session=session, ids=[holdout_assignment_id(day, c) for c, day in closed]
+        )
+        todo = [(c, day) for c, day in closed if holdout_assignment_id(day, c) not in known]
+        labels = compute_labels(data, sorted({day for _, day in todo}))
         missed = {
             (row["customer_id"], row["as_of"]): row["label"] == 1
             for row in labels.iter_rows(named=True)
@@ -155,8 +159,8 @@ def record_holdout_outcomes(*, data_dir: Path, engine: Engine | None = None) -> 
                 cost=0.0,
                 source=HOLDOUT,
             )
-            for customer, day in closed
+            for customer, day in todo
             if (customer, day) in missed
         ]
         added = add_outcomes(session=session, rows=rows)
-    return HoldoutOutcomes(len(closed), added, len(closed) - len(rows), pending, last_event)
+    return HoldoutOutcomes(len(closed), added, len(todo) - len(rows), pending, last_event)

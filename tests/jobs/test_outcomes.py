@@ -117,7 +117,7 @@ def test_holdout_outcomes_recorded_once_when_the_window_has_closed(db, canonical
         assert row.assigned_on == closed_day
 
     again = outcomes.record_holdout_outcomes(data_dir=canonical_dir, engine=db.engine)
-    assert (again.closed, again.added) == (3, 0)
+    assert (again.closed, again.added, again.nothing_due, again.pending) == (3, 0, 1, 1)
     with db.scope() as s:
         [control] = arm_counts(session=s)
         assert (control.arm, control.assigned, control.cured) == ("none", 2, 1)
