@@ -10,7 +10,7 @@ import typer
 def register(app: typer.Typer) -> None:
     outcomes_app = typer.Typer(
         name="outcomes",
-        help="Intervention outcomes: load them, measure each action.",
+        help="Intervention outcomes: load them, record the holdout's, measure each action.",
         no_args_is_help=True,
     )
 
@@ -28,6 +28,25 @@ def register(app: typer.Typer) -> None:
         directory = data or get_settings().data_dir
         read, added = load_outcomes(data_dir=directory)
         console().print(f"{read:,} assignments read from {directory}, {added:,} new recorded")
+
+    @outcomes_app.command(name="holdout")
+    def holdout(
+        data: Path | None = typer.Option(
+            None, "--data", help="Canonical data directory [default: PDE_DATA_DIR]."
+        ),
+    ) -> None:
+        """Record the 30-day outcomes of the held-out customers whose window has closed."""
+        from pde.cli.console import console
+        from pde.core.settings import get_settings
+        from pde.jobs.outcomes import record_holdout_outcomes
+
+        directory = data or get_settings().data_dir
+        done = record_holdout_outcomes(data_dir=directory)
+        console().print(
+            f"{done.closed:,} held-out customers with a closed window (data to"
+            f" {done.last_event}), {done.added:,} new outcomes recorded,"
+            f" {done.nothing_due:,} with nothing due, {done.pending:,} still open"
+        )
 
     @outcomes_app.command(name="effects")
     def effects() -> None:

@@ -23,18 +23,23 @@ def add_outcomes(*, session: Session, rows: Sequence[TreatmentOutcomeCreate]) ->
     """Adds the assignments not recorded yet (by `assignment_id`); the number added.
 
     A recorded outcome is a fact: loading the same file twice adds nothing."""
-    ids = [row.assignment_id for row in rows]
-    known: set[str] = set()
-    for first in range(0, len(ids), _ID_BATCH):
-        batch = ids[first : first + _ID_BATCH]
-        query = select(TreatmentOutcome.assignment_id).where(
-            col(TreatmentOutcome.assignment_id).in_(batch)
-        )
-        known.update(session.exec(query).all())
+    known = recorded_ids(session=session, ids=[row.assignment_id for row in rows])
     fresh = {row.assignment_id: row for row in rows if row.assignment_id not in known}
     session.add_all(TreatmentOutcome.model_validate(row) for row in fresh.values())
     session.flush()
     return len(fresh)
+
+
+def recorded_ids(*, session: Session, ids: Sequence[str]) -> set[str]:
+    """The assignment ids among `ids` already recorded."""
+    known: set[str] = set()
+    for first in range(0, len(ids), _ID_BATCH):
+        batch = list(ids[first : first + _ID_BATCH])
+        query = select(TreatmentOutcome.assignment_id).where(
+            col(TreatmentOutcome.assignment_id).in_(batch)
+        )
+        known.update(session.exec(query).all())
+    return known
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
+import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
 from pde.contracts.interventions import ACTIONS
@@ -71,6 +72,26 @@ def latest_recommendations(
         )
         found.update({r.customer_id: r for r in session.exec(query).all()})
     return found
+
+
+def held_out_until(*, session: Session, until: date) -> list[tuple[str, date]]:
+    """(customer, scoring date) of the held-out recommendations dated on or before `until`."""
+    query = (
+        select(col(Recommendation.customer_id), col(Recommendation.as_of))
+        .where(col(Recommendation.held_out), col(Recommendation.as_of) <= until)
+        .order_by(col(Recommendation.as_of), col(Recommendation.customer_id))
+    )
+    return [(str(customer), day) for customer, day in session.exec(query).all()]
+
+
+def held_out_pending(*, session: Session, after: date) -> int:
+    """Held-out recommendations dated after `after`: their outcome window is still open."""
+    query = (
+        select(sa.func.count())
+        .select_from(Recommendation)
+        .where(col(Recommendation.held_out), col(Recommendation.as_of) > after)
+    )
+    return int(session.exec(query).one())
 
 
 def contact_history(

@@ -25,7 +25,7 @@ TITLES = {
     JobKind.SCORE: "Score the portfolio",
     JobKind.DRIFT: "Drift of the latest scoring dates",
     JobKind.REALISED: "Realised and estimated performance",
-    JobKind.NIGHTLY: "Nightly: score, performance, then promises and triggers",
+    JobKind.NIGHTLY: "Nightly: score, performance, promises and triggers, the holdout's outcomes",
 }
 
 
@@ -71,7 +71,9 @@ def steps(kind: JobKind, params: dict[str, Any], settings: Settings) -> list[lis
     realised = ["jobs", "run", "realised", "--data", data_dir]
     if kind == JobKind.REALISED:
         return [realised]
-    return [score, realised, ["jobs", "run", "casework", "--data", data_dir]]  # nightly
+    casework = ["jobs", "run", "casework", "--data", data_dir]
+    holdout = ["outcomes", "holdout", "--data", data_dir]
+    return [score, realised, casework, holdout]  # nightly
 
 
 def _generate_steps(params: dict[str, Any], settings: Settings) -> list[list[str]]:

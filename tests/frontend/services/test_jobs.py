@@ -42,8 +42,9 @@ def test_jobs_are_queued_in_the_table_and_listed_newest_first(services: Services
     with pytest.raises(JobBusyError, match="retrain job is already queued"):
         start_retrain(services, ADMIN, quick=False)
     nightly = start_job(services, ADMIN, "nightly", weeks=2)
-    assert len(nightly.steps) == 3 and "--weeks 2" in nightly.steps[0]
+    assert len(nightly.steps) == 4 and "--weeks 2" in nightly.steps[0]
     assert nightly.steps[2].startswith("pde jobs run casework --data")
+    assert nightly.steps[3] == f"pde outcomes holdout --data {services.settings.data_dir}"
     # another app process (or the same one restarted) sees the same jobs
     again = Services(settings=services.settings, engine=services.engine)
     assert [j.job_id for j in recent_jobs(again, ADMIN)] == [nightly.job_id, retrain.job_id]
