@@ -27,6 +27,12 @@ def _bundles() -> ModuleType:
 
 
 @pytest.fixture(scope="session")
+def bundle_tools() -> ModuleType:
+    """tests/server/bundles.py: quick bundles and copies of them."""
+    return _bundles()
+
+
+@pytest.fixture(scope="session")
 def treated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, str]]:
     """Treated simulated data, a bundle with uplift models trained on it, and its server."""
     from pde.contracts.bundle import current_bundle_dir

@@ -4,6 +4,7 @@ recommendations) equals the single-process job's."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,15 @@ def rows(engine: sa.Engine) -> list[tuple[Any, ...]]:
 
 def recommendations(engine: sa.Engine) -> list[tuple[Any, ...]]:
     query = f"SELECT {RECOMMENDED} FROM recommendations ORDER BY as_of, customer_id"
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(sa.text(query))]
+
+
+def challenger_scores(engine: sa.Engine) -> list[tuple[Any, ...]]:
+    query = (
+        "SELECT as_of, challenger_version, customer_id, champion_version, probability,"
+        " threshold_alert, alert FROM challenger_scores ORDER BY as_of, customer_id"
+    )
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(sa.text(query))]
 
@@ -159,15 +169,33 @@ def test_partitions_equal_the_single_process_job_and_resume_per_partition(
 def test_partitions_rank_and_recommend_with_the_learned_effects(
     backend: str,
     treated: tuple[Path, Path, str],
+    bundle_tools: Any,
     cluster: Any,
     make_database: Callable[[str], Any],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
-    """A bundle with uplift models: the partitioned job ranks each date by the learned net
-    benefit of the best action and stores the same recommendations as the single-process job."""
+    """A bundle with uplift models and a challenger in the server's shadow: the partitioned job
+    ranks each date by the learned net benefit of the best action and stores the same
+    recommendations and challenger scores as the single-process job."""
     from pde.client.sync import RiskClient
     from pde.jobs.partitions import score_portfolio_partitioned
+    from pde.server.transport.app import ScoringServer, ServerOptions
 
-    data_dir, bundle_dir, address = treated
+    data_dir, champion, _ = treated
+    models = tmp_path / "models"
+    shutil.copytree(champion.parent, models)
+    bundle_dir = models / champion.name
+    bundle_tools.copy_as(bundle_dir, models, "shadow-copy")
+    server = ScoringServer(
+        ServerOptions(
+            address="127.0.0.1:0", model_dir=models, drain_seconds=0, challenger="shadow-copy"
+        )
+    )
+    server.start()
+    server.load()
+    request.addfinalizer(lambda: server.stop(grace=1))
+    address = f"127.0.0.1:{server.port}"
     single, spread = two_databases(make_database, backend)
     policy = default_policy().model_copy(update={"officers": 1, "contacts_per_officer": 120})
     with RiskClient(address) as client:
@@ -197,6 +225,10 @@ def test_partitions_rank_and_recommend_with_the_learned_effects(
     assert stored == recommendations(single.engine)
     assert len(stored) == sum(r.alerts for r in got) > 0
     assert any(row[3] is not None for row in stored)  # some action learned to pay for itself
+    assert [r.challenger for r in got] == [r.challenger for r in expected] == ["shadow-copy"] * 2
+    shadow = challenger_scores(spread.engine)
+    assert shadow == challenger_scores(single.engine)
+    assert len(shadow) == sum(r.customers for r in got)
 
 
 def test_partitions_command_on_an_existing_cluster(
