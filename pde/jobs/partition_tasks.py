@@ -88,14 +88,24 @@ def engine_for(url: str) -> Iterator[Any]:
         engine.dispose()
 
 
-def load_part(job: PartitionJob, part: int) -> date | None:
+@dataclass(frozen=True)
+class Loaded:
+    """What the driver gathers of a loaded partition."""
+
+    last_event: date | None  # None: the partition has no events
+    products: dict[str, str]  # customer_id -> product (the recommender's prior needs it)
+
+
+def load_part(job: PartitionJob, part: int) -> Loaded:
     """Round 1: the partition's customers upserted (scores refer to them); the date of its
-    last event (None without any), from which the driver sets the dates to score."""
+    last event, from which the driver sets the dates to score, and its customers' products."""
     data = load_partition(job.data_dir, part=part, parts=job.parts)
     with engine_for(job.database_url) as engine, session_scope(engine=engine) as session:
         upsert_customers(session=session, records=customer_records(data.customers), actor=JOB_ACTOR)
     has_events = data.transactions.height > 0 or data.payments.height > 0
-    return event_span(data)[1] if has_events else None
+    customers = data.customers
+    products = dict(zip(customers["customer_id"], customers["product"], strict=True))
+    return Loaded(event_span(data)[1] if has_events else None, products)
 
 
 def score_part(job: PartitionJob, part: int, last_event: date) -> Partition:

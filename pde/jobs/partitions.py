@@ -11,10 +11,13 @@ between the scoring and the writing (the canonical data does not: it is read aga
 2. score: the partition read again, its features and scores at every date (a partition
    whose rows the run already holds is not scored again: its stored probabilities are read
    back) and its outcomes (labels) of the dates whose label window has closed;
-3. the driver ranks each date over every partition's probabilities (pde.decision), as the
-   single-process job does, measures the date's drift and the policy's figures;
+3. the driver scores each whole date once more (one ScoreStream pass of the gathered
+   features, with the served effects and the shadow challenger's scores) and ranks it
+   (pde.decision), as the single-process job does;
 4. write: each partition writes its rows with their alerts and the reasons of the newest
-   date's alerts (ExplainStream).
+   date's alerts (ExplainStream);
+5. the driver measures each date's drift and the policy's figures, stores the challenger's
+   scores and the recommendations of the alerts (`pde.jobs.portfolio.settle_date`).
 
 A rerun for the same date and model skips every partition already written, so a run that
 lost a worker resumes per partition; rows go in with ON CONFLICT DO NOTHING, so none is
@@ -33,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from pde.client.results import RowScore
 from pde.client.sync import RiskClient
 from pde.contracts.bundle import AlertPolicy
 from pde.core.errors import PdeError
@@ -56,6 +60,7 @@ from pde.jobs.portfolio import (
     choose_alerts,
     policy_outcome,
     run_id_for,
+    settle_date,
 )
 
 if TYPE_CHECKING:
@@ -135,7 +140,9 @@ def score_portfolio_partitioned(
     # Every task is idempotent (upserts, ON CONFLICT DO NOTHING): a task that failed (a replica
     # lost during ExplainStream, a database hiccup) is run again before the job gives up.
     once = {"pure": False, "retries": TASK_RETRIES}
-    spans = _gather(dask, [dask.submit(load_part, job, k, **once) for k in range(partitions)])
+    loaded = _gather(dask, [dask.submit(load_part, job, k, **once) for k in range(partitions)])
+    spans = [part.last_event for part in loaded]
+    products = {c: p for part in loaded for c, p in part.products.items()}
     dates = _dates(spans, as_of, weeks)
     last_event = max((d for d in spans if d is not None), default=dates[-1])
     job = replace(job, dates=tuple(dates))
@@ -144,11 +151,23 @@ def score_portfolio_partitioned(
     ranked: dict[date, pl.DataFrame] = {}
     alerted: dict[date, frozenset[str]] = {}
     chosen = {}
+    rescored: dict[date, list[RowScore]] = {}
     with engine_for(database_url) as engine:
         for when in dates:
             whole = pl.concat([summary.frames[when] for summary in summaries]).sort("customer_id")
             ranked[when] = whole
-            chosen[when] = choose_alerts(whole, whole["__p"].to_list(), policy)
+            # the whole date once more through the driver's client (as the single-process job
+            # scores it): the served effects rank the alerts, the shadow scores are stored
+            rescored[when] = list(
+                client.score_many(
+                    whole.drop("__p"),
+                    id_column="customer_id",
+                    model_version=info.version,
+                    effects=bool(info.actions),
+                )
+            )
+            probabilities = [row.probability for row in rescored[when]]
+            chosen[when] = choose_alerts(whole, probabilities, policy, scored=rescored[when])
             alerted[when] = frozenset(whole.filter(pl.Series(chosen[when].alerted))["customer_id"])
             with session_scope(engine=engine) as session:
                 begin_run(
@@ -195,6 +214,17 @@ def score_portfolio_partitioned(
                 model_version=info.version,
                 engine=engine,
             )
+            shadow, recommended = settle_date(
+                client=client,
+                info=info,
+                features=whole.drop("__p"),
+                scored=rescored[when],
+                alerted=chosen[when].alerted,
+                products=products,
+                as_of=when,
+                policy=policy,
+                engine=engine,
+            )
             results.append(
                 PortfolioResult(
                     run_id=run_id,
@@ -206,6 +236,8 @@ def score_portfolio_partitioned(
                     policy=figures,
                     warnings=warnings,
                     drift=drift,
+                    challenger=shadow,
+                    recommendations=recommended,
                     partitions_skipped=sum(1 for summary in summaries if when in summary.skipped),
                 )
             )

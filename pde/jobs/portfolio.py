@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 from sqlalchemy.engine import Engine
 
@@ -188,6 +190,44 @@ def _policy_alerts(
     return chosen, *policy_outcome(chosen, labels, policy)
 
 
+def settle_date(
+    *,
+    client: RiskClient,
+    info: ModelInfo,
+    features: pl.DataFrame,
+    scored: list[RowScore],
+    alerted: npt.NDArray[np.bool_],
+    products: dict[str, str],
+    as_of: date,
+    policy: AlertPolicy,
+    engine: Engine | None = None,
+) -> tuple[str | None, DateRecommendations]:
+    """Once a whole date's scores are written (rows of `features`, `scored` and `alerted` in
+    the same order): a challenger in the server's shadow has its scores of the date stored
+    apart (its version, None without one), and the date's alerts get their recommendations.
+    The single-process and the partitioned (pde.jobs.partitions) jobs both end a date here."""
+    shadow = record_shadow_scores(
+        features=features,
+        scored=scored,
+        as_of=as_of,
+        champion_version=info.version,
+        policy=policy,
+        engine=engine,
+    )
+    recommended = recommend_date(
+        client=client,
+        info=info,
+        features=features,
+        scored=scored,
+        alerted=alerted,
+        products=products,
+        as_of=as_of,
+        policy=policy,
+        engine=engine,
+    )
+    return shadow, recommended
+
+
 def check_model(client: RiskClient) -> ModelInfo:
     info = client.model_info()
     if info.feature_catalogue_version is None:
@@ -251,15 +291,6 @@ def score_portfolio(
             )
         )
         chosen, figures, warnings = _policy_alerts(data, features, scored, policy)
-        # a challenger in the server's shadow: its scores of the whole date, stored apart
-        shadow = record_shadow_scores(
-            features=features,
-            scored=scored,
-            as_of=when,
-            champion_version=info.version,
-            policy=policy,
-            engine=engine,
-        )
         whole = (features, [row.probability for row in scored])  # drift looks at the whole date
         everyone = scored
         todo = (features["customer_id"] > after).to_numpy() if after is not None else None
@@ -302,7 +333,7 @@ def score_portfolio(
             model_version=info.version,
             engine=engine,
         )
-        recommended = recommend_date(
+        shadow, recommended = settle_date(
             client=client,
             info=info,
             features=whole[0],

@@ -1,8 +1,10 @@
 """Portfolio scoring on Dask: a two-worker LocalCluster (processes) against a real server on
-loopback, SQLite and PostgreSQL; the result equals the single-process job's."""
+loopback, SQLite and PostgreSQL; the result (scores, alerts ranked by the learned effects,
+recommendations) equals the single-process job's."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,11 @@ COLUMNS = (
     " miss_within_7d, miss_within_30d, expected_days_to_miss"
 )
 
+RECOMMENDED = (
+    "customer_id, as_of, model_version, action, expected_effect, net_benefit, effect_basis, why,"
+    " vulnerable, held_out"
+)
+
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
@@ -31,6 +38,14 @@ def cluster() -> Iterator[Any]:
 
     with dask_client(None, workers=2) as client:
         yield client
+
+
+def two_databases(make_database: Callable[[str], Any], backend: str) -> tuple[Any, Any]:
+    """Two migrated databases of `backend`: the single-process job's and the partitioned's."""
+    single, spread = make_database(backend), make_database(backend)
+    for database in (single, spread):
+        migrate.upgrade(engine=database.engine)
+    return single, spread
 
 
 def url_of(database: Any) -> str:
@@ -42,6 +57,21 @@ def url_of(database: Any) -> str:
 
 def rows(engine: sa.Engine) -> list[tuple[Any, ...]]:
     query = f"SELECT {COLUMNS} FROM risk_scores ORDER BY as_of, customer_id"
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(sa.text(query))]
+
+
+def recommendations(engine: sa.Engine) -> list[tuple[Any, ...]]:
+    query = f"SELECT {RECOMMENDED} FROM recommendations ORDER BY as_of, customer_id"
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(sa.text(query))]
+
+
+def challenger_scores(engine: sa.Engine) -> list[tuple[Any, ...]]:
+    query = (
+        "SELECT as_of, challenger_version, customer_id, champion_version, probability,"
+        " threshold_alert, alert FROM challenger_scores ORDER BY as_of, customer_id"
+    )
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(sa.text(query))]
 
@@ -66,9 +96,7 @@ def test_partitions_equal_the_single_process_job_and_resume_per_partition(
     from pde.training.features.distributed import load_partition
 
     data_dir, address = portfolio
-    single, spread = make_database(backend), make_database(backend)
-    for database in (single, spread):
-        migrate.upgrade(engine=database.engine)
+    single, spread = two_databases(make_database, backend)
     # a small team: the alerts are the top of the whole date, across partitions
     policy = default_policy().model_copy(update={"officers": 2, "contacts_per_officer": 10})
     with RiskClient(address) as client:
@@ -91,6 +119,7 @@ def test_partitions_equal_the_single_process_job_and_resume_per_partition(
         got = partitioned()
         assert rows(spread.engine) == rows(single.engine)
         assert runs(spread.engine) == runs(single.engine)
+        assert recommendations(spread.engine) == recommendations(single.engine)
         for mine, theirs in zip(got, expected, strict=True):
             assert (mine.as_of, mine.customers, mine.rows_written, mine.alerts) == (
                 theirs.as_of,
@@ -99,6 +128,8 @@ def test_partitions_equal_the_single_process_job_and_resume_per_partition(
                 theirs.alerts,
             )
             assert mine.policy == theirs.policy
+            assert mine.recommendations == theirs.recommendations
+            assert mine.challenger == theirs.challenger
             assert mine.partitions_skipped == 0
         assert "precision" in got[0].policy  # the oldest date's outcomes, gathered per partition
         assert sum(r.alerts for r in got) == WEEKS * 20
@@ -129,6 +160,75 @@ def test_partitions_equal_the_single_process_job_and_resume_per_partition(
     assert [r.alerts for r in again[:-1]] == [0] * (WEEKS - 1)
     assert rows(spread.engine) == rows(single.engine)
     assert runs(spread.engine) == runs(single.engine)
+    assert recommendations(spread.engine) == recommendations(single.engine)
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_partitions_rank_and_recommend_with_the_learned_effects(
+    backend: str,
+    treated: tuple[Path, Path, str],
+    bundle_tools: Any,
+    cluster: Any,
+    make_database: Callable[[str], Any],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    """A bundle with uplift models and a challenger in the server's shadow: the partitioned job
+    ranks each date by the learned net benefit of the best action and stores the same
+    recommendations and challenger scores as the single-process job."""
+    from pde.client.sync import RiskClient
+    from pde.jobs.partitions import score_portfolio_partitioned
+    from pde.server.transport.app import ScoringServer, ServerOptions
+
+    data_dir, champion, _ = treated
+    models = tmp_path / "models"
+    shutil.copytree(champion.parent, models)
+    bundle_dir = models / champion.name
+    bundle_tools.copy_as(bundle_dir, models, "shadow-copy")
+    server = ScoringServer(
+        ServerOptions(
+            address="127.0.0.1:0", model_dir=models, drain_seconds=0, challenger="shadow-copy"
+        )
+    )
+    server.start()
+    server.load()
+    request.addfinalizer(lambda: server.stop(grace=1))
+    address = f"127.0.0.1:{server.port}"
+    single, spread = two_databases(make_database, backend)
+    policy = default_policy().model_copy(update={"officers": 1, "contacts_per_officer": 120})
+    with RiskClient(address) as client:
+        expected = score_portfolio(
+            data_dir=data_dir,
+            client=client,
+            weeks=2,
+            engine=single.engine,
+            policy=policy,
+            model_dir=bundle_dir.parent,
+        )
+        got = score_portfolio_partitioned(
+            dask=cluster,
+            data_dir=data_dir,
+            client=client,
+            database_url=url_of(spread),
+            partitions=PARTS,
+            weeks=2,
+            policy=policy,
+            model_dir=bundle_dir.parent,
+        )
+    assert [r.recommendations for r in got] == [r.recommendations for r in expected]
+    assert all(r.recommendations and r.recommendations.effect_basis == "learned" for r in got)
+    assert [r.alerts for r in got] == [r.alerts for r in expected]
+    assert rows(spread.engine) == rows(single.engine)
+    stored = recommendations(spread.engine)
+    assert stored == recommendations(single.engine)
+    assert len(stored) == sum(r.alerts for r in got) > 0
+    assert any(row[3] is not None for row in stored)  # some action learned to pay for itself
+    assert [r.challenger for r in got] == [r.challenger for r in expected] == ["shadow-copy"] * 2
+    shadow = challenger_scores(spread.engine)
+    assert shadow == challenger_scores(single.engine)
+    assert len(shadow) == sum(r.customers for r in got)
 
 
 def test_partitions_command_on_an_existing_cluster(
@@ -201,9 +301,7 @@ def test_partitions_a_replica_killed_mid_run_loses_no_customer(
     from pde.jobs.partitions import score_portfolio_partitioned
 
     data_dir, address = portfolio
-    single, spread = make_database("sqlite"), make_database("sqlite")
-    for database in (single, spread):
-        migrate.upgrade(engine=database.engine)
+    single, spread = two_databases(make_database, "sqlite")
     replicas = []
     for _ in range(2):
         with socket.socket() as sock:

@@ -5,12 +5,9 @@ the support path, held-out ones their flag, and a customer at the contact budget
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -18,37 +15,12 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from pde.contracts.bundle import current_bundle_dir, read_manifest
+from pde.contracts.bundle import read_manifest
 from pde.contracts.interventions import SUPPORT_ACTIONS
 from pde.db import migrate
 from pde.decision import default_policy
 from pde.jobs.portfolio import score_portfolio
 from pde.jobs.recommendations import prior_effects, why
-
-SERVER_BUNDLES = Path(__file__).resolve().parents[1] / "server" / "bundles.py"
-
-
-def _bundles() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("pde_test_bundles", SERVER_BUNDLES)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def treated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, str]]:
-    """Treated simulated data, a bundle with uplift models trained on it, and its server."""
-    from pde.server.transport.app import ScoringServer, ServerOptions
-
-    models = tmp_path_factory.mktemp("recommend") / "models"
-    _bundles().build_treated(models)
-    server = ScoringServer(ServerOptions(address="127.0.0.1:0", model_dir=models, drain_seconds=0))
-    server.start()
-    server.load()
-    yield models.parent / "models-data", current_bundle_dir(models), f"127.0.0.1:{server.port}"
-    server.stop(grace=1)
 
 
 def _rows(engine: sa.Engine, sql: str) -> list[Any]:
