@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
@@ -38,21 +39,23 @@ def money(value: float | None) -> str:
     return labels.money(value, currency())
 
 
-def export_links(name: str) -> html.Div:
+def export_links(name: str, customer_id: str | None = None) -> html.Div:
     """CSV and Excel downloads of the table `name` (see frontend.downloads), in the user's
-    scope; the header of the card that shows the table carries them."""
+    scope (of one customer's table: `customer_id`'s); the header of the card that shows the
+    table carries them."""
+    query = "" if customer_id is None else "?" + urlencode({"id": customer_id})
     return html.Div(
         [
             html.A(
                 [html.I(className="bi bi-filetype-csv me-1"), "CSV"],
-                href=f"/export/{name}.csv",
+                href=f"/export/{name}.csv{query}",
                 id=f"export-{name}-csv",
                 className="btn btn-sm btn-outline-secondary py-0 px-2",
                 download="",
             ),
             html.A(
                 [html.I(className="bi bi-file-earmark-excel me-1"), "Excel"],
-                href=f"/export/{name}.xlsx",
+                href=f"/export/{name}.xlsx{query}",
                 id=f"export-{name}-xlsx",
                 className="btn btn-sm btn-outline-secondary py-0 px-2 ms-1",
                 download="",

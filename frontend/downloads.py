@@ -26,7 +26,9 @@ def install(server: flask.Flask) -> None:
     def export(name: str, fmt: str) -> WerkzeugResponse:
         user = auth.require_user()
         try:
-            found = exports.download(current(), user, name, fmt)
+            found = exports.download(
+                current(), user, name, fmt, customer_id=flask.request.args.get("id") or None
+            )
         except ValueError as exc:
             return flask.Response(str(exc), status=400, mimetype="text/plain")
         response = flask.Response(found.body, mimetype=found.mimetype)

@@ -88,8 +88,9 @@ def payment_lines(rows: Iterable[dict[str, Any]], *, data_end: date) -> list[Pay
     return sorted(lines, key=lambda p: (p.due_date, p.kind), reverse=True)
 
 
-def call_facts(data_dir: Path, customer_id: str) -> CallFacts | None:
-    """The customer's recent payments and transactions; None when the data has none."""
+def call_facts(data_dir: Path, customer_id: str, *, whole: bool = False) -> CallFacts | None:
+    """The customer's recent payments and transactions (`whole`: every one, for a download);
+    None when the data has none."""
     transactions = _customer_rows(data_dir, "transactions", customer_id)
     payments = _customer_rows(data_dir, "payments", customer_id)
     if not transactions and not payments:
@@ -109,12 +110,15 @@ def call_facts(data_dir: Path, customer_id: str) -> CallFacts | None:
         reverse=True,
     )
     salaries = [(line.at.date(), line.amount) for line in timeline if line.category == "salary"]
+    payment_rows, salary_rows, timeline_rows = (
+        (None, None, None) if whole else (PAYMENT_ROWS, SALARY_MONTHS, TIMELINE_ROWS)
+    )
     return CallFacts(
         data_end=data_end,
-        payments=tuple(lines[:PAYMENT_ROWS]),
+        payments=tuple(lines[:payment_rows]),
         failed_debits=tuple(
             p for p in lines if p.auto_debit_status == "failed" and p.due_date > recent
         ),
-        salaries=tuple(salaries[:SALARY_MONTHS]),
-        timeline=tuple(timeline[:TIMELINE_ROWS]),
+        salaries=tuple(salaries[:salary_rows]),
+        timeline=tuple(timeline[:timeline_rows]),
     )

@@ -23,6 +23,7 @@ from pde.frontend.services import users as user_service
 from pde.frontend.services import work as work_service
 from pde.frontend.services.base import Services
 from pde.frontend.services.catalogue import OPEN_STATUS_NAMES
+from pde.frontend.services.customer_exports import CUSTOMER_TABLES
 from pde.frontend.services.portfolio_kpis import SEGMENT_DIMENSIONS
 from pde.frontend.services.spreadsheets import Table, to_csv, to_xlsx
 
@@ -299,12 +300,27 @@ TABLES: Mapping[str, Callable[[Services, access.SignedIn], Table]] = {
 }
 
 
-def download(services: Services, user: access.SignedIn, name: str, fmt: str) -> Download:
-    """The table `name` as `fmt` (csv or xlsx) for the user, recorded in the audit log."""
-    access.refuse_if(access.export_refusal(user, name, known=name in TABLES))
+def download(
+    services: Services,
+    user: access.SignedIn,
+    name: str,
+    fmt: str,
+    *,
+    customer_id: str | None = None,
+) -> Download:
+    """The table `name` as `fmt` (csv or xlsx) for the user, recorded in the audit log; a
+    customer's table (CUSTOMER_TABLES) needs `customer_id`."""
+    known = name in TABLES or name in CUSTOMER_TABLES
+    access.refuse_if(access.export_refusal(user, name, known=known))
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: csv or xlsx")
-    table = TABLES[name](services, user)
+    if name in CUSTOMER_TABLES:
+        if not customer_id:
+            raise ValueError(f"{name} is one customer's table: add ?id=CUSTOMER")
+        table = CUSTOMER_TABLES[name](services, user, customer_id)
+        name = f"{name}-{customer_id}"
+    else:
+        table = TABLES[name](services, user)
     body = to_csv(table) if fmt == "csv" else to_xlsx(table)
     with services.session() as session:
         audit.append(

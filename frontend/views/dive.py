@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from pde.frontend import ids
-from pde.frontend.components import card, empty, tier_badge, when
+from pde.frontend.components import card, empty, export_links, tier_badge, when
 from pde.frontend.services.casework import CallPanel
 from pde.frontend.services.customer import CustomerView
 from pde.frontend.services.insights import Signal, Worth
@@ -99,6 +99,11 @@ def body(
                     card(
                         "On the call: payments and activity",
                         call_view.money_facts(panel.facts, panel.facts_note),
+                        extra=_downloads(
+                            view.profile.customer_id,
+                            ("Payments", "customer-payments"),
+                            ("Transactions", "customer-timeline"),
+                        ),
                     ),
                     md=7,
                 ),
@@ -111,5 +116,21 @@ def body(
                 ),
             ]
         ),
-        card("Interventions and history", history, class_name="history", extra=None),
+        card(
+            "Interventions and history",
+            history,
+            class_name="history",
+            extra=_downloads(view.profile.customer_id, ("Interventions", "customer-interventions")),
+        ),
     ]
+
+
+def _downloads(customer_id: str, *tables: tuple[str, str]) -> Any:
+    """CSV and Excel links of the customer's tables, each after its name."""
+    parts: list[Any] = []
+    for label, name in tables:
+        parts += [
+            html.Span(label, className="small-muted ms-2 me-1"),
+            export_links(name, customer_id),
+        ]
+    return html.Div(parts, className="d-inline-flex align-items-center")
