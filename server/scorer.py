@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -42,6 +43,7 @@ from pde.server.explain import (
 from pde.server.preflight import check_bundle
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Batches at least this large are split across the scoring threads.
 PARALLEL_MIN_ROWS = 2048
@@ -210,10 +212,13 @@ class Scorer:
     ) -> tuple[LoadedBundle, BatchScores]:
         """Scores a batch of packed float32 rows (see `inputs.rows_from_bytes`)."""
         bundle = self.bundle(version)
-        rows = inputs.rows_from_bytes(
+        return bundle, self.score_rows(bundle, self.packed_rows(bundle, data, row_ids))
+
+    def packed_rows(self, bundle: LoadedBundle, data: bytes, row_ids: Sequence[str]) -> F32:
+        """Packed float32 rows checked for `bundle` (see `inputs.rows_from_bytes`)."""
+        return inputs.rows_from_bytes(
             data, row_ids, bundle.spec.feature_names, limit=self.batch_limit(bundle)
         )
-        return bundle, self.score_rows(bundle, rows)
 
     def score_matrix(self, bundle: LoadedBundle, rows: F32) -> BatchScores:
         """Scores float32 rows [rows, features] in model order with `bundle` (the Open
@@ -230,14 +235,20 @@ class Scorer:
         inputs.check_finite(rows, bundle.spec.feature_names)
         return self.score_rows(bundle, rows)
 
+    def in_parts(self, compute: Callable[[F32], T], rows: F32) -> list[T]:
+        """`compute` on `rows`, split across the scoring threads for large batches
+        (onnxruntime releases the GIL); the results in row order, one per part."""
+        if rows.shape[0] < PARALLEL_MIN_ROWS or self.workers < 2:
+            return [compute(rows)]
+        parts = np.array_split(rows, self.workers)
+        futures = [self._pool.submit(compute, part) for part in parts[1:]]
+        return [compute(parts[0]), *(f.result() for f in futures)]
+
     def score_rows(self, bundle: LoadedBundle, rows: F32) -> BatchScores:
         """Scores checked rows, splitting large batches across the scoring threads."""
-        n = rows.shape[0]
-        if n < PARALLEL_MIN_ROWS or self.workers < 2:
-            return bundle.score(rows)
-        parts = np.array_split(rows, self.workers)
-        futures = [self._pool.submit(bundle.score, part) for part in parts[1:]]
-        results = [bundle.score(parts[0]), *(f.result() for f in futures)]
+        results = self.in_parts(bundle.score, rows)
+        if len(results) == 1:
+            return results[0]
         misses = [r.miss for r in results if r.miss is not None]
         return BatchScores(
             per_model=np.concatenate([r.per_model for r in results], axis=1),

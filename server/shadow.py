@@ -28,7 +28,6 @@ import numpy as np
 import numpy.typing as npt
 
 from pde.contracts.bundle import BundleError
-from pde.server import inputs
 from pde.server.bundle import BatchScores, LoadedBundle, load_bundle
 from pde.server.ensemble import F32
 from pde.server.errors import InvalidInputError, ReloadRefusedError
@@ -204,11 +203,6 @@ def shadow_scores(
     def own(challenger: LoadedBundle) -> F32 | None:
         if not challenger_data:
             return None
-        return inputs.rows_from_bytes(
-            challenger_data,
-            row_ids,
-            challenger.spec.feature_names,
-            limit=scorer.batch_limit(challenger),
-        )
+        return scorer.packed_rows(challenger, challenger_data, row_ids)
 
     return shadow.score(bundle, rows, own)

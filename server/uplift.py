@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from pde.server.scorer import RowInput, Scorer
 
 # Batches at least this large have their effects computed on the scoring threads too.
-PARALLEL_MIN_ROWS = 2048
 
 log = logging.getLogger(__name__)
 
@@ -209,12 +208,5 @@ def effects_of(scorer: Scorer, bundle: LoadedBundle, rows: F32) -> BatchEffects:
     """Every row's expected effects under `bundle`'s uplift models (`rows`: its checked
     input rows), split across the scorer's threads for large batches as its scoring is."""
     arms = arms_of(bundle)
-    clipped = bundle.spec.clip(rows)
-    if rows.shape[0] < PARALLEL_MIN_ROWS or scorer.workers < 2:
-        return BatchEffects(arms.actions, arms.effects(clipped))
-    # onnxruntime releases the GIL; the scoring threads run the parts, no new threads
-    parts = np.array_split(clipped, scorer.workers)
-    pool = scorer._pool
-    futures = [pool.submit(arms.effects, part) for part in parts[1:]]
-    values = np.concatenate([arms.effects(parts[0]), *(f.result() for f in futures)])
-    return BatchEffects(arms.actions, values)
+    parts = scorer.in_parts(arms.effects, bundle.spec.clip(rows))
+    return BatchEffects(arms.actions, np.concatenate(parts))

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
-from pde.server import inputs, uplift
+from pde.server import uplift
 from pde.server.metrics import Metrics
 from pde.server.scorer import Scorer
 from pde.server.shadow import Shadow, shadow_fields, shadow_scores
@@ -76,12 +76,7 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
         """A ScoreStream batch with the expected effects it asked for and the shadow
         challenger's scores when one is loaded; the rows are checked and scored once."""
         bundle = self.scorer.bundle(batch.model_version)
-        rows = inputs.rows_from_bytes(
-            batch.features,
-            batch.row_ids,
-            bundle.spec.feature_names,
-            limit=self.scorer.batch_limit(bundle),
-        )
+        rows = self.scorer.packed_rows(bundle, batch.features, batch.row_ids)
         scores = self.scorer.score_rows(bundle, rows)
         if batch.effects:
             effects = uplift.effects_of(self.scorer, bundle, rows)
