@@ -110,9 +110,11 @@ def cured_per_intervention() -> sa.Subquery:
     )
 
 
-def _filters(
+def in_period(
     query: sa.Select[Any], *, days: int | None, kind: str | Sequence[str] | None
 ) -> sa.Select[Any]:
+    """Interventions created in the last `days` (all when None), of the type(s) `kind` (all
+    when None or empty)."""
     if days:
         query = query.where(INTERVENTIONS.c.created_at >= utc_now() - timedelta(days=days))
     if kind:
@@ -147,7 +149,7 @@ def _workflow(
         .distinct()
         .subquery("responded")
     )
-    query = _filters(
+    query = in_period(
         sa.select(
             sa.func.count(work.id),
             sa.func.sum(sa.case((work.status == InterventionStatus.COMPLETED.value, 1), else_=0)),
@@ -160,7 +162,7 @@ def _workflow(
         kind=kind,
     )
     n, completed, responded_n, hours = session.execute(query).one()
-    with_any = _filters(
+    with_any = in_period(
         sa.select(sa.func.count(sa.distinct(OUTCOMES.c.intervention_id))).select_from(
             OUTCOMES.join(INTERVENTIONS, INTERVENTIONS.c.id == OUTCOMES.c.intervention_id)
         ),

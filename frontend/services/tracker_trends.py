@@ -21,6 +21,7 @@ from pde.frontend.services.base import Services
 
 # Success as the Tracker's effectiveness figures define it; the scope of the work list.
 from pde.frontend.services.effectiveness import cured_per_intervention as per_intervention
+from pde.frontend.services.effectiveness import in_period
 from pde.frontend.services.snapshot import current_scores, latest_snapshot
 from pde.frontend.services.tables import INTERVENTIONS, OUTCOMES
 from pde.frontend.services.work import in_scope as scope
@@ -53,15 +54,6 @@ class Trends:
     tiers: tuple[TierResult, ...]
 
 
-def _kinds(query: sa.Select[Any], days: int | None, kinds: Sequence[str]) -> sa.Select[Any]:
-    work = INTERVENTIONS.c
-    if days:
-        query = query.where(work.created_at >= utc_now() - timedelta(days=days))
-    if kinds:
-        query = query.where(work.type.in_(list(kinds)))
-    return query
-
-
 def _week_start(value: Any) -> date:
     day = value.date() if isinstance(value, datetime) else date.fromisoformat(str(value)[:10])
     return day - timedelta(days=day.weekday())
@@ -76,7 +68,7 @@ def trends(
     outcome = per_intervention()
     source = INTERVENTIONS.join(outcome, outcome.c.intervention_id == work.id, isouter=True)
     with services.session() as session:
-        base = scope(_kinds(sa.select(work.id), days, kinds), user)
+        base = scope(in_period(sa.select(work.id), days=days, kind=kinds), user)
         chosen = base.subquery("chosen")
         pending = session.execute(
             sa.select(sa.func.count())
