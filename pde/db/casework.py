@@ -16,6 +16,7 @@ import numpy.typing as npt
 from sqlmodel import Session, col, select
 
 from pde.db import audit
+from pde.db.batches import id_batches
 from pde.db.customers import current_officer
 from pde.db.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from pde.db.models.casework import (
@@ -35,7 +36,6 @@ from pde.db.users import require_role
 
 PROMISE_CHECK_ACTOR = "system:promise-check"
 MANAGERS = (Role.SUPERVISOR, Role.ADMIN)
-IN_BATCH = 1_000  # customer ids per IN (...) query
 ANY_ROLE = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 
 
@@ -54,8 +54,7 @@ def contact_of(session: Session, customer_id: str) -> ContactPreference | None:
 def do_not_contact(*, session: Session, customer_ids: Sequence[str]) -> npt.NDArray[np.bool_]:
     """Per customer (input order): whether they asked not to be contacted."""
     flagged: set[str] = set()
-    for start in range(0, len(customer_ids), IN_BATCH):
-        batch = list(customer_ids[start : start + IN_BATCH])
+    for batch in id_batches(customer_ids):
         flagged.update(
             session.exec(
                 select(ContactPreference.customer_id).where(

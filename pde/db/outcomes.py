@@ -13,10 +13,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from pde.db.batches import id_batches
 from pde.db.models.treatment import TreatmentOutcome, TreatmentOutcomeCreate
 from pde.decision.outcomes import SUCCESS
-
-_ID_BATCH = 1000
 
 
 def add_outcomes(*, session: Session, rows: Sequence[TreatmentOutcomeCreate]) -> int:
@@ -33,8 +32,7 @@ def add_outcomes(*, session: Session, rows: Sequence[TreatmentOutcomeCreate]) ->
 def recorded_ids(*, session: Session, ids: Sequence[str]) -> set[str]:
     """The assignment ids among `ids` already recorded."""
     known: set[str] = set()
-    for first in range(0, len(ids), _ID_BATCH):
-        batch = list(ids[first : first + _ID_BATCH])
+    for batch in id_batches(ids):
         query = select(TreatmentOutcome.assignment_id).where(
             col(TreatmentOutcome.assignment_id).in_(batch)
         )

@@ -18,24 +18,20 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
 from pde.contracts.interventions import ACTIONS
+from pde.db.batches import id_batches
 from pde.db.models.enums import InterventionStatus
 from pde.db.models.intervention import Intervention
 from pde.db.models.recommendation import Recommendation, RecommendationCreate
 from pde.db.models.scoring import RiskScore
 
-_ID_BATCH = 1000
 CONTACT_WINDOW_DAYS = 30
-
-
-def _batches(ids: Sequence[str]) -> list[list[str]]:
-    return [list(ids[i : i + _ID_BATCH]) for i in range(0, len(ids), _ID_BATCH)]
 
 
 def save_recommendations(
     *, session: Session, as_of: date, rows: Sequence[RecommendationCreate]
 ) -> int:
     """Writes the date's recommendations, replacing those stored for the same customers."""
-    for batch in _batches([row.customer_id for row in rows]):
+    for batch in id_batches([row.customer_id for row in rows]):
         session.exec(  # type: ignore[call-overload]
             delete(Recommendation).where(
                 col(Recommendation.as_of) == as_of, col(Recommendation.customer_id).in_(batch)
@@ -51,7 +47,7 @@ def recommendations_for(
 ) -> dict[str, Recommendation]:
     """The stored recommendations of these customers on `as_of`, by customer."""
     found: dict[str, Recommendation] = {}
-    for batch in _batches(customer_ids):
+    for batch in id_batches(customer_ids):
         query = select(Recommendation).where(
             col(Recommendation.as_of) == as_of, col(Recommendation.customer_id).in_(batch)
         )
@@ -64,7 +60,7 @@ def latest_recommendations(
 ) -> dict[str, Recommendation]:
     """Each customer's most recent stored recommendation."""
     found: dict[str, Recommendation] = {}
-    for batch in _batches(customer_ids):
+    for batch in id_batches(customer_ids):
         query = (
             select(Recommendation)
             .where(col(Recommendation.customer_id).in_(batch))
@@ -105,7 +101,7 @@ def contact_history(
     column = {a: j for j, a in enumerate(ACTIONS)}
     end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
     window = end - timedelta(days=CONTACT_WINDOW_DAYS)
-    for batch in _batches(customer_ids):
+    for batch in id_batches(customer_ids):
         query = select(Intervention.customer_id, Intervention.type, Intervention.created_at).where(
             col(Intervention.customer_id).in_(batch),
             col(Intervention.status) != InterventionStatus.CANCELLED,
@@ -127,7 +123,7 @@ def stored_reasons(
 ) -> dict[str, list[dict[str, object]]]:
     """The top reasons stored with these customers' scores of `as_of` by `model_version`."""
     found: dict[str, list[dict[str, object]]] = {}
-    for batch in _batches(customer_ids):
+    for batch in id_batches(customer_ids):
         query = select(RiskScore.customer_id, RiskScore.top_reasons).where(
             col(RiskScore.as_of) == as_of,
             col(RiskScore.model_version) == model_version,

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pde.db import audit
+from pde.db.batches import id_batches
 from pde.db.engine import session_scope
 from pde.db.errors import DatabaseError, NotFoundError
 from pde.db.model_registry import ensure_model_version
@@ -267,8 +268,7 @@ def stored_scores(
     """The probabilities the run already holds for these customers (absent ones left out)."""
     table = RiskScore.__table__  # type: ignore[attr-defined]
     found: dict[str, float] = {}
-    for start in range(0, len(customer_ids), STORED_QUERY_IDS):
-        ids = customer_ids[start : start + STORED_QUERY_IDS]
+    for ids in id_batches(customer_ids, STORED_QUERY_IDS):
         query = sa.select(table.c.customer_id, table.c.probability).where(
             table.c.run_id == run_id, table.c.customer_id.in_(ids)
         )
