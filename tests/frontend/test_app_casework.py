@@ -234,7 +234,7 @@ def test_casework_deep_dive_tables_download_in_scope_and_audited(
     browser: Any, app_url: str, call_data: CallData, portfolio: tuple[str, Engine], dash_app: Any
 ) -> None:
     from pde.frontend.services.activity import call_facts
-    from tests.frontend.test_app_exports import _csv_rows, _exports_audited, _fetch
+    from tests.frontend.downloads import csv_rows, exports_audited, fetch
 
     engine = portfolio[1]
     facts = call_facts(call_data.data_dir, call_data.first, whole=True)
@@ -245,27 +245,27 @@ def test_casework_deep_dive_tables_download_in_scope_and_audited(
     assert link.get_attribute("href").endswith(
         f"/export/customer-payments.csv?id={call_data.first}"
     )
-    status, kind, body = _fetch(browser, link.get_attribute("href"))
+    status, kind, body = fetch(browser, link.get_attribute("href"))
     assert status == 200 and kind.startswith("text/csv")
-    payments = _csv_rows(body)
+    payments = csv_rows(body)
     assert [r["Due"] for r in payments] == [p.due_date.isoformat() for p in facts.payments]
     assert [r["Days past due"] for r in payments] == [
         "" if p.days_past_due is None else str(p.days_past_due) for p in facts.payments
     ]
-    status, _, body = _fetch(
+    status, _, body = fetch(
         browser, f"{app_url}/export/customer-timeline.xlsx?id={call_data.first}"
     )
     assert status == 200 and body
-    status, _, body = _fetch(
+    status, _, body = fetch(
         browser, f"{app_url}/export/customer-interventions.csv?id={call_data.first}"
     )
-    assert status == 200 and _csv_rows(body), "the customer has open work"
+    assert status == 200 and csv_rows(body), "the customer has open work"
     # another officer's customer, and a customer table without a customer
-    status, _, _ = _fetch(browser, f"{app_url}/export/customer-payments.csv?id={call_data.second}")
+    status, _, _ = fetch(browser, f"{app_url}/export/customer-payments.csv?id={call_data.second}")
     assert status == 403
-    status, _, body = _fetch(browser, f"{app_url}/export/customer-payments.csv")
+    status, _, body = fetch(browser, f"{app_url}/export/customer-payments.csv")
     assert status == 400 and b"?id=" in body
-    assert _exports_audited(engine, "off1")[-3:] == [
+    assert exports_audited(engine, "off1")[-3:] == [
         f"customer-payments-{call_data.first}",
         f"customer-timeline-{call_data.first}",
         f"customer-interventions-{call_data.first}",

@@ -3,10 +3,7 @@ scope and audited; the model report route refuses what is not a bundle."""
 
 from __future__ import annotations
 
-import csv
 import io
-import urllib.error
-import urllib.request
 from typing import Any
 
 import pytest
@@ -16,23 +13,9 @@ from sqlalchemy.engine import Engine
 from pde.db.engine import session_scope
 from tests.frontend.browser import screenshot, sign_in, wait_for
 from tests.frontend.conftest import ARTIFACTS
+from tests.frontend.downloads import csv_rows, exports_audited, fetch
 
 pytestmark = pytest.mark.browser
-
-
-def _fetch(driver: Any, url: str) -> tuple[int, str, bytes]:
-    """GETs `url` with the browser's cookies (the signed-in session): (status, type, body)."""
-    cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
-    request = urllib.request.Request(url, headers={"Cookie": cookies})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.headers.get("Content-Type", ""), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
-
-
-def _csv_rows(body: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def _owned_by(engine: Engine, officer: str) -> set[str]:
@@ -49,20 +32,6 @@ def _owned_by(engine: Engine, officer: str) -> set[str]:
         }
 
 
-def _exports_audited(engine: Engine, actor: str) -> list[str]:
-    with session_scope(engine=engine) as session:
-        return [
-            str(e)
-            for (e,) in session.execute(
-                sa.text(
-                    "SELECT entity_id FROM action_audit_log WHERE action = 'export.download'"
-                    " AND actor = :a ORDER BY id"
-                ),
-                {"a": actor},
-            )
-        ]
-
-
 def test_exports_follow_the_users_scope_and_are_audited(
     browser: Any, app_url: str, portfolio: tuple[str, Engine]
 ) -> None:
@@ -71,16 +40,16 @@ def test_exports_follow_the_users_scope_and_are_audited(
     link = wait_for(browser, "#export-queue-csv")
     assert link.get_attribute("href").endswith("/export/queue.csv")
     screenshot(browser, ARTIFACTS, "exports-action-center")
-    status, kind, body = _fetch(browser, link.get_attribute("href"))
+    status, kind, body = fetch(browser, link.get_attribute("href"))
     assert status == 200 and kind.startswith("text/csv")
-    officer_rows = _csv_rows(body)
+    officer_rows = csv_rows(body)
     mine = _owned_by(engine, "off1")
     assert officer_rows, "the officer's queue export is empty"
     assert {r["Customer"] for r in officer_rows} <= mine
     assert {"Customer", "Risk", "Tier", "Recommended action", "Net benefit"} <= set(officer_rows[0])
     assert all("_" not in r["Tier"] and r["Tier"][0].isupper() for r in officer_rows)
 
-    status, kind, body = _fetch(browser, f"{app_url}/export/queue.xlsx")
+    status, kind, body = fetch(browser, f"{app_url}/export/queue.xlsx")
     assert status == 200 and "spreadsheetml" in kind
     from openpyxl import load_workbook
 
@@ -89,23 +58,23 @@ def test_exports_follow_the_users_scope_and_are_audited(
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][0] == "Customer" and len(values) - 1 == len(officer_rows)
 
-    status, _, body = _fetch(browser, f"{app_url}/export/interventions.csv")
+    status, _, body = fetch(browser, f"{app_url}/export/interventions.csv")
     assert status == 200
-    work = _csv_rows(body)
+    work = csv_rows(body)
     assert all(r["Customer"] in mine or "off1" in (r["Created by"], r["Assigned to"]) for r in work)
 
     for admin_only in ("users", "jobs"):
-        status, _, _ = _fetch(browser, f"{app_url}/export/{admin_only}.csv")
+        status, _, _ = fetch(browser, f"{app_url}/export/{admin_only}.csv")
         assert status == 403  # administrators only
-    status, _, body = _fetch(browser, f"{app_url}/export/customers-of-everyone.csv")
+    status, _, body = fetch(browser, f"{app_url}/export/customers-of-everyone.csv")
     assert status == 403 and b"no table" in body
-    status, _, body = _fetch(browser, f"{app_url}/export/queue.pdf")
+    status, _, body = fetch(browser, f"{app_url}/export/queue.pdf")
     assert status == 400
-    assert _exports_audited(engine, "off1")[-3:] == ["queue", "queue", "interventions"]
+    assert exports_audited(engine, "off1")[-3:] == ["queue", "queue", "interventions"]
 
     sign_in(browser, app_url, "sup1")
-    status, _, body = _fetch(browser, f"{app_url}/export/queue.csv")
-    everyone = _csv_rows(body)
+    status, _, body = fetch(browser, f"{app_url}/export/queue.csv")
+    everyone = csv_rows(body)
     assert len(everyone) > len(officer_rows)
     assert {r["Customer"] for r in everyone} - mine, "the supervisor sees other officers' customers"
 
@@ -125,18 +94,18 @@ def test_every_table_downloads_for_an_admin(browser: Any, app_url: str) -> None:
         "jobs",
     ):
         for fmt in ("csv", "xlsx"):
-            status, _, body = _fetch(browser, f"{app_url}/export/{name}.{fmt}")
+            status, _, body = fetch(browser, f"{app_url}/export/{name}.{fmt}")
             assert status == 200 and body, f"{name}.{fmt}"
-    status, _, body = _fetch(browser, f"{app_url}/export/users.csv")
-    assert status == 200 and "admin" in {r["Username"] for r in _csv_rows(body)}
-    status, _, body = _fetch(browser, f"{app_url}/export/model-tiers.csv")
+    status, _, body = fetch(browser, f"{app_url}/export/users.csv")
+    assert status == 200 and "admin" in {r["Username"] for r in csv_rows(body)}
+    status, _, body = fetch(browser, f"{app_url}/export/model-tiers.csv")
     assert status in (400, 503) and b"error" in body  # the test app has no model bundle
 
 
 def test_model_report_route_refuses_unknown_bundles(browser: Any, app_url: str) -> None:
     sign_in(browser, app_url, "off1")
     for query in ("", "?version=../../etc/passwd", "?version=nope"):
-        status, _, body = _fetch(browser, f"{app_url}/model/report{query}")
+        status, _, body = fetch(browser, f"{app_url}/model/report{query}")
         assert status == 404 and b"no model bundle" in body
 
 
@@ -169,13 +138,13 @@ def test_model_report_is_served_to_model_page_users(
     )
     try:
         sign_in(browser, app_url, "off1")  # every role opens the Model page
-        status, kind, body = _fetch(browser, f"{app_url}/model/report?version={bundle.name}")
+        status, kind, body = fetch(browser, f"{app_url}/model/report?version={bundle.name}")
         assert status == 200 and kind.startswith("text/html")
         assert b"Evaluation of the bundle" in body
         browser.get(f"{app_url}/model/report?version={bundle.name}")
         wait_for(browser, "h1", text="Evaluation of the bundle")
         browser.delete_all_cookies()
-        _, _, body = _fetch(browser, f"{app_url}/model/report?version={bundle.name}")
+        _, _, body = fetch(browser, f"{app_url}/model/report?version={bundle.name}")
         assert b"Evaluation of the bundle" not in body and b'name="password"' in body
     finally:
         shutil.rmtree(bundle)
