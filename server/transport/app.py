@@ -203,7 +203,7 @@ class ScoringServer:
             (SERVICE_NAME, inference.SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME),
             server,
         )
-        self._set_health(NOT_SERVING)
+        self._set_health(SERVING if self.scorer.ready else NOT_SERVING)
         if options.tls_cert and options.tls_key:
             credentials = grpc.ssl_server_credentials(
                 [(options.tls_key.read_bytes(), options.tls_cert.read_bytes())]
@@ -219,7 +219,8 @@ class ScoringServer:
         return port
 
     def start(self) -> int:
-        """Binds and starts answering (health NOT_SERVING until `load`); returns the port."""
+        """Binds and starts answering (health NOT_SERVING until `load`, unless loaded
+        already); returns the port."""
         try:
             self.port = self._start()
         except Exception as exc:
@@ -229,13 +230,13 @@ class ScoringServer:
         if self.options.metrics_port:
             self._start_metrics()
         log.info(
-            "listening on %s (port %d, %s, %s, messages up to %.1f MiB); "
-            "NOT_SERVING until the model is loaded",
+            "listening on %s (port %d, %s, %s, messages up to %.1f MiB); %s",
             self.options.address,
             self.port,
             "TLS" if self.options.tls_cert else "plaintext",
             "token required" if self.options.token else "no token: admin calls refused",
             self.message_limit / 2**20,
+            "SERVING" if self.scorer.ready else "NOT_SERVING until the model is loaded",
         )
         return self.port
 
@@ -259,7 +260,7 @@ class ScoringServer:
         if self.options.challenger:
             self.load_challenger(self.options.challenger, bundle)
         self._set_health(SERVING)
-        log.info("SERVING model %s on %s", bundle.version, self.options.address)
+        log.info("model %s loaded for %s", bundle.version, self.options.address)
         return bundle
 
     def load_challenger(self, version: str, champion: LoadedBundle) -> None:
@@ -340,12 +341,21 @@ class ScoringServer:
 
 
 def serve(options: ServerOptions, *, metrics_log_seconds: float = 300.0) -> None:
-    """Runs a server until SIGTERM / SIGINT: bind, load the current bundle, serve, stop."""
+    """Runs a server until SIGTERM / SIGINT: bind, load the current bundle, serve, stop.
+
+    One process on its own port binds first, so that probes see it alive (NOT_SERVING) while
+    it loads. One of several on a shared port (`reuse_port`) loads first and binds after: the
+    kernel hands new connections to every process listening on the port, and one still
+    loading would answer them FAILED_PRECONDITION while another reports SERVING.
+    """
     server = ScoringServer(options)
     server.install_signal_handlers()
-    server.start()
+    steps = (server.load, server.start) if options.reuse_port else (server.start, server.load)
     try:
-        server.load()
+        for step in steps:
+            if server.wait(0):
+                break  # stopped by a signal while loading: nothing to bind
+            step()
     except Exception:
         server.stop(grace=0, drain=0)
         raise

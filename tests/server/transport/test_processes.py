@@ -27,9 +27,12 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
-def _established(pid: int, port: int) -> int:
-    """Connections process `pid` has accepted on `port` (its sockets, looked up in
-    /proc/net/tcp by inode)."""
+ESTABLISHED, LISTEN = "01", "0A"
+
+
+def _sockets(pid: int, port: int, state: str = ESTABLISHED) -> int:
+    """Sockets of process `pid` on local `port` in `state` (by default the connections it has
+    accepted; looked up in /proc/net/tcp by inode)."""
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         with_target = os.readlink(fd) if fd.is_symlink() else ""
@@ -44,7 +47,7 @@ def _established(pid: int, port: int) -> int:
     for line in lines:
         fields = line.split()
         local_port = int(fields[1].rsplit(":", 1)[1], 16)
-        if local_port == port and fields[3] == "01" and fields[9] in inodes:
+        if local_port == port and fields[3] == state and fields[9] in inodes:
             count += 1
     return count
 
@@ -69,9 +72,12 @@ def two_processes(model_dir: Path) -> Iterator[tuple[subprocess.Popen[str], int]
 
 
 def _wait_serving(process: subprocess.Popen[str], port: int) -> None:
+    # each worker loads its bundle before it listens, so a listening worker is a loaded one
     deadline = time.monotonic() + 90
-    while len(_children(process.pid)) < 2 or any(
-        _health(port) != SERVING for _ in range(CONNECTIONS // 4)
+    while (
+        len(workers := _children(process.pid)) < 2
+        or not all(_sockets(pid, port, LISTEN) for pid in workers)
+        or any(_health(port) != SERVING for _ in range(CONNECTIONS // 4))
     ):
         assert process.poll() is None, process.communicate()[0]
         assert time.monotonic() < deadline, "the processes never became SERVING"
@@ -113,7 +119,7 @@ def test_processes_both_answer_and_stop_on_sigterm(
             versions.add(stub.Score(risk_pb2.ScoreRequest(packed=row), timeout=10).model_version)
         assert versions == {"v1"}
         # the kernel spread the connections: each process holds some of them
-        accepted = {pid: _established(pid, port) for pid in workers}
+        accepted = {pid: _sockets(pid, port) for pid in workers}
         assert all(count > 0 for count in accepted.values()), accepted
         assert sum(accepted.values()) == CONNECTIONS
     finally:
