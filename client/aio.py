@@ -76,6 +76,7 @@ class AsyncRiskClient:
         *,
         top_reasons: int = 0,
         effects: bool = False,
+        time_to_miss: bool = False,
         model_version: str = "",
         timeout: float | None = None,
     ) -> results.ScoreResult:
@@ -83,6 +84,7 @@ class AsyncRiskClient:
             customer_id=customer_id,
             top_reasons=top_reasons,
             effects=effects,
+            time_to_miss=time_to_miss,
             model_version=model_version,
             **requests.row_fields(features),
         )

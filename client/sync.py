@@ -112,14 +112,17 @@ class RiskClient:
         *,
         top_reasons: int = 0,
         effects: bool = False,
+        time_to_miss: bool = False,
         model_version: str = "",
         timeout: float | None = None,
     ) -> results.ScoreResult:
-        """Scores one customer from {name: value}, values in model order, or a RawActivity."""
+        """Scores one customer from {name: value}, values in model order, or a RawActivity;
+        `time_to_miss` also asks for the forecast of when the miss comes (`result.miss`)."""
         request = risk_pb2.ScoreRequest(
             customer_id=customer_id,
             top_reasons=top_reasons,
             effects=effects,
+            time_to_miss=time_to_miss,
             model_version=model_version,
             **requests.row_fields(features),
         )

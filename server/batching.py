@@ -1,5 +1,8 @@
 """Micro-batching of one-row scoring: concurrent unary calls share one onnxruntime run.
 
+Calls that ask for the time-to-miss forecast do not queue here (they run the hazard graph
+too, see `Scorer.score_one`).
+
 Leader and followers, no timer: a call that finds no run in progress scores its row at once,
 alone (so a call that overlaps no other waits for nothing); calls arriving while a run is in
 progress queue their rows. When a run ends, its leader hands the queue (up to `MAX_ROWS`
@@ -45,7 +48,8 @@ def _run(calls: list[_Call]) -> None:
             if len(group) == 1:
                 group[0].result = bundle.score_row(group[0].row)
             else:
-                scores = row_scores(bundle.score(np.concatenate([c.row for c in group])))
+                rows = np.concatenate([c.row for c in group])
+                scores = row_scores(bundle.score(rows, time_to_miss=False))
                 for call, score in zip(group, scores, strict=True):
                     call.result = score
         except BaseException as exc:  # every caller in the group gets the error

@@ -102,13 +102,11 @@ class _Graph:
 
 @dataclass(frozen=True)
 class _Merged:
-    """The members merged into one graph (see `pde.server.fused`): one run per batch; with
-    `hazards`, the run also gives the time-to-miss graph's probabilities (last output)."""
+    """The members merged into one graph (see `pde.server.fused`): one run per batch."""
 
     session: Any
-    outputs: list[str]  # the members' probabilities, then the hazards when there are
+    outputs: list[str]  # the members' probabilities, in MODEL_NAMES order
     members: int
-    hazards: bool = False
 
     def per_model(self, x: F32) -> F64:
         results = self.session.run(self.outputs[: self.members], {fused.INPUT: x})
@@ -189,44 +187,36 @@ class LoadedBundle:
             out[index] = self.graphs_[name].probability(clipped)
         return out
 
-    def score(self, features: F32) -> BatchScores:
-        """Scores float32 rows [rows, features] in model order (validated by the caller)."""
+    def score(self, features: F32, *, time_to_miss: bool = True) -> BatchScores:
+        """Scores float32 rows [rows, features] in model order (validated by the caller);
+        with `time_to_miss`, also their forecast (when the bundle has a hazard model)."""
         clipped = self.spec.clip(features)
-        merged = self.merged_
-        if merged is not None and merged.hazards:
-            results = merged.session.run(merged.outputs, {fused.INPUT: clipped})
-            per_model = np.stack([r[:, 1] for r in results[: merged.members]]).astype(np.float64)
-            hazards = results[-1][:, 1].reshape(clipped.shape[0], len(INTERVAL_ENDS))
-            miss: MissForecast | None = forecast(hazards)
-        else:
-            per_model = self.per_model(clipped)
-            miss = self.miss_forecast(clipped)
+        per_model = self.per_model(clipped)
         probability = self.spec.calibrate(self.spec.combine(per_model))
         return BatchScores(
             per_model=per_model,
             probability=probability,
             tier=self.spec.tiers(probability),
             alert=self.spec.alerts(probability),
-            miss=miss,
+            miss=self.miss_forecast(clipped) if time_to_miss else None,
         )
 
-    def score_row(self, features: F32) -> RowScore:
+    def score_row(self, features: F32, *, time_to_miss: bool = False) -> RowScore:
         """Scores ONE row [1, features] (validated by the caller) as `score` does, without
-        its per-row arrays: one run of the merged graph (the hazards too, see
-        `pde.server.fused`), then plain floats: the blend, the calibration, the tier."""
+        its per-row arrays: one run of the merged graph (see `pde.server.fused`), then plain
+        floats: the blend, the calibration, the tier. The time-to-miss forecast, when asked
+        for, is a second run (of the hazard graph, on the row once per interval)."""
         merged = self.merged_
         if merged is None:
-            return row_scores(self.score(features))[0]
+            return row_scores(self.score(features, time_to_miss=time_to_miss))[0]
         clipped = self.spec.clip(features)
         results = merged.session.run(merged.outputs, {fused.INPUT: clipped})
-        per_model = [float(out[0, 1]) for out in results[: merged.members]]
+        per_model = [float(out[0, 1]) for out in results]
         raw = sum(w * p for w, p in zip(self._weights, per_model, strict=True))
         probability = self.spec.calibrate_one(raw)
         tier = max(bisect.bisect_right(self._tier_lowers, probability) - 1, 0)
         alert = probability >= self.spec.threshold
-        miss = (
-            forecast_one(results[-1][:, 1].tolist()) if merged.hazards else self._row_miss(clipped)
-        )
+        miss = self._row_miss(clipped) if time_to_miss else None
         return RowScore(per_model, probability, tier, alert, miss)
 
     def miss_forecast(self, clipped: F32) -> MissForecast | None:
@@ -238,15 +228,9 @@ class LoadedBundle:
 
     def _row_miss(self, clipped: F32) -> tuple[float, float, float, float] | None:
         """`miss_forecast` of one clipped row as RowScore carries it."""
-        found = self.miss_forecast(clipped)
-        if found is None:
+        if self.hazard_ is None:
             return None
-        return (
-            float(found.within_7d[0]),
-            float(found.within_14d[0]),
-            float(found.within_30d[0]),
-            float(found.expected_days[0]),
-        )
+        return forecast_one(self.hazard_.probability(with_intervals(clipped)).tolist())
 
     def native(self, name: str) -> NativeModel:
         return self.natives_[name]
@@ -288,11 +272,13 @@ def _check_row_path(bundle: LoadedBundle) -> None:
     rows = synthetic_rows(bundle.spec, rows=8, seed=11)
     batch = row_scores(bundle.score(rows))
     for index, expected in enumerate(batch):
-        got = bundle.score_row(rows[index : index + 1])
+        got = bundle.score_row(rows[index : index + 1], time_to_miss=True)
         if (
             abs(got.probability - expected.probability) > 1e-12
             or got.tier != expected.tier
             or got.alert != expected.alert
+            or (got.miss is None) != (expected.miss is None)
+            or not np.allclose(got.miss or (), expected.miss or (), rtol=0, atol=1e-9)
         ):
             raise BundleError(f"{bundle.directory}: the one-row path disagrees with the batch")
 
@@ -302,22 +288,9 @@ def _member(directory: Path, member: Any) -> tuple[Path, str, str]:
 
 
 def _merge(directory: Path, manifest: Manifest, *, threads: int) -> _Merged | None:
-    """The members and the hazard graph merged into one session (`fused.scoring_model`);
-    failing that or without a hazard graph, the members alone (`fused.merged_model`); None
-    (separate sessions serve) when neither builds."""
+    """The members merged into one session (`fused.merged_model`); None (separate sessions
+    serve) when they do not merge."""
     members = {name: _member(directory, manifest.models[name]) for name in MODEL_NAMES}
-    if manifest.hazard is not None:
-        try:
-            model, outputs = fused.scoring_model(
-                members,
-                n_features=len(manifest.feature_names),
-                intervals=len(INTERVAL_ENDS),
-                hazard=_member(directory, manifest.hazard),
-            )
-            session = _session(model.SerializeToString(), threads=threads)
-            return _Merged(session, outputs, len(members), hazards=True)
-        except Exception as exc:  # onnx / onnxruntime raise their own error types
-            log.warning("%s: the hazard graph does not merge, serving it apart: %s", directory, exc)
     try:
         model, outputs = fused.merged_model(members)
         session = _session(model.SerializeToString(), threads=threads)
@@ -405,11 +378,7 @@ def load_bundle(
             natives={name: explainer.model(name) for name in MODEL_NAMES},
             merged=merged,
             protected=protected,
-            hazard=(
-                None
-                if merged is not None and merged.hazards
-                else _hazard_graph(directory, manifest, threads=threads)
-            ),
+            hazard=_hazard_graph(directory, manifest, threads=threads),
             explainer=explainer,
         )
         from pde.server.uplift import load_uplift

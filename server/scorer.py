@@ -193,15 +193,18 @@ class Scorer:
         return bundle, self.row(bundle, data)
 
     def score_one(
-        self, data: RowInput, *, version: str = "", top_reasons: int = 0
+        self, data: RowInput, *, version: str = "", top_reasons: int = 0, time_to_miss: bool = False
     ) -> tuple[LoadedBundle, RowScore, Ranked]:
         """Scores one row; with top_reasons > 0 also returns its top reasons and its
-        protective factors."""
+        protective factors; with `time_to_miss`, its forecast (a bundle with a hazard model)."""
         if top_reasons < 0:
             raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
         bundle, row = self.prepare(data, version=version)
         batcher = self._batcher
-        score = batcher.score(bundle, row) if batcher is not None else bundle.score_row(row)
+        if batcher is not None and not time_to_miss:
+            score = batcher.score(bundle, row)
+        else:
+            score = bundle.score_row(row, time_to_miss=time_to_miss)
         ranked = Ranked([], [])
         if top_reasons:
             ranked = Ranked.of(explain_row(bundle, row, top_k=top_reasons))

@@ -181,14 +181,19 @@ def row_effects(bundle: LoadedBundle, row: F32) -> dict[str, float]:
 
 
 def score_one(
-    scorer: Scorer, data: RowInput, *, version: str = "", top_reasons: int = 0
+    scorer: Scorer,
+    data: RowInput,
+    *,
+    version: str = "",
+    top_reasons: int = 0,
+    time_to_miss: bool = False,
 ) -> tuple[LoadedBundle, RowScore, Ranked, dict[str, float]]:
     """`Scorer.score_one` with the row's expected effects (a request that asked for them)."""
     if top_reasons < 0:
         raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
     bundle, row = scorer.prepare(data, version=version)
     arms_of(bundle)  # refused before any work when the model has none
-    score = bundle.score_row(row)
+    score = bundle.score_row(row, time_to_miss=time_to_miss)
     ranked = Ranked([], [])
     if top_reasons:
         ranked = Ranked.of(explain_row(bundle, row, top_k=top_reasons))

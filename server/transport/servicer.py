@@ -50,12 +50,14 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
                     codecs.row_input(request),
                     version=request.model_version,
                     top_reasons=request.top_reasons,
+                    time_to_miss=request.time_to_miss,
                 ),
             )
         bundle, score, reasons = self.scorer.score_one(
             codecs.row_input(request),
             version=request.model_version,
             top_reasons=request.top_reasons,
+            time_to_miss=request.time_to_miss,
         )
         return codecs.score_response(request.customer_id, bundle, score, reasons)
 

@@ -29,11 +29,11 @@ class _Gated:
         self.batches.append(1)
         return self.real.score_row(row)
 
-    def score(self, rows: Any) -> Any:
+    def score(self, rows: Any, *, time_to_miss: bool = True) -> Any:
         self.batches.append(len(rows))
         if self.fail:
             raise RuntimeError("the run failed")
-        return self.real.score(rows)
+        return self.real.score(rows, time_to_miss=time_to_miss)
 
 
 def _score_all(batcher: RowBatcher, bundle: Any, rows: Any) -> tuple[list[Any], list[Any]]:
@@ -71,6 +71,7 @@ def test_batching_scores_queued_rows_in_one_run_each_their_own(bundle_dir: Path)
         assert result.probability == pytest.approx(alone.probability, abs=1e-12)
         assert (result.tier, result.alert) == (alone.tier, alone.alert)
         assert np.allclose(result.per_model, alone.per_model, rtol=0, atol=1e-12)
+        assert result.miss is None  # the forecast is not asked for: no hazard run
 
 
 def test_batching_limits_a_batch_and_hands_the_rest_on(bundle_dir: Path) -> None:

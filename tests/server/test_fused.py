@@ -11,7 +11,7 @@ from pde.contracts.bundle import read_manifest
 from pde.contracts.hazard import with_intervals
 from pde.core.names import MODEL_NAMES
 from pde.server.bundle import _session, load_bundle, member_graphs, synthetic_rows
-from pde.server.fused import INPUT, merged_model
+from pde.server.fused import merged_model
 
 
 def test_fused_merged_session_equals_the_three_graphs(bundle_dir: Path) -> None:
@@ -36,20 +36,21 @@ def test_fused_refuses_a_member_without_its_output(bundle_dir: Path) -> None:
         merged_model(members)
 
 
-def test_fused_scoring_graph_gives_the_members_and_the_hazards_in_one_run(
+def test_one_row_path_agrees_with_the_batch_and_asks_for_the_forecast(
     bundle_dir: Path,
 ) -> None:
-    """One run of the scoring graph: the members' probabilities as the separate graphs give
-    them and the hazard graph's answers on the rows repeated per interval (built in the
-    graph); the one-row path (plain floats) agrees with the batch path (numpy)."""
+    """The one-row path (plain floats) agrees with the batch path (numpy); the time-to-miss
+    forecast comes only when asked for, from the hazard graph on the rows repeated per
+    interval, and equals what that graph gives on its own."""
     bundle = load_bundle(bundle_dir)
-    merged = bundle.merged_
-    assert merged is not None
     x = bundle.spec.clip(synthetic_rows(bundle.spec, rows=300, seed=5))
-    results = merged.session.run(merged.outputs, {INPUT: x})
     scores = bundle.score(x)
+    assert bundle.score(x, time_to_miss=False).miss is None
     for index in range(0, 300, 37):
-        row = bundle.score_row(x[index : index + 1])
+        plain = bundle.score_row(x[index : index + 1])
+        row = bundle.score_row(x[index : index + 1], time_to_miss=True)
+        assert plain.miss is None
+        assert row.probability == plain.probability
         assert row.probability == pytest.approx(scores.probability[index], abs=1e-12)
         assert row.tier == scores.tier[index] and row.alert == scores.alert[index]
         if scores.miss is None:
@@ -60,9 +61,9 @@ def test_fused_scoring_graph_gives_the_members_and_the_hazards_in_one_run(
             assert row.miss == pytest.approx([float(v[index]) for v in expected], abs=1e-12)
     member = bundle.manifest.hazard
     if member is None:
-        assert not merged.hazards
+        assert bundle.hazard_ is None
         return
-    assert merged.hazards and bundle.hazard_ is None  # no second session
+    assert bundle.hazard_ is not None
     separate = _session(str(bundle_dir / member.onnx_file), threads=1)
     hazards = separate.run([member.output_name], {member.input_name: with_intervals(x)})[0]
-    np.testing.assert_array_equal(results[-1], hazards)
+    np.testing.assert_array_equal(bundle.hazard_.probability(with_intervals(x)), hazards[:, 1])

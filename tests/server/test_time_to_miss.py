@@ -75,7 +75,8 @@ def test_time_to_miss_score_explain_and_stream(client: RiskClient, hazard_models
     manifest = read_manifest(bundle_dir)
     x = _rows(manifest, 40)
     expected = _expected(bundle_dir, x)
-    scored = client.score("c0", x[0], top_reasons=2)
+    assert client.score("c0", x[0], top_reasons=2).miss is None  # not asked for
+    scored = client.score("c0", x[0], top_reasons=2, time_to_miss=True)
     explained = client.explain("c0", x[0], top_k=2)
     for result in (scored, explained):
         assert result.miss is not None
@@ -96,7 +97,7 @@ def test_time_to_miss_absent_without_a_hazard_model(served: Any) -> None:
     """The quick `--table` bundle has no hazard model: no time to miss in any answer."""
     with RiskClient(f"127.0.0.1:{served.port}") as risk_client:
         x = np.zeros((3, 8), dtype=np.float32)
-        assert risk_client.score("c0", x[0]).miss is None
+        assert risk_client.score("c0", x[0], time_to_miss=True).miss is None
         assert risk_client.explain("c0", x[0]).miss is None
         names = risk_client.model_info().feature_names
         [batch] = list(risk_client.score_batches(_frame(names, x), id_column="id"))

@@ -98,7 +98,7 @@ class RawActivity(_message.Message):
     def __init__(self, as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., profile: _Optional[_Union[CustomerProfile, _Mapping]] = ..., transactions: _Optional[_Iterable[_Union[Transaction, _Mapping]]] = ..., payments: _Optional[_Iterable[_Union[Payment, _Mapping]]] = ...) -> None: ...
 
 class ScoreRequest(_message.Message):
-    __slots__ = ("customer_id", "named", "packed", "activity", "top_reasons", "model_version", "effects")
+    __slots__ = ("customer_id", "named", "packed", "activity", "top_reasons", "model_version", "effects", "time_to_miss")
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     NAMED_FIELD_NUMBER: _ClassVar[int]
     PACKED_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +106,7 @@ class ScoreRequest(_message.Message):
     TOP_REASONS_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     EFFECTS_FIELD_NUMBER: _ClassVar[int]
+    TIME_TO_MISS_FIELD_NUMBER: _ClassVar[int]
     customer_id: str
     named: NamedFeatures
     packed: PackedFeatures
@@ -113,7 +114,8 @@ class ScoreRequest(_message.Message):
     top_reasons: int
     model_version: str
     effects: bool
-    def __init__(self, customer_id: _Optional[str] = ..., named: _Optional[_Union[NamedFeatures, _Mapping]] = ..., packed: _Optional[_Union[PackedFeatures, _Mapping]] = ..., activity: _Optional[_Union[RawActivity, _Mapping]] = ..., top_reasons: _Optional[int] = ..., model_version: _Optional[str] = ..., effects: bool = ...) -> None: ...
+    time_to_miss: bool
+    def __init__(self, customer_id: _Optional[str] = ..., named: _Optional[_Union[NamedFeatures, _Mapping]] = ..., packed: _Optional[_Union[PackedFeatures, _Mapping]] = ..., activity: _Optional[_Union[RawActivity, _Mapping]] = ..., top_reasons: _Optional[int] = ..., model_version: _Optional[str] = ..., effects: bool = ..., time_to_miss: bool = ...) -> None: ...
 
 class Reason(_message.Message):
     __slots__ = ("feature", "value", "contribution", "text", "code", "code_text")
