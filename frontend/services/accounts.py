@@ -83,26 +83,25 @@ def sign_in(
     None for every other failure (the same answer whether or not the user exists)."""
     if len(password) > MAX_PASSWORD_LENGTH:
         password = password[: MAX_PASSWORD_LENGTH + 1]  # still wrong, but cheap to hash
-    with services.session() as session:
-        result = login.sign_in(
-            session,
-            username=username,
-            password=password,
-            address=address,
-            key=_key(services),
-            policy=_policy(services),
-        )
-        if result.locked_until is not None:
-            return LockedOut(result.locked_until)
-        if result.user is None or result.token is None or result.csrf_token is None:
-            return None
-        found = result.user
-        return SignInResult(
-            SignedIn(found.username, found.full_name, found.role),
-            token=result.token,
-            csrf_token=result.csrf_token,
-            must_change_password=found.must_change_password,
-        )
+    result = login.sign_in(
+        services.session,
+        username=username,
+        password=password,
+        address=address,
+        key=_key(services),
+        policy=_policy(services),
+    )
+    if result.locked_until is not None:
+        return LockedOut(result.locked_until)
+    if result.user is None or result.token is None or result.csrf_token is None:
+        return None
+    found = result.user
+    return SignInResult(
+        SignedIn(found.username, found.full_name, found.role),
+        token=result.token,
+        csrf_token=result.csrf_token,
+        must_change_password=found.must_change_password,
+    )
 
 
 def resolve(services: Services, *, token: str, idle_minutes: float, touch: bool) -> sessions.Lookup:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -165,18 +166,52 @@ def reset_password(*, session: Session, username: str, actor: str) -> str:
     return password
 
 
-def authenticate(session: Session, *, username: str, password: str) -> User | None:
-    """The active user whose password matches, or None (same answer for every failure)."""
+@dataclass(frozen=True)
+class PasswordCheck:
+    """A password checked against the hash read for a username, outside any transaction:
+    the hash it matched (None when it did not) and, when that hash's parameters are outdated,
+    the new hash to store."""
+
+    matched_hash: str | None
+    rehash: str | None = None
+
+
+def active_password_hash(session: Session, *, username: str) -> str | None:
+    """The password hash of the active user `username`; None when there is none."""
     user = session.exec(select(User).where(col(User.username) == username)).one_or_none()
-    if user is None or not user.is_active:
+    return user.password_hash if user is not None and user.is_active else None
+
+
+def check_password(password_hash: str | None, password: str) -> PasswordCheck:
+    """Checks `password` against `password_hash` (argon2: slow on purpose, so no transaction
+    should be open around it); without a hash it spends the same time and fails."""
+    if password_hash is None:
         _HASHER.hash(password)  # spend the same time as a real check
-        return None
+        return PasswordCheck(None)
     try:
-        _HASHER.verify(user.password_hash, password)
+        _HASHER.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return PasswordCheck(None)
+    rehash = hash_password(password) if _HASHER.check_needs_rehash(password_hash) else None
+    return PasswordCheck(password_hash, rehash)
+
+
+def complete_sign_in(session: Session, *, username: str, check: PasswordCheck) -> User | None:
+    """The active user whose stored hash is still the one the password matched (not changed,
+    and the user not deactivated, since it was read); their last sign-in is recorded."""
+    if check.matched_hash is None:
         return None
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    user = session.exec(select(User).where(col(User.username) == username)).one_or_none()
+    if user is None or not user.is_active or user.password_hash != check.matched_hash:
+        return None
+    if check.rehash is not None:
+        user.password_hash = check.rehash
     user.last_login_at = utc_now()
     session.add(user)
     return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The active user whose password matches, or None (same answer for every failure)."""
+    check = check_password(active_password_hash(session, username=username), password)
+    return complete_sign_in(session, username=username, check=check)

@@ -106,10 +106,14 @@ def test_cli_db_reset_password_issues_a_one_time_password(
     with session_scope() as session:
         sessions.open_session(session, username="o1", key="k" * 32, client_address=None)
     for _ in range(2):
-        with session_scope() as session:
-            login.sign_in(
-                session, username="o1", password="wrong", address="10.1.1.1", key="k", policy=policy
-            )
+        login.sign_in(
+            session_scope,
+            username="o1",
+            password="wrong",
+            address="10.1.1.1",
+            key="k",
+            policy=policy,
+        )
     code, out = run(capsys, "reset-password", "o1")
     assert code == 0, out
     password = out.split("one-time password (shown once): ")[1].strip()
@@ -119,10 +123,11 @@ def test_cli_db_reset_password_issues_a_one_time_password(
             sa.text("SELECT actor, action FROM action_audit_log ORDER BY id DESC LIMIT 1")
         ).one()
         assert tuple(last) == ("system:cli", "user.reset_password")
-        result = login.sign_in(
-            session, username="o1", password=password, address="10.1.1.1", key="k", policy=policy
-        )  # the lockout was lifted with the reset
-        assert result.user is not None and result.user.must_change_password
+    result = login.sign_in(
+        session_scope, username="o1", password=password, address="10.1.1.1", key="k", policy=policy
+    )  # the lockout was lifted with the reset
+    assert result.user is not None and result.user.must_change_password
+    with session_scope() as session:
         assert users.authenticate(session, username="o1", password="wrong") is None
     code, out = run(capsys, "reset-password", "nobody")
     assert code == 1 and "user 'nobody' not found" in out
