@@ -111,6 +111,14 @@ def register(app: typer.Typer) -> None:
         trials: int | None = typer.Option(
             None, "--trials", min=1, help="Random-search trials per library [default: 5]."
         ),
+        parsimony_se: float = typer.Option(
+            1.0,
+            "--parsimony-se",
+            min=0.0,
+            max=10.0,
+            help="Keep the trial cheapest to score within this many standard errors of the best"
+            " validation AUC (0: the best AUC).",
+        ),
         smote: bool = typer.Option(False, "--smote", help="SMOTE instead of class weights."),
         learn_weights: bool = typer.Option(
             False, "--learn-weights", help="Fit the ensemble weights on validation."
@@ -225,6 +233,7 @@ def register(app: typer.Typer) -> None:
             "validation_periods": validation_periods,
             "gap_days": gap_days if gap_days is not None else (30 if table is None else 0),
         }
+        options["parsimony_se"] = parsimony_se
         if trials is not None:
             options["trials"] = trials
         if cv_folds is not None:

@@ -88,6 +88,11 @@ class Learner(ABC, Generic[ModelT]):
         return {key: values[rng.integers(len(values))] for key, values in self.space.items()}
 
     @abstractmethod
+    def depth(self, params: Mapping[str, Any]) -> float:
+        """The decisions on a row's path through one tree grown with `params` (at most; for
+        leaf-wise trees, a balanced tree's): trees x depth is what scoring a row costs."""
+
+    @abstractmethod
     def fit(self, params: Mapping[str, Any], data: FitData, options: FitOptions) -> ModelT:
         """A model with at most `options.rounds` trees, cut to its best iteration by the
         validation AUC when `data.validation` is given (exactly `rounds` trees otherwise)."""

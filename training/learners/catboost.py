@@ -42,6 +42,9 @@ class CatBoostLearner(Learner[Any]):
         "rsm": 0.5,
     }
 
+    def depth(self, params: Mapping[str, Any]) -> float:
+        return float(params["depth"])  # symmetric trees: every path is this long
+
     def fit(self, params: Mapping[str, Any], data: FitData, options: FitOptions) -> Any:
         import catboost
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,6 +46,9 @@ class LightGBMLearner(Learner[Any]):
         "colsample_bytree": 0.8,
         "reg_lambda": 1.0,
     }
+
+    def depth(self, params: Mapping[str, Any]) -> float:
+        return math.log2(params["num_leaves"])  # leaf-wise: a balanced tree's depth
 
     def fit(self, params: Mapping[str, Any], data: FitData, options: FitOptions) -> Any:
         import lightgbm as lgb

@@ -53,6 +53,9 @@ class XGBoostLearner(Learner[Any]):
         "reg_lambda": 1.0,
     }
 
+    def depth(self, params: Mapping[str, Any]) -> float:
+        return float(params["max_depth"])
+
     def fit(self, params: Mapping[str, Any], data: FitData, options: FitOptions) -> Any:
         import xgboost as xgb
 

@@ -68,6 +68,9 @@ class TrainConfig:
     fairness_ratio: float = 0.8
     parity_tolerance: float = 1e-4
     threads: int = 2
+    # Tuning keeps the trial cheapest to score among those within this many standard errors
+    # of the best validation AUC (the one-standard-error rule); 0 keeps the best AUC.
+    parsimony_se: float = 1.0
     max_trees: int = 500
     early_stopping_rounds: int = 30
     # Caps in rows that keep a large panel within the time budget: weekly snapshots of the
@@ -82,6 +85,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.trials < 1:
             raise TrainingError("--trials must be at least 1")
+        if not 0 <= self.parsimony_se <= 10:
+            raise TrainingError("--parsimony-se must be between 0 and 10")
         if self.cv_folds < 2:
             raise TrainingError("cross-validation needs at least 2 folds")
         caps = ("tune_max_rows", "fit_max_rows", "cv_max_rows", "stop_max_rows")

@@ -238,15 +238,25 @@ def render_report(data: dict[str, Any]) -> str:
         f" Values clipped at the training {data['features']['clip_percentiles']} percentiles."
         f"{_id_like(data['features'].get('id_like_left_out', []))}</p>",
         "<h2>Tuning (validation AUC per trial)</h2>",
+        "<p>Kept: the trial cheapest to score (decisions per row: trees x depth) whose AUC is"
+        " within <code>--parsimony-se</code> standard errors of the best (default 1: the"
+        " one-standard-error rule; 0 keeps the best AUC).</p>",
     ]
     for name, trials in data["tuning"].items():
         rows = [
-            [i + 1, t["validation_auc"], t["trees"], t["seconds"], str(t["params"])]
+            [
+                i + 1,
+                t["validation_auc"],
+                t["trees"],
+                t.get("cost", ""),
+                "kept" if t.get("chosen") else "",
+                t["seconds"],
+                str(t["params"]),
+            ]
             for i, t in enumerate(trials)
         ]
-        parts.append(
-            f"<h3>{escape(name)}</h3>" + _table(["trial", "AUC", "trees", "s", "params"], rows)
-        )
+        header = ["trial", "AUC", "trees", "decisions per row", "", "s", "params"]
+        parts.append(f"<h3>{escape(name)}</h3>" + _table(header, rows))
     parts.append("<h2>Timings (s)</h2>")
     parts.append(_table(["stage", "seconds"], [[k, v] for k, v in data["timings"].items()]))
     parts.append("</body></html>")
