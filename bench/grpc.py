@@ -16,7 +16,6 @@ server (PDE_METRICS_PORT) to compare the per-call cost with them on and off. Bar
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import socket
@@ -30,6 +29,7 @@ from typing import Any
 
 import typer
 
+from pde.bench import grpc_calls
 from pde.bench.common import peak_rss_mb, time_repeated
 from pde.contracts.bundle import read_manifest
 
@@ -75,131 +75,6 @@ def _wait_serving(address: str, process: subprocess.Popen[bytes]) -> None:
         time.sleep(0.2)
 
 
-def _rows(n: int, n_features: int, *, seed: int) -> Any:
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    matrix = rng.normal(size=(n, n_features)).astype(np.float32)
-    matrix[rng.random(matrix.shape) < 0.1] = np.nan
-    return matrix
-
-
-def _unary_latency(address: str, matrix: Any, *, calls: int) -> tuple[float, float]:
-    import grpc
-    import numpy as np
-
-    from pde.risk.v1 import risk_pb2, risk_pb2_grpc
-
-    requests = [
-        risk_pb2.ScoreRequest(customer_id=str(i), packed=risk_pb2.PackedFeatures(values=row))
-        for i, row in enumerate(matrix[:200].astype(float).tolist())
-    ]
-    with grpc.insecure_channel(address) as channel:
-        score = risk_pb2_grpc.RiskScoringStub(channel).Score
-        for request in requests:
-            score(request, timeout=5)
-        seconds = []
-        for i in range(calls):
-            start = time.perf_counter()
-            score(requests[i % len(requests)], timeout=5)
-            seconds.append(time.perf_counter() - start)
-    milliseconds = np.array(seconds) * 1000
-    return float(np.percentile(milliseconds, 50)), float(np.percentile(milliseconds, 99))
-
-
-def _concurrent_rps(address: str, matrix: Any, *, clients: int, seconds: float) -> float:
-    """Requests per second of `clients` concurrent callers in one asyncio client process.
-
-    Like an internal async service: one channel to the server (gRPC multiplexes the calls
-    over one HTTP/2 connection), each caller awaiting its reply before sending the next.
-    """
-    import grpc
-
-    from pde.risk.v1 import risk_pb2, risk_pb2_grpc
-
-    requests = [
-        risk_pb2.ScoreRequest(customer_id=str(i), packed=risk_pb2.PackedFeatures(values=row))
-        for i, row in enumerate(matrix[:200].astype(float).tolist())
-    ]
-
-    async def one_client(score: Any, stop_at: float) -> int:
-        done = 0
-        while time.perf_counter() < stop_at:
-            await score(requests[done % len(requests)], timeout=5)
-            done += 1
-        return done
-
-    async def run() -> float:
-        async with grpc.aio.insecure_channel(address) as channel:
-            score = risk_pb2_grpc.RiskScoringStub(channel).Score
-            warm_until = time.perf_counter() + 0.5
-            await asyncio.gather(*(one_client(score, warm_until) for _ in range(clients)))
-            start = time.perf_counter()
-            counts = await asyncio.gather(
-                *(one_client(score, start + seconds) for _ in range(clients))
-            )
-            return sum(counts) / (time.perf_counter() - start)
-
-    return asyncio.run(run())
-
-
-def _stream_rows_per_second(address: str, matrix: Any, *, chunk: int) -> float:
-    import grpc
-
-    from pde.risk.v1 import risk_pb2, risk_pb2_grpc
-
-    ids = [str(i) for i in range(len(matrix))]
-
-    def batches() -> Any:
-        for start in range(0, len(matrix), chunk):
-            yield risk_pb2.ScoreBatch(
-                row_ids=ids[start : start + chunk], features=matrix[start : start + chunk].tobytes()
-            )
-
-    with grpc.insecure_channel(
-        address, options=[("grpc.max_receive_message_length", 64 << 20)]
-    ) as channel:
-        stream = risk_pb2_grpc.RiskScoringStub(channel).ScoreStream
-        start = time.perf_counter()
-        rows = sum(len(r.row_ids) for r in stream(batches(), timeout=120))
-        return rows / (time.perf_counter() - start)
-
-
-def _explanations_per_second(address: str, matrix: Any, *, single: int) -> tuple[float, float]:
-    """Rows explained per second: batched (`ExplainStream`) and one `Explain` call per row."""
-    from pde.client.sync import RiskClient
-
-    with RiskClient(address) as client:
-        start = time.perf_counter()
-        rows = sum(
-            len(chunk.row_ids)
-            for chunk in client.explain_batches(
-                ((str(i), row) for i, row in enumerate(matrix)), top_k=3
-            )
-        )
-        batched = rows / (time.perf_counter() - start)
-        start = time.perf_counter()
-        for i in range(single):
-            client.explain(str(i), matrix[i], top_k=3)
-        one_by_one = single / (time.perf_counter() - start)
-    return batched, one_by_one
-
-
-def _portfolio_seconds(address: str, matrix: Any, names: list[str]) -> float:
-    import pandas as pd
-
-    from pde.client.sync import RiskClient
-
-    frame = pd.DataFrame(matrix, columns=names)
-    frame.insert(0, "customer_id", [f"C{i:07d}" for i in range(len(frame))])
-    with RiskClient(address) as client:
-        start = time.perf_counter()
-        rows = sum(len(c.row_ids) for c in client.score_batches(frame, id_column="customer_id"))
-        elapsed = time.perf_counter() - start
-    assert rows == len(frame)
-    return elapsed
-
-
 def _children(pid: int) -> list[int]:
     """The child processes of `pid` (Linux): the server's explainer process."""
     found: list[int] = []
@@ -240,8 +115,10 @@ def _measure_unary(
     rates: dict[str, list[float]] = {name: [] for name in addresses}
     for _ in range(repeat):
         for name, address in addresses.items():
-            latencies[name].append(_unary_latency(address, matrix, calls=calls))
-            rates[name].append(_concurrent_rps(address, matrix, clients=clients, seconds=seconds))
+            latencies[name].append(grpc_calls.unary_latency(address, matrix, calls=calls))
+            rates[name].append(
+                grpc_calls.concurrent_rps(address, matrix, clients=clients, seconds=seconds)
+            )
     return {
         name: Unary(
             p50_ms=statistics.median(p50 for p50, _ in latencies[name]),
@@ -283,7 +160,7 @@ def register(app: typer.Typer) -> None:
         out = console()
         bundle = load_bundle(bundle_dir)
         names = list(bundle.spec.feature_names)
-        matrix = _rows(stream_rows, len(names), seed=1)
+        matrix = grpc_calls.rows(stream_rows, len(names), seed=1)
         scorer = Scorer(model_dir=directory, workers=settings.grpc_workers)
         timing, _ = time_repeated(lambda: scorer.score_rows(bundle, matrix), repeat=repeat)
         in_process = len(matrix) / timing.median
@@ -312,17 +189,20 @@ def register(app: typer.Typer) -> None:
                 addresses, matrix, calls=calls, clients=clients, seconds=seconds, repeat=repeat
             )
             rss_scored = rss_mb(server.pid)
+            forecast_p50, _ = grpc_calls.unary_latency(
+                addresses["serve"], matrix, calls=calls, time_to_miss=True
+            )
             samples = _scrape(metrics_port) if metrics else 0
             floor.terminate()
             stream = statistics.median(
-                _stream_rows_per_second(addresses["serve"], matrix, chunk=10_000)
+                grpc_calls.stream_rows_per_second(addresses["serve"], matrix, chunk=10_000)
                 for _ in range(repeat)
             )
-            explained, explained_singly = _explanations_per_second(
+            explained, explained_singly = grpc_calls.explanations_per_second(
                 addresses["serve"], matrix[:explain_rows], single=200
             )
             portfolio = statistics.median(
-                _portfolio_seconds(addresses["serve"], matrix[:30_000], names)
+                grpc_calls.portfolio_seconds(addresses["serve"], matrix[:30_000], names)
                 for _ in range(repeat)
             )
         finally:
@@ -349,6 +229,11 @@ def register(app: typer.Typer) -> None:
         out.print(
             f"pde serve:  {ours.rps:,.0f} req/s with {clients} clients = {rps_ratio:.2f} x floor "
             f"[{_verdict(rps_ratio >= BARS['rps_ratio'])} >= 0.75]",
+            markup=False,
+        )
+        out.print(
+            f"pde serve:  p50 {forecast_p50:.3f} ms with the time-to-miss forecast asked for "
+            f"(time_to_miss; no bar)",
             markup=False,
         )
         out.print(

@@ -33,7 +33,8 @@ class _Call:
     def __init__(self, bundle: LoadedBundle, row: F32) -> None:
         self.bundle = bundle
         self.row = row
-        self.done = threading.Event()
+        # made only for a call that queues (the one that runs alone waits for nothing)
+        self.done: threading.Event | None = None
         self.result: RowScore | None = None
         self.error: BaseException | None = None
         self.lead = False
@@ -71,15 +72,16 @@ class RowBatcher:
         with self._lock:
             queued = self._busy
             if queued:
+                call.done = threading.Event()
                 self._queue.append(call)
             self._busy = True
-        if queued:
+        if call.done is not None:
             call.done.wait()
         batch = call.queue if call.lead else ([] if queued else [call])
         if batch:
             _run(batch)
             for other in batch:
-                if other is not call:
+                if other is not call and other.done is not None:
                     other.done.set()
             self._hand_on()
         if call.error is not None:
@@ -96,4 +98,5 @@ class RowBatcher:
                 return
         leader = batch[0]
         leader.queue, leader.lead = batch, True
-        leader.done.set()
+        if leader.done is not None:  # always: it queued
+            leader.done.set()

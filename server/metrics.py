@@ -47,7 +47,9 @@ class Metrics:
     def record(self, method: str, *, code: str, seconds: float, rows: int = 0) -> None:
         ms = seconds * 1000.0
         with self._lock:
-            entry = self._methods.setdefault(method, _Method())
+            entry = self._methods.get(method)
+            if entry is None:  # not setdefault: that would build a _Method on every call
+                entry = self._methods[method] = _Method()
             entry.codes[code] += 1
             entry.buckets[bisect.bisect_left(BUCKETS_MS, ms)] += 1
             entry.rows += rows

@@ -133,6 +133,9 @@ def _miss_bytes(scores: BatchScores) -> dict[str, Any]:
 def score_response(
     customer_id: str, bundle: LoadedBundle, score: RowScore, reasons: Ranked
 ) -> risk_pb2.ScoreResponse:
+    extras = _miss(score.miss)
+    if reasons.reasons or reasons.protective:  # empty lists cost a plain Score ~1.5 us
+        extras.update(reasons=_reasons(reasons.reasons), protective=_reasons(reasons.protective))
     return risk_pb2.ScoreResponse(
         customer_id=customer_id,
         probability=score.probability,
@@ -140,9 +143,7 @@ def score_response(
         tier=bundle.spec.tier_names[score.tier],
         alert=score.alert,
         model_version=bundle.version,
-        reasons=_reasons(reasons.reasons),
-        protective=_reasons(reasons.protective),
-        **_miss(score.miss),
+        **extras,
     )
 
 
