@@ -35,11 +35,13 @@ def score_exactly_once(
     model_version: str = "",
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     attempts: int = DEFAULT_ATTEMPTS,
+    effects: bool = False,
     on_resume: Callable[[int, RiskServiceError], None] | None = None,
 ) -> Iterator[RowScore]:
     """One `RowScore` per row of `frame`, in order; a stream that fails with UNAVAILABLE or
     DEADLINE_EXCEEDED is resumed (at most `attempts - 1` times) with the rows it had not
-    answered. `on_resume(rows_done, error)` is called before each resumption."""
+    answered. `effects`: each row's expected effect per action too. `on_resume(rows_done,
+    error)` is called before each resumption."""
     done = 0
     failures = 0
     while True:
@@ -49,6 +51,7 @@ def score_exactly_once(
                 id_column=id_column,
                 chunk_rows=chunk_rows,
                 model_version=model_version,
+                effects=effects,
             ):
                 rows = chunk.rows()
                 done += len(rows)

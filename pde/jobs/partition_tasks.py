@@ -46,6 +46,8 @@ class PartitionJob:
     top_reasons: int = 3
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     dates: tuple[date, ...] = ()
+    # ask for the expected effects with the scores (a model with uplift models)
+    effects: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ class Summary:
     frames: dict[date, pl.DataFrame]  # features and `__p`, the probability
     skipped: set[date]  # dates already written
     outcomes: dict[date, pl.DataFrame | None]
+    # the rows as the servers scored them (effects and shadow scores included), in the
+    # frame's order; None for a date already written (its probabilities were read back)
+    scored: dict[date, list[RowScore] | None]
 
 
 @contextmanager
@@ -143,6 +148,7 @@ def score_part(job: PartitionJob, part: int, last_event: date) -> Partition:
                     id_column="customer_id",
                     model_version=job.model_version,
                     chunk_rows=job.chunk_rows,
+                    effects=job.effects,
                 )
             )
             scored[when] = rows
@@ -152,13 +158,13 @@ def score_part(job: PartitionJob, part: int, last_event: date) -> Partition:
 
 def summary_of(partition: Partition) -> Summary:
     """What the driver ranks: per date the features with their probabilities (`__p`); the
-    dates at which the partition was already written; its outcomes."""
+    dates at which the partition was already written; its outcomes; its scored rows."""
     frames = {
         when: frame.with_columns(pl.Series("__p", partition.probabilities[when], pl.Float64))
         for when, frame in partition.features.items()
     }
     skipped = {when for when, rows in partition.scored.items() if rows is None}
-    return Summary(frames, skipped, partition.outcomes)
+    return Summary(frames, skipped, partition.outcomes, partition.scored)
 
 
 def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:

@@ -8,12 +8,13 @@ date, so the job runs in rounds, the partitions' features and scores staying on 
 between the scoring and the writing (the canonical data does not: it is read again):
 
 1. load: the partition's customers upserted; the date of its last event;
-2. score: the partition read again, its features and scores at every date (a partition
-   whose rows the run already holds is not scored again: its stored probabilities are read
-   back) and its outcomes (labels) of the dates whose label window has closed;
-3. the driver scores each whole date once more (one ScoreStream pass of the gathered
-   features, with the served effects and the shadow challenger's scores) and ranks it
-   (pde.decision), as the single-process job does;
+2. score: the partition read again, its features and scores at every date, with the served
+   effects and the shadow challenger's scores (a partition whose rows the run already holds
+   is not scored again: its stored probabilities are read back) and its outcomes (labels) of
+   the dates whose label window has closed;
+3. the driver gathers each whole date's rows and ranks it (pde.decision), as the
+   single-process job does (only the rows of partitions read back are scored again, by the
+   driver, for their effects and shadow scores);
 4. write: each partition writes its rows with their alerts and the reasons of the newest
    date's alerts (ExplainStream);
 5. the driver measures each date's drift and the policy's figures, stores the challenger's
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from pde.client.results import RowScore
+from pde.client.results import ModelInfo, RowScore
 from pde.client.sync import RiskClient
 from pde.contracts.bundle import AlertPolicy
 from pde.core.errors import PdeError
@@ -48,6 +49,7 @@ from pde.decision import policy_from_settings
 from pde.jobs.drift import record_date_drift
 from pde.jobs.partition_tasks import (
     PartitionJob,
+    Summary,
     engine_for,
     load_part,
     score_part,
@@ -136,6 +138,7 @@ def score_portfolio_partitioned(
         lookback_days=lookback_days,
         top_reasons=top_reasons,
         chunk_rows=chunk_rows,
+        effects=bool(info.actions),
     )
     # Every task is idempotent (upserts, ON CONFLICT DO NOTHING): a task that failed (a replica
     # lost during ExplainStream, a database hiccup) is run again before the job gives up.
@@ -156,16 +159,9 @@ def score_portfolio_partitioned(
         for when in dates:
             whole = pl.concat([summary.frames[when] for summary in summaries]).sort("customer_id")
             ranked[when] = whole
-            # the whole date once more through the driver's client (as the single-process job
-            # scores it): the served effects rank the alerts, the shadow scores are stored
-            rescored[when] = list(
-                client.score_many(
-                    whole.drop("__p"),
-                    id_column="customer_id",
-                    model_version=info.version,
-                    effects=bool(info.actions),
-                )
-            )
+            # the rows as the workers scored them (the served effects rank the alerts, the
+            # shadow scores are stored); a partition already written is scored again here
+            rescored[when] = _rows_of(client, info, summaries, when, whole["customer_id"])
             probabilities = [row.probability for row in rescored[when]]
             chosen[when] = choose_alerts(whole, probabilities, policy, scored=rescored[when])
             alerted[when] = frozenset(whole.filter(pl.Series(chosen[when].alerted))["customer_id"])
@@ -242,6 +238,32 @@ def score_portfolio_partitioned(
                 )
             )
     return results
+
+
+def _rows_of(
+    client: RiskClient,
+    info: ModelInfo,
+    summaries: list[Summary],
+    when: date,
+    order: pl.Series,
+) -> list[RowScore]:
+    """Every partition's scored rows at `when`, in `order` (customer ids): the workers' rows,
+    and for a partition whose rows were read back (already written), its rows scored again
+    through the driver's client for their effects and shadow scores."""
+    by_id: dict[str, RowScore] = {}
+    for summary in summaries:
+        rows = summary.scored.get(when)
+        if rows is None:
+            rows = list(
+                client.score_many(
+                    summary.frames[when].drop("__p"),
+                    id_column="customer_id",
+                    model_version=info.version,
+                    effects=bool(info.actions),
+                )
+            )
+        by_id.update((row.row_id, row) for row in rows)
+    return [by_id[customer] for customer in order]
 
 
 def _gather(

@@ -207,6 +207,7 @@ def test_partitions_rank_and_recommend_with_the_learned_effects(
             policy=policy,
             model_dir=bundle_dir.parent,
         )
+        streamed = server.metrics_snapshot()["ScoreStream"]["rows"]
         got = score_portfolio_partitioned(
             dask=cluster,
             data_dir=data_dir,
@@ -217,6 +218,9 @@ def test_partitions_rank_and_recommend_with_the_learned_effects(
             policy=policy,
             model_dir=bundle_dir.parent,
         )
+    # each customer scored once per date, by the workers (with effects and shadow scores)
+    streamed = server.metrics_snapshot()["ScoreStream"]["rows"] - streamed
+    assert streamed == sum(r.customers for r in got)
     assert [r.recommendations for r in got] == [r.recommendations for r in expected]
     assert all(r.recommendations and r.recommendations.effect_basis == "learned" for r in got)
     assert [r.alerts for r in got] == [r.alerts for r in expected]
