@@ -100,14 +100,24 @@ class PerformanceOverview:
 
 
 def drift_overview(
-    services: Services, user: access.SignedIn, *, model_version: str | None = None, top: int = 10
+    services: Services,
+    user: access.SignedIn,
+    *,
+    model_version: str | None = None,
+    top: int = 10,
+    or_latest: bool = False,
 ) -> DriftOverview:
     """Drift per scoring date (every model, or `model_version`) and the latest date's `top`
-    most drifted features."""
+    most drifted features; with `or_latest`, a `model_version` not checked yet falls back to
+    the model of the newest check."""
     access.require(access.sees_model_monitoring(user), "see model monitoring")
     settings = services.settings
     with services.session() as session:
         checks = monitoring.drift_checks(session, model_version=model_version)
+        if not checks and model_version is not None and or_latest:
+            latest_version = monitoring.latest_checked_version(session)
+            if latest_version is not None:
+                checks = monitoring.drift_checks(session, model_version=latest_version)
         trend = [
             DriftPoint(
                 as_of=c.as_of,

@@ -162,13 +162,8 @@ def monitoring_view(version: str | None) -> Any:
         return empty("Model monitoring is shown to supervisors and administrators.")
     services = current()
     try:
-        drift = service.drift_overview(services, user, model_version=version, top=8)
-        if version is not None and not drift.trend:  # not checked yet: the latest checked model
-            latest = service.drift_overview(services, user, top=1).latest
-            if latest is not None:
-                drift = service.drift_overview(
-                    services, user, model_version=latest.model_version, top=8
-                )
+        # a model not checked yet (a new champion): the latest checked model's drift
+        drift = service.drift_overview(services, user, model_version=version, top=8, or_latest=True)
         performance = service.performance_overview(
             services, user, model_version=drift.latest.model_version if drift.latest else version
         )

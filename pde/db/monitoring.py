@@ -139,6 +139,14 @@ def drift_checks(session: Session, *, model_version: str | None = None) -> list[
     return list(session.exec(query.order_by(col(DriftCheck.as_of), col(DriftCheck.model_version))))
 
 
+def latest_checked_version(session: Session) -> str | None:
+    """The model of the newest drift check (the newest scoring date's); None without any."""
+    query = select(DriftCheck.model_version).order_by(
+        col(DriftCheck.as_of).desc(), col(DriftCheck.model_version).desc()
+    )
+    return session.exec(query.limit(1)).first()
+
+
 def feature_drift(
     session: Session, *, as_of: date, model_version: str, limit: int | None = None
 ) -> list[FeatureDrift]:

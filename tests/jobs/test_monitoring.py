@@ -163,6 +163,10 @@ def test_monitoring_service_gives_the_trend_top_features_and_the_alert(scored: W
     psis = [row.psi for row in overview.top_features]
     assert psis == sorted(psis, reverse=True) and psis[0] >= 0.25
     assert (overview.psi_warn, overview.psi_alert) == (0.1, 0.25)
+    # a new champion not checked yet: nothing of its own, or the latest checked model's drift
+    assert drift_overview(services, manager, model_version="new-champion").trend == []
+    fallback = drift_overview(services, manager, model_version="new-champion", or_latest=True)
+    assert fallback.trend == overview.trend
     with pytest.raises(AccessDeniedError):
         drift_overview(services, SignedIn("off1", "Olivia", Role.OFFICER))
 
