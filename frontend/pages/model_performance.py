@@ -6,16 +6,13 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 
 from pde.core.errors import PdeError
 from pde.frontend import ids
 from pde.frontend.components import (
     card,
-    empty,
     export_links,
-    figure,
     kpi,
     page_header,
     pct,
@@ -24,6 +21,7 @@ from pde.frontend.components import (
 from pde.frontend.downloads import report_href
 from pde.frontend.services import ServiceUnavailableError, current, model_health
 from pde.frontend.services import models as model_service
+from pde.frontend.views import model_charts as charts
 from pde.frontend.views.monitoring import render_monitoring  # noqa: F401  (its callback)
 from pde.frontend.views.policy import actions_view, alerts_view, tiers_view
 
@@ -35,13 +33,6 @@ dash.register_page(  # type: ignore[no-untyped-call]
     icon="graph-up-arrow",
     title="Model Performance · PDE",
 )
-
-COLOURS = {
-    "ensemble": "#12263f",
-    "catboost": "#ef6c00",
-    "xgboost": "#1f6feb",
-    "lightgbm": "#2e7d32",
-}
 
 
 def layout(**kwargs: Any) -> Any:
@@ -83,76 +74,6 @@ def layout(**kwargs: Any) -> Any:
             html.Div(id=ids.MP_MONITORING, className="mt-2"),
         ]
     )
-
-
-def _curve(
-    curves: dict[str, Any], key: str, x: str, y: str, *, diagonal: bool, x_title: str, y_title: str
-) -> Any:
-    fig = go.Figure()
-    for name, data in curves.items():
-        part = data.get(key) or {}
-        if x in part and y in part:
-            fig.add_scatter(
-                x=part[x],
-                y=part[y],
-                name=name,
-                mode="lines",
-                line={"color": COLOURS.get(name), "width": 3 if name == "ensemble" else 1.5},
-            )
-    if diagonal:
-        fig.add_scatter(
-            x=[0, 1], y=[0, 1], name="chance", mode="lines", line={"dash": "dot", "color": "#999"}
-        )
-    fig.update_layout(xaxis_title=x_title, yaxis_title=y_title)
-    return (
-        dcc.Graph(figure=figure(fig, height=260), config={"displayModeBar": False})
-        if fig.data
-        else empty("Not in this bundle's metrics.")
-    )
-
-
-def _confusion(at: dict[str, Any]) -> Any:
-    cm = at.get("confusion_matrix")
-    if not cm:
-        return empty("No confusion matrix.")
-    z = [[cm["tn"], cm["fp"]], [cm["fn"], cm["tp"]]]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=["predicted no miss", "predicted miss"],
-            y=["no miss", "missed"],
-            colorscale="Blues",
-            showscale=False,
-            text=z,
-            texttemplate="%{text:,}",
-        )
-    )
-    fig.update_layout(yaxis={"autorange": "reversed"})
-    caption = (
-        f"threshold {at.get('threshold', 0):.3f} · precision {pct(at.get('precision'))}"
-        f" · recall {pct(at.get('recall'))}"
-    )
-    return [
-        dcc.Graph(figure=figure(fig, height=240), config={"displayModeBar": False}),
-        html.Div(caption, className="small-muted"),
-    ]
-
-
-def _importance(metrics: dict[str, Any]) -> Any:
-    rows = ((metrics.get("shap_top20") or {}).get("ensemble")) or []
-    if not rows:
-        return empty("No feature importance in this bundle.")
-    rows = list(reversed(rows[:15]))
-    fig = go.Figure(
-        go.Bar(
-            x=[r["mean_abs_shap"] for r in rows],
-            y=[r["feature"] for r in rows],
-            orientation="h",
-            marker_color="#12263f",
-        )
-    )
-    fig.update_layout(xaxis_title="mean |SHAP| (log-odds)", margin={"l": 200})
-    return dcc.Graph(figure=figure(fig, height=380), config={"displayModeBar": False})
 
 
 @callback(Output(ids.MP_BODY, "children"), Input(ids.MP_VERSION, "value"))
@@ -239,7 +160,7 @@ def render(version: str | None) -> Any:
                 dbc.Col(
                     card(
                         "ROC",
-                        _curve(
+                        charts.curve(
                             curves,
                             "roc",
                             "fpr",
@@ -254,7 +175,7 @@ def render(version: str | None) -> Any:
                 dbc.Col(
                     card(
                         "Calibration",
-                        _curve(
+                        charts.curve(
                             curves,
                             "calibration",
                             "predicted",
@@ -269,7 +190,7 @@ def render(version: str | None) -> Any:
                 dbc.Col(
                     card(
                         "Lift (cumulative capture)",
-                        _curve(
+                        charts.curve(
                             curves,
                             "capture",
                             "share",
@@ -288,11 +209,11 @@ def render(version: str | None) -> Any:
                 dbc.Col(
                     card(
                         "Confusion matrix at the threshold",
-                        _confusion(ensemble.get("at_threshold") or {}),
+                        charts.confusion(ensemble.get("at_threshold") or {}),
                     ),
                     lg=4,
                 ),
-                dbc.Col(card("Feature importance", _importance(metrics)), lg=5),
+                dbc.Col(card("Feature importance", charts.importance(metrics)), lg=5),
                 dbc.Col(
                     [
                         card(

@@ -26,7 +26,8 @@ from pde.core.names import DEFAULT_LOOKBACK_DAYS
 from pde.db.customers import customer_records, upsert_customers
 from pde.db.engine import make_engine, session_scope
 from pde.db.scores import DEFAULT_CHUNK_ROWS, JOB_ACTOR, insert_rows, stored_scores
-from pde.jobs.portfolio import date_labels, run_id_for, score_rows
+from pde.jobs.date_decisions import date_labels
+from pde.jobs.portfolio import run_id_for, score_rows
 from pde.training.features import compute_features
 from pde.training.features.distributed import load_partition
 from pde.training.features.labels import event_span

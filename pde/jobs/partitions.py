@@ -18,7 +18,7 @@ between the scoring and the writing (the canonical data does not: it is read aga
 4. write: each partition writes its rows with their alerts and the reasons of the newest
    date's alerts (ExplainStream);
 5. the driver measures each date's drift and the policy's figures, stores the challenger's
-   scores and the recommendations of the alerts (`pde.jobs.portfolio.settle_date`).
+   scores and the recommendations of the alerts (`pde.jobs.date_decisions.settle_date`).
 
 A rerun for the same date and model skips every partition already written, so a run that
 lost a worker resumes per partition; rows go in with ON CONFLICT DO NOTHING, so none is
@@ -46,6 +46,7 @@ from pde.core.settings import get_settings
 from pde.db.engine import session_scope
 from pde.db.scores import DEFAULT_CHUNK_ROWS, begin_run, close_run, settle_run
 from pde.decision import policy_from_settings
+from pde.jobs.date_decisions import choose_alerts, policy_outcome, settle_date
 from pde.jobs.drift import record_date_drift
 from pde.jobs.partition_tasks import (
     PartitionJob,
@@ -56,14 +57,7 @@ from pde.jobs.partition_tasks import (
     summary_of,
     write_part,
 )
-from pde.jobs.portfolio import (
-    PortfolioResult,
-    check_model,
-    choose_alerts,
-    policy_outcome,
-    run_id_for,
-    settle_date,
-)
+from pde.jobs.portfolio import PortfolioResult, check_model, run_id_for
 
 if TYPE_CHECKING:
     from distributed import Client, Future
