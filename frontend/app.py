@@ -187,4 +187,19 @@ def create_app(
     def refresh_banner(_: int | None) -> tuple[list[Any], Any]:
         return status.banner(), dash.no_update
 
+    _set_up_now(app)
     return app
+
+
+def _set_up_now(app: dash.Dash) -> None:
+    """Dash's own first-request hooks (the callbacks gathered from the pages, the page
+    router's, the layout checked, the script tags) run now, before the first request, instead
+    of during it: Dash flags each done as it starts, so a request arriving meanwhile on
+    another thread (a browser loads a page's parts in parallel, a worker just started) was
+    answered with half the callbacks, and the page stayed dead until reloaded. The app's own
+    hooks (sign-in, security) are left to the requests."""
+    server = app.server
+    with server.test_request_context("/"):
+        for hook in list(server.before_request_funcs.get(None, [])):
+            if getattr(hook, "__module__", "").startswith("dash."):
+                hook()
