@@ -197,9 +197,25 @@ def _set_up_now(app: dash.Dash) -> None:
     of during it: Dash flags each done as it starts, so a request arriving meanwhile on
     another thread (a browser loads a page's parts in parallel, a worker just started) was
     answered with half the callbacks, and the page stayed dead until reloaded. The app's own
-    hooks (sign-in, security) are left to the requests."""
+    hooks (sign-in, security) are left to the requests.
+
+    Dash moves the `@callback`s from its global registry into the first app set up; they are
+    put back, so that another app built in the same process (tests, `pde bench frontend`) has
+    them too: the views' are registered once per process, when imported, while the pages are
+    executed again by each app and register theirs again, so an app keeps one callback per
+    output (the last registered, as Dash's own map does)."""
+    from dash import _callback
+
+    pages_callbacks = list(_callback.GLOBAL_CALLBACK_LIST)
+    pages_map = dict(_callback.GLOBAL_CALLBACK_MAP)
     server = app.server
-    with server.test_request_context("/"):
-        for hook in list(server.before_request_funcs.get(None, [])):
-            if getattr(hook, "__module__", "").startswith("dash."):
-                hook()
+    try:
+        with server.test_request_context("/"):
+            for hook in list(server.before_request_funcs.get(None, [])):
+                if getattr(hook, "__module__", "").startswith("dash."):
+                    hook()
+    finally:
+        _callback.GLOBAL_CALLBACK_LIST[:] = pages_callbacks
+        _callback.GLOBAL_CALLBACK_MAP.update(pages_map)
+    by_output = {entry["output"]: entry for entry in app._callback_list}
+    app._callback_list[:] = list(by_output.values())

@@ -9,9 +9,11 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from pde.core.settings import Settings
 from tests.frontend.conftest import TEST_SECRET
 
 BUILD = """
@@ -48,3 +50,20 @@ def test_a_new_app_has_every_callback_before_its_first_request(
     assert any("_pages_content" in o for o in outputs)  # the page router's
     assert any("status-banner" in o for o in outputs)  # the shell's
     assert len(outputs) == len(set(outputs)) > 20
+
+
+def test_a_second_app_in_the_process_has_every_callback_too(
+    dash_app: Any, app_settings: Settings, portfolio: tuple[str, Engine]
+) -> None:
+    """The pages register their callbacks once per process; the first app set up does not
+    take them from the next (tests and the frontend bench build several)."""
+    from pde.frontend.app import create_app
+    from pde.frontend.services.base import EXTENSION
+
+    other = create_app(app_settings, engine=portfolio[1])
+    try:
+        mine = sorted(c["output"] for c in other._callback_list)
+        assert mine == sorted(c["output"] for c in dash_app._callback_list)
+        assert any(o.startswith("..ro-body.children") for o in mine)
+    finally:
+        other.server.extensions[EXTENSION].jobs.stop()
