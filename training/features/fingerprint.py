@@ -59,6 +59,22 @@ def _imported(tree: ast.Module) -> set[str]:
     return {n for n in names if n.startswith(FOLLOWED) and n not in NOT_FEATURE_CODE}
 
 
+PARSE_ATTEMPTS = 3
+
+
+def _parse(source: str) -> ast.Module:
+    """`ast.parse`, tried again when CPython 3.11 reports its AST-constructor race
+    (python/cpython#106905, fixed in 3.12): the converter's recursion counter is shared, so a
+    parse can fail with a spurious "recursion depth mismatch" SystemError."""
+    for attempt in range(1, PARSE_ATTEMPTS + 1):
+        try:
+            return ast.parse(source)
+        except SystemError as exc:
+            if "recursion depth mismatch" not in str(exc) or attempt == PARSE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
 def code_of(module: str, read: SourceReader = module_source) -> list[str]:
     """`module` and every followed module it imports, directly or not, sorted by name."""
     seen: set[str] = set()
@@ -67,7 +83,7 @@ def code_of(module: str, read: SourceReader = module_source) -> list[str]:
         name = todo.pop()
         if name not in seen:
             seen.add(name)
-            todo.extend(_imported(ast.parse(read(name))) - seen)
+            todo.extend(_imported(_parse(read(name))) - seen)
     return sorted(seen)
 
 
@@ -113,7 +129,7 @@ def _code_only(tree: ast.Module) -> ast.Module:
 def code_digest(source: str) -> str:
     """sha256 of what the code does: its syntax tree without docstrings and without the
     catalogue entries it declares."""
-    return hashlib.sha256(_dump(_code_only(ast.parse(source))).encode()).hexdigest()
+    return hashlib.sha256(_dump(_code_only(_parse(source))).encode()).hexdigest()
 
 
 def definition_fingerprints(

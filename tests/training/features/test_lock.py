@@ -124,3 +124,24 @@ def test_lock_refresh_refuses_a_changed_definition_without_a_bump(tmp_path: Path
     assert read_lock(path) == Lock("v2", {"a": "1", "b": "3"})
     refresh(path, version="v2", current={"a": "0", "b": "3"}, keep_version=True)
     assert read_lock(path) == Lock("v2", {"a": "0", "b": "3"})
+
+
+def test_lock_parses_again_after_the_cpython_ast_race(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CPython 3.11's AST converter can fail spuriously when threads overlap (a SystemError
+    about its recursion depth): the parse is tried again; other SystemErrors still raise."""
+    import ast
+
+    from pde.training.features import fingerprint
+
+    real, failures = ast.parse, ["AST constructor recursion depth mismatch (before=117, after=50)"]
+
+    def flaky(source: str) -> ast.Module:
+        if failures:
+            raise SystemError(failures.pop())
+        return real(source)
+
+    monkeypatch.setattr(fingerprint.ast, "parse", flaky)
+    assert isinstance(fingerprint._parse("x = 1"), ast.Module)
+    failures.append("something else")
+    with pytest.raises(SystemError, match="something else"):
+        fingerprint._parse("x = 1")
