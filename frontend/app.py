@@ -206,8 +206,8 @@ def _set_up_now(app: dash.Dash) -> None:
     output (the last registered, as Dash's own map does)."""
     from dash import _callback
 
-    pages_callbacks = list(_callback.GLOBAL_CALLBACK_LIST)
-    pages_map = dict(_callback.GLOBAL_CALLBACK_MAP)
+    registered = list(_callback.GLOBAL_CALLBACK_LIST)
+    registered_map = dict(_callback.GLOBAL_CALLBACK_MAP)
     server = app.server
     try:
         with server.test_request_context("/"):
@@ -215,7 +215,7 @@ def _set_up_now(app: dash.Dash) -> None:
                 if getattr(hook, "__module__", "").startswith("dash."):
                     hook()
     finally:
-        _callback.GLOBAL_CALLBACK_LIST[:] = pages_callbacks
-        _callback.GLOBAL_CALLBACK_MAP.update(pages_map)
+        _callback.GLOBAL_CALLBACK_LIST[:] = registered
+        _callback.GLOBAL_CALLBACK_MAP.update(registered_map)
     by_output = {entry["output"]: entry for entry in app._callback_list}
     app._callback_list[:] = list(by_output.values())
