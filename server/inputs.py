@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pde.server.ensemble import F32
+from pde.server.ensemble import F32, F64
 from pde.server.errors import InvalidInputError, quote
 
 MAX_BATCH_ROWS = 100_000
@@ -127,7 +127,7 @@ def row_from_named(values: Mapping[str, float], feature_names: Sequence[str]) ->
     return _float32_rows(row, feature_names)
 
 
-def row_from_packed(values: Sequence[float], feature_names: Sequence[str]) -> F32:
+def row_from_packed(values: Sequence[float] | F64, feature_names: Sequence[str]) -> F32:
     """One row from values in model order."""
     if len(values) != len(feature_names):
         raise InvalidInputError(

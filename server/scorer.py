@@ -23,9 +23,8 @@ from pde.contracts.bundle import MANIFEST, BundleError, current_bundle_dir
 from pde.contracts.hazard import concat
 from pde.server import inputs
 from pde.server.activity import Activity, features_from_activity
-from pde.server.batching import RowBatcher
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore, load_bundle
-from pde.server.ensemble import F32
+from pde.server.ensemble import F32, F64
 from pde.server.errors import (
     InvalidInputError,
     NotReadyError,
@@ -57,7 +56,7 @@ RETIRE_SECONDS = 30.0
 # Longest reload target accepted (a path under the model dir or a version name).
 MAX_BUNDLE_PATH_CHARS = 1024
 
-RowInput = Mapping[str, float] | Sequence[float] | Activity
+RowInput = Mapping[str, float] | Sequence[float] | Activity | F64
 
 
 class Scorer:
@@ -72,7 +71,6 @@ class Scorer:
         message_limit: int | None = None,
         loader: Callable[[Path], LoadedBundle] = load_bundle,
         preflight: Callable[[Path], None] = check_bundle,
-        batching: bool = True,
     ) -> None:
         """`message_limit`: the transport's largest message in bytes when it is fixed
         beforehand; batches are then limited to the rows that fit it (see `batch_limit`)."""
@@ -86,8 +84,6 @@ class Scorer:
         self._loaded_at = 0.0
         self._reloads: Counter[str] = Counter()
         self._reload_lock = threading.Lock()
-        # concurrent one-row calls share onnxruntime runs (see pde.server.batching)
-        self._batcher = RowBatcher() if batching else None
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, workers - 1), thread_name_prefix="pde-score"
         )
@@ -179,7 +175,7 @@ class Scorer:
     def row(self, bundle: LoadedBundle, data: RowInput) -> F32:
         """One checked row in model order from named values, packed values or raw activity."""
         names = bundle.spec.feature_names
-        if type(data) is list:  # packed values, the common case: no ABC checks
+        if type(data) is np.ndarray or type(data) is list:  # packed values: no ABC checks
             return inputs.row_from_packed(data, names)
         if isinstance(data, Activity):
             return features_from_activity(data, bundle.manifest)
@@ -200,11 +196,7 @@ class Scorer:
         if top_reasons < 0:
             raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
         bundle, row = self.prepare(data, version=version)
-        batcher = self._batcher
-        if batcher is not None and not time_to_miss:
-            score = batcher.score(bundle, row)
-        else:
-            score = bundle.score_row(row, time_to_miss=time_to_miss)
+        score = bundle.score_row(row, time_to_miss=time_to_miss)
         ranked = Ranked([], [])
         if top_reasons:
             ranked = Ranked.of(explain_row(bundle, row, top_k=top_reasons))

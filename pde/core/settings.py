@@ -53,10 +53,6 @@ class Settings(BaseSettings):
     grpc_tls_cert: Path | None = Field(None, description="PEM certificate; enables TLS.")
     grpc_tls_key: Path | None = Field(None, description="PEM private key for the certificate.")
     grpc_workers: int = Field(2, ge=1, le=64, description="Scoring threads of the server.")
-    grpc_batching: bool = Field(
-        True,
-        description="Concurrent one-row Score calls share one model run (micro-batching).",
-    )
     metrics_host: str = Field(
         "127.0.0.1",
         description="Interface of the Prometheus metrics endpoints (server and jobs worker);"

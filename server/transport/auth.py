@@ -9,7 +9,7 @@ PERMISSION_DENIED: loading bundles is never anonymous (SIGHUP still reloads loca
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +24,9 @@ OPEN_PREFIXES = (
 )
 ADMIN_METHODS = frozenset({"/pde.risk.v1.RiskScoring/ReloadModel"})
 if TYPE_CHECKING:
-    _Interceptor = grpc.ServerInterceptor[Any, Any]
+    _Interceptor = grpc.aio.ServerInterceptor[Any, Any]
 else:  # the stubs are generic, the runtime class is not
-    _Interceptor = grpc.ServerInterceptor
+    _Interceptor = grpc.aio.ServerInterceptor
 
 DENIED = "missing or wrong bearer token (metadata `authorization: Bearer <token>`)"
 ADMIN_CLOSED = (
@@ -35,12 +35,15 @@ ADMIN_CLOSED = (
 )
 
 
-def _deny(code: grpc.StatusCode, message: str, request: Any, context: grpc.ServicerContext) -> Any:
-    context.abort(code, message)
+async def _deny(
+    code: grpc.StatusCode, message: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+) -> None:
+    await context.abort(code, message)
 
 
 def _refusal(handler: Any, code: grpc.StatusCode, message: str) -> Any:
-    """A handler of the same shape as `handler` that aborts with `code` and `message`."""
+    """A handler of the same shape as `handler` that aborts with `code` and `message`, on
+    the event loop (a coroutine serves every shape on the asyncio server)."""
     deny = partial(_deny, code, message)
     if handler.request_streaming and handler.response_streaming:
         return grpc.stream_stream_rpc_method_handler(deny)
@@ -66,12 +69,12 @@ class TokenAuthInterceptor(_Interceptor):
                 return hmac.compare_digest(given, self._expected)
         return False
 
-    def intercept_service(
+    async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Any],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> Any:
-        handler = continuation(handler_call_details)
+        handler = await continuation(handler_call_details)
         if handler is None or self._allowed(handler_call_details):
             return handler
         return _refusal(handler, grpc.StatusCode.UNAUTHENTICATED, DENIED)
@@ -80,12 +83,12 @@ class TokenAuthInterceptor(_Interceptor):
 class AdminClosedInterceptor(_Interceptor):
     """Refuses the admin methods with PERMISSION_DENIED (a server without a token)."""
 
-    def intercept_service(
+    async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Any],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> Any:
-        handler = continuation(handler_call_details)
+        handler = await continuation(handler_call_details)
         method = handler_call_details.method
         if handler is None or method not in ADMIN_METHODS:
             return handler

@@ -13,6 +13,7 @@ from pde.core.names import MODEL_NAMES
 from pde.risk.v1 import risk_pb2
 from pde.server.activity import EARLIEST, LATEST, Activity
 from pde.server.bundle import BatchScores, LoadedBundle, RowScore
+from pde.server.ensemble import F64
 from pde.server.errors import InvalidInputError
 from pde.server.explain import BatchExplanation, Explanation, Ranked, Reason
 from pde.server.scorer import RowInput
@@ -89,13 +90,36 @@ def activity(customer_id: str, message: risk_pb2.RawActivity) -> Activity:
     )
 
 
+# PackedFeatures.values: field 1, length-delimited; written first, before any unknown field.
+_PACKED_TAG = 0x0A
+
+
+def packed_values(packed: risk_pb2.PackedFeatures) -> F64:
+    """The packed values as float64, read from the message's own encoding: a packed
+    repeated double is its values as little-endian bytes after a tag and a length, so the
+    values come out as one array, without a Python float each."""
+    count = len(packed.values)
+    if not count:
+        return np.empty(0)
+    data = packed.SerializeToString()
+    size = 8 * count
+    if data[0] != _PACKED_TAG:  # not the layout above: read them one by one
+        return np.array(packed.values, dtype=np.float64)
+    return np.frombuffer(data, dtype="<f8", count=count, offset=1 + (size.bit_length() + 6) // 7)
+
+
+def costly(request: risk_pb2.ScoreRequest) -> bool:
+    """A Score that costs milliseconds: reasons, effects, or features from raw activity."""
+    return bool(request.top_reasons or request.effects) or request.HasField("activity")
+
+
 def row_input(request: TextRequest) -> RowInput:
     """The request's features: by name, packed in model order, or raw activity."""
     kind = request.WhichOneof("input")
+    if kind == "packed":
+        return packed_values(request.packed)
     if kind == "named":
         return dict(request.named.values)
-    if kind == "packed":
-        return list(request.packed.values)
     if kind == "activity":
         return activity(request.customer_id, request.activity)
     raise InvalidInputError("the request has no input: set named, packed or activity")

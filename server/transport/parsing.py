@@ -9,7 +9,7 @@ The handlers are built from the service descriptor, so every method of the proto
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,13 +58,22 @@ def parsed(request: Any) -> Any:
     return request
 
 
-def _guarded(behaviour: Behaviour) -> Behaviour:
+def _guarded(behaviour: Behaviour, *, streaming: bool) -> Behaviour:
+    """`behaviour` behind the Malformed check. A plain function or a generator, like the
+    behaviour: the asyncio server runs both on a handler thread, where the context's abort
+    may block (a plain function returning an iterator would run on the loop)."""
+
     def call(request: Any, context: grpc.ServicerContext) -> Any:
         if isinstance(request, Malformed):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.describe())
         return behaviour(request, context)
 
-    return call
+    def stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        if isinstance(request, Malformed):
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.describe())
+        yield from behaviour(request, context)
+
+    return stream if streaming else call
 
 
 _FACTORIES: dict[tuple[bool, bool], Callable[..., grpc.RpcMethodHandler[Any, Any]]] = {
@@ -76,7 +85,11 @@ _FACTORIES: dict[tuple[bool, bool], Callable[..., grpc.RpcMethodHandler[Any, Any
 
 
 def add_service(
-    server: grpc.Server, service: ServiceDescriptor, servicer: object, *, guard: bool = False
+    server: grpc.Server | grpc.aio.Server,
+    service: ServiceDescriptor,
+    servicer: object,
+    *,
+    guard: bool = False,
 ) -> None:
     """Serves every method of `service` that `servicer` implements, with lenient parsing;
     with `guard`, malformed unary requests are refused before the servicer sees them."""
@@ -86,7 +99,7 @@ def add_service(
         if behaviour is None:
             continue
         if guard and not method.client_streaming:
-            behaviour = _guarded(behaviour)
+            behaviour = _guarded(behaviour, streaming=method.server_streaming)
         request = message_factory.GetMessageClass(method.input_type)
         response = message_factory.GetMessageClass(method.output_type)
         factory = _FACTORIES[(method.client_streaming, method.server_streaming)]
@@ -99,4 +112,4 @@ def add_service(
         (grpc.method_handlers_generic_handler(service.full_name, handlers),)
     )
     # Registered methods skip the generic lookup per call (what the generated code does too).
-    server.add_registered_method_handlers(service.full_name, handlers)  # type: ignore[attr-defined]
+    server.add_registered_method_handlers(service.full_name, handlers)  # type: ignore[union-attr]

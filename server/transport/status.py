@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import grpc
@@ -102,10 +103,26 @@ def _classify(method: str, exc: Exception) -> tuple[grpc.StatusCode, str]:
     return code, message
 
 
+def _outcome(
+    method: str, servicer: HasMetrics, started: float, code: grpc.StatusCode, message: str
+) -> str:
+    """Records a finished unary call; the status message to abort with when not OK."""
+    if code is grpc.StatusCode.OK:
+        _finish(method, servicer, code=code, started=started, rows=1)
+        return ""
+    message = details(message)
+    _finish(method, servicer, code=code, started=started, rows=1, message=message)
+    return message
+
+
+DEADLINE_PASSED = "deadline passed before work"
+
+
 def unary(
     method: str,
 ) -> Callable[[Callable[[S, Any, Context], Any]], Callable[..., Any]]:
-    """Wraps a unary servicer method: deadline check, error mapping, metrics, logging."""
+    """Wraps a unary servicer method run on a handler thread: deadline check, error
+    mapping, metrics, logging."""
 
     def decorate(func: Callable[[S, Any, Context], Any]) -> Callable[..., Any]:
         @functools.wraps(func)
@@ -113,22 +130,61 @@ def unary(
             started = time.perf_counter()
             code, message, response = grpc.StatusCode.OK, "", None
             if _expired(context):
-                code, message = grpc.StatusCode.DEADLINE_EXCEEDED, "deadline passed before work"
+                code, message = grpc.StatusCode.DEADLINE_EXCEEDED, DEADLINE_PASSED
             else:
                 try:
                     response = func(self, parsed(request), context)
                 except Exception as exc:
                     code, message = _classify(method, exc)
-            if code is grpc.StatusCode.OK:
-                _finish(method, self, code=code, started=started, rows=1)
-                return response
-            message = details(message)
-            _finish(method, self, code=code, started=started, rows=1, message=message)
-            context.abort(code, message)  # raises
+            message = _outcome(method, self, started, code, message)
+            if code is not grpc.StatusCode.OK:
+                context.abort(code, message)  # raises
+            return response
 
         return wrapper
 
     return decorate
+
+
+def unary_async(
+    method: str,
+) -> Callable[[Callable[[S, Any, Any], Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+    """`unary` for a coroutine method run on the server's event loop."""
+
+    def decorate(
+        func: Callable[[S, Any, Any], Awaitable[Any]],
+    ) -> Callable[..., Awaitable[Any]]:
+        @functools.wraps(func)
+        async def wrapper(self: S, request: Any, context: Any) -> Any:
+            started = time.perf_counter()
+            code, message, response = grpc.StatusCode.OK, "", None
+            if _expired(context):
+                code, message = grpc.StatusCode.DEADLINE_EXCEEDED, DEADLINE_PASSED
+            else:
+                try:
+                    response = await func(self, parsed(request), context)
+                except Exception as exc:
+                    code, message = _classify(method, exc)
+            message = _outcome(method, self, started, code, message)
+            if code is not grpc.StatusCode.OK:
+                await context.abort(code, message)  # raises
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def _ended(context: Context) -> Callable[[], bool]:
+    """Whether the call has ended (the client left, its deadline passed) by now: the
+    threaded server's `is_active`; the asyncio server's contexts of handlers run on threads
+    have none, and there the call's termination callback tells."""
+    is_active = getattr(context, "is_active", None)
+    if is_active is not None:
+        return lambda: not is_active()
+    ended = threading.Event()
+    context.add_callback(ended.set)
+    return ended.is_set
 
 
 def streaming(
@@ -143,12 +199,13 @@ def streaming(
         def wrapper(self: S, requests: Any, context: Context) -> Iterator[Any]:
             started = time.perf_counter()
             code, message, rows = grpc.StatusCode.OK, "", 0
+            ended = _ended(context)
             try:
                 for response in func(self, requests, context):
                     rows += len(response.row_ids)
                     yield response
             except Exception as exc:
-                if not context.is_active():  # the client left or its deadline passed
+                if ended():  # the client left or its deadline passed
                     _finish(
                         method, self, code=grpc.StatusCode.CANCELLED, started=started, rows=rows
                     )
