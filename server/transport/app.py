@@ -43,7 +43,7 @@ from pde.server.metrics import Metrics
 from pde.server.scorer import Scorer
 from pde.server.shadow import Shadow
 from pde.server.transport import inference
-from pde.server.transport.auth import interceptors
+from pde.server.transport.auth import Access
 from pde.server.transport.clientlog import (
     GRPC_LOGGER,
     WINDOW_SECONDS,
@@ -208,7 +208,6 @@ class ScoringServer:
         options = self.options
         server = grpc.aio.server(
             migration_thread_pool=self._handlers,
-            interceptors=interceptors(options.token),
             options=[
                 ("grpc.max_receive_message_length", self.message_limit),
                 ("grpc.max_send_message_length", self.message_limit),
@@ -222,16 +221,24 @@ class ScoringServer:
             shadow=self.shadow,
             offload=self._handlers,
         )
-        add_service(server, risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"], servicer)
+        access = Access(options.token)
+        add_service(
+            server, risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"], servicer, access=access
+        )
         add_service(
             server,
             inference.SERVICE,
             inference.InferenceServicer(
                 scorer=self.scorer, metrics=self.metrics, client_log=self.client_log
             ),
+            access=access,
         )
         add_service(
-            server, health_pb2.DESCRIPTOR.services_by_name["Health"], self._health, guard=True
+            server,
+            health_pb2.DESCRIPTOR.services_by_name["Health"],
+            self._health,
+            access=access,
+            guard=True,
         )
         reflection.enable_server_reflection(
             (SERVICE_NAME, inference.SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME),

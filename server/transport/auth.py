@@ -1,17 +1,24 @@
 """Who may call what: bearer-token authentication, and admin methods closed without a token.
 
-With a token configured, every RiskScoring call needs `authorization: Bearer <token>`
-(compared in constant time); health and reflection stay open. Without one, scoring is open
-to whoever reaches the port, but admin methods (`ReloadModel`) are refused with
-PERMISSION_DENIED: loading bundles is never anonymous (SIGHUP still reloads locally).
+With a token configured, every RiskScoring and inference call needs `authorization: Bearer
+<token>` (compared in constant time); health, reflection and the inference liveness and
+readiness probes stay open. Without one, scoring is open to whoever reaches the port, but
+admin methods (`ReloadModel`) are refused with PERMISSION_DENIED: loading bundles is never
+anonymous (SIGHUP still reloads locally).
+
+The rules are applied when a method is registered (`Access.guard`, called by
+`pde.server.transport.parsing.add_service` for every method it serves), not by a server
+interceptor: on the asyncio server an interceptor costs every call a coroutine step and the
+registered-method fast path (measured: ~90 us of a ~0.9 ms p50), a wrapper only a function
+call, and nothing at all where a method is open.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
-from functools import partial
-from typing import TYPE_CHECKING, Any
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import grpc
 
@@ -23,10 +30,6 @@ OPEN_PREFIXES = (
     "/inference.GRPCInferenceService/ServerReady",
 )
 ADMIN_METHODS = frozenset({"/pde.risk.v1.RiskScoring/ReloadModel"})
-if TYPE_CHECKING:
-    _Interceptor = grpc.aio.ServerInterceptor[Any, Any]
-else:  # the stubs are generic, the runtime class is not
-    _Interceptor = grpc.aio.ServerInterceptor
 
 DENIED = "missing or wrong bearer token (metadata `authorization: Bearer <token>`)"
 ADMIN_CLOSED = (
@@ -34,70 +37,70 @@ ADMIN_CLOSED = (
     "call with `authorization: Bearer <token>` (SIGHUP reloads the current bundle locally)"
 )
 
-
-async def _deny(
-    code: grpc.StatusCode, message: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]
-) -> None:
-    await context.abort(code, message)
+Behaviour = Callable[[Any, Any], Any]
+# Why a call is refused (code, message), or None when it may go on.
+Check = Callable[[Any], "tuple[grpc.StatusCode, str] | None"]
 
 
-def _refusal(handler: Any, code: grpc.StatusCode, message: str) -> Any:
-    """A handler of the same shape as `handler` that aborts with `code` and `message`, on
-    the event loop (a coroutine serves every shape on the asyncio server)."""
-    deny = partial(_deny, code, message)
-    if handler.request_streaming and handler.response_streaming:
-        return grpc.stream_stream_rpc_method_handler(deny)
-    if handler.request_streaming:
-        return grpc.stream_unary_rpc_method_handler(deny)
-    if handler.response_streaming:
-        return grpc.unary_stream_rpc_method_handler(deny)
-    return grpc.unary_unary_rpc_method_handler(deny)
+def _behind(check: Check, behaviour: Behaviour) -> Behaviour:
+    """`behaviour` behind `check`, of the same kind (coroutine, generator or plain function):
+    the asyncio server runs coroutines on its loop, the others on a handler thread, and a
+    plain function that returns an iterator would run on the loop, where a blocking abort
+    would stall it."""
+    if inspect.iscoroutinefunction(behaviour):
+
+        async def on_loop(request: Any, context: Any) -> Any:
+            refused = check(context)
+            if refused is not None:
+                await context.abort(*refused)
+            return await behaviour(request, context)
+
+        return on_loop
+    if inspect.isgeneratorfunction(behaviour):
+
+        def streamed(request: Any, context: Any) -> Iterator[Any]:
+            refused = check(context)
+            if refused is not None:
+                context.abort(*refused)
+            yield from behaviour(request, context)
+
+        return streamed
+
+    def plain(request: Any, context: Any) -> Any:
+        refused = check(context)
+        if refused is not None:
+            context.abort(*refused)
+        return behaviour(request, context)
+
+    return plain
 
 
-class TokenAuthInterceptor(_Interceptor):
-    """Refuses calls without `authorization: Bearer <token>` with UNAUTHENTICATED."""
+class Access:
+    """The server's access rules: the token on every method but the open ones, or, without
+    a token, the admin methods closed."""
 
-    def __init__(self, token: str) -> None:
-        self._expected = f"Bearer {token}".encode()
+    def __init__(self, token: str | None) -> None:
+        self._expected = f"Bearer {token}".encode() if token else None
 
-    def _allowed(self, details: grpc.HandlerCallDetails) -> bool:
-        if details.method.startswith(OPEN_PREFIXES):
-            return True
-        for key, value in details.invocation_metadata or ():
+    def _token_check(self, context: Any) -> tuple[grpc.StatusCode, str] | None:
+        for key, value in context.invocation_metadata() or ():
             if key == "authorization":
                 given = value.encode() if isinstance(value, str) else value
-                return hmac.compare_digest(given, self._expected)
-        return False
+                if hmac.compare_digest(given, self._expected or b""):
+                    return None
+                break
+        return grpc.StatusCode.UNAUTHENTICATED, DENIED
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Any:
-        handler = await continuation(handler_call_details)
-        if handler is None or self._allowed(handler_call_details):
-            return handler
-        return _refusal(handler, grpc.StatusCode.UNAUTHENTICATED, DENIED)
-
-
-class AdminClosedInterceptor(_Interceptor):
-    """Refuses the admin methods with PERMISSION_DENIED (a server without a token)."""
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Any:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or method not in ADMIN_METHODS:
-            return handler
-        name = method.rsplit("/", 1)[-1]
-        return _refusal(
-            handler, grpc.StatusCode.PERMISSION_DENIED, ADMIN_CLOSED.format(method=name)
-        )
-
-
-def interceptors(token: str | None) -> list[_Interceptor]:
-    """The server's access rules: the token on everything, or admin methods closed."""
-    return [TokenAuthInterceptor(token)] if token else [AdminClosedInterceptor()]
+    def guard(self, method: str, behaviour: Behaviour) -> Behaviour:
+        """`behaviour` as served for `method` (its full name, `/package.Service/Method`)."""
+        if method.startswith(OPEN_PREFIXES):
+            return behaviour
+        if self._expected is not None:
+            return _behind(self._token_check, behaviour)
+        if method in ADMIN_METHODS:
+            refusal = (
+                grpc.StatusCode.PERMISSION_DENIED,
+                ADMIN_CLOSED.format(method=method.rsplit("/", 1)[-1]),
+            )
+            return _behind(lambda context: refusal, behaviour)
+        return behaviour

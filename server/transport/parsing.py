@@ -19,6 +19,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
 from pde.server.errors import InvalidInputError
+from pde.server.transport.auth import Access
 
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 
@@ -89,10 +90,12 @@ def add_service(
     service: ServiceDescriptor,
     servicer: object,
     *,
+    access: Access,
     guard: bool = False,
 ) -> None:
-    """Serves every method of `service` that `servicer` implements, with lenient parsing;
-    with `guard`, malformed unary requests are refused before the servicer sees them."""
+    """Serves every method of `service` that `servicer` implements, with lenient parsing,
+    behind the server's access rules; with `guard`, malformed unary requests are refused
+    before the servicer sees them."""
     handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
     for method in service.methods:
         behaviour = getattr(servicer, method.name, None)
@@ -100,6 +103,7 @@ def add_service(
             continue
         if guard and not method.client_streaming:
             behaviour = _guarded(behaviour, streaming=method.server_streaming)
+        behaviour = access.guard(f"/{service.full_name}/{method.name}", behaviour)
         request = message_factory.GetMessageClass(method.input_type)
         response = message_factory.GetMessageClass(method.output_type)
         factory = _FACTORIES[(method.client_streaming, method.server_streaming)]
