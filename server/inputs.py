@@ -128,11 +128,17 @@ def row_from_named(values: Mapping[str, float], feature_names: Sequence[str]) ->
 
 
 def row_from_packed(values: Sequence[float] | F64, feature_names: Sequence[str]) -> F32:
-    """One row from values in model order."""
+    """One row from values in model order (a float64 array, or a sequence of floats)."""
     if len(values) != len(feature_names):
         raise InvalidInputError(
             f"expected {len(feature_names)} feature values in model order, got {len(values)}"
         )
+    if type(values) is np.ndarray:
+        # NaN compares False: only values float32 cannot hold (and infinities) go to the
+        # checked path, which names them
+        if (np.abs(values) > FLOAT32_MAX).any():
+            return _float32_rows(values.reshape(1, -1), feature_names)
+        return values.astype(np.float32).reshape(1, -1)
     # straight to float32 (one array, no float64 copy); values that are infinite or too
     # large for float32 are found here and named by the checked float64 path
     with np.errstate(over="ignore", invalid="ignore"):

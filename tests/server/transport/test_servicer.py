@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -90,11 +91,33 @@ def test_servicer_model_info(stub: Any) -> None:
     assert "ensemble" in info.metrics_json
 
 
+def test_servicer_plain_scores_run_on_the_loop_costly_ones_on_handler_threads(
+    stub: Any, served: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+    score_one = served.scorer.score_one
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return score_one(*args, **kwargs)
+
+    monkeypatch.setattr(served.scorer, "score_one", recorded)
+    plain = stub.Score(_packed(ROW), timeout=10)
+    forecast = stub.Score(_packed(ROW, time_to_miss=True), timeout=10)
+    reasons = stub.Score(_packed(ROW, top_reasons=2), timeout=10)
+    assert threads[:2] == ["pde-grpc-loop", "pde-grpc-loop"]
+    assert threads[2].startswith("grpc")  # the handler threads, never the loop
+    assert plain.probability == forecast.probability == reasons.probability
+    assert len(reasons.reasons) == 2
+
+
 @pytest.mark.parametrize(
     ("request_", "code", "message"),
     [
         (_packed(ROW[:7]), Code.INVALID_ARGUMENT, "expected 8 feature values"),
         (_packed([*ROW[:7], math.inf]), Code.INVALID_ARGUMENT, "'f7' is infinite"),
+        (_packed([*ROW[:7], -1e300]), Code.INVALID_ARGUMENT, "'f7' = -1e+300 is out of range"),
+        (_packed([]), Code.INVALID_ARGUMENT, "expected 8 feature values in model order, got 0"),
         (
             risk_pb2.ScoreRequest(named=risk_pb2.NamedFeatures(values={"f0": 1.0, "zz": 2.0})),
             Code.INVALID_ARGUMENT,

@@ -1,0 +1,47 @@
+"""Packed values read from the message's own bytes equal the values the message holds,
+whatever encoding the client used (packed, unpacked, with fields this version ignores)."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from pde.risk.v1 import risk_pb2
+from pde.server.transport.codecs import costly, packed_values
+
+
+def _same(packed: risk_pb2.PackedFeatures) -> None:
+    read = packed_values(packed)
+    assert read.dtype == np.float64
+    np.testing.assert_array_equal(read, np.array(list(packed.values), dtype=np.float64))
+
+
+@pytest.mark.parametrize("count", [0, 1, 15, 16, 124, 2100])  # 1-, 2- and 3-byte lengths
+def test_codecs_packed_values_equal_the_message_values(count: int) -> None:
+    values = np.random.default_rng(count).normal(size=count) * 1e6
+    values[::7] = np.nan
+    request = risk_pb2.ScoreRequest(packed=risk_pb2.PackedFeatures(values=values.tolist()))
+    parsed = risk_pb2.ScoreRequest.FromString(request.SerializeToString())
+    _same(parsed.packed)
+
+
+def test_codecs_packed_values_of_an_unpacked_encoding_and_unknown_fields() -> None:
+    values = [1.5, -2.25, float("nan"), 3e38]
+    # field 1 as one fixed64 per value (the unpacked encoding parsers must accept), then an
+    # unknown field 9 (varint) that an older client or a newer schema may send
+    unpacked = b"".join(b"\x09" + struct.pack("<d", v) for v in values) + b"\x48\x07"
+    packed = risk_pb2.PackedFeatures.FromString(unpacked)
+    _same(packed)
+    unknown_first = b"\x48\x07" + risk_pb2.PackedFeatures(values=values).SerializeToString()
+    _same(risk_pb2.PackedFeatures.FromString(unknown_first))
+
+
+def test_codecs_costly_scores_are_those_with_reasons_effects_or_activity() -> None:
+    row = risk_pb2.PackedFeatures(values=[0.0])
+    assert not costly(risk_pb2.ScoreRequest(packed=row))
+    assert not costly(risk_pb2.ScoreRequest(packed=row, time_to_miss=True))
+    assert costly(risk_pb2.ScoreRequest(packed=row, top_reasons=3))
+    assert costly(risk_pb2.ScoreRequest(packed=row, effects=True))
+    assert costly(risk_pb2.ScoreRequest(activity=risk_pb2.RawActivity()))
