@@ -162,6 +162,7 @@ def load(
     think: float,
 ) -> None:
     """N people at once against `pde frontend --workers W` (see frontend_load)."""
+    from pde.bench import frontend_app as app_process
     from pde.bench import frontend_load as bench
     from pde.cli.console import console
     from pde.db.engine import make_engine
@@ -175,20 +176,24 @@ def load(
             make_engine(f"sqlite:///{db}"), customers=customers, days=5, interventions=300
         )
     if redis_url:
-        bench.clear_shared_cache(redis_url)  # a cold start: the first visitors fill it
-    port = bench.free_port()
+        app_process.clear_shared_cache(redis_url)  # a cold start: the first visitors fill it
+    port = app_process.free_port()
     base = f"http://127.0.0.1:{port}"
     log = db.with_suffix(".app.log")
-    child = bench.start_app(db, workers=workers, redis_url=redis_url, port=port, log=log)
+    child = app_process.start_app(db, workers=workers, redis_url=redis_url, port=port, log=log)
     try:
-        bench.wait_ready(base, child)
+        app_process.wait_ready(base, child)
         out.print(
             f"[bold]{users} users at once[/] on {base} ({workers} gunicorn workers, cache"
             f" {'in Redis' if redis_url else 'per process'}; {customers:,} customers, SQLite;"
             f" {rounds} walk(s) of every page each, {think:.1f} s pauses)"
         )
         results, wall, cpu = bench.drive(
-            base, users=users, rounds=rounds, think=think, cpu=lambda: bench.cpu_seconds(child.pid)
+            base,
+            users=users,
+            rounds=rounds,
+            think=think,
+            cpu=lambda: app_process.cpu_seconds(child.pid),
         )
     finally:
         child.terminate()

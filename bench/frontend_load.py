@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import random
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -27,7 +23,6 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
-from pathlib import Path
 from typing import Any
 
 from pde.frontend.seed import DEFAULT_PASSWORD, USERS
@@ -40,7 +35,6 @@ PAGES = {
 PAGES_OUTPUT = "_pages_content"
 CALLBACK_BUDGET_S = 1.0
 PAGE_BUDGET_S = 1.5
-BENCH_SECRET = "a bench secret key of more than thirty-two characters"
 
 
 @dataclass
@@ -227,53 +221,6 @@ def _walk(
         results.error(f"{username}: {exc!r}")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def start_app(
-    db: Path, *, workers: int, redis_url: str | None, port: int, log: Path
-) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PDE_DATABASE_URL": f"sqlite:///{db}",
-        "PDE_FRONTEND_PORT": str(port),
-        "PDE_SECRET_KEY": BENCH_SECRET,
-        "PDE_GRPC_ADDRESS": "127.0.0.1:9",  # no scoring service: the app says so and goes on
-        "PDE_LOG_LEVEL": "WARNING",
-    }
-    env.pop("PDE_REDIS_URL", None)
-    if redis_url:
-        env["PDE_REDIS_URL"] = redis_url
-    command = [sys.executable, "-m", "pde.cli.main", "frontend", "--workers", str(workers)]
-    with log.open("wb") as out:  # the child keeps its own handle
-        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def wait_ready(base: str, child: subprocess.Popen[bytes], seconds: float = 90.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            raise RuntimeError(f"the app exited with code {child.returncode}")
-        try:
-            with urllib.request.urlopen(base + "/login", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("the app did not start")
-
-
-def clear_shared_cache(redis_url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter("pde:cache:*"):
-        client.delete(key)
-
-
 def drive(
     base: str, *, users: int, rounds: int, think: float, cpu: Callable[[], float]
 ) -> tuple[Results, float, float]:
@@ -298,17 +245,3 @@ def drive(
     for thread in threads:
         thread.join()
     return results, time.perf_counter() - start, cpu() - used
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of the process `pid` and its children so far (Linux)."""
-    total = 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
-    for each in [pid, *(int(p) for p in found.stdout.split())]:
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from pde.bench import frontend_load
+from pde.bench import frontend_app, frontend_load
 from pde.frontend.services.cache import LocalCache, RedisCache, make_cache
 
 REDIS_URL = os.environ.get("PDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -69,13 +69,13 @@ def two_workers(portfolio: tuple[str, Engine], tmp_path: Path) -> Iterator[tuple
     for key in client.scan_iter("pde:cache:*"):
         client.delete(key)
     db = Path(portfolio[0].removeprefix("sqlite:///"))
-    port = frontend_load.free_port()
-    child = frontend_load.start_app(
+    port = frontend_app.free_port()
+    child = frontend_app.start_app(
         db, workers=2, redis_url=REDIS_URL, port=port, log=tmp_path / "app.log"
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        frontend_load.wait_ready(base, child)
+        frontend_app.wait_ready(base, child)
         yield base, child.pid
     finally:
         child.terminate()
