@@ -138,7 +138,8 @@ def row_from_packed(values: Sequence[float] | F64, feature_names: Sequence[str])
         # checked path, which names them
         if (np.abs(values) > FLOAT32_MAX).any():
             return _float32_rows(values.reshape(1, -1), feature_names)
-        return values.astype(np.float32).reshape(1, -1)
+        with np.errstate(invalid="ignore"):  # a signalling NaN is a NaN: missing
+            return values.astype(np.float32).reshape(1, -1)
     # straight to float32 (one array, no float64 copy); values that are infinite or too
     # large for float32 are found here and named by the checked float64 path
     with np.errstate(over="ignore", invalid="ignore"):

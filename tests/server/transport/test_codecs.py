@@ -4,11 +4,13 @@ whatever encoding the client used (packed, unpacked, with fields this version ig
 from __future__ import annotations
 
 import struct
+import warnings
 
 import numpy as np
 import pytest
 
 from pde.risk.v1 import risk_pb2
+from pde.server.inputs import row_from_packed
 from pde.server.transport.codecs import costly, packed_values
 
 
@@ -36,6 +38,18 @@ def test_codecs_packed_values_of_an_unpacked_encoding_and_unknown_fields() -> No
     _same(packed)
     unknown_first = b"\x48\x07" + risk_pb2.PackedFeatures(values=values).SerializeToString()
     _same(risk_pb2.PackedFeatures.FromString(unknown_first))
+
+
+def test_codecs_a_signalling_nan_is_missing_without_a_warning() -> None:
+    signalling = struct.unpack("<d", bytes.fromhex("010000000000f07f"))[0]
+    data = risk_pb2.PackedFeatures(values=[0.5, signalling]).SerializeToString()
+    values = packed_values(risk_pb2.PackedFeatures.FromString(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        row = row_from_packed(values, ["a", "b"])
+    assert row.dtype == np.float32
+    assert row[0, 0] == 0.5
+    assert np.isnan(row[0, 1])
 
 
 def test_codecs_costly_scores_are_those_with_reasons_effects_or_activity() -> None:
