@@ -56,6 +56,9 @@ RETIRE_SECONDS = 30.0
 # Longest reload target accepted (a path under the model dir or a version name).
 MAX_BUNDLE_PATH_CHARS = 1024
 
+# The reasons of a score that asked for none (shared: nothing adds to it).
+NO_REASONS = Ranked([], [])
+
 RowInput = Mapping[str, float] | Sequence[float] | Activity | F64
 
 
@@ -197,10 +200,9 @@ class Scorer:
             raise InvalidInputError(f"top_reasons must be >= 0, got {top_reasons}")
         bundle, row = self.prepare(data, version=version)
         score = bundle.score_row(row, time_to_miss=time_to_miss)
-        ranked = Ranked([], [])
-        if top_reasons:
-            ranked = Ranked.of(explain_row(bundle, row, top_k=top_reasons))
-        return bundle, score, ranked
+        if not top_reasons:
+            return bundle, score, NO_REASONS
+        return bundle, score, Ranked.of(explain_row(bundle, row, top_k=top_reasons))
 
     def score_packed(
         self, data: bytes, row_ids: Sequence[str], *, version: str = ""

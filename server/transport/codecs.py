@@ -157,18 +157,28 @@ def _miss_bytes(scores: BatchScores) -> dict[str, Any]:
 def score_response(
     customer_id: str, bundle: LoadedBundle, score: RowScore, reasons: Ranked
 ) -> risk_pb2.ScoreResponse:
-    extras = _miss(score.miss)
-    if reasons.reasons or reasons.protective:  # empty lists cost a plain Score ~1.5 us
-        extras.update(reasons=_reasons(reasons.reasons), protective=_reasons(reasons.protective))
-    return risk_pb2.ScoreResponse(
+    """The response of one score: fields set on the message, no keyword dicts built."""
+    response = risk_pb2.ScoreResponse(
         customer_id=customer_id,
         probability=score.probability,
-        model_probabilities=dict(zip(MODEL_NAMES, score.per_model, strict=True)),
         tier=bundle.spec.tier_names[score.tier],
         alert=score.alert,
         model_version=bundle.version,
-        **extras,
     )
+    probabilities = response.model_probabilities
+    for name, value in zip(MODEL_NAMES, score.per_model, strict=True):
+        probabilities[name] = value
+    if score.miss is not None:
+        (
+            response.miss_within_7d,
+            response.miss_within_14d,
+            response.miss_within_30d,
+            response.expected_days_to_miss,
+        ) = score.miss
+    if reasons.reasons or reasons.protective:
+        response.reasons.extend(_reasons(reasons.reasons))
+        response.protective.extend(_reasons(reasons.protective))
+    return response
 
 
 def batch_result(
