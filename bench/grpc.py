@@ -152,7 +152,7 @@ def register(app: typer.Typer) -> None:
         from pde.core.settings import get_settings
         from pde.server.bundle import load_bundle
         from pde.server.scorer import Scorer
-        from pde.server.transport.app import HANDLER_THREADS
+        from pde.server.transport.options import HANDLER_THREADS
 
         settings = get_settings()
         directory = model_dir or settings.model_dir

@@ -59,7 +59,8 @@ def register(app: typer.Typer) -> None:
         from pde.client.sync import RiskClient
         from pde.contracts.bundle import MANIFEST, current_bundle_dir, set_current
         from pde.core.settings import get_settings
-        from pde.server.transport.app import ScoringServer, ServerOptions
+        from pde.server.transport.app import ScoringServer
+        from pde.server.transport.options import ServerOptions
 
         source = current_bundle_dir(model_dir or get_settings().model_dir)
         out = console()

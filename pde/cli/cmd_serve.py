@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from pde.core.settings import get_settings
         from pde.server.transport import app as server_app
+        from pde.server.transport.options import ServerOptions
 
         overrides: dict[str, object] = {"grace_seconds": grace, "drain_seconds": drain}
         if handler_threads:
@@ -52,7 +53,7 @@ def register(app: typer.Typer) -> None:
             overrides["model_dir"] = model_dir
         if challenger:
             overrides["challenger"] = challenger
-        options = server_app.ServerOptions.from_settings(get_settings(), **overrides)
+        options = ServerOptions.from_settings(get_settings(), **overrides)
         from pde.core.addresses import is_single
 
         if not is_single(options.address):

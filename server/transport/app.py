@@ -15,7 +15,6 @@ The largest message is sized at start for the `current` bundle: a full batch of
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import signal
@@ -23,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -34,11 +32,10 @@ from grpc_reflection.v1alpha import reflection
 
 from pde.contracts.bundle import BundleError, current_bundle_dir, read_manifest
 from pde.core.errors import PdeError
-from pde.core.settings import Settings
 from pde.risk.v1 import risk_pb2
 from pde.server.bundle import LoadedBundle
 from pde.server.errors import ReloadRefusedError
-from pde.server.inputs import MAX_BATCH_ROWS, batch_message_bytes
+from pde.server.inputs import batch_message_bytes
 from pde.server.metrics import Metrics
 from pde.server.scorer import Scorer
 from pde.server.shadow import Shadow
@@ -46,10 +43,11 @@ from pde.server.transport import inference
 from pde.server.transport.auth import Access
 from pde.server.transport.clientlog import (
     GRPC_LOGGER,
-    WINDOW_SECONDS,
     ClientErrorLog,
     LibraryErrorFilter,
 )
+from pde.server.transport.loop import LoopThread
+from pde.server.transport.options import ServerOptions
 from pde.server.transport.parsing import add_service
 from pde.server.transport.servicer import RiskScoringServicer
 
@@ -58,69 +56,12 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"].full_name
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
-# Handler threads of the gRPC server: the calls served at once off the event loop (streams,
-# reasons, effects, explanations; a stream holds one for its length, later calls wait for a
-# free thread). Idle threads cost nothing; busy ones share the GIL.
-HANDLER_THREADS = 8
 # The message limit when no bundle can be read at start to size it.
 FALLBACK_MESSAGE_MB = 64
 
 
 class ServerStartError(PdeError):
     """The server cannot bind its address (in use, bad host, unreadable TLS files)."""
-
-
-@dataclass(frozen=True)
-class ServerOptions:
-    """How the server runs; `from_settings` reads them from the `PDE_*` settings."""
-
-    address: str
-    model_dir: Path
-    token: str | None = None
-    tls_cert: Path | None = None
-    tls_key: Path | None = None
-    workers: int = 2
-    # None: sized for a full batch of the `current` bundle at start; a number fixes it (MiB).
-    max_message_mb: int | None = None
-    max_batch_rows: int = MAX_BATCH_ROWS
-    # Client errors of one kind are logged once per window, with a count of the others.
-    log_window_seconds: float = WINDOW_SECONDS
-    # drain + grace stay under the 10 s a container runtime waits after SIGTERM.
-    grace_seconds: float = 8.0
-    # NOT_SERVING is announced this long before new calls are refused, so that probes and
-    # load balancers move traffic away first.
-    drain_seconds: float = 1.0
-    handler_threads: int = HANDLER_THREADS
-    # Several processes bind the same port (`pde serve --processes`, see processes.py).
-    reuse_port: bool = False
-    # Prometheus metrics on http://metrics_host:metrics_port/metrics (pde.server.prometheus);
-    # port 0 = off.
-    metrics_host: str = "127.0.0.1"
-    metrics_port: int = 0
-    # A bundle version under model_dir scored in the shadow of the champion on ScoreStream.
-    challenger: str | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> ServerOptions:
-        values: dict[str, Any] = {
-            "address": settings.grpc_address,
-            "model_dir": settings.model_dir,
-            "token": settings.grpc_token.get_secret_value() if settings.grpc_token else None,
-            "tls_cert": settings.grpc_tls_cert,
-            "tls_key": settings.grpc_tls_key,
-            "workers": settings.grpc_workers,
-            "metrics_host": settings.metrics_host,
-            "metrics_port": settings.metrics_port,
-            "challenger": settings.challenger_version,
-            # Only when set: left unset, the server sizes it for the bundle.
-            "max_message_mb": (
-                settings.grpc_max_message_mb
-                if "grpc_max_message_mb" in settings.model_fields_set
-                else None
-            ),
-        }
-        values.update(overrides)
-        return cls(**values)
 
 
 class ScoringServer:
@@ -151,8 +92,7 @@ class ScoringServer:
             max_workers=options.handler_threads, thread_name_prefix="grpc"
         )
         self._server: grpc.aio.Server | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread: threading.Thread | None = None
+        self._loop: LoopThread | None = None
         self._health = health.HealthServicer()
         self._stopped = threading.Event()
         self._stop_lock = threading.Lock()
@@ -178,30 +118,6 @@ class ScoringServer:
     def _set_health(self, status: Any) -> None:
         for service in ("", SERVICE_NAME):
             self._health.set(service, status)
-
-    def _on_loop(self, work: Callable[[], Any]) -> Any:
-        """Runs `work` (which returns an awaitable) on the server's loop; its result."""
-
-        async def run() -> Any:
-            return await work()
-
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result()
-
-    def _start_loop(self) -> None:
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="pde-grpc-loop", daemon=True)
-        thread.start()
-        self._loop, self._loop_thread = loop, thread
-
-    def _stop_loop(self) -> None:
-        loop, thread = self._loop, self._loop_thread
-        if loop is None or thread is None:
-            return
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        if not thread.is_alive():
-            loop.close()
 
     def _build(self) -> grpc.aio.Server:
         """The server with every service added (on the loop: grpc.aio binds to it)."""
@@ -264,11 +180,11 @@ class ScoringServer:
 
     def _start(self) -> int:
         self._set_health(SERVING if self.scorer.ready else NOT_SERVING)
-        self._start_loop()
+        self._loop = LoopThread("pde-grpc-loop")
         try:
-            port = int(self._on_loop(self._bind))
+            port = self._loop.run(self._bind)
         except BaseException:
-            self._stop_loop()
+            self._loop.stop()
             raise
         logging.getLogger(GRPC_LOGGER).addFilter(self._library_filter)
         return port
@@ -348,13 +264,14 @@ class ScoringServer:
         grace = self.options.grace_seconds if grace is None else grace
         drain = self.options.drain_seconds if drain is None else drain
         log.info("shutting down: NOT_SERVING, in-flight calls get %.0f s", grace)
-        server = self._server
-        if server is not None:
+        server, loop = self._server, self._loop
+        if server is not None and loop is not None:
             self._health.enter_graceful_shutdown()
             if drain > 0:
                 time.sleep(drain)
-            self._on_loop(lambda: server.stop(grace))
-        self._stop_loop()
+            loop.run(lambda: server.stop(grace))
+        if loop is not None:
+            loop.stop()
         self._handlers.shutdown(wait=False, cancel_futures=True)
         self.scorer.close()
         if self._stop_metrics is not None:

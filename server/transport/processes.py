@@ -27,7 +27,8 @@ from collections.abc import Iterator
 from types import FrameType
 
 from pde.core.errors import PdeError
-from pde.server.transport.app import ServerOptions, serve
+from pde.server.transport.app import serve
+from pde.server.transport.options import ServerOptions
 
 log = logging.getLogger(__name__)
 

@@ -56,7 +56,8 @@ def deployment(
 ) -> Iterator[Deployment]:
     """Bundles v1 (current, served) and v2 under a fresh model dir, an empty migrated
     database, and the CLI's settings pointing at all three."""
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
 
     tools = _bundle_tools()
     model_dir = tmp_path / "models"

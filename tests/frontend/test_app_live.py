@@ -46,7 +46,8 @@ def live_scoring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     """Simulated canonical data, a quick bundle trained on it by the real pipeline, and the
     real gRPC server serving it: (address, data dir, model dir, version)."""
     from pde.contracts.bundle import current_bundle_dir, set_current
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
     from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 
     root = tmp_path_factory.mktemp("live")

@@ -36,7 +36,8 @@ def bundle_tools() -> ModuleType:
 def treated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, str]]:
     """Treated simulated data, a bundle with uplift models trained on it, and its server."""
     from pde.contracts.bundle import current_bundle_dir
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
 
     models = tmp_path_factory.mktemp("recommend") / "models"
     _bundles().build_treated(models)
@@ -51,7 +52,8 @@ def treated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Pa
 def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """Simulated data, a quick bundle trained on it, and a server serving that bundle."""
     from pde.contracts.bundle import set_current
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
     from pde.training.data.simulate import SimulationConfig, simulate
     from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 

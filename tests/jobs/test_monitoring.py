@@ -43,7 +43,8 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from pde.jobs.models import register_trained
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
     from pde.training.data.simulate import SimulationConfig, simulate
     from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 

@@ -180,7 +180,8 @@ def test_partitions_rank_and_recommend_with_the_learned_effects(
     recommendations and challenger scores as the single-process job."""
     from pde.client.sync import RiskClient
     from pde.jobs.partitions import score_portfolio_partitioned
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
 
     data_dir, champion, _ = treated
     models = tmp_path / "models"

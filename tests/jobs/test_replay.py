@@ -25,7 +25,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 def scored_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, str]]:
     """Simulated data, a quick bundle trained on it and a server serving it."""
     from pde.contracts.bundle import set_current
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
     from pde.training.data.simulate import SimulationConfig, simulate
     from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 

@@ -44,7 +44,8 @@ def test_rescore_promotion_rescores_the_last_four_weeks(
     from pde.db.policy import WorkflowPolicy
     from pde.frontend.services.queue import URGENCIES, read_queue_page
     from pde.frontend.services.snapshot import latest_snapshot
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
     from pde.training.data.simulate import SimulationConfig, simulate
     from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 

@@ -55,7 +55,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from pde.jobs.models import register_trained
     from pde.jobs.portfolio import score_portfolio
     from pde.jobs.realised import measure_performance
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
     from pde.training.data.simulate import SimulationConfig, simulate
 
     root = tmp_path_factory.mktemp("shadow")

@@ -22,7 +22,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, str]]:
     from pde.contracts.bundle import read_manifest, set_current
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
     from pde.training.data.simulate import SimulationConfig, simulate
     from pde.training.models import ParityError, TrainConfig, load_canonical_frame, train_frame
 

@@ -60,7 +60,8 @@ def model_dir(tmp_path: Path, bundle_dir: Path) -> Path:
 
 
 def _start_server(model_dir: Path, **options: object) -> object:
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
 
     values: dict[str, object] = {"address": "127.0.0.1:0", "model_dir": model_dir}
     values.update({"drain_seconds": 0.0, "grace_seconds": 5.0, **options})

@@ -71,7 +71,8 @@ def metered(
 ) -> Iterator[tuple[Any, int]]:
     """A loaded server with its metrics on a free port."""
     from pde.contracts.bundle import set_current
-    from pde.server.transport.app import ScoringServer, ServerOptions
+    from pde.server.transport.app import ScoringServer
+    from pde.server.transport.options import ServerOptions
 
     root = tmp_path_factory.mktemp("metered")
     bundle_tools.copy_as(bundle_dir, root, "v1")
@@ -117,7 +118,8 @@ def test_metrics_server_counts_calls_codes_rows_and_the_model(metered: tuple[Any
 
 
 def test_metrics_port_in_use_refuses_to_start(model_dir: Path, metered: tuple[Any, int]) -> None:
-    from pde.server.transport.app import ScoringServer, ServerOptions, ServerStartError
+    from pde.server.transport.app import ScoringServer, ServerStartError
+    from pde.server.transport.options import ServerOptions
 
     _, taken = metered
     server = ScoringServer(
@@ -196,7 +198,7 @@ def test_metrics_dashboard_and_scrape_config_use_only_exported_metrics(
 
 
 def test_metrics_each_server_process_has_its_own_port(model_dir: Path) -> None:
-    from pde.server.transport.app import ServerOptions
+    from pde.server.transport.options import ServerOptions
     from pde.server.transport.processes import _numbered
 
     options = ServerOptions(address="127.0.0.1:0", model_dir=model_dir, metrics_port=9464)

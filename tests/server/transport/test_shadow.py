@@ -223,7 +223,7 @@ def test_shadow_challenger_named_at_start(
 
 def test_shadow_challenger_from_the_settings(tmp_path: Path) -> None:
     from pde.core.settings import Settings
-    from pde.server.transport.app import ServerOptions
+    from pde.server.transport.options import ServerOptions
 
     named = Settings(model_dir=tmp_path, challenger_version="v2")
     assert ServerOptions.from_settings(named).challenger == "v2"
