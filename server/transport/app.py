@@ -21,7 +21,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -49,6 +48,7 @@ from pde.server.transport.clientlog import (
 from pde.server.transport.loop import LoopThread
 from pde.server.transport.options import ServerOptions
 from pde.server.transport.parsing import add_service
+from pde.server.transport.pool import HandlerPool
 from pde.server.transport.servicer import RiskScoringServicer
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"].full_name
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+# How long a stop waits for the calls a stopped server left on its loop and its threads.
+STOP_WAIT_SECONDS = 5.0
 # The message limit when no bundle can be read at start to size it.
 FALLBACK_MESSAGE_MB = 64
 
@@ -88,9 +90,7 @@ class ScoringServer:
             message_limit=self.message_limit,
         )
         self.shadow = Shadow()
-        self._handlers = ThreadPoolExecutor(
-            max_workers=options.handler_threads, thread_name_prefix="grpc"
-        )
+        self._handlers = HandlerPool(max_workers=options.handler_threads, thread_name_prefix="grpc")
         self._server: grpc.aio.Server | None = None
         self._loop: LoopThread | None = None
         self._health = health.HealthServicer()
@@ -271,6 +271,10 @@ class ScoringServer:
                 time.sleep(drain)
             loop.run(lambda: server.stop(grace))
         if loop is not None:
+            # handlers on threads may still wait on the loop: wake them, then let them end
+            loop.cancel_tasks(timeout=STOP_WAIT_SECONDS)
+            if not self._handlers.wait_idle(STOP_WAIT_SECONDS):
+                log.warning("handler threads still busy %.0f s after the stop", STOP_WAIT_SECONDS)
             loop.stop()
         self._handlers.shutdown(wait=False, cancel_futures=True)
         self.scorer.close()

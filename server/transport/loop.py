@@ -30,6 +30,21 @@ class LoopThread:
 
         return asyncio.run_coroutine_threadsafe(call(), self._loop).result()
 
+    def cancel_tasks(self, timeout: float) -> None:
+        """Cancels the tasks left on the loop and waits for them up to `timeout` seconds: the
+        calls that a stopped server left, and what threads wait for on the loop (so that
+        they wake instead of waiting for ever)."""
+
+        async def cancel() -> None:
+            current = asyncio.current_task()
+            tasks = [task for task in asyncio.all_tasks() if task is not current]
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks, timeout=timeout)
+
+        self.run(cancel)
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stops the loop and closes it once its thread has ended."""
         self._loop.call_soon_threadsafe(self._loop.stop)
