@@ -16,11 +16,11 @@ call, and nothing at all where a method is open.
 from __future__ import annotations
 
 import hmac
-import inspect
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
+
+from pde.server.transport.wrapping import Behaviour, behind
 
 # Liveness and readiness probes stay open, like health (meshes and load balancers call them).
 OPEN_PREFIXES = (
@@ -37,43 +37,6 @@ ADMIN_CLOSED = (
     "call with `authorization: Bearer <token>` (SIGHUP reloads the current bundle locally)"
 )
 
-Behaviour = Callable[[Any, Any], Any]
-# Why a call is refused (code, message), or None when it may go on.
-Check = Callable[[Any], "tuple[grpc.StatusCode, str] | None"]
-
-
-def _behind(check: Check, behaviour: Behaviour) -> Behaviour:
-    """`behaviour` behind `check`, of the same kind (coroutine, generator or plain function):
-    the asyncio server runs coroutines on its loop, the others on a handler thread, and a
-    plain function that returns an iterator would run on the loop, where a blocking abort
-    would stall it."""
-    if inspect.iscoroutinefunction(behaviour):
-
-        async def on_loop(request: Any, context: Any) -> Any:
-            refused = check(context)
-            if refused is not None:
-                await context.abort(*refused)
-            return await behaviour(request, context)
-
-        return on_loop
-    if inspect.isgeneratorfunction(behaviour):
-
-        def streamed(request: Any, context: Any) -> Iterator[Any]:
-            refused = check(context)
-            if refused is not None:
-                context.abort(*refused)
-            yield from behaviour(request, context)
-
-        return streamed
-
-    def plain(request: Any, context: Any) -> Any:
-        refused = check(context)
-        if refused is not None:
-            context.abort(*refused)
-        return behaviour(request, context)
-
-    return plain
-
 
 class Access:
     """The server's access rules: the token on every method but the open ones, or, without
@@ -82,7 +45,7 @@ class Access:
     def __init__(self, token: str | None) -> None:
         self._expected = f"Bearer {token}".encode() if token else None
 
-    def _token_check(self, context: Any) -> tuple[grpc.StatusCode, str] | None:
+    def _token_check(self, request: Any, context: Any) -> tuple[grpc.StatusCode, str] | None:
         for key, value in context.invocation_metadata() or ():
             if key == "authorization":
                 given = value.encode() if isinstance(value, str) else value
@@ -91,16 +54,17 @@ class Access:
                 break
         return grpc.StatusCode.UNAUTHENTICATED, DENIED
 
-    def guard(self, method: str, behaviour: Behaviour) -> Behaviour:
-        """`behaviour` as served for `method` (its full name, `/package.Service/Method`)."""
+    def guard(self, method: str, behaviour: Behaviour, *, streaming: bool) -> Behaviour:
+        """`behaviour` as served for `method` (its full name, `/package.Service/Method`;
+        `streaming`: its responses are a stream)."""
         if method.startswith(OPEN_PREFIXES):
             return behaviour
         if self._expected is not None:
-            return _behind(self._token_check, behaviour)
+            return behind(self._token_check, behaviour, streaming=streaming)
         if method in ADMIN_METHODS:
             refusal = (
                 grpc.StatusCode.PERMISSION_DENIED,
                 ADMIN_CLOSED.format(method=method.rsplit("/", 1)[-1]),
             )
-            return _behind(lambda context: refusal, behaviour)
+            return behind(lambda request, context: refusal, behaviour, streaming=streaming)
         return behaviour

@@ -9,7 +9,7 @@ The handlers are built from the service descriptor, so every method of the proto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,7 @@ from google.protobuf.message import Message
 
 from pde.server.errors import InvalidInputError
 from pde.server.transport.auth import Access
-
-Behaviour = Callable[[Any, grpc.ServicerContext], Any]
+from pde.server.transport.wrapping import behind
 
 
 @dataclass(frozen=True)
@@ -59,22 +58,11 @@ def parsed(request: Any) -> Any:
     return request
 
 
-def _guarded(behaviour: Behaviour, *, streaming: bool) -> Behaviour:
-    """`behaviour` behind the Malformed check. A plain function or a generator, like the
-    behaviour: the asyncio server runs both on a handler thread, where the context's abort
-    may block (a plain function returning an iterator would run on the loop)."""
-
-    def call(request: Any, context: grpc.ServicerContext) -> Any:
-        if isinstance(request, Malformed):
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.describe())
-        return behaviour(request, context)
-
-    def stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-        if isinstance(request, Malformed):
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.describe())
-        yield from behaviour(request, context)
-
-    return stream if streaming else call
+def _malformed(request: Any, context: Any) -> tuple[grpc.StatusCode, str] | None:
+    """Refuses a request whose bytes did not parse (see `guard` in `add_service`)."""
+    if isinstance(request, Malformed):
+        return grpc.StatusCode.INVALID_ARGUMENT, request.describe()
+    return None
 
 
 _FACTORIES: dict[tuple[bool, bool], Callable[..., grpc.RpcMethodHandler[Any, Any]]] = {
@@ -102,8 +90,10 @@ def add_service(
         if behaviour is None:
             continue
         if guard and not method.client_streaming:
-            behaviour = _guarded(behaviour, streaming=method.server_streaming)
-        behaviour = access.guard(f"/{service.full_name}/{method.name}", behaviour)
+            behaviour = behind(_malformed, behaviour, streaming=method.server_streaming)
+        behaviour = access.guard(
+            f"/{service.full_name}/{method.name}", behaviour, streaming=method.server_streaming
+        )
         request = message_factory.GetMessageClass(method.input_type)
         response = message_factory.GetMessageClass(method.output_type)
         factory = _FACTORIES[(method.client_streaming, method.server_streaming)]

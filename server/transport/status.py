@@ -176,12 +176,9 @@ def unary_async(
 
 
 def _ended(context: Context) -> Callable[[], bool]:
-    """Whether the call has ended (the client left, its deadline passed) by now: the
-    threaded server's `is_active`; the asyncio server's contexts of handlers run on threads
-    have none, and there the call's termination callback tells."""
-    is_active = getattr(context, "is_active", None)
-    if is_active is not None:
-        return lambda: not is_active()
+    """Whether the call has ended (the client left, its deadline passed) by now: told by the
+    call's termination callback (the asyncio server's contexts of handlers run on threads
+    have no `is_active`)."""
     ended = threading.Event()
     context.add_callback(ended.set)
     return ended.is_set
