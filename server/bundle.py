@@ -287,7 +287,7 @@ def _member(directory: Path, member: Any) -> tuple[Path, str, str]:
     return directory / member.onnx_file, member.input_name, member.output_name
 
 
-def _merge(directory: Path, manifest: Manifest, *, threads: int) -> _Merged | None:
+def merge(directory: Path, manifest: Manifest, *, threads: int) -> _Merged | None:
     """The members merged into one session (`fused.merged_model`); None (separate sessions
     serve) when they do not merge."""
     members = {name: _member(directory, manifest.models[name]) for name in MODEL_NAMES}
@@ -366,7 +366,7 @@ def load_bundle(
         directory, {name: directory / manifest.models[name].native_file for name in MODEL_NAMES}
     )
     try:
-        merged = _merge(directory, manifest, threads=threads)
+        merged = merge(directory, manifest, threads=threads)
         graphs = {} if merged is not None else member_graphs(directory, manifest, threads=threads)
         if merged is not None:
             n = len(manifest.feature_names)
