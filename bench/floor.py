@@ -4,11 +4,12 @@ The floor is what gRPC itself costs on this machine, and so the best any scoring
 could do: a synchronous `grpc.server` with the handler threads of `pde serve`, generated
 stubs and health, whose Score parses the request and answers a constant reply.
 
-The model floor (given a bundle directory) is the floor whose Score also runs the bundle's
-merged ONNX graph (`pde.server.fused`) on the packed row, and nothing else: no checks,
-clipping, calibration, metrics or reply of its own. It is the best a server that runs the
-model on each call could do on this machine, so it tells what the model costs in a server
-apart from what `pde serve` adds around it.
+The model floor (given a bundle directory; `pde bench grpc` gives it as many threads as `pde
+serve` answers Score with) is the floor whose Score also runs the bundle's merged ONNX graph
+(`pde.server.fused`) on the packed row, and nothing else: no checks, clipping, calibration,
+metrics or reply of its own. It is the best a server that runs the model on each call could
+do on this machine, so it tells what the model costs in a server apart from what `pde serve`
+adds around it.
 
 Run as its own process, like `pde serve`: `python -m pde.bench.floor ADDRESS THREADS
 [BUNDLE_DIR]`; it stops on SIGTERM.

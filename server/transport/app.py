@@ -1,7 +1,7 @@
 """The scoring server process: gRPC server, health, reflection, signals, reload and metrics.
 
-A `grpc.aio` server on an event loop of its own thread: a plain one-row Score is answered on
-the loop, everything else on the handler threads (see `pde.server.transport.servicer`).
+gRPC's synchronous server: Score is answered on threads of its own, everything else on the
+handler threads (see `pde.server.transport.servicer`).
 
 Lifecycle: `start()` binds and answers health probes with NOT_SERVING; `load()` loads, warms
 and checks the bundle, then health turns SERVING; `stop()` turns it NOT_SERVING, refuses new
@@ -21,9 +21,10 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from grpc_health.v1 import health, health_pb2
@@ -45,7 +46,6 @@ from pde.server.transport.clientlog import (
     ClientErrorLog,
     LibraryErrorFilter,
 )
-from pde.server.transport.loop import LoopThread
 from pde.server.transport.options import ServerOptions
 from pde.server.transport.parsing import add_service
 from pde.server.transport.pool import HandlerPool
@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"].full_name
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
-# How long a stop waits for the calls a stopped server left on its loop and its threads.
+# How long a stop waits for the handler threads to finish what a stopped server left them.
 STOP_WAIT_SECONDS = 5.0
 # The message limit when no bundle can be read at start to size it.
 FALLBACK_MESSAGE_MB = 64
@@ -67,14 +67,12 @@ class ServerStartError(PdeError):
 
 
 class ScoringServer:
-    """One scoring server: a `grpc.aio` server whose event loop runs on a thread of its own,
-    with handler threads for the calls that do not run on the loop. Its methods are called
-    from ordinary threads (the CLI, tests).
+    """One scoring server: gRPC's synchronous server, Score on `score_threads` threads of
+    its own and the other methods on `handler_threads`.
 
-    Asyncio rather than gRPC's synchronous server, measured with `pde bench grpc`'s floor:
-    the synchronous server hands every call from its polling thread to a handler thread and
-    back (wake-ups and GIL hand-offs that 8 busy threads multiply), where the loop scores a
-    row where it arrives: p50 and req/s both improved (see docs/operations.md).
+    Few Score threads: each call holds the GIL for a short while, and more threads only
+    queue for it and hand it over. Measured with `pde bench grpc` against the asyncio server
+    that answered Score on its event loop (see docs/operations.md, "Serving speed").
     """
 
     def __init__(self, options: ServerOptions) -> None:
@@ -91,8 +89,10 @@ class ScoringServer:
         )
         self.shadow = Shadow()
         self._handlers = HandlerPool(max_workers=options.handler_threads, thread_name_prefix="grpc")
-        self._server: grpc.aio.Server | None = None
-        self._loop: LoopThread | None = None
+        self._scoring = ThreadPoolExecutor(
+            max_workers=options.score_threads, thread_name_prefix="pde-score-call"
+        )
+        self._server: grpc.Server | None = None
         self._health = health.HealthServicer()
         self._stopped = threading.Event()
         self._stop_lock = threading.Lock()
@@ -119,11 +119,12 @@ class ScoringServer:
         for service in ("", SERVICE_NAME):
             self._health.set(service, status)
 
-    def _build(self) -> grpc.aio.Server:
-        """The server with every service added (on the loop: grpc.aio binds to it)."""
+    def _build(self) -> grpc.Server:
+        """The server with every service added."""
         options = self.options
-        server = grpc.aio.server(
-            migration_thread_pool=self._handlers,
+        server = grpc.server(
+            # typed as a ThreadPoolExecutor, of which gRPC calls only `submit`
+            cast(ThreadPoolExecutor, self._handlers),
             options=[
                 ("grpc.max_receive_message_length", self.message_limit),
                 ("grpc.max_send_message_length", self.message_limit),
@@ -135,11 +136,14 @@ class ScoringServer:
             metrics=self.metrics,
             client_log=self.client_log,
             shadow=self.shadow,
-            offload=self._handlers,
         )
         access = Access(options.token)
         add_service(
-            server, risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"], servicer, access=access
+            server,
+            risk_pb2.DESCRIPTOR.services_by_name["RiskScoring"],
+            servicer,
+            access=access,
+            pools={"Score": self._scoring},
         )
         add_service(
             server,
@@ -162,8 +166,9 @@ class ScoringServer:
         )
         return server
 
-    async def _bind(self) -> int:
+    def _start(self) -> int:
         options = self.options
+        self._set_health(SERVING if self.scorer.ready else NOT_SERVING)
         server = self._build()
         if options.tls_cert and options.tls_key:
             credentials = grpc.ssl_server_credentials(
@@ -174,19 +179,9 @@ class ScoringServer:
             port = server.add_insecure_port(options.address)
         if port == 0:
             raise RuntimeError("the address cannot be bound")
-        await server.start()
-        self._server = server
-        return port
-
-    def _start(self) -> int:
-        self._set_health(SERVING if self.scorer.ready else NOT_SERVING)
-        self._loop = LoopThread("pde-grpc-loop")
-        try:
-            port = self._loop.run(self._bind)
-        except BaseException:
-            self._loop.stop()
-            raise
         logging.getLogger(GRPC_LOGGER).addFilter(self._library_filter)
+        server.start()
+        self._server = server
         return port
 
     def start(self) -> int:
@@ -264,19 +259,16 @@ class ScoringServer:
         grace = self.options.grace_seconds if grace is None else grace
         drain = self.options.drain_seconds if drain is None else drain
         log.info("shutting down: NOT_SERVING, in-flight calls get %.0f s", grace)
-        server, loop = self._server, self._loop
-        if server is not None and loop is not None:
+        server = self._server
+        if server is not None:
             self._health.enter_graceful_shutdown()
             if drain > 0:
                 time.sleep(drain)
-            loop.run(lambda: server.stop(grace))
-        if loop is not None:
-            # handlers on threads may still wait on the loop: wake them, then let them end
-            loop.cancel_tasks(timeout=STOP_WAIT_SECONDS)
+            server.stop(grace).wait()
             if not self._handlers.wait_idle(STOP_WAIT_SECONDS):
                 log.warning("handler threads still busy %.0f s after the stop", STOP_WAIT_SECONDS)
-            loop.stop()
         self._handlers.shutdown(wait=False, cancel_futures=True)
+        self._scoring.shutdown(wait=False, cancel_futures=True)
         self.scorer.close()
         if self._stop_metrics is not None:
             self._stop_metrics()

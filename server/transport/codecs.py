@@ -108,11 +108,6 @@ def packed_values(packed: risk_pb2.PackedFeatures) -> F64:
     return np.frombuffer(data, dtype="<f8", count=count, offset=1 + (size.bit_length() + 6) // 7)
 
 
-def costly(request: risk_pb2.ScoreRequest) -> bool:
-    """A Score that costs milliseconds: reasons, effects, or features from raw activity."""
-    return bool(request.top_reasons or request.effects) or request.HasField("activity")
-
-
 def row_input(request: TextRequest) -> RowInput:
     """The request's features: by name, packed in model order, or raw activity."""
     kind = request.WhichOneof("input")

@@ -10,10 +10,14 @@ from pde.core.settings import Settings
 from pde.server.inputs import MAX_BATCH_ROWS
 from pde.server.transport.clientlog import WINDOW_SECONDS
 
-# Handler threads of the gRPC server: the calls served at once off the event loop (streams,
-# reasons, effects, explanations; a stream holds one for its length, later calls wait for a
-# free thread). Idle threads cost nothing; busy ones share the GIL.
+# Handler threads of the gRPC server: the calls other than Score served at once (streams,
+# explanations, the inference service, health; a stream holds one for its length, later
+# calls wait for a free thread). Idle threads cost nothing; busy ones share the GIL.
 HANDLER_THREADS = 8
+# Threads answering Score, apart from the others so that streams never hold it up. Few:
+# each call is a short hold of the GIL, and more threads only queue for it (measured with
+# `pde bench grpc`, see docs/operations.md, "Serving speed").
+SCORE_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class ServerOptions:
     # load balancers move traffic away first.
     drain_seconds: float = 1.0
     handler_threads: int = HANDLER_THREADS
+    score_threads: int = SCORE_THREADS
     # Several processes bind the same port (`pde serve --processes`, see processes.py).
     reuse_port: bool = False
     # Prometheus metrics on http://metrics_host:metrics_port/metrics (pde.server.prometheus);

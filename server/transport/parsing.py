@@ -4,12 +4,14 @@ gRPC answers a request whose bytes do not parse with INTERNAL and logs a traceba
 one. Here every request deserializer returns a `Malformed` marker instead of raising, so the
 call is answered INVALID_ARGUMENT like any other bad input (the RiskScoring servicer's
 wrappers check for it; `guard` does it for services that do not, such as health).
-The handlers are built from the service descriptor, so every method of the proto is served.
+The handlers are built from the service descriptor, so every method of the proto is served,
+each on the server's handler threads or on threads of its own (`pools`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,17 +75,29 @@ _FACTORIES: dict[tuple[bool, bool], Callable[..., grpc.RpcMethodHandler[Any, Any
 }
 
 
+def _on(pool: ThreadPoolExecutor, behaviour: Callable[[Any, Any], Any]) -> Any:
+    """`behaviour` run on `pool`'s threads instead of the server's (gRPC's synchronous
+    server reads the pool from the behaviour's `experimental_thread_pool`)."""
+
+    def pooled(request: Any, context: Any) -> Any:
+        return behaviour(request, context)
+
+    pooled.experimental_thread_pool = pool  # type: ignore[attr-defined]
+    return pooled
+
+
 def add_service(
-    server: grpc.Server | grpc.aio.Server,
+    server: grpc.Server,
     service: ServiceDescriptor,
     servicer: object,
     *,
     access: Access,
     guard: bool = False,
+    pools: Mapping[str, ThreadPoolExecutor] | None = None,
 ) -> None:
     """Serves every method of `service` that `servicer` implements, with lenient parsing,
     behind the server's access rules; with `guard`, malformed unary requests are refused
-    before the servicer sees them."""
+    before the servicer sees them. `pools`: methods (by name) run on threads of their own."""
     handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
     for method in service.methods:
         behaviour = getattr(servicer, method.name, None)
@@ -94,6 +108,8 @@ def add_service(
         behaviour = access.guard(
             f"/{service.full_name}/{method.name}", behaviour, streaming=method.server_streaming
         )
+        if pools and method.name in pools:
+            behaviour = _on(pools[method.name], behaviour)
         request = message_factory.GetMessageClass(method.input_type)
         response = message_factory.GetMessageClass(method.output_type)
         factory = _FACTORIES[(method.client_streaming, method.server_streaming)]
@@ -106,4 +122,4 @@ def add_service(
         (grpc.method_handlers_generic_handler(service.full_name, handlers),)
     )
     # Registered methods skip the generic lookup per call (what the generated code does too).
-    server.add_registered_method_handlers(service.full_name, handlers)  # type: ignore[union-attr]
+    server.add_registered_method_handlers(service.full_name, handlers)  # type: ignore[attr-defined]

@@ -1,10 +1,9 @@
-"""The handler threads of the asyncio server: daemon threads that can be waited for until idle.
+"""The handler threads of the scoring server: daemon threads that can be waited for until idle.
 
-A handler run on a thread (a stream, a costly call) waits on the event loop for its requests
-and its aborts, so the loop must outlive the handlers at shutdown (`ScoringServer.stop`
-cancels what is left on the loop, then waits here until the threads are idle). The threads
-are daemons, unlike `ThreadPoolExecutor`'s, which the interpreter joins at exit: a handler
-still waiting on a stopped loop must not keep the process from ending.
+The threads are daemons, unlike `ThreadPoolExecutor`'s, which the interpreter joins at exit:
+a handler still running after the server stopped (a stream's handler between two messages
+of a client that never ends it) must not keep the process from ending.
+`ScoringServer.stop` waits here, for a while, until the threads are idle.
 """
 
 from __future__ import annotations

@@ -1,20 +1,15 @@
 """The RiskScoring servicer: each method decodes, delegates to the Scorer, encodes.
 
-The server is a `grpc.aio` server (see `pde.server.transport.app`). `Score` is a coroutine
-run on its event loop: a plain score (features by name or packed, with or without the
-time-to-miss forecast) costs about a hundred microseconds, less than handing the call to a
-thread and back, so it is answered where it arrives. A Score that asks for reasons or
-effects, or sends raw activity, costs milliseconds and is handed to the handler threads, so
-that it never holds up the loop; so are every other method (the streams hold a thread for
-their length; large batches are split across the scorer's threads).
+The server is gRPC's synchronous server (see `pde.server.transport.app`). `Score` runs on
+threads of its own (few: a plain score is a short hold of the GIL), so that streams, which
+hold a handler thread for their length, never hold it up; every other method runs on the
+handler threads (large batches are split across the scorer's threads).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
-from concurrent.futures import Executor
 
 from pde.risk.v1 import risk_pb2, risk_pb2_grpc
 from pde.server import uplift
@@ -24,7 +19,7 @@ from pde.server.shadow import Shadow, shadow_fields, shadow_scores
 from pde.server.transport import codecs
 from pde.server.transport.clientlog import ClientErrorLog
 from pde.server.transport.parsing import parsed
-from pde.server.transport.status import Context, streaming, unary, unary_async
+from pde.server.transport.status import Context, streaming, unary
 
 log = logging.getLogger(__name__)
 
@@ -37,25 +32,16 @@ class RiskScoringServicer(risk_pb2_grpc.RiskScoringServicer):
         metrics: Metrics,
         client_log: ClientErrorLog | None = None,
         shadow: Shadow | None = None,
-        offload: Executor | None = None,
     ) -> None:
-        """`offload`: where the costly Score calls run (None: on the loop, as they come)."""
         self.scorer = scorer
-        self.offload = offload
         self.metrics = metrics
         self.client_log = client_log or ClientErrorLog(log)
         self.shadow = shadow or Shadow()
 
-    @unary_async("Score")
-    async def Score(  # noqa: N802
-        self, request: risk_pb2.ScoreRequest, context: object
+    @unary("Score")
+    def Score(  # noqa: N802
+        self, request: risk_pb2.ScoreRequest, context: Context
     ) -> risk_pb2.ScoreResponse:
-        if self.offload is not None and codecs.costly(request):
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self.offload, self._score, request)
-        return self._score(request)
-
-    def _score(self, request: risk_pb2.ScoreRequest) -> risk_pb2.ScoreResponse:
         if request.effects:
             return codecs.with_effects(
                 request,

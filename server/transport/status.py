@@ -12,7 +12,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import grpc
@@ -121,8 +121,7 @@ DEADLINE_PASSED = "deadline passed before work"
 def unary(
     method: str,
 ) -> Callable[[Callable[[S, Any, Context], Any]], Callable[..., Any]]:
-    """Wraps a unary servicer method run on a handler thread: deadline check, error
-    mapping, metrics, logging."""
+    """Wraps a unary servicer method: deadline check, error mapping, metrics, logging."""
 
     def decorate(func: Callable[[S, Any, Context], Any]) -> Callable[..., Any]:
         @functools.wraps(func)
@@ -146,39 +145,9 @@ def unary(
     return decorate
 
 
-def unary_async(
-    method: str,
-) -> Callable[[Callable[[S, Any, Any], Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
-    """`unary` for a coroutine method run on the server's event loop."""
-
-    def decorate(
-        func: Callable[[S, Any, Any], Awaitable[Any]],
-    ) -> Callable[..., Awaitable[Any]]:
-        @functools.wraps(func)
-        async def wrapper(self: S, request: Any, context: Any) -> Any:
-            started = time.perf_counter()
-            code, message, response = grpc.StatusCode.OK, "", None
-            if _expired(context):
-                code, message = grpc.StatusCode.DEADLINE_EXCEEDED, DEADLINE_PASSED
-            else:
-                try:
-                    response = await func(self, parsed(request), context)
-                except Exception as exc:
-                    code, message = _classify(method, exc)
-            message = _outcome(method, self, started, code, message)
-            if code is not grpc.StatusCode.OK:
-                await context.abort(code, message)  # raises
-            return response
-
-        return wrapper
-
-    return decorate
-
-
 def _ended(context: Context) -> Callable[[], bool]:
     """Whether the call has ended (the client left, its deadline passed) by now: told by the
-    call's termination callback (the asyncio server's contexts of handlers run on threads
-    have no `is_active`)."""
+    call's termination callback."""
     ended = threading.Event()
     context.add_callback(ended.set)
     return ended.is_set

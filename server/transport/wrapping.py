@@ -1,14 +1,9 @@
-"""A servicer behaviour behind a check that may refuse the call, of the behaviour's own kind.
-
-The asyncio server runs a coroutine on its loop and a plain function or a generator on a
-handler thread, where the context's (blocking) abort is safe. A response-streaming
-behaviour is wrapped as a generator whatever it is written as: a plain function returning
-an iterator would be called on the loop, where a blocking abort would stall it.
+"""A servicer behaviour behind a check that may refuse the call, of the behaviour's own kind:
+a response-streaming behaviour is wrapped as a generator, any other as a plain function.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,15 +16,6 @@ Check = Callable[[Any, Any], "tuple[grpc.StatusCode, str] | None"]
 
 def behind(check: Check, behaviour: Behaviour, *, streaming: bool) -> Behaviour:
     """`behaviour` run only when `check` lets the call go on; else the call is aborted."""
-    if inspect.iscoroutinefunction(behaviour):
-
-        async def on_loop(request: Any, context: Any) -> Any:
-            refused = check(request, context)
-            if refused is not None:
-                await context.abort(*refused)
-            return await behaviour(request, context)
-
-        return on_loop
     if streaming:
 
         def streamed(request: Any, context: Any) -> Iterator[Any]:

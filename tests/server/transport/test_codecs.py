@@ -11,7 +11,7 @@ import pytest
 
 from pde.risk.v1 import risk_pb2
 from pde.server.inputs import row_from_packed
-from pde.server.transport.codecs import costly, packed_values
+from pde.server.transport.codecs import packed_values
 
 
 def _same(packed: risk_pb2.PackedFeatures) -> None:
@@ -50,12 +50,3 @@ def test_codecs_a_signalling_nan_is_missing_without_a_warning() -> None:
     assert row.dtype == np.float32
     assert row[0, 0] == 0.5
     assert np.isnan(row[0, 1])
-
-
-def test_codecs_costly_scores_are_those_with_reasons_effects_or_activity() -> None:
-    row = risk_pb2.PackedFeatures(values=[0.0])
-    assert not costly(risk_pb2.ScoreRequest(packed=row))
-    assert not costly(risk_pb2.ScoreRequest(packed=row, time_to_miss=True))
-    assert costly(risk_pb2.ScoreRequest(packed=row, top_reasons=3))
-    assert costly(risk_pb2.ScoreRequest(packed=row, effects=True))
-    assert costly(risk_pb2.ScoreRequest(activity=risk_pb2.RawActivity()))

@@ -91,23 +91,27 @@ def test_servicer_model_info(stub: Any) -> None:
     assert "ensemble" in info.metrics_json
 
 
-def test_servicer_plain_scores_run_on_the_loop_costly_ones_on_handler_threads(
+def test_servicer_scores_run_on_their_own_threads_other_calls_on_handler_threads(
     stub: Any, served: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads: list[str] = []
-    score_one = served.scorer.score_one
+    score_one, info = served.scorer.score_one, served.scorer.bundle
 
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return score_one(*args, **kwargs)
+    def recorded(call: Any) -> Any:
+        def record(*args: Any, **kwargs: Any) -> Any:
+            threads.append(threading.current_thread().name)
+            return call(*args, **kwargs)
 
-    monkeypatch.setattr(served.scorer, "score_one", recorded)
+        return record
+
+    monkeypatch.setattr(served.scorer, "score_one", recorded(score_one))
     plain = stub.Score(_packed(ROW), timeout=10)
-    forecast = stub.Score(_packed(ROW, time_to_miss=True), timeout=10)
     reasons = stub.Score(_packed(ROW, top_reasons=2), timeout=10)
-    assert threads[:2] == ["pde-grpc-loop", "pde-grpc-loop"]
-    assert threads[2].startswith("grpc")  # the handler threads, never the loop
-    assert plain.probability == forecast.probability == reasons.probability
+    monkeypatch.setattr(served.scorer, "bundle", recorded(info))
+    stub.GetModelInfo(risk_pb2.ModelInfoRequest(), timeout=5)
+    assert threads[0].startswith("pde-score-call") and threads[1].startswith("pde-score-call")
+    assert threads[-1].startswith("grpc_")  # the handler threads
+    assert plain.probability == reasons.probability
     assert len(reasons.reasons) == 2
 
 
