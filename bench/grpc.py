@@ -163,7 +163,7 @@ def register(app: typer.Typer) -> None:
         from pde.core.settings import get_settings
         from pde.server.bundle import load_bundle
         from pde.server.scorer import Scorer
-        from pde.server.transport.options import HANDLER_THREADS, SCORE_THREADS
+        from pde.server.transport.options import HANDLER_THREADS
 
         settings = get_settings()
         directory = model_dir or settings.model_dir
@@ -185,7 +185,7 @@ def register(app: typer.Typer) -> None:
 
         addresses = {name: f"127.0.0.1:{_free_port()}" for name in ("floor", "model", "serve")}
         floor = _start_floor(addresses["floor"], HANDLER_THREADS)
-        model_floor = _start_floor(addresses["model"], SCORE_THREADS, bundle_dir)
+        model_floor = _start_floor(addresses["model"], settings.grpc_score_threads, bundle_dir)
         metrics_port = _free_port() if metrics else 0
         server = _start_server(
             directory, addresses["serve"], settings.grpc_workers, metrics_port=metrics_port
@@ -242,8 +242,8 @@ def register(app: typer.Typer) -> None:
             markup=False,
         )
         out.print(
-            f"model floor (the merged graph run, nothing else, on {SCORE_THREADS} threads "
-            f"as pde serve's Score): p50 "
+            f"model floor (the merged graph run, nothing else, on {settings.grpc_score_threads} "
+            f"threads as pde serve's Score): p50 "
             f"{model.p50_ms:.3f} ms = {model.p50_ms / base.p50_ms:.2f} x floor, "
             f"{model.rps:,.0f} req/s = {model.rps / base.rps:.2f} x floor",
             markup=False,

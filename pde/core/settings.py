@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     grpc_tls_cert: Path | None = Field(None, description="PEM certificate; enables TLS.")
     grpc_tls_key: Path | None = Field(None, description="PEM private key for the certificate.")
     grpc_workers: int = Field(2, ge=1, le=64, description="Scoring threads of the server.")
+    grpc_score_threads: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Threads answering Score calls (the other calls have handler threads of"
+        " their own). Few: each call holds the GIL briefly, more threads queue for it.",
+    )
     metrics_host: str = Field(
         "127.0.0.1",
         description="Interface of the Prometheus metrics endpoints (server and jobs worker);"

@@ -14,9 +14,9 @@ from pde.server.transport.clientlog import WINDOW_SECONDS
 # explanations, the inference service, health; a stream holds one for its length, later
 # calls wait for a free thread). Idle threads cost nothing; busy ones share the GIL.
 HANDLER_THREADS = 8
-# Threads answering Score, apart from the others so that streams never hold it up. Few:
-# each call is a short hold of the GIL, and more threads only queue for it (measured with
-# `pde bench grpc`, see docs/operations.md, "Serving speed").
+# Threads answering Score (PDE_GRPC_SCORE_THREADS), apart from the others so that streams
+# never hold it up. Few: each call is a short hold of the GIL, and more threads only queue
+# for it (measured with `pde bench grpc`, see docs/operations.md, "Serving speed").
 SCORE_THREADS = 2
 
 
@@ -60,6 +60,7 @@ class ServerOptions:
             "tls_cert": settings.grpc_tls_cert,
             "tls_key": settings.grpc_tls_key,
             "workers": settings.grpc_workers,
+            "score_threads": settings.grpc_score_threads,
             "metrics_host": settings.metrics_host,
             "metrics_port": settings.metrics_port,
             "challenger": settings.challenger_version,

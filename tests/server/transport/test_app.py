@@ -216,3 +216,41 @@ def test_app_sighup_reloads_current_and_keeps_serving_on_a_bad_bundle(
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=20)
     assert "reload refused (still serving v1)" in output
+
+
+def test_app_score_has_threads_of_its_own_that_a_stream_never_holds(
+    model_dir: Path, start_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pde.core.settings import Settings
+    from pde.server.transport.options import ServerOptions
+
+    settings = Settings(model_dir=model_dir, grpc_score_threads=3)
+    assert ServerOptions.from_settings(settings).score_threads == 3
+    server = start_server(model_dir, score_threads=1, handler_threads=1)
+    server.load()
+    threads: list[str] = []
+    score_one = server.scorer.score_one
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return score_one(*args, **kwargs)
+
+    monkeypatch.setattr(server.scorer, "score_one", recorded)
+    release = threading.Event()
+
+    def held() -> Iterator[risk_pb2.ScoreBatch]:
+        yield from _batches(1, rows=2)
+        release.wait(20)  # the stream stays open, its handler thread waiting
+
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            stream = risk_pb2_grpc.RiskScoringStub(channel).ScoreStream(held(), timeout=30)
+            assert len(next(stream).row_ids) == 2  # the only handler thread is the stream's
+            scores = [_score(channel, top_reasons=1).probability for _ in range(3)]
+            release.set()
+            assert sum(len(result.row_ids) for result in stream) == 0
+    finally:
+        release.set()
+        server.stop(grace=1)
+    assert len(set(scores)) == 1
+    assert threads == ["pde-score-call_0"] * 3
