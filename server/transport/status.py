@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -145,14 +144,6 @@ def unary(
     return decorate
 
 
-def _ended(context: Context) -> Callable[[], bool]:
-    """Whether the call has ended (the client left, its deadline passed) by now: told by the
-    call's termination callback."""
-    ended = threading.Event()
-    context.add_callback(ended.set)
-    return ended.is_set
-
-
 def streaming(
     method: str,
 ) -> Callable[[Callable[[S, Any, Context], Iterator[Any]]], Callable[..., Iterator[Any]]]:
@@ -165,13 +156,12 @@ def streaming(
         def wrapper(self: S, requests: Any, context: Context) -> Iterator[Any]:
             started = time.perf_counter()
             code, message, rows = grpc.StatusCode.OK, "", 0
-            ended = _ended(context)
             try:
                 for response in func(self, requests, context):
                     rows += len(response.row_ids)
                     yield response
             except Exception as exc:
-                if ended():  # the client left or its deadline passed
+                if not context.is_active():  # the client left or its deadline passed
                     _finish(
                         method, self, code=grpc.StatusCode.CANCELLED, started=started, rows=rows
                     )
