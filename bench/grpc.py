@@ -4,10 +4,10 @@ Starts `pde serve` on the bundle and, beside it, two floors (`pde.bench.floor`):
 do-nothing RiskScoring server (a synchronous grpc.server with the handler threads of `pde
 serve`) answering a constant reply, and the model floor, the same server on as many threads
 as `pde serve` answers Score with, running the bundle's merged graph on each row and nothing
-else. Each is a separate process (so clients and
-servers do not share a GIL); all three are measured in one run, alternately: unary `Score`
-latency with one client and requests per second with 8 concurrent callers (one asyncio
-client process sharing one channel, as an internal async service would call it). Beside
+else. Each is a separate process (so clients and servers do not share a GIL); all three are
+measured in one run, alternately: unary `Score` latency with one client and requests per
+second with 8 concurrent callers (one asyncio client process sharing one channel, as an
+internal async service would call it). Beside
 them, in process: a one-row score back to back, after a busy gap and after an idle gap (what
 waking an idle core costs on this machine, see `pde.bench.idle`). Then, of `pde serve` alone:
 `ScoreStream` throughput against the in-process ensemble of the same bundle, a
